@@ -1,0 +1,74 @@
+/**
+ * The contract between the import pipeline and each log format.
+ *
+ * A format sniffs the head of a file (decoded text) and, when chosen, opens a
+ * stateful parser. The pipeline pushes decoded text chunks (any size, split
+ * anywhere, even inside a line or a quoted CSV field) and the parser reports
+ * every row it reads to the sink exactly once: as an event, a skip (a valid row
+ * that is not an outbound transaction, with a reason) or a rejection (a row it
+ * could not read, with its 1-based line number and a reason). Thus
+ * rowsRead = accepted + skipped + rejected, where a row is a data line or a
+ * JSON record; header, comment and blank lines are not rows.
+ *
+ * Parsers never throw on bad input; a thrown error means a bug and aborts the import.
+ */
+import type { NetworkEvent } from '../domain/event';
+
+export type FormatId =
+  | 'defender-csv'
+  | 'defender-json'
+  | 'defender-eventhub'
+  | 'defender-xlsx'
+  | 'zeek-tsv'
+  | 'zeek-json'
+  | 'squid'
+  | 'w3c'
+  | 'cef'
+  | 'zscaler-nss'
+  | 'panos'
+  | 'fortigate'
+  | 'custom-csv'
+  | 'facts-csv';
+
+export interface ParseSink {
+  event(e: NetworkEvent): void;
+  skip(line: number, reason: string): void;
+  reject(line: number, reason: string): void;
+}
+
+export interface ParseContext {
+  /** IANA zone for formats that log local time without a zone; 'UTC' by default. */
+  timeZone: string;
+  fileName: string;
+  /** Column mapping for the custom CSV format (normalized field -> header name). */
+  mapping?: CustomMapping;
+}
+
+export interface CustomMapping {
+  /** normalized field name -> source column header */
+  columns: Partial<Record<keyof NetworkEvent, string>>;
+  delimiter?: string;
+}
+
+export interface FormatParser {
+  /** Feed the next chunk of decoded text (BOM already removed). */
+  push(text: string, sink: ParseSink): void;
+  /** No more text: flush the last partial line and any buffered events. */
+  end(sink: ParseSink): void;
+}
+
+export interface FormatDefinition {
+  id: FormatId;
+  /** Human label shown in the import preview, e.g. "Defender for Endpoint — Advanced Hunting CSV". */
+  label: string;
+  /** Whether the format logs local time without a zone (the import then asks for a time zone). */
+  usesLocalTime: boolean;
+  /** Fields this format can never provide (shown as "n/a" in the preview). */
+  missingFields: ReadonlyArray<keyof NetworkEvent>;
+  /**
+   * How well the head of a file (first ~64 KiB of decoded text, BOM removed)
+   * matches this format: 0 = not this format, 1 = certain. Must never throw.
+   */
+  sniff(head: string): number;
+  open(ctx: ParseContext): FormatParser;
+}
