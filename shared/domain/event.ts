@@ -25,6 +25,11 @@ export interface NetworkEvent {
   bytesDown: number | null;
   action: EventAction;
   process: string | null;
+  /**
+   * Source-unique key when the source has one (Defender: DeviceId|Timestamp|ReportId),
+   * used to de-duplicate overlapping partial exports of one hunt. Null otherwise.
+   */
+  eventKey: string | null;
 }
 
 export function emptyEvent(time: number): NetworkEvent {
@@ -42,5 +47,6 @@ export function emptyEvent(time: number): NetworkEvent {
     bytesDown: null,
     action: 'allowed',
     process: null,
+    eventKey: null,
   };
 }

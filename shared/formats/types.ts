@@ -42,6 +42,13 @@ export interface ParseContext {
   fileName: string;
   /** Column mapping for the custom CSV format (normalized field -> header name). */
   mapping?: CustomMapping;
+  /** Every file of this import with its detected format and head, in the order they are parsed. */
+  files: ReadonlyArray<{ name: string; formatId: FormatId; head: string }>;
+  /**
+   * Scratch space shared by all parsers of one import (they run one after the other),
+   * e.g. Zeek ssl/http/dns answers keyed by uid or IP for the conn parser to join.
+   */
+  scratch: Map<string, unknown>;
 }
 
 export interface CustomMapping {
@@ -71,4 +78,9 @@ export interface FormatDefinition {
    */
   sniff(head: string): number;
   open(ctx: ParseContext): FormatParser;
+  /**
+   * Optional: files of one import are parsed in ascending order of this number
+   * (stable), so enrichment streams (Zeek ssl/http/dns) can be read before conn.
+   */
+  passOrder?(head: string): number;
 }
