@@ -1,7 +1,7 @@
 // Renderer-only build (vite build / preview), vitest and the browser tests use this config.
 // electron.vite.config.ts builds main + preload + the same renderer for the desktop app.
 import vue from '@vitejs/plugin-vue';
-import { defineConfig } from 'vite';
+import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   root: 'renderer',
@@ -11,11 +11,6 @@ export default defineConfig({
     outDir: '../dist/web',
     emptyOutDir: true,
     chunkSizeWarningLimit: 1200,
-    rolldownOptions: {
-      output: {
-        advancedChunks: { groups: [{ name: 'echarts', test: /node_modules[\\/](echarts|zrender)/ }] },
-      },
-    },
   },
   worker: { format: 'es' },
   test: {

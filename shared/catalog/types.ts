@@ -62,11 +62,46 @@ export interface CatalogApp {
   sources: AppSource[];
   /** Infrastructure noise (OS updates, CRL/OCSP, telemetry, CDNs, captive-portal checks). */
   noise?: boolean;
+  /** Set by the loader on user-defined apps; never present in data files (the schema refuses it). */
+  custom?: boolean;
+  /** The analyst's notes on a custom app; never present in data files. */
+  notes?: string;
 }
 
 export interface CatalogFile {
   version: string;
   /** ISO date the catalog was compiled; date rules are evaluated against it. */
   date: string;
+  apps: CatalogApp[];
+}
+
+/**
+ * A user-defined app: an internal service, or an unidentified domain promoted to
+ * an app. Its id is `custom-<slug of name>` (see `customAppId` in loader.ts).
+ */
+export interface CustomApp {
+  /**
+   * Optional: the id assigned when the app was created, kept so tags and overrides
+   * stay attached if the name changes. Absent, the loader derives `custom-<slug>`.
+   */
+  id?: string;
+  name: string;
+  domains: string[];
+  /** IPv4/IPv6 CIDR ranges (a bare address is a /32 or /128). */
+  ips: string[];
+  category: string;
+  notes: string;
+}
+
+/**
+ * The catalog the engine works with: every data file merged, then the custom
+ * apps (tagged "Custom app"). Plain data, so it crosses the worker boundary.
+ */
+export interface Catalog {
+  /** Version of the newest data file. */
+  version: string;
+  /** ISO date of the newest data file; score date rules are evaluated against it. */
+  date: string;
+  /** Built-in apps, then custom apps (`custom: true`). */
   apps: CatalogApp[];
 }

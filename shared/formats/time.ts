@@ -59,7 +59,17 @@ export function wallClockToUtc(
   timeZone: string,
 ): number {
   const naive = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  if (!Number.isFinite(naive) || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return NaN;
+  if (
+    !Number.isFinite(naive) ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 31 ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 60
+  )
+    return NaN;
   if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return naive;
   const hourKey = `${timeZone}|${Math.floor(naive / 3_600_000)}`;
   let off = offsetCache.get(hourKey);
@@ -73,8 +83,7 @@ export function wallClockToUtc(
   return naive - off;
 }
 
-const ISO_RE =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
  * Parses ISO 8601 timestamps with any number of fractional digits (Defender

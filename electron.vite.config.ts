@@ -1,0 +1,29 @@
+// Desktop build: main + preload (CommonJS, as a sandboxed preload must be) + the renderer.
+// Never run `electron-vite dev|preview` in CI: they launch Electron, whose binary cannot be fetched here.
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'electron-vite';
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rollupOptions: { input: { index: 'electron/main/index.ts' }, external: ['electron', 'electron-store'] },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: {
+        input: { index: 'electron/preload/index.ts' },
+        external: ['electron'],
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: 'renderer',
+    plugins: [vue()],
+    build: { outDir: 'out/renderer', chunkSizeWarningLimit: 1200, rollupOptions: { input: 'renderer/index.html' } },
+    worker: { format: 'es' },
+  },
+});

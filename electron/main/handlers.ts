@@ -1,0 +1,42 @@
+/**
+ * The main process's IPC handlers as plain functions of their collaborators,
+ * so tests call them directly without Electron.
+ */
+import { isSafeExternalUrl } from '../../shared/ipc/contract';
+import type { FileRegistry } from './files';
+import { writeFileAtomic } from './files';
+import type { InvokeHandlers } from './ipc';
+import type { SettingsService } from './settings';
+
+export interface MainDeps {
+  appInfo: { name: string; version: string; platform: string; userDataDir: string };
+  settings: SettingsService;
+  files: FileRegistry;
+  /** Native open dialog: returns chosen paths (empty when cancelled). */
+  showOpenDialog(): Promise<string[]>;
+  /** Native save dialog: returns the chosen path or null. */
+  showSaveDialog(suggestedName: string, filter?: { name: string; extensions: string[] }): Promise<string | null>;
+  openExternal(url: string): Promise<void>;
+}
+
+export function createHandlers(deps: MainDeps): InvokeHandlers {
+  return {
+    'app.info': () => deps.appInfo,
+    'settings.get': () => deps.settings.get(),
+    'settings.set': (patch) => deps.settings.set(patch),
+    'files.open': async () => Promise.all((await deps.showOpenDialog()).map((p) => deps.files.add(p))),
+    'files.read': (token, offset, length) => deps.files.read(token, offset, length),
+    'export.save': async (req) => {
+      const chosen = await deps.showSaveDialog(req.suggestedName, req.filter);
+      if (!chosen) return { saved: false };
+      const { dirname, basename } = await import('node:path');
+      const path = await writeFileAtomic(dirname(chosen), basename(chosen), req.data);
+      return { saved: true, path };
+    },
+    'shell.openExternal': async (url) => {
+      if (!isSafeExternalUrl(url)) return false;
+      await deps.openExternal(url);
+      return true;
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// Main-process pieces tested as plain functions with fakes: no Electron here.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../shared/domain/settings';
+import { FileRegistry, safeFileName, writeFileAtomic } from './files';
+import { createHandlers, type MainDeps } from './handlers';
+import { type IpcMainLike, isTrustedSender, registerHandlers } from './ipc';
+import { type KeyValueStore, SettingsService } from './settings';
+import { isAllowedNavigation, secureWebPreferences } from './window';
+
+const dir = mkdtempSync(join(tmpdir(), 'cloudscope-main-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function memoryStore(): KeyValueStore {
+  const m = new Map<string, unknown>();
+  return { get: (k) => m.get(k), set: (k, v) => void m.set(k, v) };
+}
+
+function deps(over: Partial<MainDeps> = {}): MainDeps {
+  return {
+    appInfo: { name: 'Cloudscope', version: '0.1.0', platform: 'linux', userDataDir: dir },
+    settings: new SettingsService(memoryStore()),
+    files: new FileRegistry(),
+    showOpenDialog: async () => [],
+    showSaveDialog: async () => null,
+    openExternal: async () => {},
+    ...over,
+  };
+}
+
+describe('settings service', () => {
+  it('returns defaults, merges patches, notifies listeners', () => {
+    const s = new SettingsService(memoryStore());
+    expect(s.get()).toEqual(DEFAULT_SETTINGS);
+    const seen = vi.fn();
+    s.onChange(seen);
+    const next = s.set({ signalSeverity: 'High', blockUnsanctionedApps: false });
+    expect(next.signalSeverity).toBe('High');
+    expect(s.get().blockUnsanctionedApps).toBe(false);
+    expect(seen).toHaveBeenCalledWith(next);
+  });
+  it('ignores values of the wrong type', () => {
+    const s = new SettingsService(memoryStore());
+    expect(s.set({ warnBypassHours: 'x' as unknown as number }).warnBypassHours).toBe(DEFAULT_SETTINGS.warnBypassHours);
+  });
+});
+
+describe('file access by token', () => {
+  it('reads bounded chunks of a chosen file and refuses unknown tokens', async () => {
+    const path = join(dir, 'events.csv');
+    writeFileSync(path, 'abcdefghij');
+    const h = createHandlers(deps({ showOpenDialog: async () => [path] }));
+    const [ref] = await h['files.open']();
+    expect(ref.name).toBe('events.csv');
+    expect(ref.size).toBe(10);
+    expect(new TextDecoder().decode(await h['files.read'](ref.token, 3, 4))).toBe('defg');
+    expect((await h['files.read'](ref.token, 10, 4)).byteLength).toBe(0);
+    await expect(h['files.read']('nope', 0, 1)).rejects.toThrow(/Unknown file token/);
+    await expect(h['files.read'](ref.token, -1, 1)).rejects.toThrow(/Invalid read range/);
+  });
+});
+
+describe('exports', () => {
+  it('sanitises names so they cannot leave the folder', () => {
+    expect(safeFileName('../../etc/passwd')).toBe('_.._etc_passwd');
+    expect(safeFileName('a\u0000b:c?.csv')).toBe('a_b_c_.csv');
+    expect(safeFileName('...')).toBe('export');
+  });
+  it('writes atomically via a temp file and leaves no temp behind', async () => {
+    const out = mkdtempSync(join(dir, 'out-'));
+    const p = await writeFileAtomic(out, '../escape.csv', 'x,y\n');
+    expect(p.startsWith(out)).toBe(true);
+    expect(readFileSync(p, 'utf8')).toBe('x,y\n');
+    expect(readdirSync(out)).toEqual(['_escape.csv']);
+  });
+  it('saves through the dialog, and not at all when cancelled', async () => {
+    const target = join(dir, 'apps.csv');
+    expect(await createHandlers(deps())['export.save']({ suggestedName: 'apps.csv', data: 'a' })).toEqual({ saved: false });
+    const r = await createHandlers(deps({ showSaveDialog: async () => target }))['export.save']({ suggestedName: 'apps.csv', data: 'App\n' });
+    expect(r).toEqual({ saved: true, path: target });
+    expect(readFileSync(target, 'utf8')).toBe('App\n');
+  });
+});
+
+describe('external links', () => {
+  it('opens https only', async () => {
+    const opened: string[] = [];
+    const h = createHandlers(deps({ openExternal: async (u) => void opened.push(u) }));
+    expect(await h['shell.openExternal']('https://learn.microsoft.com/')).toBe(true);
+    expect(await h['shell.openExternal']('file:///etc/passwd')).toBe(false);
+    expect(await h['shell.openExternal']('javascript:alert(1)')).toBe(false);
+    expect(await h['shell.openExternal']('https://user:pw@evil.example/')).toBe(false);
+    expect(opened).toEqual(['https://learn.microsoft.com/']);
+  });
+});
+
+describe('IPC registration', () => {
+  it('registers every contract channel and refuses untrusted frames', async () => {
+    const registered = new Map<string, (e: { senderFrame?: { url: string } | null }, ...a: unknown[]) => unknown>();
+    const ipc: IpcMainLike = { handle: (c, l) => void registered.set(c, l) };
+    registerHandlers(ipc, createHandlers(deps()));
+    expect([...registered.keys()].sort()).toEqual(
+      ['app.info', 'export.save', 'files.open', 'files.read', 'settings.get', 'settings.set', 'shell.openExternal'].sort(),
+    );
+    const info = registered.get('app.info')!;
+    await expect(info({ senderFrame: { url: 'file:///app/index.html' } })).resolves.toMatchObject({ name: 'Cloudscope' });
+    await expect(info({ senderFrame: { url: 'https://evil.example/' } })).rejects.toThrow(/untrusted/);
+    expect(isTrustedSender('http://localhost:5173/', 'http://localhost:5173')).toBe(true);
+    expect(isTrustedSender(undefined)).toBe(false);
+  });
+});
+
+describe('window hardening', () => {
+  it('is sandboxed with context isolation and no Node', () => {
+    const p = secureWebPreferences('/x/preload.cjs');
+    expect(p).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false });
+  });
+  it('allows navigation only within the app', () => {
+    expect(isAllowedNavigation('file:///app/index.html#/apps', 'file:///app/index.html')).toBe(true);
+    expect(isAllowedNavigation('https://evil.example/', 'file:///app/index.html')).toBe(false);
+    expect(isAllowedNavigation('http://localhost:5173/#/x', 'http://localhost:5173/')).toBe(true);
+  });
+});

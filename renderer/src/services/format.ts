@@ -1,0 +1,26 @@
+/** Numbers and times formatted for people: 3,412 · 1.2 GB · 2m 05s · n/a for what a source cannot say. */
+const countFmt = new Intl.NumberFormat('en-US');
+
+export function formatCount(n: number | null | undefined): string {
+  return n === null || n === undefined || Number.isNaN(n) ? 'n/a' : countFmt.format(n);
+}
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || Number.isNaN(n)) return 'n/a';
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${UNITS[u]}`;
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}

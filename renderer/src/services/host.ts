@@ -1,0 +1,53 @@
+/**
+ * What the UI needs from its host, with two implementations: Electron (through
+ * the preload's window.cloudscope) and Web (file inputs, downloads, settings
+ * kept in the browser). Components never touch either directly; stores do.
+ */
+import type { Settings } from '../../../shared/domain/settings';
+import type { CloudscopeApi, MenuCommand } from '../../../shared/ipc/contract';
+import { ElectronHost } from './host-electron';
+import { WebHost } from './host-web';
+
+/** A file the analyst chose, readable in bounded chunks. */
+export interface HostFile {
+  name: string;
+  size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+export interface HostBridge {
+  readonly kind: 'electron' | 'web';
+  getSettings(): Promise<Settings>;
+  setSettings(patch: Partial<Settings>): Promise<Settings>;
+  onSettingsChanged(listener: (s: Settings) => void): () => void;
+  /** Shows the host's file picker; resolves to the chosen files (empty when cancelled). */
+  pickFiles(): Promise<HostFile[]>;
+  /** Saves an export: a native save dialog in Electron, a download in the browser. */
+  save(suggestedName: string, data: string | Uint8Array, mime: string): Promise<boolean>;
+  openExternal(url: string): Promise<boolean>;
+  onMenuCommand(listener: (c: MenuCommand) => void): () => void;
+  /** Files handed over by the OS (open-with, second launch). */
+  onFilesOpened(listener: (files: HostFile[]) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    cloudscope?: CloudscopeApi;
+  }
+}
+
+let host: HostBridge | null = null;
+
+export function getHost(): HostBridge {
+  if (!host) host = window.cloudscope ? new ElectronHost(window.cloudscope) : new WebHost(window.localStorage);
+  return host;
+}
+
+/** Wraps a browser File (drag-and-drop, file input) as a HostFile. */
+export function hostFileFromBlob(file: File): HostFile {
+  return {
+    name: file.name,
+    size: file.size,
+    read: async (offset, length) => new Uint8Array(await file.slice(offset, offset + length).arrayBuffer()),
+  };
+}

@@ -1,0 +1,30 @@
+/// <reference lib="webworker" />
+/**
+ * The engine worker: owns the Dexie database and every long job. The UI thread
+ * never parses or aggregates; it sends typed requests here.
+ */
+import type { EngineMethods } from '../../../shared/engine/protocol';
+import { serve } from '../../../shared/engine/rpc';
+import { createEngine } from '../../../shared/engine/service';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const queue: MessageEvent[] = [];
+const early = (ev: MessageEvent) => queue.push(ev);
+self.addEventListener('message', early);
+
+createEngine({
+  dbName: 'cloudscope',
+  persist: async () => (navigator.storage?.persist ? navigator.storage.persist() : false),
+}).then(
+  (engine) => {
+    self.removeEventListener('message', early);
+    serve<EngineMethods>(self, engine.handlers);
+    // Replay requests that arrived while the database was opening.
+    for (const ev of queue) self.dispatchEvent(new MessageEvent('message', { data: ev.data }));
+    self.postMessage({ kind: 'event', name: 'engine.ready', payload: null });
+  },
+  (e: unknown) => {
+    self.postMessage({ kind: 'event', name: 'engine.failed', payload: e instanceof Error ? e.message : String(e) });
+  },
+);

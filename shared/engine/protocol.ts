@@ -1,0 +1,50 @@
+/**
+ * The engine worker's method table: what the UI (and tests, and the CLI) may
+ * ask the engine. Requests and results are plain structured-clone data.
+ */
+import type { FormatId } from '../formats/types';
+import type { DataSourceKind, ImportFileRecord } from '../store/records';
+
+/** A file handed to the engine: bytes as a (transferable) web stream. */
+export interface ImportSourceFile {
+  name: string;
+  size: number | null;
+  stream: ReadableStream<Uint8Array>;
+}
+
+export interface ImportRequest {
+  files: ImportSourceFile[];
+  /** Import into this existing source, or create one with this name and kind. */
+  source: { id?: string; name?: string; kind: DataSourceKind };
+  /** Force a format instead of detecting it. */
+  formatId?: FormatId;
+  /** IANA zone for formats that log local time. */
+  timeZone?: string;
+}
+
+export interface ImportResult {
+  importId: string | null;
+  sourceId: string;
+  files: ImportFileRecord[];
+  facts: number;
+  transactions: number;
+  durationMs: number;
+}
+
+export interface EngineStatus {
+  dbName: string;
+  dbVersion: number;
+  dataSources: number;
+  imports: number;
+  factBlocks: number;
+  /** Staging imports swept at open (left by a crash or a closed window). */
+  swept: number;
+  persisted: boolean | null;
+}
+
+export interface EngineMethods {
+  'engine.status': { params: Record<string, never>; result: EngineStatus };
+  /** A cancellable no-op job that reports progress; used by the UI self-test and the browser tests. */
+  'import.run': { params: ImportRequest; result: ImportResult };
+  'engine.selfTest': { params: { steps: number; delayMs: number }; result: { steps: number } };
+}

@@ -1,0 +1,199 @@
+/**
+ * From bytes to text: hashing the bytes as given, unpacking .gz (streamed) and
+ * .zip (read whole: a zip's directory sits at its end), converting .xlsx
+ * workbooks to CSV, decoding UTF-8 / UTF-16 with or without BOM, and peeking
+ * at the head of each text so the format can be detected before parsing.
+ */
+import { unzipSync } from 'fflate';
+import type { Hasher } from './sha256';
+
+export const HEAD_CHARS = 64 * 1024;
+
+export interface ByteInput {
+  name: string;
+  size: number | null;
+  stream: ReadableStream<Uint8Array>;
+}
+
+/** One text to parse: a plain file, a decompressed .gz, or one entry of a .zip. */
+export interface TextSource {
+  name: string;
+  /** Size in bytes of the file as given (the archive for zip entries), for progress. */
+  size: number | null;
+  /** Head of the decoded text, BOM removed; also the first part of `chunks`. */
+  head: string;
+  /** The whole text, head included, in chunks. */
+  chunks: AsyncIterable<string>;
+  /** SHA-256 of the bytes as given; resolves once the text has been read to its end. */
+  sha256(): string;
+  /** True when the bytes were an .xlsx workbook converted to CSV. */
+  xlsx: boolean;
+}
+
+export interface SourceOptions {
+  createHasher(): Hasher;
+  /** Called with the number of raw bytes read, for progress. */
+  onBytes(n: number): void;
+  signal?: AbortSignal;
+  /** Converts an .xlsx workbook to CSV text chunks (from the Defender format module). */
+  xlsxToCsv?: (bytes: Uint8Array) => Iterable<string>;
+}
+
+async function* iterate(stream: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      if (signal?.aborted) throw new DOMException('Cancelled', 'AbortError');
+      const { done, value } = await reader.read();
+      if (done) return;
+      if (value && value.byteLength > 0) yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+function isGzip(b: Uint8Array): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+function isZip(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+}
+
+function decoderFor(first: Uint8Array): TextDecoder {
+  if (first.length >= 2 && first[0] === 0xff && first[1] === 0xfe) return new TextDecoder('utf-16le');
+  if (first.length >= 2 && first[0] === 0xfe && first[1] === 0xff) return new TextDecoder('utf-16be');
+  // ignoreBOM false (the default) strips a UTF-8 BOM.
+  return new TextDecoder('utf-8');
+}
+
+async function* decode(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  let decoder: TextDecoder | null = null;
+  for await (const b of bytes) {
+    decoder ??= decoderFor(b);
+    const s = decoder.decode(b, { stream: true });
+    if (s.length > 0) yield s;
+  }
+  if (decoder) {
+    const tail = decoder.decode();
+    if (tail.length > 0) yield tail;
+  }
+}
+
+/** Reads the head of a text iterator and returns a source whose chunks replay it. */
+async function withHead(
+  name: string,
+  size: number | null,
+  text: AsyncIterator<string>,
+  sha256: () => string,
+  xlsx: boolean,
+): Promise<TextSource> {
+  const first: string[] = [];
+  let len = 0;
+  let done = false;
+  while (len < HEAD_CHARS) {
+    const r = await text.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    first.push(r.value);
+    len += r.value.length;
+  }
+  const joined = first.join('');
+  const head = (joined.charCodeAt(0) === 0xfeff ? joined.slice(1) : joined).slice(0, HEAD_CHARS);
+  const bomless = joined.charCodeAt(0) === 0xfeff ? joined.slice(1) : joined;
+  async function* chunks(): AsyncGenerator<string> {
+    if (bomless.length > 0) yield bomless;
+    if (done) return;
+    for (;;) {
+      const r = await text.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { name, size, head, chunks: chunks(), sha256, xlsx };
+}
+
+/**
+ * Opens one input as one or more text sources. Raw bytes are hashed as they
+ * are read; for a zip the whole archive is read (and hashed) first.
+ */
+export async function openSources(input: ByteInput, opts: SourceOptions): Promise<TextSource[]> {
+  const hasher = opts.createHasher();
+  let digest: string | null = null;
+  const sha256 = () => {
+    digest ??= hasher.digest();
+    return digest;
+  };
+  const raw = iterate(input.stream, opts.signal);
+  const firstResult = await raw.next();
+  const first = firstResult.done ? new Uint8Array(0) : firstResult.value;
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    if (first.byteLength > 0) {
+      hasher.update(first);
+      opts.onBytes(first.byteLength);
+      yield first;
+    }
+    for await (const b of raw) {
+      hasher.update(b);
+      opts.onBytes(b.byteLength);
+      yield b;
+    }
+  }
+
+  if (isZip(first)) {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for await (const b of counted()) {
+      parts.push(b);
+      total += b.byteLength;
+    }
+    const all = new Uint8Array(total);
+    let off = 0;
+    for (const p of parts) {
+      all.set(p, off);
+      off += p.byteLength;
+    }
+    const entries = unzipSync(all);
+    const names = Object.keys(entries);
+    if (names.some((n) => n === 'xl/workbook.xml') && opts.xlsxToCsv) {
+      const csv = opts.xlsxToCsv(all);
+      return [await withHead(input.name, input.size, toAsync(csv)[Symbol.asyncIterator](), sha256, true)];
+    }
+    const out: TextSource[] = [];
+    for (const n of names.sort()) {
+      if (n.endsWith('/') || n.startsWith('__MACOSX/') || entries[n].byteLength === 0) continue;
+      let bytes: AsyncIterable<Uint8Array> = toAsync([entries[n]]);
+      if (isGzip(entries[n])) bytes = gunzip(bytes);
+      out.push(await withHead(`${input.name}/${n}`, input.size, decode(bytes)[Symbol.asyncIterator](), sha256, false));
+    }
+    return out;
+  }
+
+  const bytes = isGzip(first) ? gunzip(counted()) : counted();
+  return [await withHead(input.name, input.size, decode(bytes)[Symbol.asyncIterator](), sha256, false)];
+}
+
+async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  for (const i of items) yield i;
+}
+
+/** Streams gzip decompression (DecompressionStream exists in Node 18+ and every browser we target). */
+function gunzip(bytes: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  const it = bytes[Symbol.asyncIterator]();
+  const rs = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await it.next();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    async cancel() {
+      await it.return?.();
+    },
+  });
+  return iterate(
+    rs.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>),
+  );
+}

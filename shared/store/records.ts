@@ -1,0 +1,94 @@
+/**
+ * What is stored, record by record. Typed arrays and plain arrays only, so
+ * records survive structured clone into IndexedDB and back.
+ */
+import type { FormatId } from '../formats/types';
+
+export type DataSourceKind = 'continuous' | 'snapshot';
+
+export interface DataSourceRecord {
+  id: string;
+  name: string;
+  kind: DataSourceKind;
+  /** Endpoint telemetry (Defender) is reported as "Win10 Endpoint Users" and left out of the Global report. */
+  endpoint: boolean;
+  createdAt: number;
+}
+
+export interface Rejection {
+  line: number;
+  reason: string;
+}
+
+/** Provenance of one file in an import. */
+export interface ImportFileRecord {
+  file: string;
+  size: number;
+  sha256: string;
+  format: FormatId;
+  rowsRead: number;
+  rowsAccepted: number;
+  rowsSkipped: number;
+  skipped: Record<string, number>;
+  rowsRejected: number;
+  /** The first 1,000 rejections; all are counted in rowsRejected. */
+  rejections: Rejection[];
+  /** Accepted rows dropped as already imported (same event key in an earlier partial export). */
+  rowsDuplicate: number;
+  firstEvent: number | null;
+  lastEvent: number | null;
+  /** True when this exact file (by SHA-256) was imported before into this source: nothing was added. */
+  alreadyImported: boolean;
+}
+
+export interface ImportRecord {
+  id: string;
+  sourceId: string;
+  status: 'staging' | 'committed';
+  /** SHA-256 of each file, indexed for the "same file again adds nothing" rule. */
+  sha256: string[];
+  files: ImportFileRecord[];
+  timeZone: string;
+  startedAt: number;
+  finishedAt: number | null;
+  durationMs: number | null;
+  facts: number;
+  transactions: number;
+  firstEvent: number | null;
+  lastEvent: number | null;
+}
+
+/**
+ * A block of hourly facts as parallel columns. Strings are interned per block
+ * (`strings`); the key columns hold indexes into it (-1 = unknown).
+ * Bytes are Float64 with NaN meaning "the source cannot say" (never 0).
+ */
+export interface FactBlockRecord {
+  seq?: number;
+  importId: string;
+  sourceId: string;
+  count: number;
+  strings: string[];
+  /** Hours since the Unix epoch (UTC). */
+  hour: Int32Array;
+  device: Int32Array;
+  deviceName: Int32Array;
+  user: Int32Array;
+  localIp: Int32Array;
+  /** Hostname, or the remote IP when no name is known. */
+  host: Int32Array;
+  transactions: Float64Array;
+  blocked: Float64Array;
+  bytesUp: Float64Array;
+  bytesDown: Float64Array;
+  firstSeen: Float64Array;
+  lastSeen: Float64Array;
+}
+
+/** Compact 53-bit hashes of source event keys (Defender DeviceId|Timestamp|ReportId), per source. */
+export interface KeyBlockRecord {
+  seq?: number;
+  importId: string;
+  sourceId: string;
+  hashes: Float64Array;
+}

@@ -1,0 +1,34 @@
+// Node-side entry points (the web-mode server, the headless analyze command),
+// bundled to plain ESM so they run with `node`, no TypeScript loader at run time.
+import { builtinModules } from 'node:module';
+import { defineConfig } from 'vite';
+
+const external = [
+  ...builtinModules,
+  ...builtinModules.map((m) => `node:${m}`),
+  /^node:/,
+  'fake-indexeddb',
+  /^fake-indexeddb\//,
+  'dexie',
+  'papaparse',
+  'fflate',
+  'tldts',
+  '@e965/xlsx',
+  'valibot',
+];
+
+export default defineConfig({
+  build: {
+    ssr: true,
+    outDir: 'dist/node',
+    emptyOutDir: true,
+    target: 'node20',
+    minify: false,
+    sourcemap: true,
+    rolldownOptions: {
+      input: { web: 'electron/cli/web.ts' },
+      external,
+      output: { format: 'es', entryFileNames: '[name].mjs' },
+    },
+  },
+});
