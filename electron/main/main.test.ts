@@ -77,8 +77,13 @@ describe('exports', () => {
   });
   it('saves through the dialog, and not at all when cancelled', async () => {
     const target = join(dir, 'apps.csv');
-    expect(await createHandlers(deps())['export.save']({ suggestedName: 'apps.csv', data: 'a' })).toEqual({ saved: false });
-    const r = await createHandlers(deps({ showSaveDialog: async () => target }))['export.save']({ suggestedName: 'apps.csv', data: 'App\n' });
+    expect(await createHandlers(deps())['export.save']({ suggestedName: 'apps.csv', data: 'a' })).toEqual({
+      saved: false,
+    });
+    const r = await createHandlers(deps({ showSaveDialog: async () => target }))['export.save']({
+      suggestedName: 'apps.csv',
+      data: 'App\n',
+    });
     expect(r).toEqual({ saved: true, path: target });
     expect(readFileSync(target, 'utf8')).toBe('App\n');
   });
@@ -102,10 +107,20 @@ describe('IPC registration', () => {
     const ipc: IpcMainLike = { handle: (c, l) => void registered.set(c, l) };
     registerHandlers(ipc, createHandlers(deps()));
     expect([...registered.keys()].sort()).toEqual(
-      ['app.info', 'export.save', 'files.open', 'files.read', 'settings.get', 'settings.set', 'shell.openExternal'].sort(),
+      [
+        'app.info',
+        'export.save',
+        'files.open',
+        'files.read',
+        'settings.get',
+        'settings.set',
+        'shell.openExternal',
+      ].sort(),
     );
     const info = registered.get('app.info')!;
-    await expect(info({ senderFrame: { url: 'file:///app/index.html' } })).resolves.toMatchObject({ name: 'Cloudscope' });
+    await expect(info({ senderFrame: { url: 'file:///app/index.html' } })).resolves.toMatchObject({
+      name: 'Cloudscope',
+    });
     await expect(info({ senderFrame: { url: 'https://evil.example/' } })).rejects.toThrow(/untrusted/);
     expect(isTrustedSender('http://localhost:5173/', 'http://localhost:5173')).toBe(true);
     expect(isTrustedSender(undefined)).toBe(false);

@@ -5,7 +5,13 @@ describe('ProgressMeter', () => {
   it('throttles, computes fraction from bytes, rate and ETA', () => {
     let t = 0;
     const out: JobProgress[] = [];
-    const m = new ProgressMeter('j1', 'Import', (p) => out.push(p), 250, () => t);
+    const m = new ProgressMeter(
+      'j1',
+      'Import',
+      (p) => out.push(p),
+      250,
+      () => t,
+    );
     t = 100;
     m.report(10, 100, 1000, 0);
     t = 200;

@@ -26,7 +26,18 @@ function pair() {
     slow: async ({ steps }, ctx) => {
       for (let i = 1; i <= steps; i++) {
         if (ctx.signal.aborted) throw new Error('aborted');
-        ctx.progress({ jobId: 'j', label: 'slow', status: 'running', fraction: i / steps, rowsDone: i, bytesDone: i, bytesTotal: steps, rate: 0, etaSeconds: null, errors: 0 });
+        ctx.progress({
+          jobId: 'j',
+          label: 'slow',
+          status: 'running',
+          fraction: i / steps,
+          rowsDone: i,
+          bytesDone: i,
+          bytesTotal: steps,
+          rate: 0,
+          etaSeconds: null,
+          errors: 0,
+        });
         await new Promise((r) => setTimeout(r, 5));
       }
       return 'done';
