@@ -26,7 +26,7 @@ export default defineConfig({
     minify: false,
     sourcemap: true,
     rolldownOptions: {
-      input: { web: 'electron/cli/web.ts' },
+      input: { web: 'electron/cli/web.ts', analyze: 'electron/cli/analyze.ts' },
       external,
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

@@ -17,8 +17,27 @@ export function deviceKeyOf(e: NetworkEvent): string | null {
   return e.deviceId ?? (e.deviceName ? e.deviceName.toLowerCase() : null) ?? e.localIp;
 }
 
+/**
+ * Parsers hand out substrings of big text chunks; V8 keeps a whole chunk alive
+ * while any slice of it is referenced. Facts keep their strings for a long
+ * time, so each distinct value is copied once into a string of its own.
+ */
+class OwnStrings {
+  private readonly map = new Map<string, string>();
+  own(s: string | null): string | null {
+    if (s === null) return null;
+    let o = this.map.get(s);
+    if (o === undefined) {
+      o = JSON.parse(JSON.stringify(s)) as string;
+      this.map.set(o, o);
+    }
+    return o;
+  }
+}
+
 export class FactAggregator {
   private readonly index = new Map<string, number>();
+  private readonly strings = new OwnStrings();
   private n = 0;
   private cap = 1024;
   hour = new Int32Array(this.cap);
@@ -55,15 +74,16 @@ export class FactAggregator {
       this.bytesDown[i] = NaN;
       this.firstSeen[i] = e.time;
       this.lastSeen[i] = e.time;
-      this.device.push(device);
-      this.deviceName.push(e.deviceName);
-      this.user.push(e.user);
-      this.localIp.push(e.localIp);
-      this.host.push(host);
+      const own = this.strings;
+      this.device.push(own.own(device));
+      this.deviceName.push(own.own(e.deviceName));
+      this.user.push(own.own(e.user));
+      this.localIp.push(own.own(e.localIp));
+      this.host.push(own.own(host));
     } else {
       if (e.time < this.firstSeen[i]) this.firstSeen[i] = e.time;
       if (e.time > this.lastSeen[i]) this.lastSeen[i] = e.time;
-      if (e.deviceName && !this.deviceName[i]) this.deviceName[i] = e.deviceName;
+      if (e.deviceName && !this.deviceName[i]) this.deviceName[i] = this.strings.own(e.deviceName);
     }
     this.transactions[i] += 1;
     if (e.action === 'blocked') this.blocked[i] += 1;

@@ -96,20 +96,33 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       })),
     );
   }
-  const detected = sources.map((s) => {
-    const forced = req.formatId ? formatById(req.formatId) : undefined;
-    if (req.formatId && !forced) throw new RpcError(`Unknown format id "${req.formatId}"`);
-    if (forced) return { source: s, format: forced };
-    const d = detectFormat(s.head);
-    if (!d.format) {
-      const tried = d.scores.map((x) => x.label).join(', ');
-      throw new RpcError(
-        `${s.name}: unknown format — no parser recognised its content.`,
-        `Formats tried: ${tried}. If it is a CSV with a header, import it with a custom column mapping.`,
-      );
+  const forced = req.formatId ? formatById(req.formatId) : undefined;
+  if (req.formatId && !forced) throw new RpcError(`Unknown format id "${req.formatId}"`);
+  const detected: { source: TextSource; format: FormatDefinition }[] = [];
+  const unreadable: ImportFileRecord[] = [];
+  for (const s of sources) {
+    const d = forced ? { format: forced, scores: [] } : detectFormat(s.head);
+    if (d.format) {
+      // A workbook converted to CSV keeps its own provenance label.
+      const workbook = s.xlsx && d.format.id === 'defender-csv' ? formatById('defender-xlsx') : undefined;
+      detected.push({ source: s, format: workbook ?? d.format });
+      continue;
     }
-    return { source: s, format: d.format };
-  });
+    // Unknown format: reported with the formats tried, hashed for provenance, nothing imported.
+    for await (const _ of s.chunks) checkCancel();
+    const tried = d.scores.map((x) => x.label).join(', ');
+    unreadable.push({
+      ...emptyFileRecord(s.name, s.size, 'unknown'),
+      sha256: s.sha256(),
+      error: `Unknown format: no parser recognised the content (tried ${tried}). If it is a CSV with a header, import it with a custom column mapping.`,
+    });
+  }
+  if (detected.length === 0) {
+    throw new RpcError(
+      sources.length === 0 ? 'Nothing to import: no files were given.' : (unreadable[0]?.error ?? 'Nothing could be read.'),
+      'Check that the files are telemetry exports in a supported format.',
+    );
+  }
   const order = (f: FormatDefinition, head: string) => f.passOrder?.(head) ?? 0;
   detected.sort((a, b) => order(a.format, a.source.head) - order(b.format, b.source.head));
 
@@ -184,22 +197,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     // 4. parse every text, in pass order
     for (const { source: src, format } of detected) {
       checkCancel();
-      const file: ImportFileRecord = {
-        file: src.name,
-        size: src.size ?? 0,
-        sha256: '',
-        format: format.id,
-        rowsRead: 0,
-        rowsAccepted: 0,
-        rowsSkipped: 0,
-        skipped: {},
-        rowsRejected: 0,
-        rejections: [],
-        rowsDuplicate: 0,
-        firstEvent: null,
-        lastEvent: null,
-        alreadyImported: false,
-      };
+      const file = emptyFileRecord(src.name, src.size, format.id);
       const fileKeys: number[] = [];
       const seenInFile = new Set<number>();
       let pendingFlush: FactAggregator | null = null;
@@ -287,6 +285,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       record.files.push(file);
       record.sha256.push(file.sha256);
     }
+    record.files.push(...unreadable);
     checkCancel();
     if (importKeys.length > 0) {
       await db.keyBlocks.add({ importId, sourceId, hashes: Float64Array.from(importKeys) });
@@ -322,6 +321,25 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     }
     throw e;
   }
+}
+
+function emptyFileRecord(name: string, size: number | null, format: FormatId | 'unknown'): ImportFileRecord {
+  return {
+    file: name,
+    size: size ?? 0,
+    sha256: '',
+    format,
+    rowsRead: 0,
+    rowsAccepted: 0,
+    rowsSkipped: 0,
+    skipped: {},
+    rowsRejected: 0,
+    rejections: [],
+    rowsDuplicate: 0,
+    firstEvent: null,
+    lastEvent: null,
+    alreadyImported: false,
+  };
 }
 
 async function rollback(db: CloudscopeDb, importId: string, sourceId: string): Promise<void> {

@@ -3,6 +3,7 @@
  * worker serves these on its message port; the CLI and tests call them
  * directly (or through a MessageChannel) over fake-indexeddb.
  */
+import { registerBuiltinFormats, xlsxToCsv } from '../formats/index';
 import { type CloudscopeDb, DB_VERSION, type OpenOptions, openDb } from '../store/db';
 import { runImport } from './import';
 import { ProgressMeter } from './job';
@@ -40,6 +41,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
+  registerBuiltinFormats();
   const db = await openDb(opts.dbName, opts);
   const swept = (db as unknown as { sweptAtOpen?: number }).sweptAtOpen ?? 0;
   const persisted = opts.persist ? await opts.persist().catch(() => null) : null;
@@ -58,7 +60,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         signal: ctx.signal,
         onProgress: ctx.progress,
         createHasher: opts.createHasher ?? (() => new Sha256()),
-        xlsxToCsv: opts.xlsxToCsv,
+        xlsxToCsv: opts.xlsxToCsv ?? xlsxToCsv,
       }),
     'engine.selfTest': async ({ steps, delayMs }, ctx) => {
       const meter = new ProgressMeter(`selftest-${Date.now()}`, 'Self-test', ctx.progress, 0);

@@ -27,6 +27,7 @@ export type FormatId =
   | 'zscaler-nss'
   | 'panos'
   | 'fortigate'
+  | 'sentinel-csl'
   | 'custom-csv'
   | 'facts-csv';
 

@@ -25,7 +25,10 @@ export interface ImportFileRecord {
   file: string;
   size: number;
   sha256: string;
-  format: FormatId;
+  /** The detected (or forced) format; 'unknown' when no parser recognised the content. */
+  format: FormatId | 'unknown';
+  /** Why the file could not be read at all (unknown format); absent when it was parsed. */
+  error?: string;
   rowsRead: number;
   rowsAccepted: number;
   rowsSkipped: number;

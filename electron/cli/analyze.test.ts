@@ -1,0 +1,123 @@
+// The analyze command end to end in Node, over fake-indexeddb, on real samples.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import Papa from 'papaparse';
+import { afterAll, describe, expect, it } from 'vitest';
+import { APPS_HEADER, DEVICES_HEADER, IPS_HEADER, SIGNALS_HEADER, USERS_HEADER } from '../../shared/export/reports';
+import { analyze, parseArgs, UsageError } from './analyze';
+
+const FX = 'shared/formats/fixtures';
+const PLASO = `${FX}/defender/plaso/advanced_hunting_test.csv`;
+const PLASO_BOM = `${FX}/defender/plaso/advanced_hunting_test_002.csv`;
+const SQUID = `${FX}/squid/test-access-extensive.log`;
+const tmp = mkdtempSync(join(tmpdir(), 'cloudscope-analyze-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+let n = 0;
+async function run(inputs: string[], extra: string[] = []) {
+  const out = join(tmp, `out-${n++}`);
+  const args = parseArgs([...inputs, '--out', out, '--quiet', ...extra]);
+  if (args === 'help') throw new Error('unexpected help');
+  const r = await analyze(args);
+  const csv = (f: string) => Papa.parse<string[]>(readFileSync(join(out, f), 'utf8').trim(), { skipEmptyLines: true }).data;
+  const json = (f: string) => JSON.parse(readFileSync(join(out, f), 'utf8'));
+  return { r, out, csv, json };
+}
+
+describe('analyze', () => {
+  it('writes every report with exactly the contracted headers', async () => {
+    const { r, csv } = await run([PLASO]);
+    expect(r.exitCode).toBe(0);
+    expect(csv('apps.csv')[0]).toEqual([...APPS_HEADER]);
+    expect(csv('devices.csv')[0]).toEqual([...DEVICES_HEADER]);
+    expect(csv('users.csv')[0]).toEqual([...USERS_HEADER]);
+    expect(csv('ips.csv')[0]).toEqual([...IPS_HEADER]);
+    expect(csv('signals.csv')[0]).toEqual([...SIGNALS_HEADER]);
+    expect(APPS_HEADER.join(',')).toBe(
+      'App,Category,Score,Tags,Transactions,Users,IP addresses,Devices,Traffic,Upload,Download,First seen,Last seen,Domains',
+    );
+    expect(DEVICES_HEADER.join(',')).toBe(
+      'Device,Device ID,Risk level,Transactions,Traffic,Upload,Download,Apps,Users,IP addresses,First seen,Last seen,Reasons',
+    );
+  });
+
+  it('accounts for every row and keeps numbers consistent across reports', async () => {
+    const { csv, json } = await run([PLASO]);
+    const [imp] = json('imports.json');
+    expect(imp.format).toBe('defender-csv');
+    expect(imp.rowsRead).toBe(129);
+    expect(imp.rowsRead).toBe(imp.rowsAccepted + imp.rowsSkipped + imp.rowsRejected);
+    expect(Object.values(imp.skipped as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(imp.rowsSkipped);
+    expect(imp.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const summary = json('summary.json');
+    expect(summary.transactions).toBe(imp.rowsAccepted);
+    const apps = csv('apps.csv').slice(1);
+    const col = (rows: string[][], header: readonly string[], name: string) => rows.map((r) => r[header.indexOf(name)]);
+    expect(col(apps, APPS_HEADER, 'Transactions').reduce((a, b) => a + Number(b), 0)).toBe(summary.transactions);
+    const devices = csv('devices.csv').slice(1);
+    expect(devices).toHaveLength(1);
+    expect(devices[0][0]).toBe('test-hostname');
+    expect(devices[0][1]).toBe('jhdfaiouiuv4584fgasd64h5s4ghs54afd45gadf6');
+    expect(Number(devices[0][3])).toBe(summary.transactions);
+    for (const t of col(apps, APPS_HEADER, 'First seen')) expect(t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    // Endpoint events carry no bytes except inspected connections; unknown stays empty, never 0.
+    const traffic = col(apps, APPS_HEADER, 'Traffic');
+    expect(traffic.some((t) => t === '')).toBe(true);
+  });
+
+  it('reads the BOM variant identically and de-duplicates overlapping partial exports', async () => {
+    const { json } = await run([PLASO, PLASO_BOM]);
+    const [a, b] = json('imports.json');
+    expect(b.rowsRead).toBe(a.rowsRead);
+    // Same events (same DeviceId|Timestamp|ReportId) in the second export add nothing.
+    expect(json('summary.json').transactions).toBe(a.rowsAccepted);
+    expect(b.rowsAccepted).toBe(0);
+    expect(b.rowsDuplicate).toBe(a.rowsAccepted);
+  });
+
+  it('imports the same file twice as a no-op', async () => {
+    const one = await run([PLASO]);
+    const twice = await run([PLASO, PLASO]);
+    expect(twice.json('summary.json')).toEqual(one.json('summary.json'));
+    expect(twice.json('imports.json')[1].alreadyImported).toBe(true);
+  });
+
+  it('reads gzip input and reports proxy bytes and users', async () => {
+    const gz = join(tmp, 'squid.log.gz');
+    writeFileSync(gz, gzipSync(readFileSync(SQUID)));
+    const plain = await run([SQUID]);
+    const zipped = await run([gz]);
+    expect(zipped.json('summary.json')).toEqual(plain.json('summary.json'));
+    const s = plain.json('summary.json');
+    expect(s.download).toBeGreaterThan(0);
+    expect(s.transactions).toBeGreaterThan(0);
+  });
+
+  it('reports an unreadable file and imports the rest; fails only when nothing could be read', async () => {
+    const junk = join(tmp, 'junk.bin');
+    writeFileSync(junk, 'this is not telemetry\nat all\n');
+    const mixed = await run([SQUID, junk]);
+    expect(mixed.r.exitCode).toBe(0);
+    const files = mixed.json('imports.json');
+    const bad = files.find((f: { file: string }) => f.file === 'junk.bin');
+    expect(bad.format).toBe('unknown');
+    expect(mixed.r.message).toContain('junk.bin');
+    await expect(run([junk])).rejects.toThrow(/Unknown format/);
+  });
+
+  it('narrows the window with --from/--to', async () => {
+    const all = await run([PLASO]);
+    const narrow = await run([PLASO], ['--from', '2023-12-21T19:00:00Z', '--to', '2023-12-21T21:00:00Z']);
+    expect(narrow.json('summary.json').transactions).toBeLessThan(all.json('summary.json').transactions);
+    expect(narrow.json('summary.json').firstEvent >= '2023-12-21T19:00:00Z').toBe(true);
+  });
+
+  it('rejects bad arguments with a message that says what to do', () => {
+    expect(() => parseArgs(['x.csv'])).toThrow(UsageError);
+    expect(() => parseArgs(['x.csv', '--out', 'o', '--tz', 'Mars/Olympus'])).toThrow(/IANA time zone/);
+    expect(() => parseArgs(['x.csv', '--out', 'o', '--from', 'yesterday'])).toThrow(/ISO 8601/);
+    expect(parseArgs(['--help'])).toBe('help');
+  });
+});

@@ -1,0 +1,270 @@
+/**
+ * `npm run analyze -- <file|folder>... --out <dir> [options]`: the engine in
+ * Node, over fake-indexeddb, writing report files. Everything it imports in
+ * one run forms one data source (continuous unless --snapshot), and the
+ * reports cover all of it unless --from/--to narrow the window.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { BUILTIN_CATALOG } from '../../shared/catalog/builtin';
+import { loadCatalog } from '../../shared/catalog/loader';
+import { createMatcher } from '../../shared/catalog/matcher';
+import { createScorer } from '../../shared/catalog/score';
+import { normalizeSettings, type Settings } from '../../shared/domain/settings';
+import { runImport } from '../../shared/engine/import';
+import type { JobProgress } from '../../shared/engine/job';
+import { computeTables } from '../../shared/engine/query';
+import { WorkingSet } from '../../shared/engine/working-set';
+import {
+  appsCsv,
+  devicesCsv,
+  importsJson,
+  ipsCsv,
+  signalsCsv,
+  summaryJson,
+  usersCsv,
+} from '../../shared/export/reports';
+import { registerBuiltinFormats, xlsxToCsv } from '../../shared/formats/index';
+import { allFormats, formatById } from '../../shared/formats/registry';
+import { isValidTimeZone, parseIsoTime } from '../../shared/formats/time';
+import { openDb } from '../../shared/store/db';
+
+export interface AnalyzeArgs {
+  inputs: string[];
+  out: string;
+  source?: string;
+  snapshot: boolean;
+  format?: string;
+  tz: string;
+  from?: number;
+  to?: number;
+  settingsFile?: string;
+  quiet: boolean;
+}
+
+export class UsageError extends Error {}
+
+function helpText(): string {
+  registerBuiltinFormats();
+  const formats = allFormats()
+    .map((f) => `  ${f.id.padEnd(18)} ${f.label}`)
+    .join('\n');
+  return `Usage: npm run analyze -- <file|folder>... --out <dir> [options]
+
+Imports telemetry files (formats detected from content; .gz and .zip too) and writes
+apps.csv, devices.csv, users.csv, ips.csv, signals.csv, imports.json and summary.json.
+
+Options:
+  --out <dir>         where to write the reports (created if missing)
+  --source <name>     name of the data source the files form (default: from the format)
+  --snapshot          import as a snapshot report (never raises signals)
+  --format <id>       force a format instead of detecting it (ids below)
+  --tz <zone>         IANA time zone for logs that record local time (default UTC)
+  --from <time>       report window start (ISO 8601, e.g. 2026-10-01 or 2026-10-01T08:00Z)
+  --to <time>         report window end (exclusive)
+  --settings <file>   settings JSON (same keys as the app's settings)
+  --quiet             no progress on stderr
+  --help              this text
+
+Format ids:
+${formats}
+`;
+}
+
+function parseTime(flag: string, v: string | undefined): number {
+  if (!v) throw new UsageError(`${flag} needs a time, e.g. 2026-10-01 or 2026-10-01T08:00:00Z`);
+  const t = parseIsoTime(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v, 'UTC');
+  if (Number.isNaN(t))
+    throw new UsageError(`${flag}: cannot read "${v}" as a time (use ISO 8601, e.g. 2026-10-01T08:00:00Z)`);
+  return t;
+}
+
+export function parseArgs(argv: string[]): AnalyzeArgs | 'help' {
+  const a: AnalyzeArgs = { inputs: [], out: '', snapshot: false, tz: 'UTC', quiet: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--out':
+        a.out = next();
+        break;
+      case '--source':
+        a.source = next();
+        break;
+      case '--snapshot':
+        a.snapshot = true;
+        break;
+      case '--format':
+        a.format = next();
+        break;
+      case '--tz':
+        a.tz = next();
+        break;
+      case '--from':
+        a.from = parseTime(arg, next());
+        break;
+      case '--to':
+        a.to = parseTime(arg, next());
+        break;
+      case '--settings':
+        a.settingsFile = next();
+        break;
+      case '--quiet':
+        a.quiet = true;
+        break;
+      default:
+        if (arg.startsWith('--')) throw new UsageError(`Unknown option ${arg} (see --help)`);
+        a.inputs.push(arg);
+    }
+  }
+  if (a.inputs.length === 0) throw new UsageError('Give at least one file or folder to analyze (see --help)');
+  if (!a.out) throw new UsageError('--out <dir> is required: where to write the reports');
+  if (!isValidTimeZone(a.tz)) throw new UsageError(`--tz: "${a.tz}" is not an IANA time zone (e.g. Europe/Berlin)`);
+  return a;
+}
+
+/** Files under the inputs, folders walked recursively (hidden entries skipped), in a stable order. */
+export async function expandInputs(inputs: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (p: string): Promise<void> => {
+    const s = await stat(p).catch(() => null);
+    if (!s) throw new UsageError(`${p}: no such file or folder`);
+    if (s.isFile()) {
+      out.push(p);
+      return;
+    }
+    if (s.isDirectory()) {
+      const entries = (await readdir(p)).filter((n) => !n.startsWith('.')).sort();
+      for (const n of entries) await walk(join(p, n));
+    }
+  };
+  for (const i of inputs) await walk(resolve(i));
+  return out;
+}
+
+function progressPrinter(quiet: boolean): (p: JobProgress) => void {
+  let last = 0;
+  return (p) => {
+    if (quiet) return;
+    const now = Date.now();
+    if (p.status === 'running' && now - last < 1000) return;
+    last = now;
+    const pct = p.fraction === null ? '' : ` ${(p.fraction * 100).toFixed(0)}%`;
+    const eta = p.etaSeconds === null || p.status !== 'running' ? '' : ` ETA ${Math.ceil(p.etaSeconds)}s`;
+    process.stderr.write(
+      `analyze: ${p.status}${pct} · ${p.rowsDone.toLocaleString('en-US')} rows · ${Math.round(p.rate).toLocaleString('en-US')} rows/s${eta}\n`,
+    );
+  };
+}
+
+export interface AnalyzeOutcome {
+  exitCode: number;
+  message: string;
+}
+
+export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
+  registerBuiltinFormats();
+  if (args.format && !formatById(args.format)) {
+    throw new UsageError(
+      `--format: unknown id "${args.format}". Known: ${allFormats()
+        .map((f) => f.id)
+        .join(', ')}`,
+    );
+  }
+  let settings: Settings = normalizeSettings({});
+  if (args.settingsFile) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      settings = normalizeSettings(JSON.parse(await readFile(args.settingsFile, 'utf8')));
+    } catch (e) {
+      throw new UsageError(`--settings ${args.settingsFile}: ${(e as Error).message}`);
+    }
+  }
+  const paths = await expandInputs(args.inputs);
+  if (paths.length === 0) return { exitCode: 2, message: 'No files found in the given folders: nothing to analyze.' };
+  const files = await Promise.all(
+    paths.map(async (p) => ({
+      name: basename(p),
+      size: (await stat(p)).size,
+      stream: Readable.toWeb(createReadStream(p, { highWaterMark: 4 * 1024 * 1024 })) as ReadableStream<Uint8Array>,
+    })),
+  );
+  const db = await openDb(`cloudscope-analyze-${process.pid}-${Date.now()}`, { indexedDB, IDBKeyRange });
+  const result = await runImport(
+    db,
+    {
+      files,
+      source: { name: args.source, kind: args.snapshot ? 'snapshot' : 'continuous' },
+      formatId: args.format as never,
+      timeZone: args.tz,
+    },
+    {
+      createHasher: () => {
+        const h = createHash('sha256');
+        return { update: (b) => void h.update(b), digest: () => h.digest('hex') };
+      },
+      xlsxToCsv,
+      onProgress: progressPrinter(args.quiet),
+      blockSize: 16384,
+    },
+  );
+  const ws = await WorkingSet.load(db, result.importId ? [result.importId] : []);
+  const catalog = loadCatalog(BUILTIN_CATALOG, []);
+  const tables = computeTables(ws, {
+    matcher: createMatcher(catalog),
+    scorer: createScorer(catalog.date, settings),
+    tags: {},
+    overrides: {},
+    from: args.from ?? null,
+    to: args.to ?? null,
+  });
+  await mkdir(args.out, { recursive: true });
+  await Promise.all([
+    writeFile(join(args.out, 'apps.csv'), appsCsv(tables)),
+    writeFile(join(args.out, 'devices.csv'), devicesCsv(tables)),
+    writeFile(join(args.out, 'users.csv'), usersCsv(tables)),
+    writeFile(join(args.out, 'ips.csv'), ipsCsv(tables)),
+    writeFile(join(args.out, 'signals.csv'), signalsCsv([])),
+    writeFile(join(args.out, 'imports.json'), importsJson(result.files)),
+    writeFile(join(args.out, 'summary.json'), summaryJson(tables.summary)),
+  ]);
+  db.close();
+  const s = tables.summary;
+  const unread = result.files.filter((f) => f.error);
+  const lines = [
+    `Imported ${result.files.length - unread.length} of ${result.files.length} file(s): ${s.transactions.toLocaleString('en-US')} transactions, ${s.apps} apps, ${s.devices} devices, ${s.users} users, ${s.ips} IP addresses.`,
+    ...unread.map((f) => `  ${f.file}: ${f.error}`),
+    `Reports written to ${resolve(args.out)}`,
+  ];
+  return { exitCode: 0, message: lines.join('\n') };
+}
+
+async function main(): Promise<void> {
+  try {
+    const args = parseArgs(process.argv.slice(2));
+    if (args === 'help') {
+      process.stdout.write(helpText());
+      return;
+    }
+    const r = await analyze(args);
+    (r.exitCode === 0 ? process.stdout : process.stderr).write(`${r.message}\n`);
+    process.exitCode = r.exitCode;
+  } catch (e) {
+    const hint = (e as { hint?: string }).hint;
+    process.stderr.write(`analyze: ${(e as Error).message}${hint ? `\n  ${hint}` : ''}\n`);
+    process.exitCode = e instanceof UsageError ? 64 : 1;
+  }
+}
+
+if (process.argv[1] && /analyze\.(m?js|ts)$/.test(process.argv[1])) void main();

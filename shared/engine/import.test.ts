@@ -1,0 +1,163 @@
+// Import semantics over fake-indexeddb: atomic on failure and cancel, staging swept, idempotent.
+import { readFileSync } from 'node:fs';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerBuiltinFormats } from '../formats/index';
+import { registerFormats } from '../formats/registry';
+import type { FormatDefinition } from '../formats/types';
+import { openDb } from '../store/db';
+import { runImport } from './import';
+import type { ImportRequest } from './protocol';
+import { CancelledError } from './rpc';
+import { Sha256 } from './sha256';
+
+const SQUID = readFileSync('shared/formats/fixtures/squid/test-access-extensive.log');
+let n = 0;
+const newDb = () => openDb(`import-test-${n++}`, { indexedDB, IDBKeyRange });
+
+function fileOf(name: string, bytes: Uint8Array, chunk = 1024): ImportRequest['files'][number] {
+  let off = 0;
+  return {
+    name,
+    size: bytes.byteLength,
+    stream: new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (off >= bytes.byteLength) return c.close();
+        c.enqueue(bytes.subarray(off, off + chunk));
+        off += chunk;
+      },
+    }),
+  };
+}
+const opts = { createHasher: () => new Sha256() };
+
+// A format that throws part-way: a parser bug must leave the store as it was.
+const exploding: FormatDefinition = {
+  id: 'test-exploding' as FormatDefinition['id'],
+  label: 'exploding test format',
+  usesLocalTime: false,
+  missingFields: [],
+  sniff: (head) => (head.startsWith('EXPLODE') ? 1 : 0),
+  open: () => ({
+    push(_text, sink) {
+      sink.event({
+        time: Date.UTC(2024, 0, 1),
+        deviceId: 'd',
+        deviceName: null,
+        user: null,
+        localIp: null,
+        remoteIp: '1.2.3.4',
+        remotePort: 443,
+        host: 'example.com',
+        url: null,
+        bytesUp: null,
+        bytesDown: null,
+        action: 'allowed',
+        process: null,
+        eventKey: null,
+      });
+      throw new Error('parser bug');
+    },
+    end() {},
+  }),
+};
+
+beforeAll(() => registerBuiltinFormats());
+
+async function counts(db: Awaited<ReturnType<typeof newDb>>) {
+  return { imports: await db.imports.count(), blocks: await db.factBlocks.count(), sources: await db.dataSources.count() };
+}
+
+describe('runImport', () => {
+  it('commits facts and provenance', async () => {
+    const db = await newDb();
+    const r = await runImport(db, { files: [fileOf('a.log', SQUID)], source: { kind: 'continuous' } }, opts);
+    expect(r.transactions).toBeGreaterThan(0);
+    const imp = await db.imports.get(r.importId!);
+    expect(imp?.status).toBe('committed');
+    expect(imp?.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect((await counts(db)).blocks).toBeGreaterThan(0);
+  });
+
+  it('adds nothing when the same content is imported again', async () => {
+    const db = await newDb();
+    await runImport(db, { files: [fileOf('a.log', SQUID)], source: { name: 'proxy', kind: 'continuous' } }, opts);
+    const before = await counts(db);
+    const again = await runImport(db, { files: [fileOf('a-copy.log', SQUID, 333)], source: { name: 'proxy', kind: 'continuous' } }, opts);
+    expect(again.files[0].alreadyImported).toBe(true);
+    expect(again.transactions).toBe(0);
+    const after = await counts(db);
+    expect(after.blocks).toBe(before.blocks);
+    expect(after.sources).toBe(1);
+  });
+
+  it('rolls back completely when a parser fails', async () => {
+    registerFormats([exploding]);
+    const db = await newDb();
+    await runImport(db, { files: [fileOf('a.log', SQUID)], source: { name: 'p', kind: 'continuous' } }, opts);
+    const before = await counts(db);
+    const bad = fileOf('bad.csv', new TextEncoder().encode('EXPLODE\n1,2,3\n'));
+    await expect(
+      runImport(db, { files: [fileOf('b.log', SQUID.subarray(0, 4000)), bad], source: { name: 'p', kind: 'continuous' } }, opts),
+    ).rejects.toThrow('parser bug');
+    expect(await counts(db)).toEqual(before);
+  });
+
+  it('leaves the store exactly as before when cancelled', async () => {
+    const db = await newDb();
+    const ac = new AbortController();
+    const big = new Uint8Array(SQUID.byteLength * 20);
+    for (let i = 0; i < 20; i++) big.set(SQUID, i * SQUID.byteLength);
+    const p = runImport(db, { files: [fileOf('big.log', big, 512)], source: { kind: 'continuous' } }, {
+      ...opts,
+      signal: ac.signal,
+      onProgress: (pr) => {
+        if (pr.rowsDone > 100) ac.abort();
+      },
+    });
+    await expect(p).rejects.toBeInstanceOf(CancelledError);
+    expect(await counts(db)).toEqual({ imports: 0, blocks: 0, sources: 0 });
+  });
+
+  it('sweeps staging left by a crash when the store opens', async () => {
+    const name = `crash-${n++}`;
+    const db = await openDb(name, { indexedDB, IDBKeyRange });
+    await db.imports.add({
+      id: 'imp-crashed',
+      sourceId: 's',
+      status: 'staging',
+      sha256: [],
+      files: [],
+      timeZone: 'UTC',
+      startedAt: 0,
+      finishedAt: null,
+      durationMs: null,
+      facts: 0,
+      transactions: 0,
+      firstEvent: null,
+      lastEvent: null,
+    });
+    await db.factBlocks.add({
+      importId: 'imp-crashed',
+      sourceId: 's',
+      count: 0,
+      strings: [],
+      hour: new Int32Array(0),
+      device: new Int32Array(0),
+      deviceName: new Int32Array(0),
+      user: new Int32Array(0),
+      localIp: new Int32Array(0),
+      host: new Int32Array(0),
+      transactions: new Float64Array(0),
+      blocked: new Float64Array(0),
+      bytesUp: new Float64Array(0),
+      bytesDown: new Float64Array(0),
+      firstSeen: new Float64Array(0),
+      lastSeen: new Float64Array(0),
+    });
+    db.close();
+    const reopened = await openDb(name, { indexedDB, IDBKeyRange });
+    expect(await reopened.imports.count()).toBe(0);
+    expect(await reopened.factBlocks.count()).toBe(0);
+  });
+});

@@ -1,0 +1,611 @@
+/**
+ * Shared core of the Defender for Endpoint `DeviceNetworkEvents` formats (CSV,
+ * JSON, Event Hub, xlsx): the normaliser that turns one table row into at most
+ * one NetworkEvent (column names and value clean-up are in defender-values.ts).
+ *
+ * Semantics (kept in one place so every shape of the same table agrees):
+ * - one outbound connection is one transaction; inbound, listening, scan,
+ *   signature and DNS rows are skipped with a counted reason;
+ * - an outbound protocol inspection (Http/Ssl/Ftp/Smtp/Ssh/Ntlm/Icmp…Inspected)
+ *   that describes a connection already counted enriches it (host, bytes) and is
+ *   skipped as "inspection merged into its connection". Exports are often sorted
+ *   by time descending, so the inspection may come before or after its
+ *   connection: events wait in a bounded buffer (at most MERGE_BUFFER rows, far
+ *   fewer while the export is sorted by time) before they reach the sink, and
+ *   end() flushes it. Inspections with the same Zeek uid (one FTP session, a
+ *   repeated record) also merge, within UID_WINDOW_MS;
+ * - DnsConnectionInspected answers map remote IPs to the queried name per device;
+ *   an event still without a host when it leaves the buffer takes that name. The
+ *   map lives in the import's scratch space, so one file's DNS rows also serve
+ *   the files parsed after it.
+ */
+import type { EventAction, NetworkEvent } from '../domain/event';
+import {
+  answerList,
+  isIpLiteral,
+  normalizeHost,
+  normalizeIp,
+  parseAdditional,
+  parseDefenderTime,
+  parseRemoteUrl,
+  toCount,
+  toPort,
+} from './defender-values';
+import type { ParseContext, ParseSink } from './types';
+
+/**
+ * One table row as read by a format, before any interpretation. Strings are ''
+ * when the column is absent or empty. Formats reuse one instance per row: the
+ * normaliser copies what it keeps.
+ */
+export interface DefenderRow {
+  time: string | number;
+  timeGenerated: string | number;
+  deviceId: string;
+  deviceName: string;
+  actionType: string;
+  /** Whether the source has an ActionType column at all (a projected hunt may not). */
+  hasActionType: boolean;
+  remoteUrl: string;
+  remoteIp: string;
+  remotePort: string | number;
+  localIp: string;
+  localPort: string | number;
+  process: string;
+  upn: string;
+  accountName: string;
+  accountDomain: string;
+  reportId: string;
+  /** JSON text (CSV, most JSON exports) or an already parsed object (Event Hub). */
+  additional: unknown;
+  /** Source table when the export says it (Sentinel `Type`, Event Hub category); '' otherwise. */
+  table: string;
+}
+
+export function emptyRow(): DefenderRow {
+  return {
+    time: '',
+    timeGenerated: '',
+    deviceId: '',
+    deviceName: '',
+    actionType: '',
+    hasActionType: true,
+    remoteUrl: '',
+    remoteIp: '',
+    remotePort: '',
+    localIp: '',
+    localPort: '',
+    process: '',
+    upn: '',
+    accountName: '',
+    accountDomain: '',
+    reportId: '',
+    additional: null,
+    table: '',
+  };
+}
+
+// ---------------------------------------------------------------------------
+// ActionType classification
+
+enum Kind {
+  Connection = 0,
+  Inspection = 1,
+  Dns = 2,
+  Skip = 3,
+}
+
+interface ActionInfo {
+  kind: Kind;
+  action: EventAction;
+  reason: string;
+}
+
+const NETWORK_TABLE = 'DeviceNetworkEvents';
+
+const conn = (action: EventAction): ActionInfo => ({ kind: Kind.Connection, action, reason: '' });
+const inspection: ActionInfo = { kind: Kind.Inspection, action: 'allowed', reason: '' };
+const skip = (reason: string): ActionInfo => ({ kind: Kind.Skip, action: 'allowed', reason });
+
+const NETWORK_ACTIONS = new Map<string, ActionInfo>([
+  ['ConnectionSuccess', conn('allowed')],
+  ['ConnectionAttempt', conn('allowed')],
+  ['ConnectionRequest', conn('allowed')],
+  ['ConnectionFound', conn('allowed')],
+  ['ConnectionAcknowledged', conn('allowed')],
+  ['ConnectionFailed', conn('failed')],
+  ['HttpConnectionInspected', inspection],
+  ['SslConnectionInspected', inspection],
+  ['FtpConnectionInspected', inspection],
+  ['SmtpConnectionInspected', inspection],
+  ['SshConnectionInspected', inspection],
+  ['NtlmAuthenticationInspected', inspection],
+  ['IcmpConnectionInspected', inspection],
+  ['DnsConnectionInspected', { kind: Kind.Dns, action: 'allowed', reason: 'DNS inspection (feeds host resolution)' }],
+  ['InboundConnectionAccepted', skip('inbound connection')],
+  ['ListeningConnectionCreated', skip('listening socket')],
+  ['InboundInternetScanInspected', skip('inbound internet scan')],
+  ['NetworkSignatureInspected', skip('network signature match')],
+]);
+const NETWORK_ACTIONS_LOWER = new Map<string, ActionInfo>(
+  [...NETWORK_ACTIONS].map(([k, v]) => [k.toLowerCase(), v] as [string, ActionInfo]),
+);
+const unknownActions = new Map<string, ActionInfo>();
+
+/**
+ * ActionTypes this table does not document (yet). Only called for rows known to
+ * be network rows (a table column says so) or named Connection…: other unknown
+ * names in a union export belong to other tables.
+ */
+function classifyUnknownNetworkAction(a: string): ActionInfo {
+  let info = unknownActions.get(a);
+  if (info) return info;
+  const lower = a.toLowerCase();
+  const blocked = lower.indexOf('blocked') >= 0;
+  if (lower.startsWith('inbound') || lower.startsWith('listening')) info = skip('inbound connection');
+  else if (lower.startsWith('connection'))
+    info = conn(blocked ? 'blocked' : lower.indexOf('fail') >= 0 ? 'failed' : 'allowed');
+  else if (lower.startsWith('ntlm') && lower.endsWith('inspected')) info = inspection;
+  else if (lower.endsWith('connectioninspected')) info = inspection;
+  else if (blocked) info = conn('blocked');
+  else info = skip(`unsupported ActionType (${a})`);
+  if (unknownActions.size < 1000) unknownActions.set(a, info);
+  return info;
+}
+
+/**
+ * Best guess of the table of a union-export row that is not a network event, for
+ * the skip reason: by ActionType family; other rows naming a device are most
+ * likely DeviceEvents (it holds the long tail of ActionTypes).
+ */
+function guessTable(a: string, hasDevice: boolean): string {
+  if (a === '') return 'no ActionType';
+  const c = a.charCodeAt(0);
+  if (c === 70 /* F */ && a.startsWith('File')) return 'DeviceFileEvents';
+  if (c === 82 /* R */ && a.startsWith('Registry')) return 'DeviceRegistryEvents';
+  if (c === 76 /* L */ && a.startsWith('Logon')) return 'DeviceLogonEvents';
+  if (a === 'ProcessCreated') return 'DeviceProcessEvents';
+  if (a === 'ImageLoaded') return 'DeviceImageLoadEvents';
+  if (a === 'ClickAllowed' || a === 'ClickBlocked' || a === 'UrlErrorPage' || a === 'UrlScanInProgress')
+    return 'UrlClickEvents';
+  return hasDevice ? 'DeviceEvents' : 'another table';
+}
+
+const tableReasons = new Map<string, string>();
+function notNetwork(table: string): string {
+  let r = tableReasons.get(table);
+  if (!r) {
+    r = `not a network event (${table})`;
+    if (tableReasons.size < 1000) tableReasons.set(table, r);
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------
+// AdditionalFields
+
+/** Cheap pre-check so connection rows parse AdditionalFields only when it may say "blocked". */
+function mayMentionBlock(v: unknown): boolean {
+  if (v === null || v === undefined || v === '') return false;
+  if (typeof v === 'string') return v.indexOf('lock') >= 0 || v.indexOf('LOCK') >= 0;
+  return typeof v === 'object';
+}
+
+/**
+ * AdditionalFields saying a connection was blocked. No documented key exists for
+ * DeviceNetworkEvents; these are the shapes Defender uses elsewhere
+ * (network protection, firewall): a boolean `*Blocked` key, or an action/verdict
+ * value containing "block".
+ */
+function additionalSaysBlocked(af: Record<string, unknown>): boolean {
+  for (const k in af) {
+    const v = af[k];
+    const lk = k.toLowerCase();
+    if (lk.indexOf('block') >= 0 && (v === true || v === 'true' || v === 'True')) return true;
+    if (
+      (lk === 'action' || lk === 'actiontaken' || lk === 'responsecategory' || lk === 'verdict') &&
+      typeof v === 'string' &&
+      v.toLowerCase().indexOf('block') >= 0
+    )
+      return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// The normaliser
+
+/** How many events may wait at most for an inspection or DNS answer (a memory bound). */
+export const MERGE_BUFFER = 4096;
+/** An inspection and a connection of the same socket this close in time are one connection. */
+export const MERGE_WINDOW_MS = 5_000;
+/** Inspections carrying the same Zeek connection uid this close in time are one connection. */
+export const UID_WINDOW_MS = 60_000;
+/**
+ * How far a time-sorted export may step backwards and still count as sorted.
+ * While it is sorted, an event further than UID_WINDOW_MS + this from the newest
+ * (or oldest) time read can no longer merge with anything and leaves the buffer
+ * early: most exports are sorted, and a short buffer keeps the garbage collector
+ * from promoting every event (measured: twice the parse time with 4,096 waiting).
+ */
+const SORT_SLACK_MS = 5_000;
+const DNS_MAP_LIMIT = 250_000;
+const DNS_SCRATCH_KEY = 'defender:dns';
+
+/** An event waiting in the buffer; events of one socket are chained (no array per key). */
+interface Pending {
+  ev: NetworkEvent;
+  /** The row's line, to report it if it is merged into another event later. */
+  line: number;
+  devKey: string;
+  reportId: string;
+  key: string | null;
+  uid: string | null;
+  isConnection: boolean;
+  dead: boolean;
+  prevSame: Pending | null;
+  nextSame: Pending | null;
+}
+
+interface DnsMap {
+  size: number;
+  byDevice: Map<string, Map<string, string>>;
+}
+
+export interface NormalizerOptions {
+  /** Zone for timestamps without one (Sentinel "[UTC]" headers force 'UTC'). */
+  timeZone: string;
+}
+
+export class DefenderNormalizer {
+  private readonly timeZone: string;
+  private readonly queue: Pending[] = [];
+  private head = 0;
+  private live = 0;
+  /** Newest buffered event per socket key; older ones hang off `prevSame`. */
+  private readonly byKey = new Map<string, Pending>();
+  private readonly byUid = new Map<string, Pending>();
+  private readonly dns: DnsMap;
+  // Sort detection (see SORT_SLACK_MS): +1 ascending, -1 descending, 0 not known yet.
+  private sortDir = 0;
+  private sorted = true;
+  private firstTime = Number.NaN;
+  private frontier = 0;
+
+  constructor(ctx: ParseContext, opts?: Partial<NormalizerOptions>) {
+    this.timeZone = opts?.timeZone ?? ctx.timeZone ?? 'UTC';
+    let dns = ctx.scratch?.get(DNS_SCRATCH_KEY) as DnsMap | undefined;
+    if (!dns) {
+      dns = { size: 0, byDevice: new Map() };
+      ctx.scratch?.set(DNS_SCRATCH_KEY, dns);
+    }
+    this.dns = dns;
+  }
+
+  /** Reads one row; reports it to the sink now (skip, reject) or when it leaves the buffer (event). */
+  row(r: DefenderRow, line: number, sink: ParseSink): void {
+    const action = r.actionType;
+    let info: ActionInfo | undefined;
+    const table = r.table;
+    const tableIsNetwork = table.length > 0 && (table === NETWORK_TABLE || table.endsWith(NETWORK_TABLE));
+    if (table.length > 0 && !tableIsNetwork) {
+      sink.skip(line, notNetwork(table.startsWith('AdvancedHunting-') ? table.slice(16) : table));
+      return;
+    }
+    if (!r.hasActionType) {
+      // A projected hunt without ActionType: every row is taken as a connection.
+      info = PROJECTED;
+    } else {
+      info = NETWORK_ACTIONS.get(action) ?? NETWORK_ACTIONS_LOWER.get(action.toLowerCase());
+      if (!info) {
+        if (action.length === 0) {
+          if (tableIsNetwork) sink.reject(line, 'no ActionType');
+          else sink.skip(line, notNetwork('no ActionType'));
+          return;
+        }
+        const c = action.charCodeAt(0);
+        const looksNetwork =
+          tableIsNetwork || ((c === 67 || c === 99) && action.toLowerCase().startsWith('connection'));
+        if (!looksNetwork) {
+          sink.skip(line, notNetwork(guessTable(action, r.deviceId.length > 0 || r.deviceName.length > 0)));
+          return;
+        }
+        info = classifyUnknownNetworkAction(action);
+      }
+    }
+
+    let tv = r.time;
+    if (tv === '') tv = r.timeGenerated;
+    const time = parseDefenderTime(tv, this.timeZone);
+    if (Number.isNaN(time)) {
+      sink.reject(line, 'unreadable Timestamp');
+      return;
+    }
+    const deviceId = r.deviceId.length > 0 ? r.deviceId : null;
+    const deviceName = r.deviceName.length > 0 ? r.deviceName : null;
+    if (deviceId === null && deviceName === null) {
+      sink.reject(line, 'no DeviceId or DeviceName');
+      return;
+    }
+    if (info.kind === Kind.Skip) {
+      sink.skip(line, info.reason);
+      return;
+    }
+    const devKey = deviceId ?? (deviceName as string).toLowerCase();
+
+    let af: Record<string, unknown> | null = null;
+    if (info.kind !== Kind.Connection) {
+      af = parseAdditional(r.additional);
+      const dir = af ? af.direction : undefined;
+      if (typeof dir === 'string' && (dir === 'In' || dir.toLowerCase() === 'in')) {
+        sink.skip(line, info.kind === Kind.Dns ? info.reason : 'inbound inspection');
+        return;
+      }
+      if (info.kind === Kind.Dns) {
+        if (af) this.learnDns(devKey, af);
+        sink.skip(line, info.reason);
+        return;
+      }
+    }
+
+    const remoteIp = normalizeIp(r.remoteIp);
+    const remotePort = toPort(r.remotePort);
+    const localPort = toPort(r.localPort);
+    const urlParts = parseRemoteUrl(r.remoteUrl);
+    let eventAction = info.action;
+    if (info.kind === Kind.Connection && eventAction !== 'blocked' && mayMentionBlock(r.additional)) {
+      af = parseAdditional(r.additional);
+      if (af && additionalSaysBlocked(af)) eventAction = 'blocked';
+    }
+
+    const ev: NetworkEvent = {
+      time,
+      deviceId,
+      deviceName,
+      user: accountOf(r, deviceName),
+      localIp: normalizeIp(r.localIp),
+      remoteIp,
+      remotePort,
+      host: urlParts.host,
+      url: urlParts.url,
+      bytesUp: null,
+      bytesDown: null,
+      action: eventAction,
+      process: r.process.length > 0 ? r.process : null,
+      eventKey: null, // set when the event leaves the buffer
+    };
+    const key =
+      localPort !== null && remoteIp !== null && remotePort !== null
+        ? `${devKey}|${localPort}|${remoteIp}|${remotePort}`
+        : null;
+    const p: Pending = {
+      ev,
+      line,
+      devKey,
+      reportId: r.reportId,
+      key,
+      uid: null,
+      isConnection: info.kind === Kind.Connection,
+      dead: false,
+      prevSame: null,
+      nextSame: null,
+    };
+
+    if (info.kind === Kind.Inspection) {
+      const uidV = af ? af.uid : undefined;
+      if (typeof uidV === 'string' && uidV.length > 0) p.uid = `${devKey}|${uidV}`;
+      if (af) enrichFromInspection(ev, af);
+      const target = this.findForInspection(p);
+      if (target) {
+        mergeInto(target.ev, ev);
+        if (p.uid !== null && target.uid === null && !this.byUid.has(p.uid)) {
+          target.uid = p.uid;
+          this.byUid.set(p.uid, target);
+        }
+        sink.skip(line, MERGED);
+        this.advance(time, sink);
+        return;
+      }
+    } else if (key !== null) {
+      this.absorbInspections(p, sink);
+    }
+    this.enqueue(p, sink);
+    this.advance(time, sink);
+  }
+
+  /** Flushes every buffered event. */
+  end(sink: ParseSink): void {
+    while (this.live > 0) this.emitOldest(sink);
+    this.queue.length = 0;
+    this.head = 0;
+    this.byKey.clear();
+    this.byUid.clear();
+  }
+
+  private findForInspection(p: Pending): Pending | null {
+    const time = p.ev.time;
+    if (p.uid !== null) {
+      const u = this.byUid.get(p.uid);
+      if (u && !u.dead && Math.abs(u.ev.time - time) <= UID_WINDOW_MS) return u;
+    }
+    if (p.key === null) return null;
+    let best: Pending | null = null;
+    let bestScore = Number.POSITIVE_INFINITY;
+    for (let q = this.byKey.get(p.key) ?? null; q !== null; q = q.prevSame) {
+      const dt = Math.abs(q.ev.time - time);
+      if (dt > MERGE_WINDOW_MS) continue;
+      // A connection row wins over an earlier standalone inspection of the same socket.
+      const score = q.isConnection ? dt : dt + MERGE_WINDOW_MS + 1;
+      if (score < bestScore) {
+        bestScore = score;
+        best = q;
+      }
+    }
+    return best;
+  }
+
+  /** A connection row arriving after its inspections (newest-first exports) takes them over. */
+  private absorbInspections(p: Pending, sink: ParseSink): void {
+    let q = this.byKey.get(p.key as string) ?? null;
+    while (q !== null) {
+      const older = q.prevSame;
+      if (!q.isConnection && Math.abs(q.ev.time - p.ev.time) <= MERGE_WINDOW_MS) {
+        mergeInto(p.ev, q.ev);
+        this.unlink(q);
+        q.dead = true;
+        this.live--;
+        if (q.uid !== null) {
+          if (this.byUid.get(q.uid) === q) this.byUid.set(q.uid, p);
+          if (p.uid === null) p.uid = q.uid;
+        }
+        sink.skip(q.line, MERGED);
+      }
+      q = older;
+    }
+  }
+
+  private enqueue(p: Pending, sink: ParseSink): void {
+    this.queue.push(p);
+    this.live++;
+    if (p.key !== null) {
+      const newest = this.byKey.get(p.key);
+      if (newest) {
+        newest.nextSame = p;
+        p.prevSame = newest;
+      }
+      this.byKey.set(p.key, p);
+    }
+    if (p.uid !== null && !this.byUid.has(p.uid)) this.byUid.set(p.uid, p);
+    if (this.live > MERGE_BUFFER) this.emitOldest(sink);
+  }
+
+  /** Tracks whether the export is sorted by time and, while it is, lets events go early. */
+  private advance(time: number, sink: ParseSink): void {
+    if (!this.sorted) return;
+    if (this.sortDir === 0) {
+      if (Number.isNaN(this.firstTime)) this.firstTime = time;
+      const d = time - this.firstTime;
+      if (Math.abs(d) <= SORT_SLACK_MS) return;
+      this.sortDir = d > 0 ? 1 : -1;
+      this.frontier = time;
+    } else if ((time - this.frontier) * this.sortDir > 0) {
+      this.frontier = time;
+    } else if ((this.frontier - time) * this.sortDir > SORT_SLACK_MS) {
+      this.sorted = false;
+      return;
+    }
+    const reach = UID_WINDOW_MS + SORT_SLACK_MS;
+    while (this.live > 0) {
+      const p = this.queue[this.head];
+      if (p.dead) {
+        this.head++;
+        continue;
+      }
+      if ((this.frontier - p.ev.time) * this.sortDir <= reach) break;
+      this.emitOldest(sink);
+    }
+  }
+
+  private unlink(p: Pending): void {
+    if (p.key === null) return;
+    if (p.nextSame !== null) p.nextSame.prevSame = p.prevSame;
+    else if (p.prevSame !== null) this.byKey.set(p.key, p.prevSame);
+    else this.byKey.delete(p.key);
+    if (p.prevSame !== null) p.prevSame.nextSame = p.nextSame;
+    p.prevSame = null;
+    p.nextSame = null;
+  }
+
+  private emitOldest(sink: ParseSink): void {
+    while (this.head < this.queue.length) {
+      const p = this.queue[this.head];
+      this.queue[this.head++] = undefined as unknown as Pending;
+      if (p.dead) continue;
+      this.live--;
+      this.unlink(p);
+      if (p.uid !== null && this.byUid.get(p.uid) === p) this.byUid.delete(p.uid);
+      const ev = p.ev;
+      if (ev.host === null && ev.remoteIp !== null) {
+        const name = this.dns.byDevice.get(p.devKey)?.get(ev.remoteIp);
+        if (name !== undefined) ev.host = name;
+      }
+      // The key uses the normalised time, so the same event read from CSV, JSON,
+      // Event Hub or a Sentinel export (ms display precision) gets the same key.
+      if (p.reportId.length > 0) ev.eventKey = `${p.devKey}|${new Date(ev.time).toISOString()}|${p.reportId}`;
+      sink.event(ev);
+      break;
+    }
+    if (this.head > 8192 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  private learnDns(devKey: string, af: Record<string, unknown>): void {
+    const q = af.query;
+    if (typeof q !== 'string') return;
+    const name = normalizeHost(q);
+    if (name === null) return;
+    const answers = answerList(af.answers);
+    if (answers.length === 0) return;
+    let m = this.dns.byDevice.get(devKey);
+    for (const a of answers) {
+      if (typeof a !== 'string') continue;
+      const ip = normalizeIp(a);
+      if (ip === null || !isIpLiteral(ip)) continue;
+      if (this.dns.size >= DNS_MAP_LIMIT) {
+        this.dns.byDevice.clear();
+        this.dns.size = 0;
+        m = undefined;
+      }
+      if (!m) {
+        m = new Map();
+        this.dns.byDevice.set(devKey, m);
+      }
+      if (!m.has(ip)) this.dns.size++;
+      m.set(ip, name);
+    }
+  }
+}
+
+const MERGED = 'inspection merged into its connection';
+const PROJECTED: ActionInfo = { kind: Kind.Connection, action: 'allowed', reason: '' };
+
+/**
+ * UPN when known; else the account name, as DOMAIN\name when the domain is not
+ * just the device itself (local accounts read "pc01\admin" otherwise, which says
+ * nothing the device column does not).
+ */
+function accountOf(r: DefenderRow, deviceName: string | null): string | null {
+  if (r.upn.length > 0) return r.upn;
+  const name = r.accountName;
+  if (name.length === 0) return null;
+  const dom = r.accountDomain;
+  if (dom.length === 0) return name;
+  if (deviceName !== null) {
+    const dot = deviceName.indexOf('.');
+    const local = dot > 0 ? deviceName.slice(0, dot) : deviceName;
+    if (local.length === dom.length && local.toLowerCase() === dom.toLowerCase()) return name;
+  }
+  return `${dom}\\${name}`;
+}
+
+function enrichFromInspection(ev: NetworkEvent, af: Record<string, unknown>): void {
+  if (ev.host === null) {
+    const sn = af.server_name;
+    const h = af.host;
+    if (typeof sn === 'string' && sn.length > 0) ev.host = normalizeHost(sn);
+    if (ev.host === null && typeof h === 'string' && h.length > 0) ev.host = normalizeHost(h);
+  }
+  if (ev.bytesUp === null) ev.bytesUp = toCount(af.orig_bytes);
+  if (ev.bytesDown === null) ev.bytesDown = toCount(af.resp_bytes);
+}
+
+/** What an inspection adds to the connection it describes: what the connection lacks. */
+function mergeInto(target: NetworkEvent, from: NetworkEvent): void {
+  if (target.host === null) target.host = from.host;
+  if (target.bytesUp === null) target.bytesUp = from.bytesUp;
+  if (target.bytesDown === null) target.bytesDown = from.bytesDown;
+  if (target.url === null) target.url = from.url;
+  if (target.localIp === null) target.localIp = from.localIp;
+}

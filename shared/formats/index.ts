@@ -1,0 +1,40 @@
+/** Registers every built-in format with the registry; the engine calls this once before importing. */
+import { cefFormat } from './cef';
+import { sentinelCslFormat } from './cef-sentinel';
+import { customCsvFormat } from './custom-csv';
+import { defenderCsvFormat } from './defender-csv';
+import { defenderEventHubFormat } from './defender-eventhub';
+import { defenderJsonFormat } from './defender-json';
+import { defenderXlsxFormat, xlsxToCsvChunks } from './defender-xlsx';
+import { fortigateFormat } from './fortigate';
+import { panosFormat } from './panos';
+import { registerFormats } from './registry';
+import { squidFormat } from './squid';
+import { w3cFormat } from './w3c';
+import { zeekJsonFormat } from './zeek-json';
+import { zeekTsvFormat } from './zeek-tsv';
+import { zscalerNssFormat } from './zscaler';
+
+export const BUILTIN_FORMATS = [
+  defenderCsvFormat,
+  defenderJsonFormat,
+  defenderEventHubFormat,
+  defenderXlsxFormat,
+  zeekTsvFormat,
+  zeekJsonFormat,
+  squidFormat,
+  w3cFormat,
+  cefFormat,
+  sentinelCslFormat,
+  zscalerNssFormat,
+  panosFormat,
+  fortigateFormat,
+  customCsvFormat,
+];
+
+export function registerBuiltinFormats(): void {
+  registerFormats(BUILTIN_FORMATS);
+}
+
+/** .xlsx workbook → CSV text, for the import pipeline's source layer. */
+export const xlsxToCsv = xlsxToCsvChunks;

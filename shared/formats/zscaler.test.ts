@@ -1,0 +1,321 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { NetworkEvent } from '../domain/event';
+import { cefFormat, sentinelCslFormat } from './cef';
+import { fortigateFormat } from './fortigate';
+import { panosFormat } from './panos';
+import type { FormatDefinition } from './types';
+import { NSS_DEFAULT_WEB_FIELDS, zscalerNssFormat } from './zscaler';
+
+const DIR = 'shared/formats/fixtures/';
+const read = (f: string) => readFileSync(DIR + f, 'utf8');
+const utc = (s: string) => Date.parse(s);
+
+interface Out {
+  events: NetworkEvent[];
+  skips: [number, string][];
+  rejects: [number, string][];
+}
+
+function run(def: FormatDefinition, chunks: string[] | string, timeZone = 'UTC'): Out {
+  const out: Out = { events: [], skips: [], rejects: [] };
+  const sink = {
+    event: (e: NetworkEvent) => out.events.push(e),
+    skip: (l: number, r: string) => out.skips.push([l, r]),
+    reject: (l: number, r: string) => out.rejects.push([l, r]),
+  };
+  const p = def.open({ timeZone, fileName: 'f', files: [], scratch: new Map() });
+  for (const c of typeof chunks === 'string' ? [chunks] : chunks) p.push(c, sink);
+  p.end(sink);
+  return out;
+}
+
+/** Splits text at pseudo-random points (seeded, reproducible). */
+function randomChunks(text: string, seed: number): string[] {
+  let s = seed;
+  const rnd = () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x7fffffff;
+  };
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const n = 1 + Math.floor(rnd() * 40);
+    out.push(text.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+/** Invariants every event must satisfy. */
+function checkEvent(e: NetworkEvent): void {
+  expect(Number.isFinite(e.time)).toBe(true);
+  if (e.host !== null) {
+    expect(e.host).toBe(e.host.toLowerCase());
+    expect(e.host.endsWith('.')).toBe(false);
+    expect(e.host.length).toBeGreaterThan(0);
+  }
+  expect(e.host !== null || e.remoteIp !== null).toBe(true);
+  for (const n of [e.bytesUp, e.bytesDown, e.remotePort])
+    if (n !== null) expect(Number.isInteger(n) && n >= 0).toBe(true);
+  for (const s of [e.user, e.localIp, e.remoteIp, e.url, e.deviceName, e.process])
+    if (s !== null) expect(s.length).toBeGreaterThan(0);
+}
+
+describe('Zscaler NSS JSON feed against Elastic expected output', () => {
+  const expected = JSON.parse(read('zscaler/test-web.log-expected.json')).expected as {
+    '@timestamp': string;
+    destination: { ip: string };
+    source: { nat: { ip: string }; user: { name: string } };
+    user: { email: string };
+    http: { request: { bytes: number }; response: { bytes: number } };
+    url: { original: string };
+    related: { hosts: string[] };
+    event: { original: string };
+  }[];
+  const out = run(zscalerNssFormat, read('zscaler/test-web.log'));
+  it('reads all 5 records', () => {
+    expect(out.events.length).toBe(5);
+    expect(out.skips.length + out.rejects.length).toBe(0);
+    expect(expected.map((d) => d.event.original)).toEqual(read('zscaler/test-web.log').trimEnd().split('\n'));
+  });
+  expected.forEach((d, i) => {
+    it(`record ${i + 1}: time, IPs, user, host, bytes`, () => {
+      const e = out.events[i];
+      expect(e.time).toBe(utc(d['@timestamp']));
+      expect(e.remoteIp).toBe(d.destination.ip);
+      // Elastic files cip under source.nat.ip; without cintip it is the best client address there is
+      expect(e.localIp).toBe(d.source.nat.ip);
+      expect(e.user).toBe(d.user.email);
+      expect(e.bytesUp).toBe(d.http.request.bytes);
+      expect(e.bytesDown).toBe(d.http.response.bytes);
+      expect(e.url).toBe(d.url.original);
+      expect(e.host).toBe(d.url.original.split('/')[0].toLowerCase());
+      expect(e.deviceName).toBe(d.related.hosts[0]);
+      expect(e.action).toBe('blocked');
+      checkEvent(e);
+    });
+  });
+  it('reads the newer revision (6 records, CONNECT host:port)', () => {
+    const o = run(zscalerNssFormat, read('zscaler/test-web.newer-revision.log'));
+    expect(o.events.length).toBe(6);
+    expect(o.events[5]).toMatchObject({
+      host: 'www.example.com',
+      remotePort: 443,
+      action: 'allowed',
+      time: utc('2022-08-29T09:20:35Z'),
+    });
+  });
+  it('reads the feed wall clock in the import time zone', () => {
+    const o = run(zscalerNssFormat, read('zscaler/test-web.log'), 'Asia/Kolkata');
+    expect(o.events[0].time).toBe(utc('2021-12-31T01:37:07Z'));
+  });
+});
+
+describe('Zscaler NSS templates', () => {
+  it('default CSV without header (Zscaler documented example first)', () => {
+    const o = run(zscalerNssFormat, read('zscaler/nss-default-web.csv'));
+    expect(o.events.length).toBe(4);
+    expect(o.rejects).toEqual([[5, 'too few fields (2)']]);
+    expect(o.events[0]).toMatchObject({
+      time: utc('2022-06-20T15:29:11Z'),
+      user: 'new-gre',
+      host: 'ebay.com',
+      url: 'ebay.com/',
+      action: 'blocked',
+      bytesUp: 72,
+      bytesDown: 14061,
+      localIp: '172.17.3.49',
+      remoteIp: '66.211.175.229',
+      deviceName: null, // "NA"
+    });
+    expect(o.events[2]).toMatchObject({
+      host: 'login.microsoftonline.com',
+      remotePort: 443,
+      deviceName: 'LAPTOP-JD01',
+    });
+    // an IP in the URL is a remote IP, not a hostname
+    expect(o.events[3]).toMatchObject({ host: null, remoteIp: '203.0.113.80', bytesDown: 1048576 });
+  });
+  it('default TSV gives the same events as the CSV', () => {
+    const csv = run(zscalerNssFormat, read('zscaler/nss-default-web.csv'));
+    const tsv = run(zscalerNssFormat, read('zscaler/nss-default-web.tsv'));
+    expect(tsv).toEqual(csv);
+  });
+  it('the positional template is the JSON template order', () => {
+    const keys = Object.keys(JSON.parse(read('zscaler/test-web.log').split('\n')[0]).event);
+    expect([...NSS_DEFAULT_WEB_FIELDS]).toEqual(keys);
+  });
+  it('CSV with a header row, in any column order', () => {
+    const o = run(zscalerNssFormat, read('zscaler/nss-header.csv'), 'Europe/London');
+    expect(o.events.length).toBe(2);
+    expect(o.skips).toEqual([[4, 'no destination host or server IP']]);
+    expect(o.events[0]).toMatchObject({
+      time: utc('2022-06-20T14:29:11Z'), // BST
+      host: 'teams.microsoft.com',
+      user: 'jdoe@safemarch.com',
+      localIp: '10.20.30.40',
+      bytesUp: 2048,
+      bytesDown: 4096,
+      deviceName: 'LAPTOP-JD01',
+    });
+    expect(o.events[1]).toMatchObject({ user: null, action: 'blocked', bytesDown: 0 });
+  });
+  it('Splunk-style tab-separated name=value, with and without syslog envelope', () => {
+    const o = run(zscalerNssFormat, read('zscaler/nss-splunk-kv.log'));
+    expect(o.events.length).toBe(2);
+    expect(o.events[0]).toMatchObject({
+      time: utc('2022-06-20T15:29:11Z'),
+      user: 'jdoe@safemarch.com',
+      host: 'www.ebay.com',
+      url: 'www.ebay.com/itm/1',
+      localIp: '172.17.3.49', // ClientIP, not clientpublicIP
+      remoteIp: '66.211.175.229',
+      bytesUp: 234,
+      bytesDown: 1000,
+      action: 'allowed',
+      eventKey: 'zscaler|7111881413405966337',
+    });
+    expect(o.events[1]).toMatchObject({ host: 'casino.example.net', action: 'blocked', user: 'bob@safemarch.com' });
+  });
+  it('space-separated name=value', () => {
+    const line =
+      'datetime=2022-06-20T15:29:11Z user=a@b.c url=https://x.example/p serverip=1.2.3.4 ClientIP=10.0.0.9 requestsize=5 responsesize=6 action=Blocked';
+    const o = run(zscalerNssFormat, line);
+    expect(o.events[0]).toMatchObject({
+      host: 'x.example',
+      localIp: '10.0.0.9',
+      bytesUp: 5,
+      bytesDown: 6,
+      action: 'blocked',
+    });
+  });
+  it('JSON array, cintip preferred over cip, record id as event key', () => {
+    const o = run(zscalerNssFormat, read('zscaler/nss-web-array.json'));
+    expect(o.events.length).toBe(1);
+    expect(o.skips).toEqual([[20, 'no destination host or server IP']]);
+    expect(o.events[0]).toMatchObject({
+      localIp: '192.168.7.7',
+      host: 'www.box.com',
+      eventKey: 'zscaler|7111881413405966400',
+    });
+  });
+  it('bare event objects, epochtime, broken lines', () => {
+    const text = [
+      '{"epochtime":"1655738951","eurl":"a.example/x","cip":"10.0.0.1","sip":"1.1.1.1"}',
+      '{"time":"garbage","eurl":"a.example"}',
+      '{"eurl":"a.example"}',
+      '{"time": ',
+      '<13>Jun 20 15:29:11 nss {"time":"Mon Jun 20 15:29:11 2022","eurl":"b.example"},',
+    ].join('\n');
+    const o = run(zscalerNssFormat, text);
+    expect(o.events.map((e) => [e.time, e.host])).toEqual([
+      [1655738951000, 'a.example'],
+      [utc('2022-06-20T15:29:11Z'), 'b.example'],
+    ]);
+    expect(o.rejects).toEqual([
+      [2, 'unreadable time'],
+      [3, 'no time field'],
+      [4, 'invalid JSON'],
+    ]);
+  });
+  it('hands CEF lines to the CEF reader', () => {
+    const text = read('cef/zscaler-nss-cef.log');
+    expect(run(zscalerNssFormat, text, 'UTC').events.slice(0, 2)).toEqual(
+      run(cefFormat, text, 'UTC').events.slice(0, 2),
+    );
+  });
+});
+
+const Z_FIXTURES = [
+  'zscaler/test-web.log',
+  'zscaler/test-web.newer-revision.log',
+  'zscaler/nss-default-web.csv',
+  'zscaler/nss-default-web.tsv',
+  'zscaler/nss-header.csv',
+  'zscaler/nss-splunk-kv.log',
+  'zscaler/nss-web-array.json',
+];
+
+describe('streaming and robustness', () => {
+  for (const file of Z_FIXTURES) {
+    it(`${file}: same result for any chunking`, () => {
+      const text = read(file);
+      const whole = run(zscalerNssFormat, text, 'Pacific/Auckland');
+      for (let seed = 1; seed <= 25; seed++)
+        expect(run(zscalerNssFormat, randomChunks(text, seed), 'Pacific/Auckland')).toEqual(whole);
+      expect(run(zscalerNssFormat, text.split(''), 'Pacific/Auckland')).toEqual(whole);
+      expect(run(zscalerNssFormat, text.replace(/\n/g, '\r\n'), 'Pacific/Auckland')).toEqual(whole);
+      for (const e of whole.events) checkEvent(e);
+    });
+    it(`${file}: is recognized as Zscaler`, () => {
+      const head = read(file).slice(0, 65536);
+      const all = [cefFormat, sentinelCslFormat, zscalerNssFormat, panosFormat, fortigateFormat];
+      const best = all.map((f) => ({ id: f.id, s: f.sniff(head) })).sort((a, b) => b.s - a.s)[0];
+      expect(best.id).toBe('zscaler-nss');
+      expect(best.s).toBeGreaterThan(0.5);
+    });
+  }
+  it('does not claim other formats', () => {
+    for (const f of [
+      'fortigate/test-fortinet.log',
+      'panos/test-panw-panos-traffic-sample.head.log',
+      'cef/zscaler-nss-cef.log',
+      'sentinel/CEF-ZScaler.json',
+    ])
+      expect(zscalerNssFormat.sniff(read(f)), f).toBeLessThan(0.5);
+  });
+
+  it('fuzz: random and truncated input never throws', () => {
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const pieces = [
+      '"',
+      ',',
+      '\t',
+      '=',
+      '{',
+      '}',
+      '[',
+      ']',
+      ':',
+      '\\',
+      'None',
+      'eurl',
+      'datetime=',
+      'Mon Jun 20 15:29:11 2022',
+      '\n',
+      ' ',
+      'x',
+      '1',
+    ];
+    const bases = Z_FIXTURES.map(read);
+    for (let round = 0; round < 300; round++) {
+      const base = bases[round % bases.length];
+      let text: string;
+      if (round % 3 === 0) text = base.slice(0, Math.floor(rnd() * base.length));
+      else if (round % 3 === 1) {
+        const a = Math.floor(rnd() * base.length);
+        text = base.slice(0, a) + pieces[Math.floor(rnd() * pieces.length)] + base.slice(a + Math.floor(rnd() * 30));
+      } else {
+        text = '';
+        for (let k = 0; k < 80; k++) text += pieces[Math.floor(rnd() * pieces.length)];
+      }
+      const out = run(zscalerNssFormat, randomChunks(text, round + 3), 'UTC');
+      const lines = text.split('\n').length;
+      const reported = [...out.skips, ...out.rejects].map((r) => r[0]);
+      for (const l of reported) expect(l >= 1 && l <= lines).toBe(true);
+      for (const e of out.events) checkEvent(e);
+      // line-based dialects count each non-blank line exactly once
+      const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
+      if (first.trimStart().startsWith('{')) {
+        const nonBlank = text.split(/\r?\n/).filter((l) => l.trim() !== '').length;
+        expect(out.events.length + out.skips.length + out.rejects.length).toBe(nonBlank);
+      }
+      expect(() => zscalerNssFormat.sniff(text)).not.toThrow();
+    }
+  });
+});
