@@ -14,8 +14,11 @@
  * alone and a bad line costs only itself. Otherwise a structural scanner follows
  * string and bracket nesting; there, an unterminated value runs to the end of the
  * input and is reported once.
+ *
+ * Only the new chunk is ever scanned; a value or line spanning chunks is kept as
+ * a list of parts and joined once, so a single 200 MB value (a one-line API
+ * answer) costs linear time, not a re-scan of everything so far per chunk.
  */
-import { LineSplitter } from './lines';
 
 export interface JsonScanHandler {
   value(v: unknown, row: number): void;
@@ -30,18 +33,21 @@ enum Mode {
 
 export class JsonScanner {
   private mode: Mode = Mode.Unknown;
-  private pending = '';
-  /** Where the search for the end of the first line resumes (keeps a huge first line linear). */
-  private seek = 0;
-  private readonly lines = new LineSplitter();
-  // Structural state
-  private buf = '';
-  private i = 0;
+  // Before the mode is known: the text so far, and the first non-blank character.
+  private pending: string[] = [];
+  private firstChar = 0;
+  // Lines mode
+  private lineParts: string[] = [];
+  private lineNo = 0;
+  // Structural mode
   private depth = 0;
   private inString = false;
+  /** Backslashes ending the previous chunk inside a string (they may escape a quote in this one). */
+  private carriedSlashes = 0;
   private inArray = false;
-  /** Start of the value being read in `buf`, or -1 between values. */
-  private start = -1;
+  /** A value is being read; its text so far from earlier chunks is in `valueParts`. */
+  private inValue = false;
+  private valueParts: string[] = [];
   private startRow = 0;
   /** The value being read is a bare scalar (number, literal, garbage) at the base depth. */
   private scalar = false;
@@ -51,11 +57,12 @@ export class JsonScanner {
   private garbageLine = 0;
 
   push(text: string, h: JsonScanHandler): void {
+    if (text.length === 0) return;
     if (this.mode === Mode.Unknown) {
-      this.pending += text;
-      if (!this.decide(false)) return;
-      const all = this.pending;
-      this.pending = '';
+      this.pending.push(text);
+      if (!this.decide(text, false)) return;
+      const all = this.pending.join('');
+      this.pending = [];
       this.feed(all, h);
       return;
     }
@@ -64,55 +71,80 @@ export class JsonScanner {
 
   end(h: JsonScanHandler): void {
     if (this.mode === Mode.Unknown) {
-      this.decide(true);
-      const all = this.pending;
-      this.pending = '';
+      this.decide('', true);
+      const all = this.pending.join('');
+      this.pending = [];
       this.feed(all, h);
     }
     if (this.mode === Mode.Lines) {
-      this.lines.end((l, n) => this.onLine(l, n, h));
+      if (this.lineParts.length > 0) {
+        const line = this.lineParts.join('');
+        this.lineParts = [];
+        this.onLine(line, ++this.lineNo, h);
+      }
       return;
     }
-    if (this.start >= 0) {
-      const text = this.buf.slice(this.start);
-      this.start = -1;
+    if (this.inValue) {
+      const text = this.valueParts.join('');
+      this.valueParts = [];
+      this.inValue = false;
       this.parseValue(text, this.startRow, h, 'truncated JSON');
     }
-    this.buf = '';
-    this.i = 0;
   }
 
   /** Picks the mode once the first non-blank line is complete (or at the end). */
-  private decide(atEnd: boolean): boolean {
-    const s = this.pending;
-    let p = 0;
-    while (p < s.length && isSpace(s.charCodeAt(p))) p++;
-    if (p >= s.length) {
+  private decide(text: string, atEnd: boolean): boolean {
+    let from = 0;
+    if (this.firstChar === 0) {
+      while (from < text.length && isSpace(text.charCodeAt(from))) from++;
+      if (from < text.length) this.firstChar = text.charCodeAt(from);
+    }
+    if (this.firstChar === 0) {
       if (atEnd) this.mode = Mode.Structural;
       return atEnd;
     }
-    const c = s.charCodeAt(p);
-    if (c === 91 /* [ */) {
+    if (this.firstChar === 91 /* [ */) {
       // An array is always read element by element, even on one line: it may be huge.
       this.mode = Mode.Structural;
       return true;
     }
-    const nl = s.indexOf('\n', Math.max(p, this.seek));
-    if (nl < 0 && !atEnd) {
-      this.seek = s.length;
-      return false;
-    }
-    const first = s.slice(p, nl < 0 ? s.length : nl).trim();
+    if (!atEnd && text.indexOf('\n', from) < 0) return false;
+    const all = this.pending.join('');
+    this.pending = [all];
+    let p = 0;
+    while (p < all.length && isSpace(all.charCodeAt(p))) p++;
+    const nl = all.indexOf('\n', p);
+    const first = all.slice(p, nl < 0 ? all.length : nl).trim();
     const lines =
-      c === 123 /* { */ ? first.charCodeAt(first.length - 1) === 125 /* } */ || parses(first) : parses(first);
+      this.firstChar === 123 /* { */
+        ? first.charCodeAt(first.length - 1) === 125 /* } */ || parses(first)
+        : parses(first);
     this.mode = lines ? Mode.Lines : Mode.Structural;
     return true;
   }
 
   private feed(text: string, h: JsonScanHandler): void {
     if (text.length === 0) return;
-    if (this.mode === Mode.Lines) this.lines.push(text, (l, n) => this.onLine(l, n, h));
+    if (this.mode === Mode.Lines) this.lines(text, h);
     else this.scan(text, h);
+  }
+
+  private lines(text: string, h: JsonScanHandler): void {
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      let line = text.slice(start, nl);
+      if (this.lineParts.length > 0) {
+        this.lineParts.push(line);
+        line = this.lineParts.join('');
+        this.lineParts = [];
+      }
+      if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+      this.onLine(line, ++this.lineNo, h);
+      start = nl + 1;
+    }
+    if (start < text.length) this.lineParts.push(text.slice(start));
   }
 
   private onLine(l: string, n: number, h: JsonScanHandler): void {
@@ -133,20 +165,6 @@ export class JsonScanner {
     h.value(v, row);
   }
 
-  private beginValue(at: number, scalar: boolean): void {
-    this.start = at;
-    this.scalar = scalar;
-    this.startRow = this.inArray ? ++this.index : this.line;
-  }
-
-  private finishValue(endExclusive: number, h: JsonScanHandler): void {
-    const text = this.buf.slice(this.start, endExclusive);
-    const row = this.startRow;
-    this.start = -1;
-    this.scalar = false;
-    this.parseValue(text, row, h, 'invalid JSON');
-  }
-
   private straySymbol(h: JsonScanHandler): void {
     if (this.garbageLine !== this.line) {
       this.garbageLine = this.line;
@@ -155,59 +173,82 @@ export class JsonScanner {
   }
 
   private scan(text: string, h: JsonScanHandler): void {
-    this.buf = this.buf.length > 0 ? this.buf + text : text;
-    const buf = this.buf;
-    const n = buf.length;
-    let i = this.i;
+    const n = text.length;
+    let i = 0;
+    /** Start in `text` of the current value's text (0 when it began in an earlier chunk). */
+    let vs = 0;
+    const begin = (at: number, scalar: boolean) => {
+      this.inValue = true;
+      this.scalar = scalar;
+      this.startRow = this.inArray ? ++this.index : this.line;
+      vs = at;
+    };
+    const finish = (endExclusive: number) => {
+      let t = text.slice(vs, endExclusive);
+      if (this.valueParts.length > 0) {
+        this.valueParts.push(t);
+        t = this.valueParts.join('');
+        this.valueParts = [];
+      }
+      this.inValue = false;
+      this.scalar = false;
+      this.parseValue(t, this.startRow, h, 'invalid JSON');
+    };
     while (i < n) {
       if (this.inString) {
-        const q = buf.indexOf('"', i);
+        const q = text.indexOf('"', i);
         if (q < 0) {
+          let run = 0;
+          for (let k = n - 1; k >= i && text.charCodeAt(k) === 92; k--) run++;
+          this.carriedSlashes = run === n - i ? this.carriedSlashes + run : run;
           i = n;
           break;
         }
-        let bs = 0;
-        for (let k = q - 1; k >= 0 && buf.charCodeAt(k) === 92; k--) bs++;
+        let run = 0;
+        for (let k = q - 1; k >= i && text.charCodeAt(k) === 92; k--) run++;
+        if (run === q - i) run += this.carriedSlashes;
+        this.carriedSlashes = 0;
         i = q + 1;
-        if ((bs & 1) === 1) continue;
+        if ((run & 1) === 1) continue; // escaped quote
         this.inString = false;
-        if (this.start >= 0 && this.depth === this.baseDepth() && !this.scalar) this.finishValue(i, h);
+        if (this.inValue && !this.scalar && this.depth === this.baseDepth()) finish(i);
         continue;
       }
-      const c = buf.charCodeAt(i);
+      const c = text.charCodeAt(i);
       if (this.scalar) {
-        // A bare scalar ends at whitespace or structure.
+        // A bare scalar ends at whitespace or structure; that character is then read again.
         if (isSpace(c) || c === 44 || c === 93 || c === 125 || c === 91 || c === 123 || c === 34) {
-          this.finishValue(i, h);
-          continue; // re-read this character between values
+          finish(i);
+          continue;
         }
         i++;
         continue;
       }
       switch (c) {
         case 34: // "
-          if (this.start < 0) this.beginValue(i, false);
+          if (!this.inValue) begin(i, false);
           this.inString = true;
+          this.carriedSlashes = 0;
           break;
         case 123: // {
         case 91: // [
-          if (this.start < 0) {
+          if (!this.inValue) {
             if (c === 91 && this.depth === 0 && !this.inArray) {
               this.inArray = true;
               this.depth = 1;
               break;
             }
-            this.beginValue(i, false);
+            begin(i, false);
           }
           this.depth++;
           break;
         case 125: // }
         case 93: // ]
-          if (this.start >= 0 && this.depth > this.baseDepth()) {
+          if (this.inValue && this.depth > this.baseDepth()) {
             this.depth--;
-            if (this.depth === this.baseDepth()) this.finishValue(i + 1, h);
+            if (this.depth === this.baseDepth()) finish(i + 1);
           } else if (this.inArray && this.depth === 1) {
-            if (this.start >= 0) this.finishValue(i, h);
+            if (this.inValue) finish(i);
             this.inArray = false;
             this.depth = 0;
           } else {
@@ -215,28 +256,20 @@ export class JsonScanner {
           }
           break;
         case 44: // ,
-          if (!(this.inArray && this.depth === 1) && this.start < 0) this.straySymbol(h);
+          if (!(this.inArray && this.depth === 1) && !this.inValue) this.straySymbol(h);
           break;
         case 10:
           this.line++;
           break;
         default:
-          if (!isSpace(c) && this.start < 0) {
-            if (this.inArray || isScalarStart(c)) this.beginValue(i, true);
+          if (!isSpace(c) && !this.inValue) {
+            if (this.inArray || isScalarStart(c)) begin(i, true);
             else this.straySymbol(h);
           }
       }
       i++;
     }
-    // Keep only the value being read.
-    if (this.start >= 0) {
-      this.buf = buf.slice(this.start);
-      this.i = i - this.start;
-      this.start = 0;
-    } else {
-      this.buf = '';
-      this.i = 0;
-    }
+    if (this.inValue) this.valueParts.push(vs === 0 ? text : text.slice(vs));
   }
 
   private baseDepth(): number {

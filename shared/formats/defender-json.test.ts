@@ -259,6 +259,30 @@ describe('JsonScanner', () => {
     for (let i = 1; i < text.length; i++) expect(scan([text.slice(0, i), text.slice(i)])).toEqual(scan([text]));
   });
 
+  it('keeps runs of backslashes right when a chunk ends inside them', () => {
+    const text = '["a\\\\\\\\", "b\\\\\\"c", "\\\\\\\\\\\\"]\n';
+    const whole = scan([text]);
+    expect(whole).toEqual(['1:"a\\\\\\\\"', '2:"b\\\\\\"c"', '3:"\\\\\\\\\\\\"']);
+    for (let i = 1; i < text.length; i++)
+      for (let j = i + 1; j < text.length; j++)
+        expect(scan([text.slice(0, i), text.slice(i, j), text.slice(j)])).toEqual(whole);
+  });
+
+  it('reads one huge value pushed in small chunks in linear time', () => {
+    const row = '{"Timestamp":"2024-01-01T00:00:00Z","DeviceId":"d","ActionType":"ConnectionSuccess","Note":"x\\\\y"}';
+    const huge = `{"Results":[${Array(100_000).fill(row).join(',')}]}`; // ~10 MB on one line
+    for (const prefix of ['', '\n', '[']) {
+      const text = prefix === '[' ? `[${huge}]` : prefix + huge;
+      const chunks: string[] = [];
+      for (let i = 0; i < text.length; i += 4096) chunks.push(text.slice(i, i + 4096));
+      const t = performance.now();
+      const out = scan(chunks);
+      expect(performance.now() - t).toBeLessThan(5_000);
+      expect(out).toHaveLength(1);
+      expect(out[0].length).toBeGreaterThan(huge.length - 100_000);
+    }
+  });
+
   it('reports stray text once per line', () => {
     expect(scan(['hello world\n}}\n{"a":1}\n'])).toEqual(['1!not JSON', '2!not JSON', '3:{"a":1}']);
   });

@@ -17,6 +17,8 @@ describe('time', () => {
   it('rejects nonsense', () => {
     expect(parseIsoTime('yesterday')).toBeNaN();
     expect(wallClockToUtc(2024, 13, 1, 0, 0, 0, 0, 'UTC')).toBeNaN();
+    expect(parseIsoTime('2023-02-30T00:00:00Z')).toBeNaN();
+    expect(parseIsoTime('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29));
   });
   it('tells epoch units apart', () => {
     const ms = Date.UTC(2023, 0, 2, 3, 4, 5);

@@ -44,6 +44,10 @@ function offsetAt(utcMs: number, timeZone: string): number {
   return asUtc - Math.floor(utcMs / 1000) * 1000;
 }
 
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 /**
  * Converts a wall-clock time in `timeZone` to UTC ms. Month is 1-based.
  * Returns NaN for an invalid date.
@@ -64,7 +68,7 @@ export function wallClockToUtc(
     month < 1 ||
     month > 12 ||
     day < 1 ||
-    day > 31 ||
+    day > daysInMonth(year, month) ||
     hour > 23 ||
     minute > 59 ||
     second > 60
