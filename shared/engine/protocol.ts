@@ -2,8 +2,12 @@
  * The engine worker's method table: what the UI (and tests, and the CLI) may
  * ask the engine. Requests and results are plain structured-clone data.
  */
+import type { TagState } from '../catalog/tags';
+import type { Settings } from '../domain/settings';
 import type { FormatId } from '../formats/types';
-import type { DataSourceKind, ImportFileRecord } from '../store/records';
+import type { DataSourceKind, DataSourceRecord, ImportFileRecord, ImportRecord } from '../store/records';
+import type { ViewRequest } from './state';
+import type { AppPage, Dashboard, DevicePage, ReportInfo, TablePage, TableRequest } from './views';
 
 /** A file handed to the engine: bytes as a (transferable) web stream. */
 export interface ImportSourceFile {
@@ -46,5 +50,19 @@ export interface EngineMethods {
   'engine.status': { params: Record<string, never>; result: EngineStatus };
   /** A cancellable no-op job that reports progress; used by the UI self-test and the browser tests. */
   'import.run': { params: ImportRequest; result: ImportResult };
+  /** Score weights and unknown-value handling: changing them re-scores everything, no re-import. */
+  'engine.configure': { params: { settings: Partial<Settings> }; result: null };
+  'reports.list': { params: Record<string, never>; result: ReportInfo[] };
+  'query.dashboard': {
+    params: ViewRequest;
+    result: Dashboard & { window: { from: number | null; to: number | null } };
+  };
+  'query.table': { params: ViewRequest & { table: TableRequest }; result: TablePage };
+  'query.device': { params: ViewRequest & { key: string }; result: DevicePage | null };
+  'query.app': { params: ViewRequest & { key: string }; result: AppPage | null };
+  'tags.apply': { params: { appIds: string[]; add: string[]; remove: string[] }; result: TagState };
+  'sources.list': { params: Record<string, never>; result: { sources: DataSourceRecord[]; imports: ImportRecord[] } };
+  'sources.rename': { params: { id: string; name: string }; result: null };
+  'sources.delete': { params: { id: string }; result: null };
   'engine.selfTest': { params: { steps: number; delayMs: number }; result: { steps: number } };
 }

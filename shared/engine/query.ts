@@ -90,6 +90,8 @@ export interface QueryContext {
   /** Window, UTC ms (inclusive from, exclusive to), on the fact's hour. */
   from?: number | null;
   to?: number | null;
+  /** Restrict to these fact rows (already filtered by window and sources), e.g. one device's. */
+  rows?: readonly number[];
 }
 
 export interface Tables {
@@ -145,6 +147,10 @@ const IP_RE = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
 
 /** Which facts fall in the window and sources. */
 function* selected(ws: WorkingSet, ctx: QueryContext): Generator<number> {
+  if (ctx.rows) {
+    yield* ctx.rows;
+    return;
+  }
   const fromHour = ctx.from != null ? Math.floor(ctx.from / HOUR) : Number.NEGATIVE_INFINITY;
   const toHour = ctx.to != null ? Math.ceil(ctx.to / HOUR) : Number.POSITIVE_INFINITY;
   let sourceIds: Set<number> | null = null;

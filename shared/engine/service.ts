@@ -10,6 +10,7 @@ import { ProgressMeter } from './job';
 import type { EngineMethods } from './protocol';
 import { CancelledError, type Handlers } from './rpc';
 import { type Hasher, Sha256 } from './sha256';
+import { EngineState } from './state';
 
 export interface EngineOptions extends OpenOptions {
   dbName: string;
@@ -45,6 +46,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const db = await openDb(opts.dbName, opts);
   const swept = (db as unknown as { sweptAtOpen?: number }).sweptAtOpen ?? 0;
   const persisted = opts.persist ? await opts.persist().catch(() => null) : null;
+  const state = new EngineState(db);
   const handlers: Handlers<EngineMethods> = {
     'engine.status': async () => ({
       dbName: db.name,
@@ -55,13 +57,35 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       swept,
       persisted,
     }),
-    'import.run': (req, ctx) =>
-      runImport(db, req, {
+    'import.run': async (req, ctx) => {
+      const r = await runImport(db, req, {
         signal: ctx.signal,
         onProgress: ctx.progress,
         createHasher: opts.createHasher ?? (() => new Sha256()),
         xlsxToCsv: opts.xlsxToCsv ?? xlsxToCsv,
-      }),
+      });
+      state.invalidateData();
+      return r;
+    },
+    'engine.configure': ({ settings }) => {
+      state.configure(settings);
+      return null;
+    },
+    'reports.list': () => state.reports(),
+    'query.dashboard': (v) => state.dashboard(v),
+    'query.table': (v) => state.table(v, v.table),
+    'query.device': (v) => state.device(v, v.key),
+    'query.app': (v) => state.app(v, v.key),
+    'tags.apply': ({ appIds, add, remove }) => state.applyTags(appIds, add, remove, 'analyst'),
+    'sources.list': () => state.sourcesWithImports(),
+    'sources.rename': async ({ id, name }) => {
+      await state.renameSource(id, name);
+      return null;
+    },
+    'sources.delete': async ({ id }) => {
+      await state.deleteSource(id);
+      return null;
+    },
     'engine.selfTest': async ({ steps, delayMs }, ctx) => {
       const meter = new ProgressMeter(`selftest-${Date.now()}`, 'Self-test', ctx.progress, 0);
       for (let i = 1; i <= steps; i++) {

@@ -10,6 +10,10 @@ import type { FactBlockRecord } from '../store/records';
 export class StringPool {
   readonly strings: string[] = [];
   private readonly ids = new Map<string, number>();
+  /** The id of `s` if the pool has it, else -1 (never adds). */
+  find(s: string): number {
+    return this.ids.get(s) ?? -1;
+  }
   id(s: string): number {
     let i = this.ids.get(s);
     if (i === undefined) {
@@ -94,9 +98,7 @@ export class WorkingSet {
 
   /** Loads the committed facts of the given imports (all committed imports when omitted). */
   static async load(db: CloudscopeDb, importIds?: readonly string[]): Promise<WorkingSet> {
-    const ids =
-      importIds ??
-      (await db.imports.where('status').equals('committed').primaryKeys());
+    const ids = importIds ?? (await db.imports.where('status').equals('committed').primaryKeys());
     const ws = new WorkingSet();
     for (const id of ids) {
       await db.factBlocks

@@ -1,0 +1,135 @@
+// The engine's request handlers end to end over fake-indexeddb, as the worker serves them.
+import { readFileSync } from 'node:fs';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ImportRequest } from './protocol';
+import { createEngine, type Engine } from './service';
+import type { ViewRequest } from './state';
+
+const FX = 'shared/formats/fixtures';
+const noSignal = { signal: new AbortController().signal, progress: () => {} };
+
+function file(path: string): ImportRequest['files'][number] {
+  const bytes = readFileSync(path);
+  return { name: path.split('/').pop()!, size: bytes.byteLength, stream: new Blob([bytes]).stream() };
+}
+
+let engine: Engine;
+let endpointSource = '';
+beforeAll(async () => {
+  engine = await createEngine({ dbName: 'service-test', indexedDB, IDBKeyRange });
+  const h = engine.handlers;
+  const r1 = await h['import.run'](
+    { files: [file(`${FX}/defender/plaso/advanced_hunting_test.csv`)], source: { kind: 'continuous' } },
+    noSignal,
+  );
+  endpointSource = r1.sourceId;
+  await h['import.run'](
+    { files: [file(`${FX}/squid/test-access-extensive.log`)], source: { name: 'Proxy', kind: 'continuous' } },
+    noSignal,
+  );
+});
+
+const view = (sourceId?: string): ViewRequest => ({
+  report: sourceId ? { kind: 'source', sourceId } : { kind: 'global' },
+  window: { preset: 'all' },
+});
+
+describe('engine service', () => {
+  it('lists the Global report, the endpoint report by its known name, and each source', async () => {
+    const reports = await engine.handlers['reports.list']({}, noSignal);
+    expect(reports.map((r) => r.name)).toEqual(['Global report', 'Proxy', 'Win10 Endpoint Users']);
+    const endpoint = reports.find((r) => r.endpoint)!;
+    expect(endpoint.alias).toBe('Defender-managed endpoints');
+    // The Global report leaves endpoint telemetry out.
+    expect(reports[0].transactions).toBe(reports.find((r) => r.name === 'Proxy')!.transactions);
+  });
+
+  it('answers the dashboard, with n/a bytes for the endpoint report where nothing is known', async () => {
+    const d = await engine.handlers['query.dashboard'](view(), noSignal);
+    expect(d.summary.transactions).toBeGreaterThan(0);
+    expect(d.hasBytes).toBe(true);
+    expect(d.timeline.reduce((a, p) => a + p.transactions, 0)).toBe(d.summary.transactions);
+  });
+
+  it('sorts, filters and pages tables in the engine', async () => {
+    const v = view();
+    const page = await engine.handlers['query.table'](
+      {
+        ...v,
+        table: { entity: 'apps', sort: { key: 'transactions', dir: 'desc' }, offset: 0, limit: 3, hideNoise: false },
+      },
+      noSignal,
+    );
+    expect(page.rows.length).toBeLessThanOrEqual(3);
+    const tx = page.rows.map((r) => r.transactions);
+    expect([...tx].sort((a, b) => b - a)).toEqual(tx);
+    const all = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'apps', offset: 0, limit: 10_000, hideNoise: false } },
+      noSignal,
+    );
+    expect(all.total).toBeGreaterThanOrEqual(page.total);
+    const searched = await engine.handlers['query.table'](
+      {
+        ...v,
+        table: {
+          entity: 'apps',
+          search: all.rows[0].key.replace('?', '').slice(0, 6),
+          offset: 0,
+          limit: 50,
+          hideNoise: false,
+        },
+      },
+      noSignal,
+    );
+    expect(searched.total).toBeGreaterThan(0);
+  });
+
+  it('builds the device page from the same numbers as the Machines table', async () => {
+    const v = view(endpointSource);
+    const devices = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'devices', offset: 0, limit: 10 } },
+      noSignal,
+    );
+    const d = devices.rows[0] as { key: string; transactions: number; name: string };
+    const page = await engine.handlers['query.device']({ ...v, key: d.key }, noSignal);
+    expect(page?.device.name).toBe('test-hostname');
+    expect(page?.device.transactions).toBe(d.transactions);
+    expect(page?.apps.reduce((a, x) => a + x.transactions, 0)).toBe(d.transactions);
+    expect(page?.users.length).toBeGreaterThan(0);
+    expect(page?.ips.reduce((a, x) => a + x.transactions, 0)).toBeLessThanOrEqual(d.transactions);
+  });
+
+  it('tags apps (audited) and re-scores on new weights without re-import', async () => {
+    const v = view();
+    const apps = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'apps', offset: 0, limit: 1000, hideNoise: false } },
+      noSignal,
+    );
+    const scored = apps.rows.find((r) => 'score' in r && r.score !== null && r.appId) as {
+      appId: string;
+      key: string;
+      score: number;
+    };
+    expect(scored).toBeTruthy();
+    await engine.handlers['tags.apply']({ appIds: [scored.appId], add: ['Unsanctioned'], remove: [] }, noSignal);
+    const page = await engine.handlers['query.app']({ ...v, key: scored.key }, noSignal);
+    expect(page?.app.tags).toContain('Unsanctioned');
+    expect(await engine.db.audit.count()).toBeGreaterThan(0);
+    expect(page?.breakdown?.groups.length).toBe(4);
+    engine.handlers['engine.configure']({ settings: { unknownCountsAgainst: true } }, noSignal);
+    const after = await engine.handlers['query.app']({ ...v, key: scored.key }, noSignal);
+    expect(after!.app.score!).toBeLessThanOrEqual(scored.score);
+  });
+
+  it('renames and deletes a data source with all its data', async () => {
+    const { sources } = await engine.handlers['sources.list']({}, noSignal);
+    const proxy = sources.find((s) => s.name === 'Proxy')!;
+    await engine.handlers['sources.rename']({ id: proxy.id, name: 'Edge proxy' }, noSignal);
+    expect((await engine.handlers['reports.list']({}, noSignal)).some((r) => r.name === 'Edge proxy')).toBe(true);
+    await engine.handlers['sources.delete']({ id: proxy.id }, noSignal);
+    expect(await engine.db.factBlocks.where('sourceId').equals(proxy.id).count()).toBe(0);
+    const reports = await engine.handlers['reports.list']({}, noSignal);
+    expect(reports.map((r) => r.name)).toEqual(['Global report', 'Win10 Endpoint Users']);
+  });
+});

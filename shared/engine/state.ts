@@ -1,0 +1,246 @@
+/**
+ * The engine's working state over one case database: the in-memory working
+ * set, the catalog with custom apps, tags, score overrides and settings, with
+ * computed tables cached per (report, window) and dropped whenever an import
+ * commits, a tag changes or the settings change.
+ */
+import { BUILTIN_CATALOG } from '../catalog/builtin';
+import { loadCatalog } from '../catalog/loader';
+import { createMatcher, type Matcher, refKey } from '../catalog/matcher';
+import { createScorer, type ScoreOverride, type Scorer } from '../catalog/score';
+import { applyTagChange, type TagState } from '../catalog/tags';
+import type { CustomApp } from '../catalog/types';
+import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from '../domain/settings';
+import type { CloudscopeDb } from '../store/db';
+import type { DataSourceRecord, ImportRecord } from '../store/records';
+import { computeTables, type Tables } from './query';
+import {
+  type AppPage,
+  type Dashboard,
+  type DevicePage,
+  dashboard,
+  factRows,
+  historyOf,
+  listReports,
+  queryTable,
+  type ReportInfo,
+  type ReportRef,
+  reportSources,
+  resolveWindow,
+  type TablePage,
+  type TableRequest,
+  timeline,
+  type WindowSpec,
+} from './views';
+import { WorkingSet } from './working-set';
+
+export interface ViewRequest {
+  report: ReportRef;
+  window: WindowSpec;
+}
+
+export class EngineState {
+  private ws: WorkingSet | null = null;
+  private sources: DataSourceRecord[] = [];
+  private imports: ImportRecord[] = [];
+  private matcher: Matcher | null = null;
+  private scorer: Scorer | null = null;
+  private tags: TagState = {};
+  private overrides: Record<string, ScoreOverride> = {};
+  private settings: Settings = structuredClone(DEFAULT_SETTINGS);
+  private readonly cache = new Map<string, Tables>();
+
+  constructor(private readonly db: CloudscopeDb) {}
+
+  /** Drops everything derived from the store; the next query reloads. */
+  invalidateData(): void {
+    this.ws = null;
+    this.cache.clear();
+  }
+
+  configure(settings: Partial<Settings>): void {
+    this.settings = normalizeSettings({ ...this.settings, ...settings });
+    this.scorer = null;
+    this.cache.clear();
+  }
+
+  private async load(): Promise<WorkingSet> {
+    if (this.ws) return this.ws;
+    this.sources = await this.db.dataSources.toArray();
+    this.imports = await this.db.imports.where('status').equals('committed').toArray();
+    this.ws = await WorkingSet.load(
+      this.db,
+      this.imports.map((i) => i.id),
+    );
+    const custom = (await this.db.customApps.toArray()).map((c) => c.app as CustomApp);
+    this.matcher = createMatcher(loadCatalog(BUILTIN_CATALOG, custom));
+    this.tags = Object.fromEntries((await this.db.tags.toArray()).map((t) => [t.appId, t.tags]));
+    this.overrides = Object.fromEntries(
+      (await this.db.overrides.toArray()).map((o) => [o.appId, { score: o.score, note: o.note }]),
+    );
+    return this.ws;
+  }
+
+  private scorerOf(): Scorer {
+    if (!this.scorer) this.scorer = createScorer(this.matcher!.catalog.date, this.settings);
+    return this.scorer;
+  }
+
+  async reports(): Promise<ReportInfo[]> {
+    await this.load();
+    return listReports(this.sources, this.imports);
+  }
+
+  private async context(v: ViewRequest) {
+    const ws = await this.load();
+    const reports = listReports(this.sources, this.imports);
+    const info =
+      reports.find((r) => r.ref.kind === v.report.kind && r.ref.sourceId === v.report.sourceId) ?? reports[0];
+    const win = resolveWindow(v.window, info.lastEvent);
+    const sources = reportSources(info.ref, this.sources);
+    return { ws, info, win, sources };
+  }
+
+  async tables(v: ViewRequest): Promise<Tables> {
+    const { ws, win, sources } = await this.context(v);
+    const key = JSON.stringify([v.report, win]);
+    let t = this.cache.get(key);
+    if (!t) {
+      t = computeTables(ws, {
+        matcher: this.matcher!,
+        scorer: this.scorerOf(),
+        tags: this.tags,
+        overrides: this.overrides,
+        sources,
+        from: win.from,
+        to: win.to,
+      });
+      if (this.cache.size > 16) this.cache.clear();
+      this.cache.set(key, t);
+    }
+    return t;
+  }
+
+  async dashboard(v: ViewRequest): Promise<Dashboard & { window: { from: number | null; to: number | null } }> {
+    const t = await this.tables(v);
+    const { ws, win, sources } = await this.context(v);
+    return { ...dashboard(t, timeline(ws, { ...win, sources })), window: win };
+  }
+
+  async table(v: ViewRequest, req: TableRequest): Promise<TablePage> {
+    return queryTable(await this.tables(v), req);
+  }
+
+  async device(v: ViewRequest, key: string): Promise<DevicePage | null> {
+    const t = await this.tables(v);
+    const device = t.devices.find((d) => d.key === key);
+    if (!device) return null;
+    const { ws, win, sources } = await this.context(v);
+    const id = ws.pool.find(key);
+    const ctx = { ...win, sources };
+    const rows = factRows(ws, ctx, 'device', new Set([id]));
+    const hostIds = new Set<number>();
+    for (const i of rows) hostIds.add(ws.host[i]);
+    const appKeys = new Set<string>();
+    for (const h of hostIds) {
+      const host = ws.str(h);
+      if (host) appKeys.add(refKey(this.matcher!.matchIp(host) ?? this.matcher!.matchHost(host)));
+    }
+    // Per-app totals on this device: recompute the tables over this device's facts only.
+    const perDevice = computeTables(ws, {
+      matcher: this.matcher!,
+      scorer: this.scorerOf(),
+      tags: this.tags,
+      overrides: this.overrides,
+      sources,
+      from: win.from,
+      to: win.to,
+      rows,
+    });
+    return {
+      device,
+      timeline: timeline(ws, ctx, { column: 'device', values: new Set([id]) }),
+      apps: perDevice.apps,
+      users: historyOf(ws, rows, 'user'),
+      ips: historyOf(ws, rows, 'localIp'),
+    };
+  }
+
+  async app(v: ViewRequest, key: string): Promise<AppPage | null> {
+    const t = await this.tables(v);
+    const app = t.apps.find((a) => a.key === key);
+    if (!app) return null;
+    const { ws, win, sources } = await this.context(v);
+    const hostIds = new Set<number>();
+    for (const d of app.domains) {
+      const id = ws.pool.find(d);
+      if (id >= 0) hostIds.add(id);
+    }
+    const ctx = { ...win, sources };
+    const rows = factRows(ws, ctx, 'host', hostIds);
+    const catalogApp = app.appId ? (this.matcher!.catalog.apps.find((a) => a.id === app.appId) ?? null) : null;
+    return {
+      app,
+      breakdown: catalogApp ? this.scorerOf()(catalogApp, this.overrides[catalogApp.id] ?? null) : null,
+      homepage: catalogApp?.homepage ?? null,
+      vendor: catalogApp?.vendor ?? null,
+      catalogDomains: catalogApp?.domains ?? [],
+      timeline: timeline(ws, ctx, { column: 'host', values: hostIds }),
+      users: historyOf(ws, rows, 'user'),
+      devices: historyOf(ws, rows, 'device'),
+      ips: historyOf(ws, rows, 'localIp'),
+    };
+  }
+
+  /** Tags one or more apps (last action wins) and records the change in the audit log. */
+  async applyTags(appIds: string[], add: string[], remove: string[], who: string): Promise<TagState> {
+    await this.load();
+    const r = applyTagChange(this.tags, { appIds, add, remove, who, when: Date.now() });
+    await this.db.transaction('rw', this.db.tags, this.db.audit, async () => {
+      for (const id of appIds) {
+        const tags = r.state[id] ?? [];
+        if (tags.length === 0) await this.db.tags.delete(id);
+        else await this.db.tags.put({ appId: id, tags: [...tags] });
+      }
+      for (const a of r.audit) {
+        await this.db.audit.add({
+          when: a.when,
+          who: a.who,
+          action: a.action,
+          target: a.appId,
+          old: JSON.stringify(a.old),
+          new: JSON.stringify(a.new),
+        });
+      }
+    });
+    this.tags = r.state;
+    this.cache.clear();
+    return r.state;
+  }
+
+  async sourcesWithImports(): Promise<{ sources: DataSourceRecord[]; imports: ImportRecord[] }> {
+    return {
+      sources: await this.db.dataSources.toArray(),
+      imports: await this.db.imports.where('status').equals('committed').toArray(),
+    };
+  }
+
+  async renameSource(id: string, name: string): Promise<void> {
+    const trimmed = name.trim();
+    if (!trimmed) throw new Error('A data source needs a name');
+    await this.db.dataSources.update(id, { name: trimmed });
+    this.invalidateData();
+  }
+
+  /** Deletes a source with all its imports, facts and keys in one transaction. */
+  async deleteSource(id: string): Promise<void> {
+    const db = this.db;
+    await db.transaction('rw', db.dataSources, db.imports, db.factBlocks, db.keyBlocks, async () => {
+      await db.factBlocks.where('sourceId').equals(id).delete();
+      await db.keyBlocks.where('sourceId').equals(id).delete();
+      await db.imports.where('sourceId').equals(id).delete();
+      await db.dataSources.delete(id);
+    });
+    this.invalidateData();
+  }
+}

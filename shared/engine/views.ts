@@ -1,0 +1,365 @@
+/**
+ * What the screens ask for, computed in the engine (worker or Node): the report
+ * list, windows relative to the data's last event, the dashboard, sorted and
+ * filtered pages of the entity tables, and the device and app pages.
+ */
+import type { ScoreBreakdown } from '../catalog/score';
+import type { DataSourceRecord, ImportRecord } from '../store/records';
+import type { AppRow, DeviceRow, IpRow, QueryContext, Tables, Totals, UserRow } from './query';
+import type { WorkingSet } from './working-set';
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+/** Global (every source except endpoints), one per data source, or a snapshot. */
+export interface ReportRef {
+  kind: 'global' | 'source';
+  sourceId?: string;
+}
+
+export interface ReportInfo {
+  ref: ReportRef;
+  /** "Global report", "Win10 Endpoint Users", a source's name… */
+  name: string;
+  /** A second name shown beside it (the endpoint report's newer name). */
+  alias: string | null;
+  snapshot: boolean;
+  endpoint: boolean;
+  transactions: number;
+  firstEvent: number | null;
+  lastEvent: number | null;
+}
+
+export const ENDPOINT_REPORT_NAME = 'Win10 Endpoint Users';
+export const ENDPOINT_REPORT_ALIAS = 'Defender-managed endpoints';
+
+export function listReports(sources: readonly DataSourceRecord[], imports: readonly ImportRecord[]): ReportInfo[] {
+  const bySource = new Map<string, { t: number; first: number | null; last: number | null }>();
+  for (const imp of imports) {
+    if (imp.status !== 'committed') continue;
+    const s = bySource.get(imp.sourceId) ?? { t: 0, first: null, last: null };
+    s.t += imp.transactions;
+    if (imp.firstEvent !== null) s.first = s.first === null ? imp.firstEvent : Math.min(s.first, imp.firstEvent);
+    if (imp.lastEvent !== null) s.last = s.last === null ? imp.lastEvent : Math.max(s.last, imp.lastEvent);
+    bySource.set(imp.sourceId, s);
+  }
+  const reports: ReportInfo[] = [];
+  const global = { t: 0, first: null as number | null, last: null as number | null };
+  for (const src of sources) {
+    const s = bySource.get(src.id) ?? { t: 0, first: null, last: null };
+    if (src.kind === 'continuous' && !src.endpoint) {
+      global.t += s.t;
+      if (s.first !== null) global.first = global.first === null ? s.first : Math.min(global.first, s.first);
+      if (s.last !== null) global.last = global.last === null ? s.last : Math.max(global.last, s.last);
+    }
+    reports.push({
+      ref: { kind: 'source', sourceId: src.id },
+      name: src.endpoint && src.kind === 'continuous' ? ENDPOINT_REPORT_NAME : src.name,
+      alias: src.endpoint && src.kind === 'continuous' ? ENDPOINT_REPORT_ALIAS : null,
+      snapshot: src.kind === 'snapshot',
+      endpoint: src.endpoint,
+      transactions: s.t,
+      firstEvent: s.first,
+      lastEvent: s.last,
+    });
+  }
+  reports.sort((a, b) => Number(a.snapshot) - Number(b.snapshot) || a.name.localeCompare(b.name));
+  return [
+    {
+      ref: { kind: 'global' },
+      name: 'Global report',
+      alias: null,
+      snapshot: false,
+      endpoint: false,
+      transactions: global.t,
+      firstEvent: global.first,
+      lastEvent: global.last,
+    },
+    ...reports,
+  ];
+}
+
+/** The source ids a report covers. */
+export function reportSources(ref: ReportRef, sources: readonly DataSourceRecord[]): Set<string> {
+  if (ref.kind === 'source' && ref.sourceId) return new Set([ref.sourceId]);
+  return new Set(sources.filter((s) => s.kind === 'continuous' && !s.endpoint).map((s) => s.id));
+}
+
+export type WindowPreset = '7d' | '30d' | '90d' | 'all' | 'custom';
+export interface WindowSpec {
+  preset: WindowPreset;
+  from?: number | null;
+  to?: number | null;
+}
+
+/** A window relative to the data's own last event (dumps are old). `to` is exclusive. */
+export function resolveWindow(spec: WindowSpec, lastEvent: number | null): { from: number | null; to: number | null } {
+  if (spec.preset === 'all') return { from: null, to: null };
+  if (spec.preset === 'custom') return { from: spec.from ?? null, to: spec.to ?? null };
+  if (lastEvent === null) return { from: null, to: null };
+  const days = spec.preset === '7d' ? 7 : spec.preset === '30d' ? 30 : 90;
+  const end = (Math.floor(lastEvent / HOUR) + 1) * HOUR;
+  return { from: end - days * DAY, to: end };
+}
+
+export type EntityKind = 'apps' | 'devices' | 'users' | 'ips';
+export type EntityRow = AppRow | DeviceRow | UserRow | IpRow;
+
+export interface TableRequest {
+  entity: EntityKind;
+  sort?: { key: string; dir: 'asc' | 'desc' };
+  search?: string;
+  /** Apps only: hide infrastructure noise (default on), category, tag, score range. */
+  hideNoise?: boolean;
+  category?: string | null;
+  tag?: string | null;
+  minScore?: number | null;
+  maxScore?: number | null;
+  offset: number;
+  limit: number;
+}
+
+export interface TablePage<R = EntityRow> {
+  rows: R[];
+  total: number;
+  /** Counts before paging but after filters, for the header ("3,412 apps"). */
+  offset: number;
+}
+
+function rowsOf(t: Tables, e: EntityKind): EntityRow[] {
+  return e === 'apps' ? t.apps : e === 'devices' ? t.devices : e === 'users' ? t.users : t.ips;
+}
+
+function searchText(r: EntityRow): string {
+  if ('domains' in r) return `${r.name} ${r.category} ${r.tags.join(' ')} ${r.domains.join(' ')}`;
+  if ('deviceId' in r) return `${r.name} ${r.deviceId ?? ''}`;
+  if ('user' in r) return r.user;
+  return r.ip;
+}
+
+export function compareValues(a: unknown, b: unknown): number {
+  // Unknown (null) sorts last whatever the direction is: it is "n/a", not zero.
+  if (a === null || a === undefined) return b === null || b === undefined ? 0 : 1;
+  if (b === null || b === undefined) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (Array.isArray(a) && Array.isArray(b)) return a.join(',').localeCompare(b.join(','));
+  return String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: 'base' });
+}
+
+const RISK_ORDER: Record<string, number> = { High: 4, Medium: 3, Low: 2, Informational: 1 };
+
+export function queryTable(t: Tables, req: TableRequest): TablePage {
+  let rows = rowsOf(t, req.entity);
+  if (req.entity === 'apps') {
+    const apps = rows as AppRow[];
+    rows = apps.filter(
+      (a) =>
+        !(req.hideNoise !== false && a.noise) &&
+        (!req.category || a.category === req.category) &&
+        (!req.tag || a.tags.includes(req.tag)) &&
+        (req.minScore == null || (a.score !== null && a.score >= req.minScore)) &&
+        (req.maxScore == null || (a.score !== null && a.score <= req.maxScore)),
+    );
+  }
+  const q = req.search?.trim().toLowerCase();
+  if (q) rows = rows.filter((r) => searchText(r).toLowerCase().includes(q));
+  if (req.sort) {
+    const { key, dir } = req.sort;
+    const sign = dir === 'asc' ? 1 : -1;
+    rows = [...rows].sort((x, y) => {
+      const a = (x as unknown as Record<string, unknown>)[key];
+      const b = (y as unknown as Record<string, unknown>)[key];
+      if (a === null || a === undefined || b === null || b === undefined) return compareValues(a, b);
+      if (key === 'riskLevel') return sign * ((RISK_ORDER[String(a)] ?? 0) - (RISK_ORDER[String(b)] ?? 0));
+      return sign * compareValues(a, b);
+    });
+  }
+  const offset = Math.max(0, Math.min(req.offset, rows.length));
+  return { rows: rows.slice(offset, offset + Math.max(0, req.limit)), total: rows.length, offset };
+}
+
+export interface DayPoint {
+  day: number;
+  transactions: number;
+  upload: number | null;
+  download: number | null;
+}
+
+export interface Dashboard {
+  summary: Tables['summary'];
+  topByTraffic: AppRow[];
+  topByUsers: AppRow[];
+  topByTransactions: AppRow[];
+  categories: { category: string; apps: number; transactions: number; traffic: number | null; sanctioned: number }[];
+  scoreBands: { band: string; apps: number }[];
+  timeline: DayPoint[];
+  riskiestDevices: DeviceRow[];
+  hasBytes: boolean;
+}
+
+/** Daily series over the selected facts, optionally for one entity column value. */
+export function timeline(
+  ws: WorkingSet,
+  ctx: Pick<QueryContext, 'from' | 'to' | 'sources'>,
+  filter?: { column: 'device' | 'user' | 'localIp' | 'host'; values: ReadonlySet<number> },
+): DayPoint[] {
+  const fromHour = ctx.from != null ? Math.floor(ctx.from / HOUR) : Number.NEGATIVE_INFINITY;
+  const toHour = ctx.to != null ? Math.ceil(ctx.to / HOUR) : Number.POSITIVE_INFINITY;
+  let srcIds: Set<number> | null = null;
+  if (ctx.sources) {
+    srcIds = new Set();
+    for (const s of ctx.sources) srcIds.add(ws.pool.id(s));
+  }
+  const days = new Map<number, DayPoint>();
+  const col = filter ? ws[filter.column] : null;
+  for (let i = 0; i < ws.n; i++) {
+    const h = ws.hour[i];
+    if (h < fromHour || h >= toHour) continue;
+    if (srcIds && !srcIds.has(ws.source[i])) continue;
+    if (col && filter && !filter.values.has(col[i])) continue;
+    const day = Math.floor((h * HOUR) / DAY) * DAY;
+    let p = days.get(day);
+    if (!p) {
+      p = { day, transactions: 0, upload: null, download: null };
+      days.set(day, p);
+    }
+    p.transactions += ws.transactions[i];
+    const u = ws.bytesUp[i];
+    if (!Number.isNaN(u)) p.upload = (p.upload ?? 0) + u;
+    const d = ws.bytesDown[i];
+    if (!Number.isNaN(d)) p.download = (p.download ?? 0) + d;
+  }
+  return [...days.values()].sort((a, b) => a.day - b.day);
+}
+
+const BANDS: { band: string; min: number; max: number }[] = [
+  { band: 'High risk (0–3)', min: 0, max: 3.95 },
+  { band: 'Medium risk (4–6)', min: 3.95, max: 6.95 },
+  { band: 'Low risk (7–10)', min: 6.95, max: 10.01 },
+];
+
+export function dashboard(t: Tables, series: DayPoint[]): Dashboard {
+  const apps = t.apps.filter((a) => !a.noise);
+  const top = (key: (a: AppRow) => number) => [...apps].sort((a, b) => key(b) - key(a)).slice(0, 10);
+  const cats = new Map<string, Dashboard['categories'][number]>();
+  for (const a of apps) {
+    const c = cats.get(a.category) ?? { category: a.category, apps: 0, transactions: 0, traffic: null, sanctioned: 0 };
+    c.apps++;
+    c.transactions += a.transactions;
+    if (a.traffic !== null) c.traffic = (c.traffic ?? 0) + a.traffic;
+    if (a.tags.includes('Sanctioned')) c.sanctioned++;
+    cats.set(a.category, c);
+  }
+  const scored = apps.filter((a) => a.score !== null);
+  const riskOrder = (d: DeviceRow) => RISK_ORDER[d.riskLevel ?? ''] ?? 0;
+  return {
+    summary: t.summary,
+    topByTraffic: top((a) => a.traffic ?? -1),
+    topByUsers: top((a) => a.users),
+    topByTransactions: top((a) => a.transactions),
+    categories: [...cats.values()].sort((a, b) => b.transactions - a.transactions).slice(0, 12),
+    scoreBands: [
+      ...BANDS.map((b) => ({
+        band: b.band,
+        apps: scored.filter((a) => (a.score as number) >= b.min && (a.score as number) < b.max).length,
+      })),
+      { band: 'Unidentified', apps: apps.length - scored.length },
+    ],
+    timeline: series,
+    riskiestDevices: [...t.devices]
+      .sort((a, b) => riskOrder(b) - riskOrder(a) || b.transactions - a.transactions)
+      .slice(0, 8),
+    hasBytes: t.summary.traffic !== null,
+  };
+}
+
+export interface HistoryRow extends Totals {
+  value: string;
+}
+
+export interface DevicePage {
+  device: DeviceRow;
+  timeline: DayPoint[];
+  apps: AppRow[];
+  users: HistoryRow[];
+  ips: HistoryRow[];
+}
+
+/** Per-value history (users of a device, its IP addresses) over the selected facts. */
+function history(ws: WorkingSet, rows: Iterable<number>, column: 'user' | 'localIp' | 'device'): HistoryRow[] {
+  const m = new Map<number, HistoryRow>();
+  for (const i of rows) {
+    const v = ws[column][i];
+    if (v < 0) continue;
+    let h = m.get(v);
+    if (!h) {
+      h = {
+        value: ws.str(v) ?? '',
+        transactions: 0,
+        blocked: 0,
+        upload: null,
+        download: null,
+        traffic: null,
+        firstSeen: Number.POSITIVE_INFINITY,
+        lastSeen: Number.NEGATIVE_INFINITY,
+      };
+      m.set(v, h);
+    }
+    h.transactions += ws.transactions[i];
+    h.blocked += ws.blocked[i];
+    const u = ws.bytesUp[i];
+    if (!Number.isNaN(u)) h.upload = (h.upload ?? 0) + u;
+    const d = ws.bytesDown[i];
+    if (!Number.isNaN(d)) h.download = (h.download ?? 0) + d;
+    h.traffic = h.upload === null && h.download === null ? null : (h.upload ?? 0) + (h.download ?? 0);
+    h.firstSeen = Math.min(h.firstSeen, ws.firstSeen[i]);
+    h.lastSeen = Math.max(h.lastSeen, ws.lastSeen[i]);
+  }
+  return [...m.values()].sort((a, b) => b.lastSeen - a.lastSeen);
+}
+
+/** Row indexes of facts in the window and sources whose `column` is one of `values`. */
+export function factRows(
+  ws: WorkingSet,
+  ctx: Pick<QueryContext, 'from' | 'to' | 'sources'>,
+  column: 'device' | 'user' | 'localIp' | 'host',
+  values: ReadonlySet<number>,
+): number[] {
+  const fromHour = ctx.from != null ? Math.floor(ctx.from / HOUR) : Number.NEGATIVE_INFINITY;
+  const toHour = ctx.to != null ? Math.ceil(ctx.to / HOUR) : Number.POSITIVE_INFINITY;
+  let srcIds: Set<number> | null = null;
+  if (ctx.sources) {
+    srcIds = new Set();
+    for (const s of ctx.sources) srcIds.add(ws.pool.id(s));
+  }
+  const out: number[] = [];
+  const col = ws[column];
+  for (let i = 0; i < ws.n; i++) {
+    if (!values.has(col[i])) continue;
+    const h = ws.hour[i];
+    if (h < fromHour || h >= toHour) continue;
+    if (srcIds && !srcIds.has(ws.source[i])) continue;
+    out.push(i);
+  }
+  return out;
+}
+
+export function historyOf(
+  ws: WorkingSet,
+  rows: readonly number[],
+  column: 'user' | 'localIp' | 'device',
+): HistoryRow[] {
+  return history(ws, rows, column);
+}
+
+export interface AppPage {
+  app: AppRow;
+  breakdown: ScoreBreakdown | null;
+  homepage: string | null;
+  vendor: string | null;
+  catalogDomains: string[];
+  timeline: DayPoint[];
+  users: HistoryRow[];
+  devices: HistoryRow[];
+  ips: HistoryRow[];
+}
