@@ -1,7 +1,9 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
+import AppPage from './views/AppPage.vue';
 import AppsView from './views/AppsView.vue';
 import DashboardView from './views/DashboardView.vue';
 import DataSourcesView from './views/DataSourcesView.vue';
+import DevicePage from './views/DevicePage.vue';
 import IpsView from './views/IpsView.vue';
 import MachinesView from './views/MachinesView.vue';
 import SettingsView from './views/SettingsView.vue';
@@ -20,6 +22,8 @@ export const NAV_ITEMS = [
 
 const routes: RouteRecordRaw[] = [
   ...NAV_ITEMS.map((n) => ({ path: n.path, name: n.name, component: n.component, meta: { title: n.label } })),
+  { path: '/apps/:key', name: 'app', component: AppPage, meta: { title: 'Discovered apps', section: 'apps' } },
+  { path: '/machines/:key', name: 'machine', component: DevicePage, meta: { title: 'Machines', section: 'machines' } },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ];
 

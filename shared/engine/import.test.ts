@@ -65,7 +65,11 @@ const exploding: FormatDefinition = {
 beforeAll(() => registerBuiltinFormats());
 
 async function counts(db: Awaited<ReturnType<typeof newDb>>) {
-  return { imports: await db.imports.count(), blocks: await db.factBlocks.count(), sources: await db.dataSources.count() };
+  return {
+    imports: await db.imports.count(),
+    blocks: await db.factBlocks.count(),
+    sources: await db.dataSources.count(),
+  };
 }
 
 describe('runImport', () => {
@@ -83,7 +87,11 @@ describe('runImport', () => {
     const db = await newDb();
     await runImport(db, { files: [fileOf('a.log', SQUID)], source: { name: 'proxy', kind: 'continuous' } }, opts);
     const before = await counts(db);
-    const again = await runImport(db, { files: [fileOf('a-copy.log', SQUID, 333)], source: { name: 'proxy', kind: 'continuous' } }, opts);
+    const again = await runImport(
+      db,
+      { files: [fileOf('a-copy.log', SQUID, 333)], source: { name: 'proxy', kind: 'continuous' } },
+      opts,
+    );
     expect(again.files[0].alreadyImported).toBe(true);
     expect(again.transactions).toBe(0);
     const after = await counts(db);
@@ -98,7 +106,11 @@ describe('runImport', () => {
     const before = await counts(db);
     const bad = fileOf('bad.csv', new TextEncoder().encode('EXPLODE\n1,2,3\n'));
     await expect(
-      runImport(db, { files: [fileOf('b.log', SQUID.subarray(0, 4000)), bad], source: { name: 'p', kind: 'continuous' } }, opts),
+      runImport(
+        db,
+        { files: [fileOf('b.log', SQUID.subarray(0, 4000)), bad], source: { name: 'p', kind: 'continuous' } },
+        opts,
+      ),
     ).rejects.toThrow('parser bug');
     expect(await counts(db)).toEqual(before);
   });
@@ -108,13 +120,17 @@ describe('runImport', () => {
     const ac = new AbortController();
     const big = new Uint8Array(SQUID.byteLength * 20);
     for (let i = 0; i < 20; i++) big.set(SQUID, i * SQUID.byteLength);
-    const p = runImport(db, { files: [fileOf('big.log', big, 512)], source: { kind: 'continuous' } }, {
-      ...opts,
-      signal: ac.signal,
-      onProgress: (pr) => {
-        if (pr.rowsDone > 100) ac.abort();
+    const p = runImport(
+      db,
+      { files: [fileOf('big.log', big, 512)], source: { kind: 'continuous' } },
+      {
+        ...opts,
+        signal: ac.signal,
+        onProgress: (pr) => {
+          if (pr.rowsDone > 100) ac.abort();
+        },
       },
-    });
+    );
     await expect(p).rejects.toBeInstanceOf(CancelledError);
     expect(await counts(db)).toEqual({ imports: 0, blocks: 0, sources: 0 });
   });

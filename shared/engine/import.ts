@@ -119,7 +119,9 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
   }
   if (detected.length === 0) {
     throw new RpcError(
-      sources.length === 0 ? 'Nothing to import: no files were given.' : (unreadable[0]?.error ?? 'Nothing could be read.'),
+      sources.length === 0
+        ? 'Nothing to import: no files were given.'
+        : (unreadable[0]?.error ?? 'Nothing could be read.'),
       'Check that the files are telemetry exports in a supported format.',
     );
   }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ImportRequest } from './protocol';
+import type { AppRow } from './query';
 import { createEngine, type Engine } from './service';
 import type { ViewRequest } from './state';
 
@@ -74,7 +75,7 @@ describe('engine service', () => {
         ...v,
         table: {
           entity: 'apps',
-          search: all.rows[0].key.replace('?', '').slice(0, 6),
+          search: (all.rows[0] as AppRow).key.replace('?', '').slice(0, 6),
           offset: 0,
           limit: 50,
           hideNoise: false,

@@ -103,6 +103,7 @@ export function resolveWindow(spec: WindowSpec, lastEvent: number | null): { fro
 }
 
 export type EntityKind = 'apps' | 'devices' | 'users' | 'ips';
+export type { AppRow, DeviceRow, IpRow as IpRowView, UserRow as UserRowView } from './query';
 export type EntityRow = AppRow | DeviceRow | UserRow | IpRow;
 
 export interface TableRequest {

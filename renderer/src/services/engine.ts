@@ -24,3 +24,8 @@ export function getEngine(): { client: RpcClient<EngineMethods>; ready: Promise<
   }
   return { client, ready: ready! };
 }
+
+/** A plain deep copy of store state, since postMessage refuses Vue's reactive proxies. */
+export function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

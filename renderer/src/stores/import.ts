@@ -12,6 +12,7 @@ import { getEngine } from '../services/engine';
 import { getHost, type HostFile, hostFileFromBlob } from '../services/host';
 import { useEngineStore } from './engine';
 import { useJobsStore } from './jobs';
+import { useReportStore } from './report';
 
 const CHUNK = 4 * 1024 * 1024;
 
@@ -85,6 +86,9 @@ export const useImportStore = defineStore('import', () => {
       );
       jobs.settle(jobId, 'completed');
       await useEngineStore().refresh();
+      if (result.value.transactions > 0 || result.value.files.some((f) => f.rowsAccepted > 0)) {
+        await useReportStore().showImported(result.value.sourceId);
+      }
     } catch (e) {
       if (e instanceof CancelledError) {
         jobs.settle(jobId, 'cancelled', 'Nothing was imported');

@@ -41,6 +41,8 @@ export const useJobsStore = defineStore('jobs', () => {
       j.status = status;
       if (message) j.message = message;
     }
+    // Finished work leaves the panel by itself; failures stay until dismissed.
+    if (status === 'completed') setTimeout(() => dismiss(jobId), 5000);
   }
 
   function dismiss(jobId: string): void {

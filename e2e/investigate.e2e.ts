@@ -1,0 +1,134 @@
+// The analyst's flow in Chromium: import a real Defender export, read the dashboard, open the device page
+// and check its numbers against what `analyze` writes for the same file, tag an app, re-weight scores.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Papa from 'papaparse';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { analyze, parseArgs } from '../electron/cli/analyze';
+import { actions, components } from './app-page';
+import { openApp, type Session, screenshot } from './browser';
+
+const baseUrl = inject('baseUrl');
+const PLASO = resolve('shared/formats/fixtures/defender/plaso/advanced_hunting_test.csv');
+const SQUID = resolve('shared/formats/fixtures/squid/test-access-extensive.log');
+const out = mkdtempSync(join(tmpdir(), 'cloudscope-e2e-analyze-'));
+let session: Session | null = null;
+
+afterEach(async () => {
+  await session?.close();
+  session = null;
+});
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+async function importFiles(page: Page, files: string[]): Promise<void> {
+  const c = components(page);
+  await c.importButton.click();
+  await c.importDialog.waitFor();
+  const chooser = page.waitForEvent('filechooser');
+  await c.importDialog.getByRole('button', { name: 'Choose files…' }).click();
+  await (await chooser).setFiles(files);
+  await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
+  await c.importDialog.getByRole('region', { name: 'Import result' }).waitFor({ timeout: 60_000 });
+}
+
+async function analyzeDevices(file: string): Promise<Record<string, string>[]> {
+  const args = parseArgs([file, '--out', out, '--quiet']);
+  if (args === 'help') throw new Error('help');
+  await analyze(args);
+  return Papa.parse<Record<string, string>>(readFileSync(join(out, 'devices.csv'), 'utf8'), {
+    header: true,
+    skipEmptyLines: true,
+  }).data;
+}
+
+function kpi(page: Page, label: string) {
+  return page
+    .locator('.kpi')
+    .filter({ has: page.getByText(label, { exact: true }) })
+    .locator('dd');
+}
+
+describe('investigating imported telemetry', () => {
+  it('shows the device page with the same numbers analyze writes', async () => {
+    const [expected] = await analyzeDevices(PLASO);
+    session = await openApp(baseUrl);
+    const { page } = session;
+    const a = actions(page);
+    await a.waitForEngine();
+    await importFiles(page, [PLASO]);
+    const result = components(page).importDialog.getByRole('region', { name: 'Import result' });
+    await expect(result.getByRole('cell', { name: 'defender-csv' }).isVisible()).resolves.toBe(true);
+    await screenshot(page, 'import-result');
+    await page.keyboard.press('Escape');
+
+    await a.goTo('Dashboard');
+    await kpi(page, 'Transactions').waitFor();
+    expect(await kpi(page, 'Transactions').textContent()).toBe(Number(expected.Transactions).toLocaleString('en-US'));
+    await page.waitForTimeout(300);
+    await screenshot(page, 'dashboard-endpoint-light');
+
+    await a.goTo('Machines');
+    await page.getByRole('row', { name: /test-hostname/ }).click();
+    await page.getByRole('heading', { level: 1, name: expected.Device }).waitFor();
+    for (const name of ['Overview', 'Discovered apps', 'User history', 'IP address history']) {
+      await expect(page.getByRole('tab', { name, exact: true }).isVisible()).resolves.toBe(true);
+    }
+    await kpi(page, 'Transactions').waitFor();
+    expect(await kpi(page, 'Transactions').textContent()).toBe(Number(expected.Transactions).toLocaleString('en-US'));
+    expect(await kpi(page, 'Apps').textContent()).toBe(expected.Apps);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'device-overview');
+
+    await page.getByRole('tab', { name: 'User history' }).click();
+    const users = page.getByRole('tabpanel', { name: 'User history' }).getByRole('row');
+    expect(await users.count()).toBe(Number(expected.Users) + 1);
+    await page.getByRole('tab', { name: 'IP address history' }).click();
+    const ips = page.getByRole('tabpanel', { name: 'IP address history' }).getByRole('row');
+    expect(await ips.count()).toBe(Number(expected['IP addresses']) + 1);
+    await screenshot(page, 'device-ip-history');
+    expect(session.errors).toEqual([]);
+  });
+
+  it('tags an app and moves scores when the weighting changes', async () => {
+    session = await openApp(baseUrl, { colorScheme: 'dark' });
+    const { page } = session;
+    const a = actions(page);
+    await a.waitForEngine();
+    await importFiles(page, [SQUID]);
+    await page.keyboard.press('Escape');
+    await a.goTo('Discovered apps');
+    const table = page.getByRole('region', { name: 'Apps' });
+    await table.getByRole('columnheader', { name: /Score/ }).getByRole('button').click();
+    const scoredRow = table
+      .getByRole('row')
+      .filter({ hasText: /\d\.\d/ })
+      .first();
+    await scoredRow.waitFor();
+    await screenshot(page, 'apps-dark');
+    await scoredRow.click();
+    await page.getByRole('tab', { name: 'Score' }).waitFor();
+    const scoreText = async () => (await kpi(page, 'Score').textContent()) ?? '';
+    const before = Number.parseFloat(await scoreText());
+    await page.getByRole('button', { name: 'Mark Unsanctioned' }).click();
+    await page.getByRole('button', { name: 'Remove Unsanctioned' }).waitFor();
+    await expect(page.locator('.tag-chip', { hasText: 'Unsanctioned' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('tab', { name: 'Score' }).click();
+    await screenshot(page, 'app-score-dark');
+    const appUrl = page.url();
+
+    await a.goTo('Settings');
+    await page.getByLabel('Unknown values count against the score').check();
+    await page.goto(appUrl);
+    await page.getByRole('tab', { name: 'Overview' }).waitFor();
+    await page.waitForFunction((b) => {
+      const dd = [...document.querySelectorAll('.kpi')]
+        .find((k) => k.textContent?.includes('Score'))
+        ?.querySelector('dd');
+      return dd && Number.parseFloat(dd.textContent ?? '') < b;
+    }, before);
+    expect(Number.parseFloat(await scoreText())).toBeLessThan(before);
+    expect(session.errors).toEqual([]);
+  });
+});
