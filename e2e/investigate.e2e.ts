@@ -29,6 +29,7 @@ async function importFiles(page: Page, files: string[]): Promise<void> {
   const chooser = page.waitForEvent('filechooser');
   await c.importDialog.getByRole('button', { name: 'Choose files…' }).click();
   await (await chooser).setFiles(files);
+  await c.importDialog.getByRole('region', { name: 'Preview' }).waitFor();
   await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
   await c.importDialog.getByRole('region', { name: 'Import result' }).waitFor({ timeout: 60_000 });
 }

@@ -180,6 +180,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     const ctx: ParseContext = {
       timeZone: req.timeZone ?? 'UTC',
       fileName: '',
+      mapping: req.mapping,
       files: detected.map((d) => ({ name: d.source.name, formatId: d.format.id, head: d.source.head })),
       scratch: new Map(),
     };

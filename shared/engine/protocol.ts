@@ -4,8 +4,9 @@
  */
 import type { TagState } from '../catalog/tags';
 import type { Settings } from '../domain/settings';
-import type { FormatId } from '../formats/types';
+import type { CustomMapping, FormatId } from '../formats/types';
 import type { DataSourceKind, DataSourceRecord, ImportFileRecord, ImportRecord } from '../store/records';
+import type { PreviewRequest, PreviewResult } from './preview';
 import type { ViewRequest } from './state';
 import type { AppPage, Dashboard, DevicePage, ReportInfo, TablePage, TableRequest } from './views';
 
@@ -24,6 +25,8 @@ export interface ImportRequest {
   formatId?: FormatId;
   /** IANA zone for formats that log local time. */
   timeZone?: string;
+  /** Column mapping for a CSV imported with the custom format. */
+  mapping?: CustomMapping;
 }
 
 export interface ImportResult {
@@ -50,6 +53,7 @@ export interface EngineMethods {
   'engine.status': { params: Record<string, never>; result: EngineStatus };
   /** A cancellable no-op job that reports progress; used by the UI self-test and the browser tests. */
   'import.run': { params: ImportRequest; result: ImportResult };
+  'import.preview': { params: PreviewRequest; result: PreviewResult };
   /** Score weights and unknown-value handling: changing them re-scores everything, no re-import. */
   'engine.configure': { params: { settings: Partial<Settings> }; result: null };
   'reports.list': { params: Record<string, never>; result: ReportInfo[] };

@@ -7,6 +7,7 @@ import { registerBuiltinFormats, xlsxToCsv } from '../formats/index';
 import { type CloudscopeDb, DB_VERSION, type OpenOptions, openDb } from '../store/db';
 import { runImport } from './import';
 import { ProgressMeter } from './job';
+import { previewFile } from './preview';
 import type { EngineMethods } from './protocol';
 import { CancelledError, type Handlers } from './rpc';
 import { type Hasher, Sha256 } from './sha256';
@@ -67,6 +68,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       state.invalidateData();
       return r;
     },
+    'import.preview': (req) => previewFile(req),
     'engine.configure': ({ settings }) => {
       state.configure(settings);
       return null;

@@ -5,16 +5,19 @@
  */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
+import type { PreviewResult } from '../../../shared/engine/preview';
 import type { ImportResult } from '../../../shared/engine/protocol';
 import { CancelledError } from '../../../shared/engine/rpc';
+import type { CustomMapping } from '../../../shared/formats/types';
 import type { DataSourceKind } from '../../../shared/store/records';
-import { getEngine } from '../services/engine';
+import { getEngine, plain } from '../services/engine';
 import { getHost, type HostFile, hostFileFromBlob } from '../services/host';
 import { useEngineStore } from './engine';
 import { useJobsStore } from './jobs';
 import { useReportStore } from './report';
 
 const CHUNK = 4 * 1024 * 1024;
+const PREVIEW_BYTES = 256 * 1024;
 
 /** A pull-based byte stream over a HostFile: bounded memory whatever the file size. */
 export function streamOf(file: HostFile): ReadableStream<Uint8Array> {
@@ -41,12 +44,48 @@ export const useImportStore = defineStore('import', () => {
   const busy = ref(false);
   const result = ref<ImportResult | null>(null);
   const error = ref<string | null>(null);
+  const previews = ref<(PreviewResult | null)[]>([]);
+  /** A column mapping the analyst set up for a CSV no format recognised. */
+  const mapping = ref<CustomMapping | null>(null);
+
+  async function preview(): Promise<void> {
+    const list = files.value;
+    previews.value = list.map(() => null);
+    await Promise.all(
+      list.map(async (f, i) => {
+        try {
+          const head = await f.read(0, PREVIEW_BYTES);
+          const p = await getEngine().client.call(
+            'import.preview',
+            {
+              name: f.name,
+              head,
+              timeZone: timeZone.value,
+              ...(mapping.value ? { formatId: 'custom-csv' as const, mapping: plain(mapping.value) } : {}),
+            },
+            {},
+            [head.buffer as ArrayBuffer],
+          );
+          if (files.value === list) previews.value[i] = p;
+        } catch (e) {
+          error.value = `${f.name}: ${e instanceof Error ? e.message : String(e)}`;
+        }
+      }),
+    );
+  }
 
   function open(preset: HostFile[] = []): void {
     files.value = preset;
     result.value = null;
     error.value = null;
+    mapping.value = null;
     visible.value = true;
+    void preview();
+  }
+
+  function useMapping(m: CustomMapping | null): void {
+    mapping.value = m;
+    void preview();
   }
   function openBrowserFiles(list: File[]): void {
     open(list.map(hostFileFromBlob));
@@ -56,10 +95,15 @@ export const useImportStore = defineStore('import', () => {
   }
   async function choose(): Promise<void> {
     const picked = await getHost().pickFiles();
-    if (picked.length > 0) files.value = [...files.value, ...picked];
+    if (picked.length > 0) {
+      files.value = [...files.value, ...picked];
+      result.value = null;
+      void preview();
+    }
   }
   function remove(i: number): void {
     files.value = files.value.filter((_, j) => j !== i);
+    previews.value = previews.value.filter((_, j) => j !== i);
   }
 
   async function run(): Promise<void> {
@@ -80,6 +124,7 @@ export const useImportStore = defineStore('import', () => {
           files: sources,
           source: { name: sourceName.value.trim() || undefined, kind: kind.value },
           timeZone: timeZone.value,
+          ...(mapping.value ? { formatId: 'custom-csv' as const, mapping: plain(mapping.value) } : {}),
         },
         { signal: ac.signal, onProgress: (p) => jobs.update({ ...p, jobId, label }) },
         sources.map((s) => s.stream as unknown as Transferable),
@@ -118,5 +163,9 @@ export const useImportStore = defineStore('import', () => {
     choose,
     remove,
     run,
+    previews,
+    mapping,
+    preview,
+    useMapping,
   };
 });

@@ -1,0 +1,82 @@
+// The import flow's harder paths: a preview, a CSV no format knows mapped by hand, rejected rows with
+// line numbers and reasons, and the same file again adding nothing.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { actions, components } from './app-page';
+import { openApp, type Session, screenshot } from './browser';
+
+const baseUrl = inject('baseUrl');
+const dir = mkdtempSync(join(tmpdir(), 'cloudscope-e2e-import-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let session: Session | null = null;
+afterEach(async () => {
+  await session?.close();
+  session = null;
+});
+
+const CUSTOM = join(dir, 'gateway-export.csv');
+writeFileSync(
+  CUSTOM,
+  [
+    'when,src,dest_host,sent,received,who',
+    '2024-03-01T10:00:00Z,10.0.0.5,www.dropbox.com,1200,5000,alice',
+    '2024-03-01T10:05:00Z,10.0.0.6,github.com,300,9000,bob',
+    'not-a-time,10.0.0.7,example.org,1,1,carol',
+    '2024-03-01T11:00:00Z,10.0.0.5,www.dropbox.com,800,100,alice',
+  ].join('\n'),
+);
+
+describe('import flow', () => {
+  it('maps an unknown CSV by hand, reports rejected rows, and adds nothing on re-import', async () => {
+    session = await openApp(baseUrl);
+    const { page } = session;
+    const c = components(page);
+    await actions(page).waitForEngine();
+    await c.importButton.click();
+    const chooser = page.waitForEvent('filechooser');
+    await c.importDialog.getByRole('button', { name: 'Choose files…' }).click();
+    await (await chooser).setFiles([CUSTOM]);
+    const preview = c.importDialog.getByRole('region', { name: 'Preview' });
+    await preview.getByText('No known format matched').waitFor();
+    await expect(c.importDialog.getByText('Unknown format').isVisible()).resolves.toBe(true);
+    await preview.getByRole('combobox', { name: 'Time', exact: true }).selectOption('when');
+    await preview.getByRole('combobox', { name: 'Host', exact: true }).selectOption('dest_host');
+    await preview.getByRole('button', { name: 'Use this mapping' }).click();
+    await preview.getByRole('cell', { name: 'www.dropbox.com' }).first().waitFor();
+    await screenshot(page, 'import-custom-mapping');
+    await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
+    const result = c.importDialog.getByRole('region', { name: 'Import result' });
+    await result.waitFor();
+    const row = result.getByRole('row', { name: /gateway-export\.csv/ });
+    expect(await row.getByRole('cell').allTextContents()).toEqual([
+      'gateway-export.csv',
+      'custom-csv',
+      '4',
+      '3',
+      '0',
+      '1',
+    ]);
+    await result.getByText('1 rejected rows').click();
+    await expect(result.getByText(/^Line 4: /).isVisible()).resolves.toBe(true);
+    await screenshot(page, 'import-rejections');
+
+    // The same file again: recognised by its SHA-256, nothing added.
+    const chooser2 = page.waitForEvent('filechooser');
+    await c.importDialog.getByRole('button', { name: 'Choose files…' }).click();
+    await (await chooser2).setFiles([CUSTOM]);
+    await c.importDialog.getByRole('button', { name: 'Remove gateway-export.csv' }).first().click();
+    await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await result.getByText('already imported — nothing added').waitFor();
+    await page.keyboard.press('Escape');
+    await actions(page).goTo('Dashboard');
+    const tx = page
+      .locator('.kpi')
+      .filter({ has: page.getByText('Transactions', { exact: true }) })
+      .locator('dd');
+    await tx.waitFor();
+    expect(await tx.textContent()).toBe('3');
+    expect(session.errors).toEqual([]);
+  });
+});
