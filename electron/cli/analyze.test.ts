@@ -21,7 +21,8 @@ async function run(inputs: string[], extra: string[] = []) {
   const args = parseArgs([...inputs, '--out', out, '--quiet', ...extra]);
   if (args === 'help') throw new Error('unexpected help');
   const r = await analyze(args);
-  const csv = (f: string) => Papa.parse<string[]>(readFileSync(join(out, f), 'utf8').trim(), { skipEmptyLines: true }).data;
+  const csv = (f: string) =>
+    Papa.parse<string[]>(readFileSync(join(out, f), 'utf8').trim(), { skipEmptyLines: true }).data;
   const json = (f: string) => JSON.parse(readFileSync(join(out, f), 'utf8'));
   return { r, out, csv, json };
 }

@@ -6,7 +6,9 @@ import { createMatcher } from './matcher';
 
 describe('built-in catalog index', () => {
   it('lists every data file (run scripts/gen-catalog-index.mjs after adding one)', () => {
-    const onDisk = readdirSync('shared/catalog/data').filter((f) => f.endsWith('.json')).sort();
+    const onDisk = readdirSync('shared/catalog/data')
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     expect([...BUILTIN_CATALOG_FILES]).toEqual(onDisk);
     expect(BUILTIN_CATALOG).toHaveLength(onDisk.length);
   });
