@@ -89,6 +89,20 @@ describe('investigating imported telemetry', () => {
     const ips = page.getByRole('tabpanel', { name: 'IP address history' }).getByRole('row');
     expect(await ips.count()).toBe(Number(expected['IP addresses']) + 1);
     await screenshot(page, 'device-ip-history');
+
+    // Pivot to a user the device had: the user page follows the same pattern.
+    await page.getByRole('tab', { name: 'User history' }).click();
+    const firstUser = (await users.nth(1).getByRole('cell').first().textContent()) ?? '';
+    await users.nth(1).click();
+    await page.getByRole('heading', { level: 1, name: firstUser }).waitFor();
+    await page.getByRole('tab', { name: 'Device history' }).click();
+    await expect(
+      page
+        .getByRole('tabpanel', { name: 'Device history' })
+        .getByRole('cell', { name: expected['Device ID'] })
+        .isVisible(),
+    ).resolves.toBe(true);
+    await screenshot(page, 'user-device-history');
     expect(session.errors).toEqual([]);
   });
 

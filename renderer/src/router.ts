@@ -3,7 +3,7 @@ import AppPage from './views/AppPage.vue';
 import AppsView from './views/AppsView.vue';
 import DashboardView from './views/DashboardView.vue';
 import DataSourcesView from './views/DataSourcesView.vue';
-import DevicePage from './views/DevicePage.vue';
+import EntityPage from './views/EntityPage.vue';
 import IpsView from './views/IpsView.vue';
 import MachinesView from './views/MachinesView.vue';
 import SettingsView from './views/SettingsView.vue';
@@ -23,7 +23,20 @@ export const NAV_ITEMS = [
 const routes: RouteRecordRaw[] = [
   ...NAV_ITEMS.map((n) => ({ path: n.path, name: n.name, component: n.component, meta: { title: n.label } })),
   { path: '/apps/:key', name: 'app', component: AppPage, meta: { title: 'Discovered apps', section: 'apps' } },
-  { path: '/machines/:key', name: 'machine', component: DevicePage, meta: { title: 'Machines', section: 'machines' } },
+  {
+    path: '/machines/:key',
+    name: 'machine',
+    component: EntityPage,
+    props: { kind: 'machine' },
+    meta: { title: 'Machines', section: 'machines' },
+  },
+  {
+    path: '/users/:key',
+    name: 'user',
+    component: EntityPage,
+    props: { kind: 'user' },
+    meta: { title: 'Users', section: 'users' },
+  },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ];
 

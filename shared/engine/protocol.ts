@@ -8,7 +8,7 @@ import type { CustomMapping, FormatId } from '../formats/types';
 import type { DataSourceKind, DataSourceRecord, ImportFileRecord, ImportRecord } from '../store/records';
 import type { PreviewRequest, PreviewResult } from './preview';
 import type { ViewRequest } from './state';
-import type { AppPage, Dashboard, DevicePage, ReportInfo, TablePage, TableRequest } from './views';
+import type { AppPage, Dashboard, DevicePage, ReportInfo, TablePage, TableRequest, UserPage } from './views';
 
 /** A file handed to the engine: bytes as a (transferable) web stream. */
 export interface ImportSourceFile {
@@ -64,6 +64,7 @@ export interface EngineMethods {
   'query.table': { params: ViewRequest & { table: TableRequest }; result: TablePage };
   'query.device': { params: ViewRequest & { key: string }; result: DevicePage | null };
   'query.app': { params: ViewRequest & { key: string }; result: AppPage | null };
+  'query.user': { params: ViewRequest & { key: string }; result: UserPage | null };
   'tags.apply': { params: { appIds: string[]; add: string[]; remove: string[] }; result: TagState };
   'sources.list': { params: Record<string, never>; result: { sources: DataSourceRecord[]; imports: ImportRecord[] } };
   'sources.rename': { params: { id: string; name: string }; result: null };

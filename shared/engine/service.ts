@@ -78,6 +78,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'query.table': (v) => state.table(v, v.table),
     'query.device': (v) => state.device(v, v.key),
     'query.app': (v) => state.app(v, v.key),
+    'query.user': (v) => state.user(v, v.key),
     'tags.apply': ({ appIds, add, remove }) => state.applyTags(appIds, add, remove, 'analyst'),
     'sources.list': () => state.sourcesWithImports(),
     'sources.rename': async ({ id, name }) => {

@@ -6,7 +6,7 @@
  */
 import { BUILTIN_CATALOG } from '../catalog/builtin';
 import { loadCatalog } from '../catalog/loader';
-import { createMatcher, type Matcher, refKey } from '../catalog/matcher';
+import { createMatcher, type Matcher } from '../catalog/matcher';
 import { createScorer, type ScoreOverride, type Scorer } from '../catalog/score';
 import { applyTagChange, type TagState } from '../catalog/tags';
 import type { CustomApp } from '../catalog/types';
@@ -30,6 +30,7 @@ import {
   type TablePage,
   type TableRequest,
   timeline,
+  type UserPage,
   type WindowSpec,
 } from './views';
 import { WorkingSet } from './working-set';
@@ -131,23 +132,13 @@ export class EngineState {
     return queryTable(await this.tables(v), req);
   }
 
-  async device(v: ViewRequest, key: string): Promise<DevicePage | null> {
-    const t = await this.tables(v);
-    const device = t.devices.find((d) => d.key === key);
-    if (!device) return null;
+  /** Facts of one entity (a device or a user) and its apps, computed like the tables but over its facts only. */
+  private async entityFacts(v: ViewRequest, column: 'device' | 'user', key: string) {
     const { ws, win, sources } = await this.context(v);
     const id = ws.pool.find(key);
     const ctx = { ...win, sources };
-    const rows = factRows(ws, ctx, 'device', new Set([id]));
-    const hostIds = new Set<number>();
-    for (const i of rows) hostIds.add(ws.host[i]);
-    const appKeys = new Set<string>();
-    for (const h of hostIds) {
-      const host = ws.str(h);
-      if (host) appKeys.add(refKey(this.matcher!.matchIp(host) ?? this.matcher!.matchHost(host)));
-    }
-    // Per-app totals on this device: recompute the tables over this device's facts only.
-    const perDevice = computeTables(ws, {
+    const rows = factRows(ws, ctx, column, new Set([id]));
+    const own = computeTables(ws, {
       matcher: this.matcher!,
       scorer: this.scorerOf(),
       tags: this.tags,
@@ -157,11 +148,25 @@ export class EngineState {
       to: win.to,
       rows,
     });
+    return { ws, rows, apps: own.apps, timeline: timeline(ws, ctx, { column, values: new Set([id]) }) };
+  }
+
+  async device(v: ViewRequest, key: string): Promise<DevicePage | null> {
+    const device = (await this.tables(v)).devices.find((d) => d.key === key);
+    if (!device) return null;
+    const { ws, rows, apps, timeline: series } = await this.entityFacts(v, 'device', key);
+    return { device, timeline: series, apps, users: historyOf(ws, rows, 'user'), ips: historyOf(ws, rows, 'localIp') };
+  }
+
+  async user(v: ViewRequest, key: string): Promise<UserPage | null> {
+    const user = (await this.tables(v)).users.find((u) => u.user === key);
+    if (!user) return null;
+    const { ws, rows, apps, timeline: series } = await this.entityFacts(v, 'user', key);
     return {
-      device,
-      timeline: timeline(ws, ctx, { column: 'device', values: new Set([id]) }),
-      apps: perDevice.apps,
-      users: historyOf(ws, rows, 'user'),
+      user,
+      timeline: series,
+      apps,
+      devices: historyOf(ws, rows, 'device'),
       ips: historyOf(ws, rows, 'localIp'),
     };
   }

@@ -353,6 +353,14 @@ export function historyOf(
   return history(ws, rows, column);
 }
 
+export interface UserPage {
+  user: UserRow;
+  timeline: DayPoint[];
+  apps: AppRow[];
+  devices: HistoryRow[];
+  ips: HistoryRow[];
+}
+
 export interface AppPage {
   app: AppRow;
   breakdown: ScoreBreakdown | null;
