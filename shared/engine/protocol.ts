@@ -66,6 +66,11 @@ export interface EngineMethods {
   'query.app': { params: ViewRequest & { key: string }; result: AppPage | null };
   'query.user': { params: ViewRequest & { key: string }; result: UserPage | null };
   'tags.apply': { params: { appIds: string[]; add: string[]; remove: string[] }; result: TagState };
+  /** Bulk tagging of every catalog app a table request matches; returns how many were tagged. */
+  'tags.applyMatching': {
+    params: ViewRequest & { table: TableRequest; add: string[]; remove: string[] };
+    result: number;
+  };
   'sources.list': { params: Record<string, never>; result: { sources: DataSourceRecord[]; imports: ImportRecord[] } };
   'sources.rename': { params: { id: string; name: string }; result: null };
   'sources.delete': { params: { id: string }; result: null };

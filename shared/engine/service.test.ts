@@ -123,6 +123,41 @@ describe('engine service', () => {
     expect(after!.app.score!).toBeLessThanOrEqual(scored.score);
   });
 
+  it('filters by category and suggested query, and bulk-tags every match', async () => {
+    const v = view();
+    const all = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'apps', offset: 0, limit: 1000, hideNoise: false } },
+      noSignal,
+    );
+    const identified = (all.rows as AppRow[]).filter((r) => r.appId);
+    const category = identified[0].category;
+    const inCat = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'apps', category, offset: 0, limit: 1000, hideNoise: false } },
+      noSignal,
+    );
+    expect((inCat.rows as AppRow[]).every((r) => r.category === category)).toBe(true);
+    const scored = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'apps', query: { score: { min: 0 } }, offset: 0, limit: 1000, hideNoise: false } },
+      noSignal,
+    );
+    expect(scored.total).toBe(identified.length);
+    const n = await engine.handlers['tags.applyMatching'](
+      {
+        ...v,
+        table: { entity: 'apps', category, offset: 0, limit: 0, hideNoise: false },
+        add: ['Monitored'],
+        remove: [],
+      },
+      noSignal,
+    );
+    expect(n).toBe(inCat.total);
+    const tagged = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'apps', tag: 'Monitored', offset: 0, limit: 1000, hideNoise: false } },
+      noSignal,
+    );
+    expect(tagged.total).toBe(n);
+  });
+
   it('renames and deletes a data source with all its data', async () => {
     const { sources } = await engine.handlers['sources.list']({}, noSignal);
     const proxy = sources.find((s) => s.name === 'Proxy')!;

@@ -80,6 +80,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'query.app': (v) => state.app(v, v.key),
     'query.user': (v) => state.user(v, v.key),
     'tags.apply': ({ appIds, add, remove }) => state.applyTags(appIds, add, remove, 'analyst'),
+    'tags.applyMatching': (v) => state.tagMatching(v, v.table, v.add, v.remove),
     'sources.list': () => state.sourcesWithImports(),
     'sources.rename': async ({ id, name }) => {
       await state.renameSource(id, name);

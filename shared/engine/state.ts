@@ -7,13 +7,14 @@
 import { BUILTIN_CATALOG } from '../catalog/builtin';
 import { loadCatalog } from '../catalog/loader';
 import { createMatcher, type Matcher } from '../catalog/matcher';
+import { type AppFilter, matchesFilter } from '../catalog/queries';
 import { createScorer, type ScoreOverride, type Scorer } from '../catalog/score';
 import { applyTagChange, type TagState } from '../catalog/tags';
 import type { CustomApp } from '../catalog/types';
 import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from '../domain/settings';
 import type { CloudscopeDb } from '../store/db';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
-import { computeTables, type Tables } from './query';
+import { type AppRow, computeTables, type Tables } from './query';
 import {
   type AppPage,
   type Dashboard,
@@ -129,7 +130,33 @@ export class EngineState {
   }
 
   async table(v: ViewRequest, req: TableRequest): Promise<TablePage> {
-    return queryTable(await this.tables(v), req);
+    const t = await this.tables(v);
+    return queryTable(req.entity === 'apps' && req.query ? { ...t, apps: this.applyQuery(t.apps, req.query) } : t, req);
+  }
+
+  /** Apps matching a saved or suggested query, over catalog attributes, tags and usage. */
+  private applyQuery(apps: AppRow[], filter: AppFilter): AppRow[] {
+    const byId = new Map(this.matcher!.catalog.apps.map((a) => [a.id, a]));
+    const ctx = { catalogDate: this.matcher!.catalog.date };
+    return apps.filter((row) => {
+      const app = row.appId ? byId.get(row.appId) : undefined;
+      if (!app || row.score === null) return false;
+      const usage = {
+        users: row.users,
+        transactions: row.transactions,
+        uploadBytes: row.upload,
+        downloadBytes: row.download,
+      };
+      return matchesFilter({ app, score: row.score, noData: row.noData, tags: row.tags, usage }, filter, ctx);
+    });
+  }
+
+  /** Bulk tagging: every catalog app the table request matches (filters, search, query) gets the change. */
+  async tagMatching(v: ViewRequest, req: TableRequest, add: string[], remove: string[]): Promise<number> {
+    const page = await this.table(v, { ...req, entity: 'apps', offset: 0, limit: Number.MAX_SAFE_INTEGER });
+    const ids = (page.rows as AppRow[]).map((r) => r.appId).filter((id): id is string => id !== null);
+    if (ids.length > 0) await this.applyTags(ids, add, remove, 'analyst');
+    return ids.length;
   }
 
   /** Facts of one entity (a device or a user) and its apps, computed like the tables but over its facts only. */

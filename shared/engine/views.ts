@@ -3,6 +3,7 @@
  * list, windows relative to the data's last event, the dashboard, sorted and
  * filtered pages of the entity tables, and the device and app pages.
  */
+import type { AppFilter } from '../catalog/queries';
 import type { ScoreBreakdown } from '../catalog/score';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import type { AppRow, DeviceRow, IpRow, QueryContext, Tables, Totals, UserRow } from './query';
@@ -116,6 +117,8 @@ export interface TableRequest {
   tag?: string | null;
   minScore?: number | null;
   maxScore?: number | null;
+  /** Apps only: a saved or suggested query (catalog attributes, tags, usage); unidentified entries never match. */
+  query?: AppFilter | null;
   offset: number;
   limit: number;
 }
