@@ -1,4 +1,4 @@
-// Node-side entry points (the web-mode server, the headless analyze command),
+// Node-side entry points (the web-mode server, the headless analyze and kql commands),
 // bundled to plain ESM so they run with `node`, no TypeScript loader at run time.
 import { builtinModules } from 'node:module';
 import { defineConfig } from 'vite';
@@ -26,7 +26,7 @@ export default defineConfig({
     minify: false,
     sourcemap: true,
     rolldownOptions: {
-      input: { web: 'electron/cli/web.ts', analyze: 'electron/cli/analyze.ts' },
+      input: { web: 'electron/cli/web.ts', analyze: 'electron/cli/analyze.ts', kql: 'electron/cli/kql.ts' },
       external,
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

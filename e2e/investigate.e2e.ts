@@ -144,6 +144,31 @@ describe('investigating imported telemetry', () => {
       return dd && Number.parseFloat(dd.textContent ?? '') < b;
     }, before);
     expect(Number.parseFloat(await scoreText())).toBeLessThan(before);
+    const appName = (await page.getByRole('heading', { level: 1 }).textContent()) ?? '';
+
+    // One-click exports: the table exactly as shown, then the block list for the unsanctioned app.
+    await a.goTo('Discovered apps');
+    await table.getByRole('row').nth(1).waitFor();
+    const download = async (menu: string, item: string) => {
+      const d = page.waitForEvent('download');
+      await page.getByRole('button', { name: menu }).click();
+      await page.getByRole('menuitem', { name: item, exact: true }).click();
+      const file = await d;
+      return { name: file.suggestedFilename(), text: readFileSync((await file.path()) as string, 'utf8') };
+    };
+    const csv = await download('Export', 'CSV');
+    expect(csv.name).toMatch(/^apps-.*\.csv$/);
+    const rows = Papa.parse<string[]>(csv.text.trim()).data;
+    expect(rows[0]).toEqual(['App', 'Category', 'Score', 'Tags', 'Transactions', 'Users', 'IP addresses', 'Devices', 'Traffic', 'Upload', 'Download', 'Last seen']);
+    expect(rows.find((r) => r[0] === appName)?.[3]).toContain('Unsanctioned');
+    const indicators = await download('Block lists', 'Defender for Endpoint indicators');
+    const ind = Papa.parse<Record<string, string>>(indicators.text.trim(), { header: true }).data;
+    expect(indicators.name).toBe('indicators-001.csv');
+    expect(ind.length).toBeGreaterThan(0);
+    expect(ind.every((r) => r.IndicatorType === 'DomainName' && r.Action === 'Block')).toBe(true);
+    await a.goTo('Dashboard');
+    const report = await download('Export report', 'Incident report (HTML)');
+    expect(report.text).toContain(appName);
     expect(session.errors).toEqual([]);
   });
 });

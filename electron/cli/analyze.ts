@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
@@ -14,16 +14,22 @@ import { BUILTIN_CATALOG } from '../../shared/catalog/builtin';
 import { loadCatalog } from '../../shared/catalog/loader';
 import { createMatcher } from '../../shared/catalog/matcher';
 import { createScorer } from '../../shared/catalog/score';
+import type { TagState } from '../../shared/catalog/tags';
 import { normalizeSettings, type Settings } from '../../shared/domain/settings';
 import { runImport } from '../../shared/engine/import';
 import type { JobProgress } from '../../shared/engine/job';
 import { computeTables } from '../../shared/engine/query';
+import { reportOfSource } from '../../shared/engine/reports';
+import { applyRisk, levelCounts, runRisk } from '../../shared/engine/risk-report';
 import { WorkingSet } from '../../shared/engine/working-set';
+import { tagAuditRecords } from '../../shared/export/audit-log';
+import { buildExports, type ExportKind, parseExportKinds } from '../../shared/export/export-set';
 import {
   appsCsv,
   devicesCsv,
   importsJson,
   ipsCsv,
+  type SignalRow,
   signalsCsv,
   summaryJson,
   usersCsv,
@@ -32,6 +38,7 @@ import { registerBuiltinFormats, xlsxToCsv } from '../../shared/formats/index';
 import { allFormats, formatById } from '../../shared/formats/registry';
 import { isValidTimeZone, parseIsoTime } from '../../shared/formats/time';
 import { openDb } from '../../shared/store/db';
+import { readTagsFile, TagsFileError } from './tags-file';
 
 export interface AnalyzeArgs {
   inputs: string[];
@@ -43,6 +50,10 @@ export interface AnalyzeArgs {
   from?: number;
   to?: number;
   settingsFile?: string;
+  /** `App,Tag` rows applied before the reports are computed. */
+  tagsFile?: string;
+  /** Block lists and reports written under `<out>/exports/`. */
+  exports?: ExportKind[];
   quiet: boolean;
 }
 
@@ -67,6 +78,11 @@ Options:
   --from <time>       report window start (ISO 8601, e.g. 2026-10-01 or 2026-10-01T08:00Z)
   --to <time>         report window end (exclusive)
   --settings <file>   settings JSON (same keys as the app's settings)
+  --tags <tags.csv>   app tags, header App,Tag (App: app name or domain; Tag: Sanctioned,
+                      Unsanctioned, Monitored or a custom tag; later rows win)
+  --export <kinds>    comma-separated, written under <out>/exports/: indicators (Defender for
+                      Endpoint indicators-001.csv…), bluecoat, squid, pac, domains, report
+                      (report.html), bundle (evidence.zip), or all
   --quiet             no progress on stderr
   --help              this text
 
@@ -119,6 +135,16 @@ export function parseArgs(argv: string[]): AnalyzeArgs | 'help' {
         break;
       case '--settings':
         a.settingsFile = next();
+        break;
+      case '--tags':
+        a.tagsFile = next();
+        break;
+      case '--export':
+        try {
+          a.exports = parseExportKinds(next());
+        } catch (e) {
+          throw new UsageError(`--export: ${(e as Error).message}`);
+        }
         break;
       case '--quiet':
         a.quiet = true;
@@ -221,31 +247,98 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
   );
   const ws = await WorkingSet.load(db, result.importId ? [result.importId] : []);
   const catalog = loadCatalog(BUILTIN_CATALOG, []);
+  const matcher = createMatcher(catalog);
+  let tags: TagState = {};
+  const tagNotes: string[] = [];
+  const tagAudit: ReturnType<typeof tagAuditRecords> = [];
+  if (args.tagsFile) {
+    try {
+      const t = await readTagsFile(args.tagsFile, {
+        catalog,
+        matcher,
+        who: `analyze --tags ${basename(args.tagsFile)}`,
+      });
+      tags = t.state;
+      tagAudit.push(...tagAuditRecords(t.audit));
+      tagNotes.push(
+        `Tags: ${t.rows} row(s) from ${basename(args.tagsFile)}, ${Object.keys(tags).length} app(s) tagged.`,
+      );
+      tagNotes.push(...t.warnings.slice(0, 20).map((w) => `  ${basename(args.tagsFile as string)} ${w}`));
+    } catch (e) {
+      if (e instanceof TagsFileError) throw new UsageError(`--tags ${args.tagsFile}: ${e.message}`);
+      throw e;
+    }
+  }
+  const scorer = createScorer(catalog.date, settings);
   const tables = computeTables(ws, {
-    matcher: createMatcher(catalog),
-    scorer: createScorer(catalog.date, settings),
-    tags: {},
+    matcher,
+    scorer,
+    tags,
     overrides: {},
     from: args.from ?? null,
     to: args.to ?? null,
   });
   await mkdir(args.out, { recursive: true });
+  // Risk and signals: the run's data source is one report (the endpoint one is "Win10 Endpoint Users").
+  const dataSource = await db.dataSources.get(result.sourceId);
+  const riskRun = runRisk(ws, {
+    matcher,
+    scorer,
+    tags,
+    overrides: {},
+    report: dataSource ? reportOfSource(dataSource) : null,
+    from: args.from ?? null,
+    to: args.to ?? null,
+    thresholds: settings.thresholds,
+    signalSeverity: settings.signalSeverity,
+  });
+  applyRisk(tables, riskRun);
+  const signals: SignalRow[] = riskRun.signals;
   await Promise.all([
     writeFile(join(args.out, 'apps.csv'), appsCsv(tables)),
     writeFile(join(args.out, 'devices.csv'), devicesCsv(tables)),
     writeFile(join(args.out, 'users.csv'), usersCsv(tables)),
     writeFile(join(args.out, 'ips.csv'), ipsCsv(tables)),
-    writeFile(join(args.out, 'signals.csv'), signalsCsv([])),
+    writeFile(join(args.out, 'signals.csv'), signalsCsv(signals)),
     writeFile(join(args.out, 'imports.json'), importsJson(result.files)),
     writeFile(join(args.out, 'summary.json'), summaryJson(tables.summary)),
   ]);
+  const exportNotes: string[] = [];
+  if (args.exports?.length) {
+    const source = await db.dataSources.get(result.sourceId);
+    const set = buildExports({
+      kinds: args.exports,
+      stamp: { generatedAt: Date.now(), generator: 'Cloudscope analyze' },
+      catalog,
+      tags,
+      tables,
+      signals,
+      imports: result.files,
+      settings,
+      scorer,
+      reportName: source?.name ?? args.source ?? 'Imported data',
+      window: { from: args.from ?? null, to: args.to ?? null },
+      audit: tagAudit,
+    });
+    const dir = join(args.out, 'exports');
+    await mkdir(dir, { recursive: true });
+    // A smaller run must not leave a previous run's indicators-003.csv looking current.
+    if (args.exports.includes('indicators'))
+      for (const n of await readdir(dir)) if (/^indicators-\d{3}\.csv$/.test(n)) await rm(join(dir, n));
+    await Promise.all(set.files.map((f) => writeFile(join(dir, f.name), f.content)));
+    exportNotes.push(...set.summary, `Exports written to ${resolve(dir)}`);
+  }
   db.close();
   const s = tables.summary;
   const unread = result.files.filter((f) => f.error);
   const lines = [
     `Imported ${result.files.length - unread.length} of ${result.files.length} file(s): ${s.transactions.toLocaleString('en-US')} transactions, ${s.apps} apps, ${s.devices} devices, ${s.users} users, ${s.ips} IP addresses.`,
     ...unread.map((f) => `  ${f.file}: ${f.error}`),
+    ...tagNotes,
+    `Devices by risk: ${levelCounts(tables.devices)}. Signals: ${signals.length}${dataSource?.kind === 'snapshot' ? ' (a snapshot never raises signals)' : ''}.`,
+    ...riskRun.notApplicable.filter((x) => !x.startsWith('snapshot')).map((x) => `  ${x}`),
     `Reports written to ${resolve(args.out)}`,
+    ...exportNotes,
   ];
   return { exitCode: 0, message: lines.join('\n') };
 }

@@ -30,6 +30,20 @@ export interface NetworkEvent {
    * used to de-duplicate overlapping partial exports of one hunt. Null otherwise.
    */
   eventKey: string | null;
+  /**
+   * Set only by pre-aggregated imports (an hourly fact computed elsewhere, e.g. by
+   * the KQL that Cloudscope generates): this event stands for `count` transactions
+   * of one hour, `blocked` of them blocked, seen from `firstSeen` to `lastSeen`
+   * (UTC ms, within the hour of `time`). Absent on every raw event.
+   */
+  aggregate?: AggregateWeight;
+}
+
+export interface AggregateWeight {
+  count: number;
+  blocked: number;
+  firstSeen: number;
+  lastSeen: number;
 }
 
 export function emptyEvent(time: number): NetworkEvent {

@@ -16,7 +16,7 @@ import { detectFormat, formatById } from '../formats/registry';
 import type { FormatDefinition, FormatId, ParseContext, ParseSink } from '../formats/types';
 import type { CloudscopeDb } from '../store/db';
 import type { DataSourceRecord, ImportFileRecord, ImportRecord } from '../store/records';
-import { FactAggregator } from './aggregate';
+import { deviceKeyOf, FactAggregator } from './aggregate';
 import { ProgressMeter } from './job';
 import type { ImportRequest, ImportResult } from './protocol';
 import { CancelledError, RpcError } from './rpc';
@@ -26,6 +26,20 @@ import { openSources, type TextSource } from './source';
 export const MAX_REJECTIONS_KEPT = 1000;
 /** Facts held in memory before they are flushed as staging blocks (bounds memory on huge imports). */
 const FLUSH_FACTS = 250_000;
+const HOUR = 3_600_000;
+const DUPLICATE_EVENT = 'duplicate of an event already imported (overlapping partial export)';
+const DUPLICATE_FACT = 'duplicate of a fact already imported (overlapping aggregated export)';
+const FACT_OVER_RAW = 'device hour already imported as raw events (aggregated fact not added twice)';
+const RAW_OVER_FACT = 'device hour already imported as aggregated facts (raw event not added twice)';
+
+/**
+ * A device hour, for keeping raw endpoint events and pre-aggregated facts of the
+ * same device and hour apart: whichever reaches a data source first counts, the
+ * other is skipped with a reason, so mixing both exports never counts twice.
+ */
+function coverageKey(device: string | null, hour: number): number {
+  return hashKey(`${device}\u0001${hour}`);
+}
 
 export interface ImportOptions {
   signal?: AbortSignal;
@@ -49,6 +63,55 @@ export function hashKey(s: string): number {
   return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
 }
 
+/**
+ * A set of 53-bit key hashes in one Float64Array (open addressing, at most 70%
+ * full). An import keeps one key per Defender event: 10M keys take ~790 MB as a
+ * Set<number> (every hash is a boxed heap number) and ~130 MB here (measured
+ * in bench/).
+ */
+class KeySet {
+  /** hash + 1 per slot; 0 = empty. */
+  private slots = new Float64Array(1024);
+  size = 0;
+
+  has(h: number): boolean {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const v = h + 1;
+    for (let i = (h >>> 0) & mask; slots[i] !== 0; i = (i + 1) & mask) if (slots[i] === v) return true;
+    return false;
+  }
+
+  add(h: number): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const v = h + 1;
+    let i = (h >>> 0) & mask;
+    for (; slots[i] !== 0; i = (i + 1) & mask) if (slots[i] === v) return;
+    slots[i] = v;
+    if (++this.size > slots.length * 0.7) this.grow();
+  }
+
+  addAll(other: KeySet): void {
+    for (const v of other.slots) if (v !== 0) this.add(v - 1);
+  }
+
+  /** Every key, in no particular order. */
+  toArray(): Float64Array {
+    const out = new Float64Array(this.size);
+    let n = 0;
+    for (const v of this.slots) if (v !== 0) out[n++] = v - 1;
+    return out;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Float64Array(old.length * 2);
+    this.size = 0;
+    for (const v of old) if (v !== 0) this.add(v - 1);
+  }
+}
+
 function newId(prefix: string): string {
   const rnd = Math.random().toString(36).slice(2, 10);
   return `${prefix}-${Date.now().toString(36)}-${rnd}`;
@@ -65,6 +128,8 @@ const ENDPOINT_FORMATS: ReadonlySet<FormatId> = new Set([
   'defender-json',
   'defender-eventhub',
   'defender-xlsx',
+  'facts-csv',
+  'facts-json',
 ]);
 
 export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: ImportOptions): Promise<ImportResult> {
@@ -147,12 +212,15 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
   }
   const sourceId = source.id;
   const knownSha = new Set<string>();
-  const knownKeys = new Set<number>();
+  const knownKeys = new KeySet();
+  const rawCoverage = new Set<number>();
+  const factCoverage = new Set<number>();
   for (const imp of await db.imports.where('sourceId').equals(sourceId).toArray()) {
     if (imp.status === 'committed') for (const h of imp.sha256) knownSha.add(h);
   }
   for (const kb of await db.keyBlocks.where('sourceId').equals(sourceId).toArray()) {
-    for (const h of kb.hashes) knownKeys.add(h);
+    const into = kb.kind === 'raw-coverage' ? rawCoverage : kb.kind === 'fact-coverage' ? factCoverage : knownKeys;
+    for (const h of kb.hashes) into.add(h);
   }
 
   // 3. staging record
@@ -186,11 +254,14 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     };
     const blockSize = opts.blockSize ?? 4096;
     let factsWritten = 0;
-    const importKeys: number[] = [];
+    const importKeys: Float64Array[] = [];
+    const importRawCoverage: number[] = [];
+    const importFactCoverage: number[] = [];
 
-    /** Writes facts as staging blocks at once (bounded memory); returns their keys. */
-    const flush = async (agg: FactAggregator): Promise<number[]> => {
+    /** Writes facts as staging blocks at once (bounded memory), noting the device hours they cover; returns their keys. */
+    const flush = async (agg: FactAggregator, coverage: Set<number> | null): Promise<number[]> => {
       if (agg.size === 0) return [];
+      if (coverage) for (let i = 0; i < agg.size; i++) coverage.add(coverageKey(agg.device[i], agg.hour[i]));
       const blocks = agg.toBlocks(importId, sourceId, blockSize);
       const keys = await db.factBlocks.bulkAdd(blocks, { allKeys: true });
       factsWritten += agg.size;
@@ -198,13 +269,21 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     };
 
     // 4. parse every text, in pass order
-    for (const { source: src, format } of detected) {
+    for (const [fileIndex, { source: src, format }] of detected.entries()) {
       checkCancel();
       const file = emptyFileRecord(src.name, src.size, format.id);
-      const fileKeys: number[] = [];
-      const seenInFile = new Set<number>();
+      const seenInFile = new KeySet();
       let pendingFlush: FactAggregator | null = null;
       let current = new FactAggregator();
+      const aggregated = format.aggregated === true;
+      const endpoint = ENDPOINT_FORMATS.has(format.id);
+      // Device hours this file covers (endpoint telemetry only), and those the other kind already covers.
+      const fileCoverage = endpoint ? new Set<number>() : null;
+      const otherCoverage = !endpoint ? null : aggregated ? rawCoverage : factCoverage;
+      let lastDevice: string | null = null;
+      let lastHour = Number.NaN;
+      let lastCovered = false;
+      let fileTransactions = 0;
       const skip = (reason: string) => {
         file.rowsRead++;
         file.rowsSkipped++;
@@ -216,21 +295,38 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
             sink.reject(0, 'event without a readable time');
             return;
           }
+          const w = e.aggregate;
+          let h = -1;
           if (e.eventKey !== null) {
-            const h = hashKey(e.eventKey);
+            h = hashKey(e.eventKey);
             if (knownKeys.has(h) || seenInFile.has(h)) {
               file.rowsDuplicate++;
-              skip('duplicate of an event already imported (overlapping partial export)');
+              skip(w ? DUPLICATE_FACT : DUPLICATE_EVENT);
               return;
             }
-            seenInFile.add(h);
-            fileKeys.push(h);
           }
+          if (otherCoverage !== null && otherCoverage.size > 0) {
+            const device = deviceKeyOf(e);
+            const hour = Math.floor(e.time / HOUR);
+            if (device !== lastDevice || hour !== lastHour) {
+              lastDevice = device;
+              lastHour = hour;
+              lastCovered = otherCoverage.has(coverageKey(device, hour));
+            }
+            if (lastCovered) {
+              skip(aggregated ? FACT_OVER_RAW : RAW_OVER_FACT);
+              return;
+            }
+          }
+          if (h >= 0) seenInFile.add(h);
           file.rowsRead++;
           file.rowsAccepted++;
           rowsDone++;
-          if (file.firstEvent === null || e.time < file.firstEvent) file.firstEvent = e.time;
-          if (file.lastEvent === null || e.time > file.lastEvent) file.lastEvent = e.time;
+          fileTransactions += w ? w.count : 1;
+          const first = w ? w.firstSeen : e.time;
+          const last = w ? w.lastSeen : e.time;
+          if (file.firstEvent === null || first < file.firstEvent) file.firstEvent = first;
+          if (file.lastEvent === null || last > file.lastEvent) file.lastEvent = last;
           current.add(e);
           if (current.size >= FLUSH_FACTS && !pendingFlush) {
             pendingFlush = current;
@@ -257,14 +353,14 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
         checkCancel();
         parser.push(chunk, sink);
         if (pendingFlush) {
-          fileBlocks.push(...(await flush(pendingFlush)));
+          fileBlocks.push(...(await flush(pendingFlush, fileCoverage)));
           pendingFlush = null;
         }
         meter.report(rowsDone, bytesDone, bytesTotal, errors);
       }
       parser.end(sink);
-      if (pendingFlush) fileBlocks.push(...(await flush(pendingFlush)));
-      fileBlocks.push(...(await flush(current)));
+      if (pendingFlush) fileBlocks.push(...(await flush(pendingFlush, fileCoverage)));
+      fileBlocks.push(...(await flush(current, fileCoverage)));
       file.sha256 = src.sha256();
       if (knownSha.has(file.sha256)) {
         // The same bytes again: report what was read, add nothing.
@@ -273,11 +369,19 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
         factsWritten = factsBefore;
       } else {
         knownSha.add(file.sha256);
-        for (const h of fileKeys) {
-          knownKeys.add(h);
-          importKeys.push(h);
+        if (seenInFile.size > 0) {
+          // Only the files still to come need this file's keys in the known set.
+          if (fileIndex < detected.length - 1) knownKeys.addAll(seenInFile);
+          importKeys.push(seenInFile.toArray());
         }
-        record.transactions += file.rowsAccepted;
+        if (fileCoverage) {
+          const [known, out] = aggregated ? [factCoverage, importFactCoverage] : [rawCoverage, importRawCoverage];
+          for (const c of fileCoverage) {
+            if (!known.has(c)) out.push(c);
+            known.add(c);
+          }
+        }
+        record.transactions += fileTransactions;
         if (file.firstEvent !== null && (record.firstEvent === null || file.firstEvent < record.firstEvent)) {
           record.firstEvent = file.firstEvent;
         }
@@ -291,7 +395,24 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     record.files.push(...unreadable);
     checkCancel();
     if (importKeys.length > 0) {
-      await db.keyBlocks.add({ importId, sourceId, hashes: Float64Array.from(importKeys) });
+      const hashes = importKeys.length === 1 ? importKeys[0] : concat(importKeys);
+      await db.keyBlocks.add({ importId, sourceId, hashes });
+    }
+    if (importRawCoverage.length > 0) {
+      await db.keyBlocks.add({
+        importId,
+        sourceId,
+        hashes: Float64Array.from(importRawCoverage),
+        kind: 'raw-coverage',
+      });
+    }
+    if (importFactCoverage.length > 0) {
+      await db.keyBlocks.add({
+        importId,
+        sourceId,
+        hashes: Float64Array.from(importFactCoverage),
+        kind: 'fact-coverage',
+      });
     }
 
     // 5. the one commit that makes it all visible
@@ -324,6 +445,16 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     }
     throw e;
   }
+}
+
+function concat(parts: Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }
 
 function emptyFileRecord(name: string, size: number | null, format: FormatId | 'unknown'): ImportFileRecord {

@@ -4,6 +4,9 @@
  */
 import type { TagState } from '../catalog/tags';
 import type { Settings } from '../domain/settings';
+import type { ExportKind } from '../export/export-set';
+import type { ExportColumn } from '../export/table-export';
+import type { ExportFile } from '../export/types';
 import type { CustomMapping, FormatId } from '../formats/types';
 import type { DataSourceKind, DataSourceRecord, ImportFileRecord, ImportRecord } from '../store/records';
 import type { PreviewRequest, PreviewResult } from './preview';
@@ -71,6 +74,11 @@ export interface EngineMethods {
     params: ViewRequest & { table: TableRequest; add: string[]; remove: string[] };
     result: number;
   };
+  'export.table': {
+    params: ViewRequest & { table: TableRequest; columns: ExportColumn[]; format: 'csv' | 'json'; bom: boolean };
+    result: ExportFile;
+  };
+  'export.set': { params: ViewRequest & { kinds: ExportKind[]; focusDevices?: string[] }; result: ExportFile[] };
   'sources.list': { params: Record<string, never>; result: { sources: DataSourceRecord[]; imports: ImportRecord[] } };
   'sources.rename': { params: { id: string; name: string }; result: null };
   'sources.delete': { params: { id: string }; result: null };

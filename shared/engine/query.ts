@@ -58,6 +58,9 @@ export interface UserRow extends Totals {
   apps: number;
   devices: number;
   ips: number;
+  /** Filled by the risk engine (shared/engine/risk.ts); null until rated. */
+  riskLevel: string | null;
+  reasons: string[];
 }
 
 export interface IpRow extends Totals {
@@ -299,6 +302,8 @@ export function computeTables(ws: WorkingSet, ctx: QueryContext): Tables {
     apps: distinctCount(a.a),
     devices: distinctCount(a.b),
     ips: distinctCount(a.c),
+    riskLevel: null,
+    reasons: [],
   }));
 
   const ips: IpRow[] = [...ipAcc].map(([p, a]) => ({

@@ -81,6 +81,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'query.user': (v) => state.user(v, v.key),
     'tags.apply': ({ appIds, add, remove }) => state.applyTags(appIds, add, remove, 'analyst'),
     'tags.applyMatching': (v) => state.tagMatching(v, v.table, v.add, v.remove),
+    'export.table': (v) => state.exportTable(v, v.table, v.columns, v.format, v.bom),
+    'export.set': (v) => state.exportSet(v, v.kinds, v.focusDevices),
     'sources.list': () => state.sourcesWithImports(),
     'sources.rename': async ({ id, name }) => {
       await state.renameSource(id, name);

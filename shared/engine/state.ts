@@ -12,6 +12,10 @@ import { createScorer, type ScoreOverride, type Scorer } from '../catalog/score'
 import { applyTagChange, type TagState } from '../catalog/tags';
 import type { CustomApp } from '../catalog/types';
 import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from '../domain/settings';
+import { buildExports, type ExportKind } from '../export/export-set';
+import type { SignalRow } from '../export/reports';
+import { type ExportColumn, tableCsv, tableJson } from '../export/table-export';
+import { DEFAULT_GENERATOR, type ExportFile } from '../export/types';
 import type { CloudscopeDb } from '../store/db';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { type AppRow, computeTables, type Tables } from './query';
@@ -83,6 +87,11 @@ export class EngineState {
     return this.ws;
   }
 
+  /** Signals raised for the report; filled by the risk module once it is wired in. */
+  private signalsOf(_tables: Tables): SignalRow[] {
+    return [];
+  }
+
   private scorerOf(): Scorer {
     if (!this.scorer) this.scorer = createScorer(this.matcher!.catalog.date, this.settings);
     return this.scorer;
@@ -149,6 +158,45 @@ export class EngineState {
       };
       return matchesFilter({ app, score: row.score, noData: row.noData, tags: row.tags, usage }, filter, ctx);
     });
+  }
+
+  /** The on-screen table as a file: the same request, every row, the visible columns. */
+  async exportTable(
+    v: ViewRequest,
+    req: TableRequest,
+    columns: ExportColumn[],
+    format: 'csv' | 'json',
+    bom: boolean,
+  ): Promise<ExportFile> {
+    const page = await this.table(v, { ...req, offset: 0, limit: Number.MAX_SAFE_INTEGER });
+    const stamp = new Date().toISOString().slice(0, 10);
+    return format === 'csv'
+      ? { name: `${req.entity}-${stamp}.csv`, mime: 'text/csv', content: tableCsv(page.rows, columns, bom) }
+      : { name: `${req.entity}-${stamp}.json`, mime: 'application/json', content: tableJson(page.rows, columns) };
+  }
+
+  /** Block lists, Defender indicators, the incident report or the evidence bundle for a report and window. */
+  async exportSet(v: ViewRequest, kinds: ExportKind[], focusDevices: string[] = []): Promise<ExportFile[]> {
+    const tables = await this.tables(v);
+    const { info, win, sources } = await this.context(v);
+    const imports = this.imports.filter((i) => sources.has(i.sourceId)).flatMap((i) => i.files);
+    const audit = (await this.db.audit.toArray()).map(({ id: _id, ...a }) => a);
+    return buildExports({
+      kinds,
+      stamp: { generatedAt: Date.now(), generator: DEFAULT_GENERATOR },
+      catalog: this.matcher!.catalog,
+      tags: this.tags,
+      tables,
+      signals: this.signalsOf(tables),
+      imports,
+      settings: this.settings,
+      scorer: this.scorerOf(),
+      overrides: this.overrides,
+      reportName: info.alias ? `${info.name} (${info.alias})` : info.name,
+      window: win,
+      focusDevices,
+      audit,
+    }).files;
   }
 
   /** Bulk tagging: every catalog app the table request matches (filters, search, query) gets the change. */

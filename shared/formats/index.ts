@@ -6,6 +6,8 @@ import { defenderCsvFormat } from './defender-csv';
 import { defenderEventHubFormat } from './defender-eventhub';
 import { defenderJsonFormat } from './defender-json';
 import { defenderXlsxFormat, xlsxToCsvChunks } from './defender-xlsx';
+import { factsCsvFormat } from './facts-csv';
+import { factsJsonFormat } from './facts-json';
 import { fortigateFormat } from './fortigate';
 import { panosFormat } from './panos';
 import { registerFormats } from './registry';
@@ -30,6 +32,8 @@ export const BUILTIN_FORMATS = [
   panosFormat,
   fortigateFormat,
   customCsvFormat,
+  factsCsvFormat,
+  factsJsonFormat,
 ];
 
 export function registerBuiltinFormats(): void {

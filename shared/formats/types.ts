@@ -29,7 +29,8 @@ export type FormatId =
   | 'fortigate'
   | 'sentinel-csl'
   | 'custom-csv'
-  | 'facts-csv';
+  | 'facts-csv'
+  | 'facts-json';
 
 export interface ParseSink {
   event(e: NetworkEvent): void;
@@ -84,4 +85,10 @@ export interface FormatDefinition {
    * (stable), so enrichment streams (Zeek ssl/http/dns) can be read before conn.
    */
   passOrder?(head: string): number;
+  /**
+   * Rows are hourly facts aggregated elsewhere (each event carries `aggregate`),
+   * not raw transactions: the import keeps them apart from raw endpoint events of
+   * the same device and hour, so mixing both never counts anything twice.
+   */
+  aggregated?: boolean;
 }

@@ -94,4 +94,10 @@ export interface KeyBlockRecord {
   importId: string;
   sourceId: string;
   hashes: Float64Array;
+  /**
+   * What the hashes stand for: event keys (absent, the default), or the device
+   * hours (device|hour) an import covered with raw endpoint events or with
+   * pre-aggregated facts, so one is never added on top of the other.
+   */
+  kind?: 'raw-coverage' | 'fact-coverage';
 }

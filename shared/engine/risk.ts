@@ -1,0 +1,545 @@
+/**
+ * Device (and user) risk: each entity's baseline of daily behaviour, learned
+ * robustly (medians and MAD over the days before the one judged, after a
+ * learning period), the anomalies that depart from it in the report window,
+ * and a risk level with reasons an analyst can verify.
+ *
+ * Anomalies:
+ * - transaction spike: a day's transactions many times the entity's daily median;
+ * - upload spike: upload to one app many times the entity's daily upload median,
+ *   judged harder when the app is low-score, unsanctioned, new to the entity or
+ *   rare in the fleet (byte-based: n/a where the source has no bytes, never "0");
+ * - first use of an app that is unsanctioned, risky (score at or below the
+ *   risky-app threshold) or unseen anywhere else in the fleet;
+ * - activity at hours of the day the entity has never been active.
+ *
+ * Peers temper each of them: a first use that many others make the same
+ * fortnight is a rollout, an upload or spike that many others share that week
+ * is a fleet event, hours the whole fleet starts using at once are a
+ * maintenance window — they stay listed, at Low. Downloads are never evidence
+ * of exfiltration, so a download-heavy device is judged on its uploads alone.
+ * Infrastructure noise (updates, CRL/OCSP, telemetry) is left out throughout.
+ */
+import type { PolicyThresholds } from '../domain/settings';
+import type { DailyRollups, EntityRollup } from './daily';
+import { appLabel, bytesLabel, countLabel, dayLabel, hoursLabel, ratioLabel } from './risk-text';
+
+export type RiskLevel = 'High' | 'Medium' | 'Low' | 'Informational';
+export type AnomalySeverity = 'High' | 'Medium' | 'Low';
+export type AnomalyKind = 'transaction-spike' | 'upload-spike' | 'first-use' | 'off-hours';
+
+export const RISK_LEVELS: readonly RiskLevel[] = ['High', 'Medium', 'Low', 'Informational'];
+
+export interface Anomaly {
+  kind: AnomalyKind;
+  severity: AnomalySeverity;
+  /** Days since the Unix epoch (UTC). */
+  day: number;
+  /** The last activity it describes, UTC ms. */
+  time: number;
+  /** App key (as in AppInfo.key), or null. */
+  app: string | null;
+  text: string;
+  /** Peers did the same: kept for the record, rated Low. */
+  fleetEvent: boolean;
+}
+
+export interface RiskAssessment {
+  key: string;
+  label: string;
+  level: RiskLevel;
+  reasons: string[];
+  anomalies: Anomaly[];
+  /** No day in the window was judged yet: the baseline is still being learned. */
+  learning: boolean;
+  /** Rules that could not run on this entity's data (e.g. upload rules without byte counts). */
+  notApplicable: string[];
+}
+
+export interface RiskParams {
+  /** Days from an entity's first activity before it is judged. */
+  learningDays: number;
+  /** Active days of history (within the lookback) needed to judge a day. */
+  minHistoryDays: number;
+  /** Days of history a baseline looks back on. */
+  lookbackDays: number;
+  /** Transaction spike: ratio to the daily median for High / Medium, a floor in transactions, a robust z floor. */
+  spikeRatioHigh: number;
+  spikeRatioMedium: number;
+  spikeMinTransactions: number;
+  spikeRobustZ: number;
+  /**
+   * Upload spike: ratio to the daily upload median (the median's floor in bytes), and to the
+   * entity's largest upload day in the lookback — daily uploads are heavy-tailed (a video call
+   * uploads a hundred times a quiet day), so beating the median alone is ordinary.
+   */
+  uploadRatio: number;
+  uploadFloorBytes: number;
+  uploadPeakRatio: number;
+  /** Uploads below this share of the high-upload threshold are never anomalies. */
+  uploadMinShare: number;
+  /** To an ordinary (sanctioned, well-rated, familiar) app, High needs this many times the high-upload threshold. */
+  uploadOrdinaryHighFactor: number;
+  /** First use is judged on the app's first days of use on the entity (the first contact is often one probe). */
+  firstUseDays: number;
+  /** First use: transactions that make it more than a glance, and that make a risky first use High. */
+  firstUseTransactions: number;
+  firstUseHighTransactions: number;
+  /** First use of an app unseen in the fleet: Medium and High transactions, or High when contacted in this many distinct hours. */
+  unseenMediumTransactions: number;
+  unseenHighTransactions: number;
+  beaconHours: number;
+  /**
+   * Off-hours: transactions needed, as a floor and as a share of the daily median; High needs
+   * this larger share in hours the fleet rarely works (an evening of overtime is not a night's work).
+   */
+  offHoursMinTransactions: number;
+  offHoursMedianShare: number;
+  offHoursHighMedianShare: number;
+  /** An hour of the day is one the fleet rarely works in when it carries less than this share of the fleet's transactions. */
+  rareHourShare: number;
+  /** Peers: this many other entities (at least), or this share of the fleet, within this many days. */
+  peerMinCount: number;
+  peerShare: number;
+  peerDays: number;
+  /**
+   * An entity whose amount (log scale) lies beyond the peers' median by this many robust standard
+   * deviations is not "doing the same" as them: a 3 GB upload is no part of a rollout's 150 MB syncs.
+   */
+  peerRobustZ: number;
+  maxReasons: number;
+}
+
+export const DEFAULT_RISK_PARAMS: RiskParams = {
+  learningDays: 7,
+  minHistoryDays: 5,
+  lookbackDays: 28,
+  spikeRatioHigh: 10,
+  spikeRatioMedium: 5,
+  spikeMinTransactions: 500,
+  spikeRobustZ: 6,
+  uploadRatio: 10,
+  uploadFloorBytes: 1024 * 1024,
+  uploadPeakRatio: 2,
+  uploadMinShare: 0.25,
+  uploadOrdinaryHighFactor: 10,
+  firstUseDays: 3,
+  firstUseTransactions: 20,
+  firstUseHighTransactions: 50,
+  unseenMediumTransactions: 50,
+  unseenHighTransactions: 100,
+  beaconHours: 8,
+  offHoursMinTransactions: 50,
+  offHoursMedianShare: 0.25,
+  offHoursHighMedianShare: 0.5,
+  rareHourShare: 0.01,
+  peerMinCount: 3,
+  peerShare: 0.02,
+  peerDays: 7,
+  peerRobustZ: 3,
+  maxReasons: 6,
+};
+
+export interface RiskOptions {
+  thresholds: PolicyThresholds;
+  /** Report window, UTC ms (from inclusive, to exclusive); anomalies are judged on its days only. */
+  from?: number | null;
+  to?: number | null;
+  params?: Partial<RiskParams>;
+}
+
+const DAY = 86_400_000;
+const SEVERITY_RANK: Record<AnomalySeverity, number> = { High: 3, Medium: 2, Low: 1 };
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Median absolute deviation, scaled (×1.4826) to match a standard deviation under normality. */
+export function mad(xs: readonly number[], m = median(xs)): number {
+  return 1.4826 * median(xs.map((x) => Math.abs(x - m)));
+}
+
+/** Whether `x` lies beyond the others' median by more than `z` robust standard deviations, on a log scale. */
+export function outlierAmong(x: number, others: readonly number[], z: number): boolean {
+  const logs = others.map((v) => Math.log1p(Math.max(0, v)));
+  const m = median(logs);
+  // A floor on the spread: peers that all did exactly the same still leave room for noise (×2).
+  const spread = Math.max(mad(logs, m), Math.LN2 / z);
+  return Math.log1p(Math.max(0, x)) > m + z * spread;
+}
+
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** Number of values ≤ x in a sorted array. */
+function upperBound(sorted: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+interface Candidate extends Anomaly {
+  entity: number;
+  appIndex: number;
+  /** Off-hours: the new hours (bit mask). */
+  hourMask: number;
+  /** How much of it there was (transactions, or bytes uploaded), to compare with peers. */
+  magnitude: number;
+  peerText: (peers: number) => string;
+}
+
+const NOUN: Record<EntityRollup['dimension'], [string, string]> = {
+  device: ['device', 'devices'],
+  user: ['user', 'users'],
+  ip: ['IP address', 'IP addresses'],
+};
+
+export function assessRisk(
+  daily: DailyRollups,
+  dimension: EntityRollup['dimension'],
+  opts: RiskOptions,
+): Map<string, RiskAssessment> {
+  const p: RiskParams = { ...DEFAULT_RISK_PARAMS, ...opts.params };
+  const t = opts.thresholds;
+  const r = daily[dimension];
+  const apps = daily.apps;
+  const [noun, nouns] = NOUN[dimension];
+  const n = r.keys.length;
+  const out = new Map<string, RiskAssessment>();
+  if (n === 0) return out;
+  const fromDay = opts.from != null ? Math.floor(opts.from / DAY) : Number.NEGATIVE_INFINITY;
+  const toDay = opts.to != null ? Math.ceil(opts.to / DAY) : Number.POSITIVE_INFINITY;
+  const peerMin = Math.max(p.peerMinCount, Math.ceil(p.peerShare * n));
+  const uploadMin = p.uploadMinShare * t.highUploadBytes;
+
+  // Entity-day rows by entity, in day order; entity-app-day rows by entity and day.
+  const daysOf: number[][] = Array.from({ length: n }, () => []);
+  for (let i = 0; i < r.days.n; i++) daysOf[r.days.entity[i]].push(i);
+  for (const list of daysOf) list.sort((a, b) => r.days.day[a] - r.days.day[b]);
+  const rowsOf: Map<number, number[]>[] = Array.from({ length: n }, () => new Map());
+  const firstUse: Map<number, number>[] = Array.from({ length: n }, () => new Map());
+  for (let i = 0; i < r.rows.n; i++) {
+    const e = r.rows.entity[i];
+    const d = r.rows.day[i];
+    const a = r.rows.app[i];
+    let list = rowsOf[e].get(d);
+    if (!list) {
+      list = [];
+      rowsOf[e].set(d, list);
+    }
+    list.push(i);
+    const f = firstUse[e].get(a);
+    if (f === undefined || d < f) firstUse[e].set(a, d);
+  }
+  // Per app, every entity's first-use day, sorted: how many others used it by a day, or started near it.
+  const firstsByApp: number[][] = Array.from({ length: apps.length }, () => []);
+  for (const m of firstUse) for (const [a, d] of m) firstsByApp[a].push(d);
+  const firsts = firstsByApp.map((xs) => Int32Array.from(xs).sort());
+  const othersBy = (a: number, d: number, self: number) => upperBound(firsts[a], d) - (self <= d ? 1 : 0);
+  const othersAround = (a: number, d: number, self: number) =>
+    upperBound(firsts[a], d + p.peerDays) -
+    upperBound(firsts[a], d - p.peerDays - 1) -
+    (Math.abs(self - d) <= p.peerDays ? 1 : 0);
+
+  // Share of the fleet's (non-noise) transactions in each UTC hour of the day.
+  const hourTx = new Float64Array(24);
+  let allTx = 0;
+  for (let i = 0; i < r.days.n; i++) {
+    for (let h = 0; h < 24; h++) hourTx[h] += r.days.hourTx[i * 24 + h];
+    allTx += r.days.transactions[i];
+  }
+  const hourShare = Array.from(hourTx, (c) => (allTx ? c / allTx : 0));
+
+  const isRisky = (a: number) => apps[a].score !== null && apps[a].score! <= t.riskyScore;
+  const isUnsanctioned = (a: number) => apps[a].sanction === 'Unsanctioned';
+  const candidates: Candidate[] = [];
+  const judged = new Uint8Array(n);
+  const noBytes = new Uint8Array(n).fill(1);
+
+  for (let e = 0; e < n; e++) {
+    // Days with infrastructure noise only (a laptop left on, a holiday) are not days of use.
+    const days = daysOf[e].filter((i) => r.days.transactions[i] > 0);
+    if (days.length === 0) continue;
+    const firstDay = r.days.day[days[0]];
+    const hist: { day: number; tx: number; up: number }[] = [];
+    let everMask = 0;
+    for (const di of days) {
+      const d = r.days.day[di];
+      const tx = r.days.transactions[di];
+      const upDay = r.days.up[di];
+      if (!Number.isNaN(upDay)) noBytes[e] = 0;
+      let dayMask = 0;
+      for (let h = 0; h < 24; h++) if (r.days.hourTx[di * 24 + h] > 0) dayMask |= 1 << h;
+      const window = hist.filter((x) => x.day >= d - p.lookbackDays);
+      const learned = d - firstDay >= p.learningDays && window.length >= p.minHistoryDays;
+      const inWindow = d >= fromDay && d < toDay;
+      const rows = (rowsOf[e].get(d) ?? []).filter((i) => !apps[r.rows.app[i]].noise);
+      if (inWindow && learned) judged[e] = 1;
+      if (inWindow) {
+        const txs = window.map((x) => x.tx);
+        const m = median(txs);
+        const ups = window.filter((x) => !Number.isNaN(x.up)).map((x) => x.up);
+        const mUp = ups.length >= p.minHistoryDays ? median(ups) : Number.NaN;
+        const peakUp = ups.length ? Math.max(...ups) : Number.NaN;
+        const base = { entity: e, day: d, fleetEvent: false, hourMask: 0, magnitude: 0 };
+
+        // Transaction spike, named by the app that took most of it.
+        if (learned && m > 0) {
+          const ratio = tx / m;
+          const scale = Math.max(mad(txs, m), 0.1 * m, 1);
+          if (tx >= p.spikeMinTransactions && ratio >= p.spikeRatioMedium && (tx - m) / scale >= p.spikeRobustZ) {
+            let top = -1;
+            for (const i of rows) if (top < 0 || r.rows.transactions[i] > r.rows.transactions[top]) top = i;
+            const a = top >= 0 ? r.rows.app[top] : -1;
+            const share = top >= 0 ? `; ${countLabel(r.rows.transactions[top])} of them to ${apps[a].name}` : '';
+            candidates.push({
+              ...base,
+              kind: 'transaction-spike',
+              magnitude: tx,
+              severity: ratio >= p.spikeRatioHigh ? 'High' : 'Medium',
+              time: r.days.last[di],
+              app: a >= 0 ? apps[a].key : null,
+              appIndex: a,
+              text: `made ${countLabel(tx)} transactions on ${dayLabel(d)}, ${ratioLabel(ratio)} its daily median (${countLabel(m)})${share}`,
+              peerText: (k) => `; ${k} other ${nouns} spiked on it too`,
+            });
+          }
+        }
+
+        for (const i of rows) {
+          const a = r.rows.app[i];
+          const info = apps[a];
+          const up = r.rows.up[i];
+          const first = learned && firstUse[e].get(a) === d;
+          const others = othersBy(a, d, firstUse[e].get(a) ?? d);
+          const rare = others < peerMin;
+
+          // Upload spike (bytes known only: unknown is n/a, never zero).
+          if (!Number.isNaN(up) && up >= uploadMin) {
+            // A reputable app many peers use is ordinary even on first use; first use is still named.
+            const suspicious = isRisky(a) || isUnsanctioned(a) || rare;
+            let severity: AnomalySeverity | null = null;
+            let text = '';
+            if (learned && !Number.isNaN(mUp)) {
+              const ratio = up / Math.max(mUp, p.uploadFloorBytes);
+              if (ratio >= p.uploadRatio && up >= p.uploadPeakRatio * peakUp) {
+                if (suspicious) severity = up >= t.highUploadBytes ? 'High' : 'Medium';
+                else
+                  severity =
+                    up >= p.uploadOrdinaryHighFactor * t.highUploadBytes
+                      ? 'High'
+                      : up >= t.highUploadBytes
+                        ? 'Medium'
+                        : 'Low';
+                const vs =
+                  mUp > 0
+                    ? `${ratioLabel(up / mUp)} its daily median (${bytesLabel(mUp)}) and ${ratioLabel(up / peakUp)} its largest day in ${ups.length} days`
+                    : `against a daily median of 0 B`;
+                text = `uploaded ${bytesLabel(up)} to ${appLabel(info)} on ${dayLabel(d)}, ${vs}`;
+              }
+            } else if ((isRisky(a) || isUnsanctioned(a)) && up >= t.highUploadBytes) {
+              // Before any upload baseline exists, only the app's own risk speaks.
+              severity = 'High';
+              text = `uploaded ${bytesLabel(up)} to ${appLabel(info)} on ${dayLabel(d)}, before its upload baseline was learned`;
+            }
+            if (severity) {
+              if (first) text += `; first use on this ${noun}`;
+              candidates.push({
+                ...base,
+                kind: 'upload-spike',
+                magnitude: up,
+                severity,
+                time: r.rows.last[i],
+                app: info.key,
+                appIndex: a,
+                text,
+                peerText: (k) => `; ${k} other ${nouns} uploaded large amounts to it the same fortnight`,
+              });
+            }
+          }
+
+          // First use of an unsanctioned, risky or fleet-unseen app.
+          if (first && info.sanction !== 'Sanctioned') {
+            const around = othersAround(a, d, d);
+            if (around >= peerMin) continue; // a rollout: the fleet is adopting it
+            // A first contact is often a single probe: judge the app's first days of use together.
+            let ftx = 0;
+            let fup = Number.NaN;
+            let hours = 0;
+            let last = r.rows.last[i];
+            for (let k = 0; k < p.firstUseDays; k++) {
+              for (const j of rowsOf[e].get(d + k) ?? []) {
+                if (r.rows.app[j] !== a) continue;
+                ftx += r.rows.transactions[j];
+                if (!Number.isNaN(r.rows.up[j])) fup = (Number.isNaN(fup) ? 0 : fup) + r.rows.up[j];
+                hours = Math.max(hours, popcount(r.rows.hours[j]));
+                last = Math.max(last, r.rows.last[j]);
+              }
+            }
+            let severity: AnomalySeverity | null = null;
+            const raise = (s: AnomalySeverity | null) => {
+              if (s && (!severity || SEVERITY_RANK[s] > SEVERITY_RANK[severity])) severity = s;
+            };
+            if (isUnsanctioned(a)) {
+              raise(ftx >= p.firstUseTransactions ? (rare ? 'High' : 'Medium') : 'Low');
+            }
+            if (isRisky(a)) {
+              if (rare) raise(ftx >= p.firstUseHighTransactions ? 'High' : ftx >= 5 ? 'Low' : null);
+              else raise(ftx >= p.firstUseTransactions ? 'Low' : null);
+            }
+            if (others === 0) {
+              raise(
+                ftx >= p.unseenHighTransactions || (hours >= p.beaconHours && ftx >= p.unseenMediumTransactions)
+                  ? 'High'
+                  : ftx >= p.unseenMediumTransactions
+                    ? 'Medium'
+                    : ftx >= p.firstUseTransactions
+                      ? 'Low'
+                      : null,
+              );
+            }
+            if (severity) {
+              const who =
+                others === 0
+                  ? `no other ${noun} has used it`
+                  : `${others} other ${others === 1 ? noun : nouns} ${others === 1 ? 'uses' : 'use'} it`;
+              const upText = !Number.isNaN(fup) && fup > 0 ? `, ${bytesLabel(fup)} uploaded` : '';
+              const span = `in its first ${p.firstUseDays} days, in up to ${hours} ${hours === 1 ? 'hour' : 'distinct hours'} a day`;
+              candidates.push({
+                ...base,
+                kind: 'first-use',
+                severity,
+                time: last,
+                app: info.key,
+                appIndex: a,
+                text: `first use of ${appLabel(info)} on ${dayLabel(d)}: ${countLabel(ftx)} transactions ${span}${upText}; ${who}`,
+                peerText: () => '',
+              });
+            }
+          }
+        }
+
+        // Activity at hours of the day the entity was never active in.
+        if (learned) {
+          const newMask = dayMask & ~everMask;
+          if (newMask) {
+            let q = 0;
+            let qRare = 0;
+            const newHours: number[] = [];
+            for (let h = 0; h < 24; h++) {
+              if (!(newMask & (1 << h))) continue;
+              const v = r.days.hourTx[di * 24 + h];
+              newHours.push(h);
+              q += v;
+              if (hourShare[h] < p.rareHourShare) qRare += v;
+            }
+            const min = Math.max(p.offHoursMinTransactions, p.offHoursMedianShare * m);
+            const high = Math.max(p.offHoursMinTransactions, p.offHoursHighMedianShare * m);
+            const severity: AnomalySeverity | null =
+              qRare >= high ? 'High' : q >= min ? 'Medium' : q >= 10 ? 'Low' : null;
+            if (severity) {
+              const reached = rows
+                .filter((i) => r.rows.hours[i] & newMask)
+                .sort((x, y) => r.rows.transactions[y] - r.rows.transactions[x])
+                .slice(0, 2)
+                .map((i) => apps[r.rows.app[i]].name);
+              const to = reached.length ? `, reaching ${reached.join(' and ')}` : '';
+              const span = d - firstDay;
+              candidates.push({
+                ...base,
+                kind: 'off-hours',
+                magnitude: q,
+                severity,
+                time: r.days.last[di],
+                app: null,
+                appIndex: -1,
+                hourMask: newMask,
+                text: `active at ${hoursLabel(newHours)} on ${dayLabel(d)} (${countLabel(q)} transactions${to}), hours it was never active in ${span} days of history`,
+                peerText: (k) => `; ${k} other ${nouns} were active at those hours that night too`,
+              });
+            }
+          }
+        }
+      }
+      hist.push({ day: d, tx, up: upDay });
+      everMask |= dayMask;
+    }
+  }
+
+  // Peers: the same behaviour on the same app (or the same night) by many others is a fleet event.
+  const groups = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    if (c.kind === 'first-use') continue;
+    const k = c.kind === 'off-hours' ? 'off-hours' : `${c.kind}|${c.appIndex}`;
+    let g = groups.get(k);
+    if (!g) {
+      g = [];
+      groups.set(k, g);
+    }
+    g.push(c);
+  }
+  for (const c of candidates) {
+    if (c.kind === 'first-use') continue;
+    const g = groups.get(c.kind === 'off-hours' ? 'off-hours' : `${c.kind}|${c.appIndex}`) ?? [];
+    const span = c.kind === 'upload-spike' ? p.peerDays : c.kind === 'transaction-spike' ? 1 : 0;
+    const peers = new Map<number, number>();
+    for (const o of g) {
+      if (o.entity === c.entity || Math.abs(o.day - c.day) > span) continue;
+      if (c.kind === 'off-hours' && !(o.hourMask & c.hourMask)) continue;
+      peers.set(o.entity, Math.max(peers.get(o.entity) ?? 0, o.magnitude));
+    }
+    if (peers.size >= peerMin && !outlierAmong(c.magnitude, [...peers.values()], p.peerRobustZ)) {
+      c.fleetEvent = true;
+      c.severity = 'Low';
+      c.text += c.peerText(peers.size);
+    }
+  }
+
+  const byEntity: Candidate[][] = Array.from({ length: n }, () => []);
+  for (const c of candidates) byEntity[c.entity].push(c);
+  for (let e = 0; e < n; e++) {
+    const list = byEntity[e].sort((x, y) => SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity] || x.time - y.time);
+    const anomalies: Anomaly[] = list.map(({ kind, severity, day, time, app, text, fleetEvent }) => ({
+      kind,
+      severity,
+      day,
+      time,
+      app,
+      text,
+      fleetEvent,
+    }));
+    const level: RiskLevel = anomalies.length ? anomalies[0].severity : 'Informational';
+    const reasons = anomalies.slice(0, p.maxReasons).map((a) => a.text);
+    if (anomalies.length > p.maxReasons) reasons.push(`and ${anomalies.length - p.maxReasons} more anomalies`);
+    const inWindow = daysOf[e].some((i) => r.days.day[i] >= fromDay && r.days.day[i] < toDay);
+    const learning = inWindow && !judged[e];
+    if (learning && anomalies.length === 0) {
+      const active = daysOf[e].filter((i) => r.days.day[i] < toDay && r.days.transactions[i] > 0).length;
+      reasons.push(
+        `still learning its baseline: ${active} active ${active === 1 ? 'day' : 'days'} of data, judged after ${p.learningDays} days and ${p.minHistoryDays} active days`,
+      );
+    }
+    out.set(r.keys[e], {
+      key: r.keys[e],
+      label: r.labels[e],
+      level,
+      reasons,
+      anomalies,
+      learning,
+      notApplicable: noBytes[e] ? ['upload spikes: n/a, the data has no byte counts'] : [],
+    });
+  }
+  return out;
+}

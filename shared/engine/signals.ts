@@ -1,0 +1,235 @@
+/**
+ * Discovery policies, raised as signals per report: new high-volume app, new
+ * high-upload app, new popular app, new risky app, and data exfiltration to
+ * unsanctioned apps. An app is "new" when the report first sees it after its
+ * learning period (the first days of the report's data, when everything is
+ * new). Thresholds come from settings; so does the severity (the one used for
+ * signals sent to Defender for Endpoint). One signal per app per report per
+ * 90 days: the first policy an app matches speaks for it, with any other
+ * policy it matched that day named in the description. Snapshot reports never
+ * raise signals. Byte-based policies say n/a where the data has no bytes,
+ * rather than reading unknown as zero.
+ */
+import type { PolicyThresholds, Severity } from '../domain/settings';
+import type { SignalRow } from '../export/reports';
+import type { DailyRollups } from './daily';
+import type { ReportDef, TimeWindow } from './reports';
+import { appLabel, bytesLabel, countLabel, dayLabel } from './risk-text';
+
+export const SIGNAL_TYPES = {
+  exfiltration: 'Data exfiltration to unsanctioned apps',
+  highUpload: 'New high-upload app',
+  risky: 'New risky app',
+  highVolume: 'New high-volume app',
+  popular: 'New popular app',
+} as const;
+export type SignalType = (typeof SIGNAL_TYPES)[keyof typeof SIGNAL_TYPES];
+
+export interface SignalParams {
+  /** Days from the report's first data during which every app counts as known, not new. */
+  learningDays: number;
+  /** One signal per app per report within this many days. */
+  dedupeDays: number;
+  /** A new risky app must have had this many transactions in one day: a stray visit is not use. */
+  riskyMinTransactions: number;
+  /** Popularity counts the distinct users (or devices) active on the app within this many days. */
+  popularDays: number;
+}
+
+export const DEFAULT_SIGNAL_PARAMS: SignalParams = {
+  learningDays: 7,
+  dedupeDays: 90,
+  riskyMinTransactions: 50,
+  popularDays: 7,
+};
+
+export interface SignalOptions {
+  report: Pick<ReportDef, 'name' | 'raisesSignals'>;
+  thresholds: PolicyThresholds;
+  severity: Severity;
+  window?: TimeWindow;
+  params?: Partial<SignalParams>;
+}
+
+export interface SignalResult {
+  signals: SignalRow[];
+  /** Policies that could not run on this data, with why. */
+  notApplicable: string[];
+}
+
+const DAY = 86_400_000;
+
+interface Match {
+  type: SignalType;
+  text: string;
+}
+
+interface Pending {
+  time: number;
+  app: number;
+  entity: string;
+  /** Text before the first match's: who or what the signal is about. */
+  prefix: string;
+  matches: Match[];
+}
+
+export function discoverySignals(daily: DailyRollups, opts: SignalOptions): SignalResult {
+  const p: SignalParams = { ...DEFAULT_SIGNAL_PARAMS, ...opts.params };
+  const t = opts.thresholds;
+  if (!opts.report.raisesSignals) return { signals: [], notApplicable: ['snapshot reports never raise signals'] };
+  const apps = daily.apps;
+  const ad = daily.app;
+  let anyBytes = false;
+  for (let i = 0; i < ad.n && !anyBytes; i++) if (!Number.isNaN(ad.up[i]) || !Number.isNaN(ad.down[i])) anyBytes = true;
+  let anyUp = false;
+  for (let i = 0; i < ad.n && !anyUp; i++) if (!Number.isNaN(ad.up[i])) anyUp = true;
+  const notApplicable: string[] = [];
+  if (!anyUp) {
+    notApplicable.push(`${SIGNAL_TYPES.highUpload}: n/a, the data has no upload byte counts`);
+    notApplicable.push(`${SIGNAL_TYPES.exfiltration}: n/a, the data has no upload byte counts`);
+  }
+  if (!anyBytes) notApplicable.push(`${SIGNAL_TYPES.highVolume}: judged on transactions, the data has no byte counts`);
+  if (daily.firstDay === null) return { signals: [], notApplicable };
+  const knownUntil = daily.firstDay + p.learningDays;
+
+  // Per app: its (app, day) rows in day order, and its users' (or devices') (entity, app, day) rows.
+  const rowsOf: number[][] = Array.from({ length: apps.length }, () => []);
+  for (let i = 0; i < ad.n; i++) rowsOf[ad.app[i]].push(i);
+  for (const list of rowsOf) list.sort((a, b) => ad.day[a] - ad.day[b]);
+  const entityRowsOf = (dim: 'user' | 'device') => {
+    const rows = daily[dim].rows;
+    const out = new Map<number, number[]>();
+    for (let i = 0; i < rows.n; i++) {
+      let list = out.get(rows.app[i]);
+      if (!list) {
+        list = [];
+        out.set(rows.app[i], list);
+      }
+      list.push(i);
+    }
+    for (const list of out.values()) list.sort((a, b) => rows.day[a] - rows.day[b]);
+    return out;
+  };
+  const userRows = entityRowsOf('user');
+  const deviceRows = entityRowsOf('device');
+
+  const pending: Pending[] = [];
+  for (let a = 0; a < apps.length; a++) {
+    const info = apps[a];
+    const rows = rowsOf[a];
+    if (info.noise || rows.length === 0) continue;
+    const firstSeen = ad.day[rows[0]];
+    if (firstSeen < knownUntil) continue;
+    const byUsers = userRows.has(a);
+    const dim = daily[byUsers ? 'user' : 'device'].rows;
+    const active = (byUsers ? userRows : deviceRows).get(a) ?? [];
+    const who = byUsers ? 'users' : 'devices';
+    // Distinct users (devices) active on the app in the trailing popularDays, by a sliding window.
+    const inWindow = new Map<number, number>();
+    let head = 0;
+    let tail = 0;
+    for (const i of rows) {
+      const d = ad.day[i];
+      if (d >= firstSeen + p.dedupeDays) break;
+      for (; head < active.length && dim.day[active[head]] <= d; head++) {
+        const e = dim.entity[active[head]];
+        inWindow.set(e, (inWindow.get(e) ?? 0) + 1);
+      }
+      for (; tail < head && dim.day[active[tail]] <= d - p.popularDays; tail++) {
+        const e = dim.entity[active[tail]];
+        const c = (inWindow.get(e) ?? 1) - 1;
+        if (c > 0) inWindow.set(e, c);
+        else inWindow.delete(e);
+      }
+      const k = inWindow.size;
+      const matches: Match[] = [];
+      const up = ad.up[i];
+      const traffic = Number.isNaN(up) && Number.isNaN(ad.down[i]) ? Number.NaN : (up || 0) + (ad.down[i] || 0);
+      if (!Number.isNaN(up) && up >= t.highUploadBytes) {
+        matches.push({
+          type: SIGNAL_TYPES.highUpload,
+          text: `${bytesLabel(up)} uploaded on ${dayLabel(d)} (threshold ${bytesLabel(t.highUploadBytes)})`,
+        });
+      }
+      if (info.score !== null && info.score <= t.riskyScore && ad.transactions[i] >= p.riskyMinTransactions) {
+        matches.push({
+          type: SIGNAL_TYPES.risky,
+          text: `score at or below ${t.riskyScore}, ${countLabel(ad.transactions[i])} transactions on ${dayLabel(d)}`,
+        });
+      }
+      if (!Number.isNaN(traffic) ? traffic >= t.highVolumeBytes : ad.transactions[i] >= t.highVolumeTransactions) {
+        matches.push({
+          type: SIGNAL_TYPES.highVolume,
+          text: Number.isNaN(traffic)
+            ? `${countLabel(ad.transactions[i])} transactions on ${dayLabel(d)} (threshold ${countLabel(t.highVolumeTransactions)})`
+            : `${bytesLabel(traffic)} of traffic on ${dayLabel(d)} (threshold ${bytesLabel(t.highVolumeBytes)})`,
+        });
+      }
+      if (k >= t.popularUsers) {
+        matches.push({
+          type: SIGNAL_TYPES.popular,
+          text: `used by ${k} ${who} in the ${p.popularDays} days to ${dayLabel(d)} (threshold ${t.popularUsers})`,
+        });
+      }
+      if (matches.length) {
+        pending.push({
+          time: ad.last[i],
+          app: a,
+          entity: opts.report.name,
+          prefix: `${appLabel(info)} first seen ${dayLabel(firstSeen)}: `,
+          matches,
+        });
+        // Later days can only repeat the app; the 90-day rule drops them anyway.
+        break;
+      }
+    }
+  }
+
+  // Exfiltration: a device uploading past the threshold to an unsanctioned app in a day.
+  const dev = daily.device;
+  for (let i = 0; i < dev.rows.n; i++) {
+    const a = dev.rows.app[i];
+    const up = dev.rows.up[i];
+    if (apps[a].sanction !== 'Unsanctioned' || Number.isNaN(up) || up < t.highUploadBytes) continue;
+    const label = dev.labels[dev.rows.entity[i]];
+    pending.push({
+      time: dev.rows.last[i],
+      app: a,
+      entity: label,
+      prefix: '',
+      matches: [
+        {
+          type: SIGNAL_TYPES.exfiltration,
+          text: `${label} uploaded ${bytesLabel(up)} to ${appLabel(apps[a])} on ${dayLabel(dev.rows.day[i])} (threshold ${bytesLabel(t.highUploadBytes)})`,
+        },
+      ],
+    });
+  }
+
+  const order = Object.values(SIGNAL_TYPES) as SignalType[];
+  const rank = (pp: Pending) => Math.min(...pp.matches.map((m) => order.indexOf(m.type)));
+  pending.sort((x, y) => Math.floor(x.time / DAY) - Math.floor(y.time / DAY) || rank(x) - rank(y) || x.time - y.time);
+  const lastSignal = new Map<number, number>();
+  const from = opts.window?.from ?? Number.NEGATIVE_INFINITY;
+  const to = opts.window?.to ?? Number.POSITIVE_INFINITY;
+  const signals: SignalRow[] = [];
+  for (const s of pending) {
+    const prev = lastSignal.get(s.app);
+    if (prev !== undefined && s.time < prev + p.dedupeDays * DAY) continue;
+    lastSignal.set(s.app, s.time);
+    if (s.time < from || s.time >= to) continue;
+    const matches = [...s.matches].sort((x, y) => order.indexOf(x.type) - order.indexOf(y.type));
+    const [head, ...rest] = matches;
+    const also = rest.map((m) => `; also ${m.type.toLowerCase()}: ${m.text}`).join('');
+    signals.push({
+      time: s.time,
+      severity: opts.severity,
+      type: head.type,
+      entity: s.entity,
+      app: apps[s.app].name,
+      description: `${s.prefix}${head.text}${also}`,
+    });
+  }
+  signals.sort((x, y) => x.time - y.time || x.app.localeCompare(y.app));
+  return { signals, notApplicable };
+}
