@@ -159,7 +159,20 @@ describe('investigating imported telemetry', () => {
     const csv = await download('Export', 'CSV');
     expect(csv.name).toMatch(/^apps-.*\.csv$/);
     const rows = Papa.parse<string[]>(csv.text.trim()).data;
-    expect(rows[0]).toEqual(['App', 'Category', 'Score', 'Tags', 'Transactions', 'Users', 'IP addresses', 'Devices', 'Traffic', 'Upload', 'Download', 'Last seen']);
+    expect(rows[0]).toEqual([
+      'App',
+      'Category',
+      'Score',
+      'Tags',
+      'Transactions',
+      'Users',
+      'IP addresses',
+      'Devices',
+      'Traffic',
+      'Upload',
+      'Download',
+      'Last seen',
+    ]);
     expect(rows.find((r) => r[0] === appName)?.[3]).toContain('Unsanctioned');
     const indicators = await download('Block lists', 'Defender for Endpoint indicators');
     const ind = Papa.parse<Record<string, string>>(indicators.text.trim(), { header: true }).data;
