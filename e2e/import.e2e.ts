@@ -69,7 +69,8 @@ describe('import flow', () => {
     await c.importDialog.getByRole('button', { name: 'Remove gateway-export.csv' }).first().click();
     await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
     await result.getByText('already imported — nothing added').waitFor();
-    await page.keyboard.press('Escape');
+    await c.importDialog.getByRole('button', { name: 'Done' }).click();
+    await c.importDialog.waitFor({ state: 'hidden' });
     await actions(page).goTo('Dashboard');
     const tx = page
       .locator('.kpi')

@@ -34,6 +34,12 @@ async function importFiles(page: Page, files: string[]): Promise<void> {
   await c.importDialog.getByRole('region', { name: 'Import result' }).waitFor({ timeout: 60_000 });
 }
 
+async function closeImport(page: Page): Promise<void> {
+  const c = components(page);
+  await c.importDialog.getByRole('button', { name: 'Done' }).click();
+  await c.importDialog.waitFor({ state: 'hidden' });
+}
+
 async function analyzeDevices(file: string): Promise<Record<string, string>[]> {
   const args = parseArgs([file, '--out', out, '--quiet']);
   if (args === 'help') throw new Error('help');
@@ -62,7 +68,7 @@ describe('investigating imported telemetry', () => {
     const result = components(page).importDialog.getByRole('region', { name: 'Import result' });
     await expect(result.getByRole('cell', { name: 'defender-csv' }).isVisible()).resolves.toBe(true);
     await screenshot(page, 'import-result');
-    await page.keyboard.press('Escape');
+    await closeImport(page);
 
     await a.goTo('Dashboard');
     await kpi(page, 'Transactions').waitFor();
@@ -112,7 +118,7 @@ describe('investigating imported telemetry', () => {
     const a = actions(page);
     await a.waitForEngine();
     await importFiles(page, [SQUID]);
-    await page.keyboard.press('Escape');
+    await closeImport(page);
     await a.goTo('Discovered apps');
     const table = page.getByRole('region', { name: 'Apps' });
     await table.getByRole('columnheader', { name: /Score/ }).getByRole('button').click();

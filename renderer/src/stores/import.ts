@@ -130,6 +130,8 @@ export const useImportStore = defineStore('import', () => {
         sources.map((s) => s.stream as unknown as Transferable),
       );
       jobs.settle(jobId, 'completed');
+      // The import is committed: the dialog may close while the views refresh.
+      busy.value = false;
       await useEngineStore().refresh();
       if (result.value.transactions > 0 || result.value.files.some((f) => f.rowsAccepted > 0)) {
         await useReportStore().showImported(result.value.sourceId);
