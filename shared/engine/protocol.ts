@@ -5,6 +5,7 @@
 import type { TagState } from '../catalog/tags';
 import type { Settings } from '../domain/settings';
 import type { ExportKind } from '../export/export-set';
+import type { SignalRow } from '../export/reports';
 import type { ExportColumn } from '../export/table-export';
 import type { ExportFile } from '../export/types';
 import type { CustomMapping, FormatId } from '../formats/types';
@@ -62,7 +63,7 @@ export interface EngineMethods {
   'reports.list': { params: Record<string, never>; result: ReportInfo[] };
   'query.dashboard': {
     params: ViewRequest;
-    result: Dashboard & { window: { from: number | null; to: number | null } };
+    result: Dashboard & { window: { from: number | null; to: number | null }; signals: SignalRow[] };
   };
   'query.table': { params: ViewRequest & { table: TableRequest }; result: TablePage };
   'query.device': { params: ViewRequest & { key: string }; result: DevicePage | null };

@@ -32,16 +32,16 @@ beforeAll(async () => {
 });
 
 const view = (sourceId?: string): ViewRequest => ({
-  report: sourceId ? { kind: 'source', sourceId } : { kind: 'global' },
+  report: { id: sourceId ? (sourceId === endpointSource ? 'endpoint' : `source:${sourceId}`) : 'global' },
   window: { preset: 'all' },
 });
 
 describe('engine service', () => {
   it('lists the Global report, the endpoint report by its known name, and each source', async () => {
     const reports = await engine.handlers['reports.list']({}, noSignal);
-    expect(reports.map((r) => r.name)).toEqual(['Global report', 'Proxy', 'Win10 Endpoint Users']);
-    const endpoint = reports.find((r) => r.endpoint)!;
-    expect(endpoint.alias).toBe('Defender-managed endpoints');
+    expect(reports.map((r) => r.name)).toEqual(['Global', 'Win10 Endpoint Users', 'Proxy']);
+    const endpoint = reports.find((r) => r.kind === 'endpoint')!;
+    expect(endpoint.altName).toBe('Defender-managed endpoints');
     // The Global report leaves endpoint telemetry out.
     expect(reports[0].transactions).toBe(reports.find((r) => r.name === 'Proxy')!.transactions);
   });
@@ -166,6 +166,6 @@ describe('engine service', () => {
     await engine.handlers['sources.delete']({ id: proxy.id }, noSignal);
     expect(await engine.db.factBlocks.where('sourceId').equals(proxy.id).count()).toBe(0);
     const reports = await engine.handlers['reports.list']({}, noSignal);
-    expect(reports.map((r) => r.name)).toEqual(['Global report', 'Win10 Endpoint Users']);
+    expect(reports.map((r) => r.name)).toEqual(['Global', 'Win10 Endpoint Users']);
   });
 });

@@ -19,6 +19,7 @@ import { DEFAULT_GENERATOR, type ExportFile } from '../export/types';
 import type { CloudscopeDb } from '../store/db';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { type AppRow, computeTables, type Tables } from './query';
+import { applyRisk, runRisk } from './risk-report';
 import {
   type AppPage,
   type Dashboard,
@@ -30,7 +31,6 @@ import {
   queryTable,
   type ReportInfo,
   type ReportRef,
-  reportSources,
   resolveWindow,
   type TablePage,
   type TableRequest,
@@ -54,7 +54,7 @@ export class EngineState {
   private tags: TagState = {};
   private overrides: Record<string, ScoreOverride> = {};
   private settings: Settings = structuredClone(DEFAULT_SETTINGS);
-  private readonly cache = new Map<string, Tables>();
+  private readonly cache = new Map<string, { tables: Tables; signals: SignalRow[] }>();
 
   constructor(private readonly db: CloudscopeDb) {}
 
@@ -87,11 +87,6 @@ export class EngineState {
     return this.ws;
   }
 
-  /** Signals raised for the report; filled by the risk module once it is wired in. */
-  private signalsOf(_tables: Tables): SignalRow[] {
-    return [];
-  }
-
   private scorerOf(): Scorer {
     if (!this.scorer) this.scorer = createScorer(this.matcher!.catalog.date, this.settings);
     return this.scorer;
@@ -99,43 +94,58 @@ export class EngineState {
 
   async reports(): Promise<ReportInfo[]> {
     await this.load();
-    return listReports(this.sources, this.imports);
+    return listReports(this.sources, this.imports, { endpointIntegration: this.settings.endpointIntegration });
   }
 
   private async context(v: ViewRequest) {
     const ws = await this.load();
-    const reports = listReports(this.sources, this.imports);
-    const info =
-      reports.find((r) => r.ref.kind === v.report.kind && r.ref.sourceId === v.report.sourceId) ?? reports[0];
+    const reports = listReports(this.sources, this.imports, { endpointIntegration: this.settings.endpointIntegration });
+    const info = reports.find((r) => r.id === v.report.id) ?? reports[0];
     const win = resolveWindow(v.window, info.lastEvent);
-    const sources = reportSources(info.ref, this.sources);
+    const sources = new Set(info.sourceIds);
     return { ws, info, win, sources };
   }
 
   async tables(v: ViewRequest): Promise<Tables> {
-    const { ws, win, sources } = await this.context(v);
-    const key = JSON.stringify([v.report, win]);
-    let t = this.cache.get(key);
-    if (!t) {
-      t = computeTables(ws, {
-        matcher: this.matcher!,
-        scorer: this.scorerOf(),
-        tags: this.tags,
-        overrides: this.overrides,
-        sources,
-        from: win.from,
-        to: win.to,
-      });
-      if (this.cache.size > 16) this.cache.clear();
-      this.cache.set(key, t);
-    }
-    return t;
+    return (await this.computed(v)).tables;
   }
 
-  async dashboard(v: ViewRequest): Promise<Dashboard & { window: { from: number | null; to: number | null } }> {
-    const t = await this.tables(v);
+  /** Tables, device and user risk, and signals of a report and window, cached until data, tags or settings change. */
+  private async computed(v: ViewRequest): Promise<{ tables: Tables; signals: SignalRow[] }> {
+    const { ws, info, win, sources } = await this.context(v);
+    const key = JSON.stringify([info.id, win]);
+    let c = this.cache.get(key);
+    if (!c) {
+      const ctx = { matcher: this.matcher!, scorer: this.scorerOf(), tags: this.tags, overrides: this.overrides };
+      const tables = computeTables(ws, { ...ctx, sources, from: win.from, to: win.to });
+      const run = runRisk(ws, {
+        ...ctx,
+        report: info,
+        from: win.from,
+        to: win.to,
+        thresholds: this.settings.thresholds,
+        signalSeverity: this.settings.signalSeverity,
+      });
+      applyRisk(tables, run);
+      c = { tables, signals: run.signals };
+      if (this.cache.size > 16) this.cache.clear();
+      this.cache.set(key, c);
+    }
+    return c;
+  }
+
+  async signals(v: ViewRequest): Promise<SignalRow[]> {
+    return (await this.computed(v)).signals;
+  }
+
+  async dashboard(
+    v: ViewRequest,
+  ): Promise<Dashboard & { window: { from: number | null; to: number | null }; signals: SignalRow[] }> {
+    const { tables, signals } = await this.computed(v);
     const { ws, win, sources } = await this.context(v);
-    return { ...dashboard(t, timeline(ws, { ...win, sources })), window: win };
+    const order: Record<string, number> = { High: 4, Medium: 3, Low: 2, Informational: 1 };
+    const top = [...signals].sort((a, b) => (order[b.severity] ?? 0) - (order[a.severity] ?? 0) || b.time - a.time);
+    return { ...dashboard(tables, timeline(ws, { ...win, sources })), window: win, signals: top.slice(0, 10) };
   }
 
   async table(v: ViewRequest, req: TableRequest): Promise<TablePage> {
@@ -177,7 +187,7 @@ export class EngineState {
 
   /** Block lists, Defender indicators, the incident report or the evidence bundle for a report and window. */
   async exportSet(v: ViewRequest, kinds: ExportKind[], focusDevices: string[] = []): Promise<ExportFile[]> {
-    const tables = await this.tables(v);
+    const { tables, signals } = await this.computed(v);
     const { info, win, sources } = await this.context(v);
     const imports = this.imports.filter((i) => sources.has(i.sourceId)).flatMap((i) => i.files);
     const audit = (await this.db.audit.toArray()).map(({ id: _id, ...a }) => a);
@@ -187,12 +197,12 @@ export class EngineState {
       catalog: this.matcher!.catalog,
       tags: this.tags,
       tables,
-      signals: this.signalsOf(tables),
+      signals,
       imports,
       settings: this.settings,
       scorer: this.scorerOf(),
       overrides: this.overrides,
-      reportName: info.alias ? `${info.name} (${info.alias})` : info.name,
+      reportName: info.altName ? `${info.name} (${info.altName})` : info.name,
       window: win,
       focusDevices,
       audit,

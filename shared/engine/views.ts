@@ -7,101 +7,43 @@ import type { AppFilter } from '../catalog/queries';
 import type { ScoreBreakdown } from '../catalog/score';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import type { AppRow, DeviceRow, IpRow, QueryContext, Tables, Totals, UserRow } from './query';
+import { type ReportDef, type ReportOptions, reportsFor } from './reports';
 import type { WorkingSet } from './working-set';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-/** Global (every source except endpoints), one per data source, or a snapshot. */
+/** A report by its id (`global`, `endpoint`, `source:<id>`, `snapshot:<id>`; see reports.ts). */
 export interface ReportRef {
-  kind: 'global' | 'source';
-  sourceId?: string;
+  id: string;
 }
 
-export interface ReportInfo {
-  ref: ReportRef;
-  /** "Global report", "Win10 Endpoint Users", a source's name… */
-  name: string;
-  /** A second name shown beside it (the endpoint report's newer name). */
-  alias: string | null;
-  snapshot: boolean;
-  endpoint: boolean;
+/** A report with the size and time span of its data, for the report selector. */
+export interface ReportInfo extends ReportDef {
   transactions: number;
   firstEvent: number | null;
   lastEvent: number | null;
 }
 
-export const ENDPOINT_REPORT_NAME = 'Win10 Endpoint Users';
-export const ENDPOINT_REPORT_ALIAS = 'Defender-managed endpoints';
-
-export function listReports(sources: readonly DataSourceRecord[], imports: readonly ImportRecord[]): ReportInfo[] {
-  const bySource = new Map<string, { t: number; first: number | null; last: number | null }>();
-  for (const imp of imports) {
-    if (imp.status !== 'committed') continue;
-    const s = bySource.get(imp.sourceId) ?? { t: 0, first: null, last: null };
-    s.t += imp.transactions;
-    if (imp.firstEvent !== null) s.first = s.first === null ? imp.firstEvent : Math.min(s.first, imp.firstEvent);
-    if (imp.lastEvent !== null) s.last = s.last === null ? imp.lastEvent : Math.max(s.last, imp.lastEvent);
-    bySource.set(imp.sourceId, s);
-  }
-  const reports: ReportInfo[] = [];
-  const global = { t: 0, first: null as number | null, last: null as number | null };
-  for (const src of sources) {
-    const s = bySource.get(src.id) ?? { t: 0, first: null, last: null };
-    if (src.kind === 'continuous' && !src.endpoint) {
-      global.t += s.t;
-      if (s.first !== null) global.first = global.first === null ? s.first : Math.min(global.first, s.first);
-      if (s.last !== null) global.last = global.last === null ? s.last : Math.max(global.last, s.last);
-    }
-    reports.push({
-      ref: { kind: 'source', sourceId: src.id },
-      name: src.endpoint && src.kind === 'continuous' ? ENDPOINT_REPORT_NAME : src.name,
-      alias: src.endpoint && src.kind === 'continuous' ? ENDPOINT_REPORT_ALIAS : null,
-      snapshot: src.kind === 'snapshot',
-      endpoint: src.endpoint,
-      transactions: s.t,
-      firstEvent: s.first,
-      lastEvent: s.last,
-    });
-  }
-  reports.sort((a, b) => Number(a.snapshot) - Number(b.snapshot) || a.name.localeCompare(b.name));
-  return [
-    {
-      ref: { kind: 'global' },
-      name: 'Global report',
-      alias: null,
-      snapshot: false,
-      endpoint: false,
-      transactions: global.t,
-      firstEvent: global.first,
-      lastEvent: global.last,
-    },
-    ...reports,
-  ];
+export function listReports(
+  sources: readonly DataSourceRecord[],
+  imports: readonly ImportRecord[],
+  opts: ReportOptions = {},
+): ReportInfo[] {
+  return reportsFor(sources, opts).map((def) => {
+    const mine = imports.filter((i) => i.status === 'committed' && def.sourceIds.includes(i.sourceId));
+    const firsts = mine.map((i) => i.firstEvent).filter((t): t is number => t !== null);
+    const lasts = mine.map((i) => i.lastEvent).filter((t): t is number => t !== null);
+    return {
+      ...def,
+      transactions: mine.reduce((a, i) => a + i.transactions, 0),
+      firstEvent: firsts.length ? Math.min(...firsts) : null,
+      lastEvent: lasts.length ? Math.max(...lasts) : null,
+    };
+  });
 }
 
-/** The source ids a report covers. */
-export function reportSources(ref: ReportRef, sources: readonly DataSourceRecord[]): Set<string> {
-  if (ref.kind === 'source' && ref.sourceId) return new Set([ref.sourceId]);
-  return new Set(sources.filter((s) => s.kind === 'continuous' && !s.endpoint).map((s) => s.id));
-}
-
-export type WindowPreset = '7d' | '30d' | '90d' | 'all' | 'custom';
-export interface WindowSpec {
-  preset: WindowPreset;
-  from?: number | null;
-  to?: number | null;
-}
-
-/** A window relative to the data's own last event (dumps are old). `to` is exclusive. */
-export function resolveWindow(spec: WindowSpec, lastEvent: number | null): { from: number | null; to: number | null } {
-  if (spec.preset === 'all') return { from: null, to: null };
-  if (spec.preset === 'custom') return { from: spec.from ?? null, to: spec.to ?? null };
-  if (lastEvent === null) return { from: null, to: null };
-  const days = spec.preset === '7d' ? 7 : spec.preset === '30d' ? 30 : 90;
-  const end = (Math.floor(lastEvent / HOUR) + 1) * HOUR;
-  return { from: end - days * DAY, to: end };
-}
+export { resolveWindow, type WindowPreset, type WindowSpec } from './reports';
 
 export type EntityKind = 'apps' | 'devices' | 'users' | 'ips';
 export type { AppRow, DeviceRow, IpRow as IpRowView, UserRow as UserRowView } from './query';

@@ -12,16 +12,11 @@ import { getEngine } from '../services/engine';
 
 export const useReportStore = defineStore('report', () => {
   const reports = ref<ReportInfo[]>([]);
-  const report = ref<ReportRef>({ kind: 'global' });
+  const report = ref<ReportRef>({ id: 'global' });
   const window = ref<WindowSpec>({ preset: 'all' });
   const version = ref(0);
 
-  const current = computed(
-    () =>
-      reports.value.find((r) => r.ref.kind === report.value.kind && r.ref.sourceId === report.value.sourceId) ??
-      reports.value[0] ??
-      null,
-  );
+  const current = computed(() => reports.value.find((r) => r.id === report.value.id) ?? reports.value[0] ?? null);
   const hasData = computed(() => reports.value.some((r) => r.transactions > 0));
   // Plain copies: the request crosses postMessage, which refuses Vue proxies.
   const request = computed<ViewRequest>(() =>
@@ -30,16 +25,11 @@ export const useReportStore = defineStore('report', () => {
 
   async function refresh(): Promise<void> {
     reports.value = await getEngine().client.call('reports.list', {});
-    // A report whose source was deleted falls back to the first one with data.
-    if (
-      !current.value ||
-      (report.value.kind === 'source' && !reports.value.some((r) => r.ref.sourceId === report.value.sourceId))
-    ) {
-      report.value = reports.value.find((r) => r.transactions > 0)?.ref ?? { kind: 'global' };
-    }
-    if (report.value.kind === 'global' && (reports.value[0]?.transactions ?? 0) === 0) {
+    // A report that disappeared (source deleted) or has no data falls back to the first report with data.
+    const cur = reports.value.find((r) => r.id === report.value.id);
+    if (!cur || cur.transactions === 0) {
       const withData = reports.value.find((r) => r.transactions > 0);
-      if (withData) report.value = withData.ref;
+      if (withData) report.value = { id: withData.id };
     }
     version.value++;
   }
@@ -54,8 +44,10 @@ export const useReportStore = defineStore('report', () => {
   }
   /** After an import: show the source just imported, over all time. */
   async function showImported(sourceId: string): Promise<void> {
-    report.value = { kind: 'source', sourceId };
     window.value = { preset: 'all' };
+    reports.value = await getEngine().client.call('reports.list', {});
+    const own = reports.value.find((r) => r.kind !== 'global' && r.sourceIds.includes(sourceId));
+    report.value = { id: own?.id ?? 'global' };
     await refresh();
   }
   function bump(): void {
