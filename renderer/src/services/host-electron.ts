@@ -1,10 +1,28 @@
 /** The desktop host: everything goes through the preload's narrow, typed window.cloudscope. */
 import type { Settings } from '../../../shared/domain/settings';
 import type { CloudscopeApi, FileRef, MenuCommand } from '../../../shared/ipc/contract';
-import type { HostBridge, HostFile } from './host';
+import type { HostBridge, HostFile, LiveChannel } from './host';
+
+/** The desktop app hosts no collector yet (see docs/RELEASE.md): live telemetry is a web-mode feature for now. */
+const NO_LIVE: LiveChannel = {
+  session: async () => null,
+  pending: async () => [],
+  read: async () => null,
+  ack: async () => {},
+  status: async () => ({
+    eventsPerSecond: 0,
+    eventsTotal: 0,
+    batchesTotal: 0,
+    lastBatchAt: null,
+    errors: { count: 0, recent: [] },
+    spool: { batches: 0, bytes: 0 },
+  }),
+  onBatch: () => () => {},
+};
 
 export class ElectronHost implements HostBridge {
   readonly kind = 'electron' as const;
+  readonly live = NO_LIVE;
   constructor(private readonly api: CloudscopeApi) {}
 
   private toHostFile(ref: FileRef): HostFile {

@@ -2,11 +2,13 @@
 import { normalizeSettings, type Settings } from '../../../shared/domain/settings';
 import type { MenuCommand } from '../../../shared/ipc/contract';
 import { type HostBridge, type HostFile, hostFileFromBlob } from './host';
+import { WebLiveChannel } from './live-web';
 
 const KEY = 'cloudscope.settings';
 
 export class WebHost implements HostBridge {
   readonly kind = 'web' as const;
+  readonly live = new WebLiveChannel();
   private readonly listeners = new Set<(s: Settings) => void>();
 
   constructor(private readonly storage: Storage) {}

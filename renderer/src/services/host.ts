@@ -15,7 +15,41 @@ export interface HostFile {
   read(offset: number, length: number): Promise<Uint8Array>;
 }
 
+/** Where the live collector's spooled batches come from: the web server's API, or the desktop main process. */
+export interface LiveSession {
+  batchesUrl: string;
+  tokenFile: string;
+  syslog: { host: string; port: number } | null;
+  folder: { path: string; mode: string } | null;
+}
+export interface LiveBatch {
+  id: string;
+  size: number;
+  contentType: string;
+}
+export interface LiveStatusSnapshot {
+  eventsPerSecond: number;
+  eventsTotal: number;
+  batchesTotal: number;
+  lastBatchAt: number | null;
+  errors: { count: number; recent: { at: number; source: string; message: string }[] };
+  spool: { batches: number; bytes: number };
+}
+export interface LiveChannel {
+  /** Null when this host runs no collector. */
+  session(): Promise<LiveSession | null>;
+  pending(): Promise<LiveBatch[]>;
+  /** A batch's bytes, or null when it is gone (acknowledged by another engine). */
+  read(id: string): Promise<Uint8Array | null>;
+  ack(id: string): Promise<void>;
+  status(): Promise<LiveStatusSnapshot>;
+  /** Calls back when a new batch is spooled; returns its own unsubscribe function. */
+  onBatch(listener: () => void): () => void;
+}
+
 export interface HostBridge {
+  /** The live collector of this host. */
+  readonly live: LiveChannel;
   readonly kind: 'electron' | 'web';
   getSettings(): Promise<Settings>;
   setSettings(patch: Partial<Settings>): Promise<Settings>;
