@@ -22,6 +22,7 @@ export default defineConfig({
   },
   renderer: {
     root: 'renderer',
+    publicDir: '../resources',
     plugins: [vue()],
     build: { outDir: 'out/renderer', chunkSizeWarningLimit: 1200, rollupOptions: { input: 'renderer/index.html' } },
     worker: { format: 'es' },

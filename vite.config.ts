@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   root: 'renderer',
   base: './',
+  // Generated sample telemetry and licence notices ship beside the app ("Open sample data").
+  publicDir: '../resources',
   plugins: [vue()],
   build: {
     outDir: '../dist/web',

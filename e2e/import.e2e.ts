@@ -81,3 +81,26 @@ describe('import flow', () => {
     expect(session.errors).toEqual([]);
   });
 });
+
+describe('sample data', () => {
+  it('opens the generated sample telemetry from the empty dashboard, one data source per file', async () => {
+    session = await openApp(baseUrl);
+    const { page } = session;
+    const c = components(page);
+    await actions(page).waitForEngine();
+    await page.getByRole('button', { name: 'Open sample data' }).click();
+    const result = c.importDialog.getByRole('region', { name: 'Import result' });
+    await result.getByRole('cell', { name: 'fortigate-traffic.log' }).waitFor({ timeout: 60_000 });
+    await c.importDialog.getByRole('button', { name: 'Done' }).click();
+    await actions(page).goTo('Data sources');
+    for (const name of ['Win10 Endpoint Users', 'Sample — Contoso proxy', 'Sample — Contoso firewall']) {
+      await page.getByRole('heading', { level: 2, name }).waitFor();
+    }
+    await actions(page).goTo('Dashboard');
+    await page.getByRole('combobox', { name: 'Report' }).selectOption({ label: 'Global' });
+    await page.locator('.kpi').first().waitFor();
+    await page.waitForTimeout(500);
+    await screenshot(page, 'dashboard-sample-global');
+    expect(session.errors).toEqual([]);
+  });
+});

@@ -90,6 +90,31 @@ export const useImportStore = defineStore('import', () => {
   function openBrowserFiles(list: File[]): void {
     open(list.map(hostFileFromBlob));
   }
+  /** The generated sample telemetry shipped beside the app: each file into a data source of its own. */
+  async function openSample(): Promise<void> {
+    const samples = [
+      ['defender-device-network-events.csv', 'Sample — Contoso endpoints'],
+      ['squid-access.log', 'Sample — Contoso proxy'],
+      ['fortigate-traffic.log', 'Sample — Contoso firewall'],
+    ] as const;
+    open();
+    for (const [file, name] of samples) {
+      try {
+        const r = await fetch(`./sample/${file}`);
+        if (!r.ok) throw new Error(`the sample file ${file} is missing from this build`);
+        files.value = [hostFileFromBlob(new File([await r.blob()], file))];
+      } catch (e) {
+        error.value = `Could not open the sample data: ${e instanceof Error ? e.message : String(e)}`;
+        return;
+      }
+      sourceName.value = name;
+      kind.value = 'continuous';
+      await run();
+      if (error.value) return;
+    }
+    sourceName.value = '';
+  }
+
   function close(): void {
     if (!busy.value) visible.value = false;
   }
@@ -160,6 +185,7 @@ export const useImportStore = defineStore('import', () => {
     result,
     error,
     open,
+    openSample,
     openBrowserFiles,
     close,
     choose,
