@@ -188,6 +188,28 @@ describe('investigating imported telemetry', () => {
     await a.goTo('Dashboard');
     const report = await download('Export report', 'Incident report (HTML)');
     expect(report.text).toContain(appName);
+
+    // An unidentified domain becomes a custom app in one action; its past traffic follows it.
+    await a.goTo('Discovered apps');
+    await table.getByRole('row', { name: /httpbin\.org/ }).click();
+    const promote = page.getByRole('form', { name: 'Promote to a custom app' });
+    await promote.getByLabel('Name').fill('HTTPBin test service');
+    await promote.getByRole('button', { name: 'Promote to custom app' }).click();
+    await page.getByRole('heading', { level: 1, name: 'HTTPBin test service' }).waitFor();
+    await expect(page.locator('.tag-chip', { hasText: 'Custom app' }).isVisible()).resolves.toBe(true);
+
+    // The audit log records both changes; the report opens in a window of its own for printing.
+    await a.goTo('Settings');
+    const audit = await download('Export audit log', 'CSV');
+    expect(audit.text).toContain('Unsanctioned');
+    expect(audit.text).toContain('custom-app-add');
+    await a.goTo('Dashboard');
+    const popup = page.waitForEvent('popup');
+    await page.getByRole('button', { name: 'Export report' }).click();
+    await page.getByRole('menuitem', { name: 'Print or save as PDF' }).click();
+    const printable = await popup;
+    await printable.waitForLoadState();
+    expect(await printable.content()).toContain(appName);
     expect(session.errors).toEqual([]);
   });
 });

@@ -2,16 +2,23 @@
  * The main process's IPC handlers as plain functions of their collaborators,
  * so tests call them directly without Electron.
  */
-import { isSafeExternalUrl } from '../../shared/ipc/contract';
+import { type FileRef, isSafeExternalUrl } from '../../shared/ipc/contract';
+import type { Collector } from '../collector/collector';
 import type { FileRegistry } from './files';
 import { writeFileAtomic } from './files';
 import type { InvokeHandlers } from './ipc';
+import { createLiveHandlers } from './live';
+import type { RecentFiles } from './recent';
 import type { SettingsService } from './settings';
 
 export interface MainDeps {
   appInfo: { name: string; version: string; platform: string; userDataDir: string };
   settings: SettingsService;
   files: FileRegistry;
+  /** Files opened through the dialog join File ▸ Open Recent. */
+  recent: Pick<RecentFiles, 'add'>;
+  /** The live collector, once started; null when it could not start. */
+  collector: Promise<Collector | null>;
   /** Native open dialog: returns chosen paths (empty when cancelled). */
   showOpenDialog(): Promise<string[]>;
   /** Native save dialog: returns the chosen path or null. */
@@ -24,7 +31,14 @@ export function createHandlers(deps: MainDeps): InvokeHandlers {
     'app.info': () => deps.appInfo,
     'settings.get': () => deps.settings.get(),
     'settings.set': (patch) => deps.settings.set(patch),
-    'files.open': async () => Promise.all((await deps.showOpenDialog()).map((p) => deps.files.add(p))),
+    'files.open': async () => {
+      const refs: FileRef[] = [];
+      for (const p of await deps.showOpenDialog()) {
+        refs.push(await deps.files.add(p));
+        deps.recent.add(p);
+      }
+      return refs;
+    },
     'files.read': (token, offset, length) => deps.files.read(token, offset, length),
     'export.save': async (req) => {
       const chosen = await deps.showSaveDialog(req.suggestedName, req.filter);
@@ -38,5 +52,6 @@ export function createHandlers(deps: MainDeps): InvokeHandlers {
       await deps.openExternal(url);
       return true;
     },
+    ...createLiveHandlers(deps.collector),
   };
 }

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../shared/domain/settings';
+import { HeldEvents } from '../../shared/ipc/contract';
 import { FileRegistry, safeFileName, writeFileAtomic } from './files';
 import { createHandlers, type MainDeps } from './handlers';
 import { type IpcMainLike, isTrustedSender, registerHandlers } from './ipc';
+import { RecentFiles } from './recent';
 import { type KeyValueStore, SettingsService } from './settings';
 import { isAllowedNavigation, secureWebPreferences } from './window';
 
@@ -23,6 +25,8 @@ function deps(over: Partial<MainDeps> = {}): MainDeps {
     appInfo: { name: 'Cloudscope', version: '0.1.0', platform: 'linux', userDataDir: dir },
     settings: new SettingsService(memoryStore()),
     files: new FileRegistry(),
+    recent: new RecentFiles(memoryStore()),
+    collector: Promise.resolve(null),
     showOpenDialog: async () => [],
     showSaveDialog: async () => null,
     openExternal: async () => {},
@@ -45,13 +49,29 @@ describe('settings service', () => {
     const s = new SettingsService(memoryStore());
     expect(s.set({ warnBypassHours: 'x' as unknown as number }).warnBypassHours).toBe(DEFAULT_SETTINGS.warnBypassHours);
   });
+  it('keeps the window state under its own key, apart from the settings, and drops damaged values', () => {
+    const store = memoryStore();
+    const s = new SettingsService(store);
+    const seen = vi.fn();
+    s.onChange(seen);
+    expect(s.windowState()).toBeNull();
+    s.setWindowState({ bounds: { x: 10, y: 20, width: 1200, height: 800 }, maximized: true });
+    expect(s.windowState()).toEqual({ bounds: { x: 10, y: 20, width: 1200, height: 800 }, maximized: true });
+    expect(seen).not.toHaveBeenCalled();
+    expect(s.get()).toEqual(DEFAULT_SETTINGS);
+    s.setWindowState({ bounds: { x: Number.NaN, y: 0, width: 10, height: 10 }, maximized: false });
+    expect(s.windowState()?.bounds.x).toBe(10);
+    store.set('windowState', { bounds: { x: 0, y: 0, width: -5, height: 100 } });
+    expect(s.windowState()).toBeNull();
+  });
 });
 
 describe('file access by token', () => {
   it('reads bounded chunks of a chosen file and refuses unknown tokens', async () => {
     const path = join(dir, 'events.csv');
     writeFileSync(path, 'abcdefghij');
-    const h = createHandlers(deps({ showOpenDialog: async () => [path] }));
+    const recent = new RecentFiles(memoryStore());
+    const h = createHandlers(deps({ showOpenDialog: async () => [path], recent }));
     const [ref] = await h['files.open']();
     expect(ref.name).toBe('events.csv');
     expect(ref.size).toBe(10);
@@ -59,6 +79,7 @@ describe('file access by token', () => {
     expect((await h['files.read'](ref.token, 10, 4)).byteLength).toBe(0);
     await expect(h['files.read']('nope', 0, 1)).rejects.toThrow(/Unknown file token/);
     await expect(h['files.read'](ref.token, -1, 1)).rejects.toThrow(/Invalid read range/);
+    expect(recent.list()).toEqual([path]);
   });
 });
 
@@ -115,6 +136,11 @@ describe('IPC registration', () => {
         'settings.get',
         'settings.set',
         'shell.openExternal',
+        'live.session',
+        'live.pending',
+        'live.read',
+        'live.ack',
+        'live.status',
       ].sort(),
     );
     const info = registered.get('app.info')!;
@@ -127,10 +153,40 @@ describe('IPC registration', () => {
   });
 });
 
+describe('events held for the first listener (preload)', () => {
+  it('keeps files handed over before the app subscribed, gives them to the first listener once', () => {
+    const h = new HeldEvents();
+    const ref = [{ token: 't', name: 'a.csv', size: 1 }];
+    expect(h.arrive('files.opened', ref)).toBe(true);
+    expect(h.arrive('menu.command', 'import')).toBe(false);
+    const first = h.subscribe('files.opened');
+    expect(first.held).toEqual([ref]);
+    expect(h.arrive('files.opened', ref)).toBe(false);
+    expect(h.subscribe('files.opened').held).toEqual([]);
+  });
+  it('holds again once every listener has gone, and only a bounded number', () => {
+    const h = new HeldEvents();
+    const a = h.subscribe('files.opened');
+    a.release();
+    a.release();
+    for (let i = 0; i < 100; i++) h.arrive('files.opened', i);
+    expect(h.subscribe('files.opened').held).toHaveLength(64);
+  });
+});
+
 describe('window hardening', () => {
   it('is sandboxed with context isolation and no Node', () => {
     const p = secureWebPreferences('/x/preload.cjs');
-    expect(p).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false });
+    expect(p).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webviewTag: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+    });
   });
   it('allows navigation only within the app', () => {
     expect(isAllowedNavigation('file:///app/index.html#/apps', 'file:///app/index.html')).toBe(true);

@@ -17,10 +17,6 @@ import { type SanctionTag, sanctionOf, type TagState, tagsFor } from '../catalog
 import type { WorkingSet } from './working-set';
 
 const HOURS_PER_DAY = 24;
-/** Day offsets fit 13 bits (22 years of data in one working set). */
-const DAY_BITS = 8192;
-/** App ids fit 20 bits. */
-const APP_BITS = 1 << 20;
 
 export interface AppInfo {
   /** Catalog id, or "?" + the unidentified key (as in the apps table). */
@@ -79,7 +75,8 @@ export class AppIndex {
         name: app?.name ?? (ref.kind === 'unidentified' ? ref.key : key),
         category: app?.category ?? 'Unidentified',
         score: breakdown ? breakdown.score : null,
-        noData: breakdown?.noData ?? false,
+        // An analyst's override is data: the app is no longer "no data".
+        noData: (breakdown?.noData ?? false) && !breakdown?.overridden,
         tags,
         sanction: sanctionOf(tags),
         noise: matcher.isNoise(ref),
@@ -198,9 +195,8 @@ class EntityBuilder {
   readonly keys: string[] = [];
   readonly labels: string[] = [];
   private readonly local = new Map<number, number>();
-  private readonly rowIndex = new Map<number, number>();
+  /** (entity, day) → its row; keys stay small integers (entity * dayStride + day offset). */
   private readonly dayIndex = new Map<number, number>();
-  private readonly dayApps = new Map<number, Set<number>>();
   n = 0;
   private readonly rEntity = new I32();
   private readonly rApp = new I32();
@@ -212,6 +208,8 @@ class EntityBuilder {
   private readonly rHours = new I32();
   private readonly rFirst = new F64();
   private readonly rLast = new F64();
+  /** The (entity, app, day) rows of an (entity, day) row form a chain: a day has a few dozen apps, a scan is cheap. */
+  private readonly rNext = new I32();
   dn = 0;
   private readonly dEntity = new I32();
   private readonly dDay = new I32();
@@ -221,11 +219,55 @@ class EntityBuilder {
   private readonly dHourTx = new F64();
   private readonly dFirst = new F64();
   private readonly dLast = new F64();
+  private readonly dApps = new I32();
+  private readonly dHead = new I32();
 
   constructor(
     readonly dimension: EntityRollup['dimension'],
     private readonly ws: WorkingSet,
+    private readonly dayStride: number,
   ) {}
+
+  private newDay(e: number, day: number, i: number): number {
+    const d = this.dn++;
+    if (this.dn > this.dEntity.a.length) {
+      for (const c of [this.dEntity, this.dDay, this.dApps, this.dHead]) c.ensure(this.dn);
+      for (const c of [this.dTx, this.dUp, this.dDown, this.dFirst, this.dLast]) c.ensure(this.dn);
+    }
+    this.dHourTx.ensure(this.dn * HOURS_PER_DAY);
+    this.dEntity.a[d] = e;
+    this.dDay.a[d] = day;
+    this.dTx.a[d] = 0;
+    this.dUp.a[d] = Number.NaN;
+    this.dDown.a[d] = Number.NaN;
+    this.dHourTx.a.fill(0, d * HOURS_PER_DAY, (d + 1) * HOURS_PER_DAY);
+    this.dFirst.a[d] = this.ws.firstSeen[i];
+    this.dLast.a[d] = this.ws.lastSeen[i];
+    this.dApps.a[d] = 0;
+    this.dHead.a[d] = -1;
+    return d;
+  }
+
+  private newRow(d: number, e: number, app: number, day: number, i: number): number {
+    const r = this.n++;
+    if (this.n > this.rEntity.a.length) {
+      for (const c of [this.rEntity, this.rApp, this.rDay, this.rHours, this.rNext]) c.ensure(this.n);
+      for (const c of [this.rTx, this.rBlocked, this.rUp, this.rDown, this.rFirst, this.rLast]) c.ensure(this.n);
+    }
+    this.rEntity.a[r] = e;
+    this.rApp.a[r] = app;
+    this.rDay.a[r] = day;
+    this.rTx.a[r] = 0;
+    this.rBlocked.a[r] = 0;
+    this.rUp.a[r] = Number.NaN;
+    this.rDown.a[r] = Number.NaN;
+    this.rHours.a[r] = 0;
+    this.rFirst.a[r] = this.ws.firstSeen[i];
+    this.rLast.a[r] = this.ws.lastSeen[i];
+    this.rNext.a[r] = this.dHead.a[d];
+    this.dHead.a[d] = r;
+    return r;
+  }
 
   add(i: number, entityId: number, app: number, noise: boolean, day: number, dayOff: number, hourOfDay: number): void {
     const ws = this.ws;
@@ -241,70 +283,39 @@ class EntityBuilder {
     const tx = ws.transactions[i];
     const up = ws.bytesUp[i];
     const down = ws.bytesDown[i];
+    const first = ws.firstSeen[i];
+    const last = ws.lastSeen[i];
+    const dkey = e * this.dayStride + dayOff;
+    let d = this.dayIndex.get(dkey);
+    if (d === undefined) {
+      d = this.newDay(e, day, i);
+      this.dayIndex.set(dkey, d);
+    }
+    if (first < this.dFirst.a[d]) this.dFirst.a[d] = first;
+    if (last > this.dLast.a[d]) this.dLast.a[d] = last;
     if (app >= 0) {
-      const key = (e * APP_BITS + app) * DAY_BITS + dayOff;
-      let r = this.rowIndex.get(key);
-      if (r === undefined) {
-        r = this.n++;
-        this.rowIndex.set(key, r);
-        for (const c of [this.rEntity, this.rApp, this.rDay, this.rHours]) c.ensure(this.n);
-        for (const c of [this.rTx, this.rBlocked, this.rUp, this.rDown, this.rFirst, this.rLast]) c.ensure(this.n);
-        this.rEntity.a[r] = e;
-        this.rApp.a[r] = app;
-        this.rDay.a[r] = day;
-        this.rTx.a[r] = 0;
-        this.rBlocked.a[r] = 0;
-        this.rUp.a[r] = Number.NaN;
-        this.rDown.a[r] = Number.NaN;
-        this.rHours.a[r] = 0;
-        this.rFirst.a[r] = ws.firstSeen[i];
-        this.rLast.a[r] = ws.lastSeen[i];
+      let r = this.dHead.a[d];
+      while (r >= 0 && this.rApp.a[r] !== app) r = this.rNext.a[r];
+      if (r < 0) {
+        r = this.newRow(d, e, app, day, i);
+        if (!noise) this.dApps.a[d]++;
       }
       this.rTx.a[r] += tx;
       this.rBlocked.a[r] += ws.blocked[i];
       this.rUp.a[r] = addBytes(this.rUp.a[r], up);
       this.rDown.a[r] = addBytes(this.rDown.a[r], down);
       this.rHours.a[r] |= 1 << hourOfDay;
-      if (ws.firstSeen[i] < this.rFirst.a[r]) this.rFirst.a[r] = ws.firstSeen[i];
-      if (ws.lastSeen[i] > this.rLast.a[r]) this.rLast.a[r] = ws.lastSeen[i];
+      if (first < this.rFirst.a[r]) this.rFirst.a[r] = first;
+      if (last > this.rLast.a[r]) this.rLast.a[r] = last;
     }
-    const dkey = e * DAY_BITS + dayOff;
-    let d = this.dayIndex.get(dkey);
-    if (d === undefined) {
-      d = this.dn++;
-      this.dayIndex.set(dkey, d);
-      for (const c of [this.dEntity, this.dDay]) c.ensure(this.dn);
-      for (const c of [this.dTx, this.dUp, this.dDown, this.dFirst, this.dLast]) c.ensure(this.dn);
-      this.dHourTx.ensure(this.dn * HOURS_PER_DAY);
-      this.dEntity.a[d] = e;
-      this.dDay.a[d] = day;
-      this.dTx.a[d] = 0;
-      this.dUp.a[d] = Number.NaN;
-      this.dDown.a[d] = Number.NaN;
-      this.dHourTx.a.fill(0, d * HOURS_PER_DAY, (d + 1) * HOURS_PER_DAY);
-      this.dFirst.a[d] = ws.firstSeen[i];
-      this.dLast.a[d] = ws.lastSeen[i];
-    }
-    if (ws.firstSeen[i] < this.dFirst.a[d]) this.dFirst.a[d] = ws.firstSeen[i];
-    if (ws.lastSeen[i] > this.dLast.a[d]) this.dLast.a[d] = ws.lastSeen[i];
     if (noise) return;
     this.dTx.a[d] += tx;
     this.dUp.a[d] = addBytes(this.dUp.a[d], up);
     this.dDown.a[d] = addBytes(this.dDown.a[d], down);
     this.dHourTx.a[d * HOURS_PER_DAY + hourOfDay] += tx;
-    if (app >= 0) {
-      let s = this.dayApps.get(d);
-      if (!s) {
-        s = new Set();
-        this.dayApps.set(d, s);
-      }
-      s.add(app);
-    }
   }
 
   build(): EntityRollup {
-    const apps = new Int32Array(this.dn);
-    for (const [d, s] of this.dayApps) apps[d] = s.size;
     return {
       dimension: this.dimension,
       keys: this.keys,
@@ -329,7 +340,7 @@ class EntityBuilder {
         transactions: this.dTx.a.slice(0, this.dn),
         up: this.dUp.a.slice(0, this.dn),
         down: this.dDown.a.slice(0, this.dn),
-        apps,
+        apps: this.dApps.a.slice(0, this.dn),
         hourTx: this.dHourTx.a.slice(0, this.dn * HOURS_PER_DAY),
         first: this.dFirst.a.slice(0, this.dn),
         last: this.dLast.a.slice(0, this.dn),
@@ -361,12 +372,13 @@ export function computeDaily(ws: WorkingSet, ctx: AppContext & DailyFilter, inde
   }
   const firstDay = Number.isFinite(minHour) ? Math.floor(minHour / HOURS_PER_DAY) : null;
   const lastDay = Number.isFinite(maxHour) ? Math.floor(maxHour / HOURS_PER_DAY) : null;
-  if (firstDay !== null && lastDay !== null && lastDay - firstDay >= DAY_BITS) {
-    throw new RangeError(`daily rollups span at most ${DAY_BITS} days; narrow the window`);
-  }
-  const device = new EntityBuilder('device', ws);
-  const user = new EntityBuilder('user', ws);
-  const ip = new EntityBuilder('ip', ws);
+  // Composite integer keys (id * stride + day offset): the stride covers the days the data spans,
+  // so a stray timestamp decades off costs a wider stride, never a collision.
+  const span = firstDay !== null && lastDay !== null ? lastDay - firstDay + 1 : 1;
+  const dayStride = 2 ** Math.ceil(Math.log2(Math.max(span, 2)));
+  const device = new EntityBuilder('device', ws, dayStride);
+  const user = new EntityBuilder('user', ws, dayStride);
+  const ip = new EntityBuilder('ip', ws, dayStride);
   const appDayIndex = new Map<number, number>();
   const ad = {
     n: 0,
@@ -391,7 +403,7 @@ export function computeDaily(ws: WorkingSet, ctx: AppContext & DailyFilter, inde
     if (ws.user[i] >= 0) user.add(i, ws.user[i], app, noise, day, dayOff, hourOfDay);
     if (ws.localIp[i] >= 0) ip.add(i, ws.localIp[i], app, noise, day, dayOff, hourOfDay);
     if (app < 0) continue;
-    const key = app * DAY_BITS + dayOff;
+    const key = app * dayStride + dayOff;
     let r = appDayIndex.get(key);
     if (r === undefined) {
       r = ad.n++;
@@ -419,7 +431,7 @@ export function computeDaily(ws: WorkingSet, ctx: AppContext & DailyFilter, inde
   const counts = (rows: EntityAppDays) => {
     const out = new Int32Array(ad.n);
     for (let r = 0; r < rows.n; r++) {
-      const k = appDayIndex.get(rows.app[r] * DAY_BITS + (rows.day[r] - (firstDay as number)));
+      const k = appDayIndex.get(rows.app[r] * dayStride + (rows.day[r] - (firstDay as number)));
       if (k !== undefined) out[k]++;
     }
     return out;

@@ -3,12 +3,14 @@
  * ask the engine. Requests and results are plain structured-clone data.
  */
 import type { TagState } from '../catalog/tags';
+import type { CustomApp } from '../catalog/types';
 import type { Settings } from '../domain/settings';
 import type { ExportKind } from '../export/export-set';
 import type { SignalRow } from '../export/reports';
 import type { ExportColumn } from '../export/table-export';
 import type { ExportFile } from '../export/types';
 import type { CustomMapping, FormatId } from '../formats/types';
+import type { CaseRecord } from '../store/cases';
 import type { DataSourceKind, DataSourceRecord, ImportFileRecord, ImportRecord } from '../store/records';
 import type { PreviewRequest, PreviewResult } from './preview';
 import type { ViewRequest } from './state';
@@ -80,8 +82,30 @@ export interface EngineMethods {
     result: ExportFile;
   };
   'export.set': { params: ViewRequest & { kinds: ExportKind[]; focusDevices?: string[] }; result: ExportFile[] };
+  'export.audit': { params: { format: 'csv' | 'json' }; result: ExportFile };
+  /** Adds a custom app, e.g. an unidentified domain promoted in one action; returns its id. */
+  'apps.addCustom': { params: { app: CustomApp }; result: string };
   'sources.list': { params: Record<string, never>; result: { sources: DataSourceRecord[]; imports: ImportRecord[] } };
   'sources.rename': { params: { id: string; name: string }; result: null };
   'sources.delete': { params: { id: string }; result: null };
   'engine.selfTest': { params: { steps: number; delayMs: number }; result: { steps: number } };
+  /** The investigations, most recently opened first; `currentId` is the case the engine has open. */
+  'cases.list': { params: Record<string, never>; result: { cases: CaseRecord[]; currentId: string | null } };
+  /** The open case (for the title bar); null when the engine was opened on a database outside the registry. */
+  'cases.current': { params: Record<string, never>; result: CaseRecord | null };
+  /** Registers a new, empty case; it is not opened. */
+  'cases.create': { params: { name: string }; result: CaseRecord };
+  'cases.rename': { params: { id: string; name: string }; result: CaseRecord };
+  /** Deletes a case with its database. The open case cannot be deleted: open another first. */
+  'cases.delete': { params: { id: string }; result: null };
+  /** Closes the open case and opens this one; refused while an import runs. Every later request answers from it. */
+  'cases.open': { params: { id: string }; result: CaseRecord };
+  /** The open case as one backup file: a suggested file name and the bytes. */
+  'cases.backup': { params: Record<string, never>; result: { name: string; bytes: Uint8Array } };
+  /**
+   * Restores a backup file into a new case (never over an existing one) and returns it, not opened.
+   * The whole file is checked first; a damaged or foreign file is refused (BackupError) with nothing written.
+   * Without `name` the case keeps the name it was backed up under.
+   */
+  'cases.restore': { params: { bytes: Uint8Array; name?: string }; result: CaseRecord };
 }

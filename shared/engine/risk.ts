@@ -5,13 +5,18 @@
  * and a risk level with reasons an analyst can verify.
  *
  * Anomalies:
- * - transaction spike: a day's transactions many times the entity's daily median;
- * - upload spike: upload to one app many times the entity's daily upload median,
- *   judged harder when the app is low-score, unsanctioned, new to the entity or
- *   rare in the fleet (byte-based: n/a where the source has no bytes, never "0");
+ * - transaction spike: a day's transactions many times the entity's daily median
+ *   (sharper when one app takes it, far beyond its own median there);
+ * - upload spike: upload to one app many times the entity's daily upload median and
+ *   well beyond its largest day, judged harder when the app is low-score,
+ *   unsanctioned or rare in the fleet (byte-based: n/a where the source has no
+ *   bytes, never "0");
  * - first use of an app that is unsanctioned, risky (score at or below the
- *   risky-app threshold) or unseen anywhere else in the fleet;
- * - activity at hours of the day the entity has never been active.
+ *   risky-app threshold) or unseen anywhere else in the fleet, judged on its first
+ *   days of use;
+ * - activity at hours of the day the entity is not in the habit of being active in;
+ *   High only for a good part of a day's work, far from its usual hours, at hours
+ *   the rest of the fleet rarely works, after two weeks of history.
  *
  * Peers temper each of them: a first use that many others make the same
  * fortnight is a rollout, an upload or spike that many others share that week
@@ -96,6 +101,12 @@ export interface RiskParams {
   offHoursMinTransactions: number;
   offHoursMedianShare: number;
   offHoursHighMedianShare: number;
+  /** Hours the entity was active in on at least this many days are its habit. */
+  offHoursHabitDays: number;
+  /** High also needs the hours this far from any habitual hour (an early start is schedule drift, a night is not)… */
+  offHoursDistance: number;
+  /** …and this many days of history: a week is too little to know someone's rhythm. */
+  offHoursHighHistoryDays: number;
   /** An hour of the day is one the fleet rarely works in when it carries less than this share of the fleet's transactions. */
   rareHourShare: number;
   /** Peers: this many other entities (at least), or this share of the fleet, within this many days. */
@@ -132,6 +143,9 @@ export const DEFAULT_RISK_PARAMS: RiskParams = {
   offHoursMinTransactions: 50,
   offHoursMedianShare: 0.25,
   offHoursHighMedianShare: 0.5,
+  offHoursHabitDays: 2,
+  offHoursDistance: 3,
+  offHoursHighHistoryDays: 14,
   rareHourShare: 0.01,
   peerMinCount: 3,
   peerShare: 0.02,
@@ -170,6 +184,17 @@ export function outlierAmong(x: number, others: readonly number[], z: number): b
   // A floor on the spread: peers that all did exactly the same still leave room for noise (×2).
   const spread = Math.max(mad(logs, m), Math.LN2 / z);
   return Math.log1p(Math.max(0, x)) > m + z * spread;
+}
+
+/** Hours (on a 24-hour clock) from `h` to the nearest hour set in `mask`; 24 when none is. */
+export function hourDistance(h: number, mask: number): number {
+  let best = 24;
+  for (let x = 0; x < 24; x++) {
+    if (!(mask & (1 << x))) continue;
+    const d = Math.abs(x - h);
+    best = Math.min(best, d, 24 - d);
+  }
+  return best;
 }
 
 function popcount(x: number): number {
@@ -253,14 +278,24 @@ export function assessRisk(
     upperBound(firsts[a], d - p.peerDays - 1) -
     (Math.abs(self - d) <= p.peerDays ? 1 : 0);
 
-  // Share of the fleet's (non-noise) transactions in each UTC hour of the day.
+  // The fleet's (non-noise) transactions per UTC hour of the day, and each entity's own.
   const hourTx = new Float64Array(24);
-  let allTx = 0;
+  const ownHourTx = new Float64Array(n * 24);
   for (let i = 0; i < r.days.n; i++) {
-    for (let h = 0; h < 24; h++) hourTx[h] += r.days.hourTx[i * 24 + h];
-    allTx += r.days.transactions[i];
+    const e = r.days.entity[i];
+    for (let h = 0; h < 24; h++) {
+      hourTx[h] += r.days.hourTx[i * 24 + h];
+      ownHourTx[e * 24 + h] += r.days.hourTx[i * 24 + h];
+    }
   }
-  const hourShare = Array.from(hourTx, (c) => (allTx ? c / allTx : 0));
+  const allTx = hourTx.reduce((a, b) => a + b, 0);
+  /** Share of the rest of the fleet's transactions that fall in hour h (the entity's own left out). */
+  const hourShareOthers = (e: number, h: number) => {
+    let own = 0;
+    for (let x = 0; x < 24; x++) own += ownHourTx[e * 24 + x];
+    const rest = allTx - own;
+    return rest > 0 ? (hourTx[h] - ownHourTx[e * 24 + h]) / rest : 0;
+  };
 
   const isRisky = (a: number) => apps[a].score !== null && apps[a].score! <= t.riskyScore;
   const isUnsanctioned = (a: number) => apps[a].sanction === 'Unsanctioned';
@@ -274,7 +309,7 @@ export function assessRisk(
     if (days.length === 0) continue;
     const firstDay = r.days.day[days[0]];
     const hist: { day: number; tx: number; up: number }[] = [];
-    let everMask = 0;
+    const hourDays = new Int32Array(24);
     for (const di of days) {
       const d = r.days.day[di];
       const tx = r.days.transactions[di];
@@ -303,12 +338,25 @@ export function assessRisk(
             let top = -1;
             for (const i of rows) if (top < 0 || r.rows.transactions[i] > r.rows.transactions[top]) top = i;
             const a = top >= 0 ? r.rows.app[top] : -1;
-            const share = top >= 0 ? `; ${countLabel(r.rows.transactions[top])} of them to ${apps[a].name}` : '';
+            let share = '';
+            // A busy day lifts every app; a spike that one app takes, far beyond its own median there, is sharper.
+            let concentrated = false;
+            if (top >= 0) {
+              const topTx = r.rows.transactions[top];
+              const perDay = window.map((x) => {
+                for (const j of rowsOf[e].get(x.day) ?? []) if (r.rows.app[j] === a) return r.rows.transactions[j];
+                return 0;
+              });
+              const appMedian = median(perDay);
+              const appRatio = topTx / Math.max(appMedian, 1);
+              concentrated = topTx >= 0.5 * tx && appRatio >= p.spikeRatioHigh;
+              share = `; ${countLabel(topTx)} of them to ${apps[a].name}, ${ratioLabel(appRatio)} its daily median there (${countLabel(appMedian)})`;
+            }
             candidates.push({
               ...base,
               kind: 'transaction-spike',
               magnitude: tx,
-              severity: ratio >= p.spikeRatioHigh ? 'High' : 'Medium',
+              severity: ratio >= p.spikeRatioHigh || concentrated ? 'High' : 'Medium',
               time: r.days.last[di],
               app: a >= 0 ? apps[a].key : null,
               appIndex: a,
@@ -431,24 +479,29 @@ export function assessRisk(
           }
         }
 
-        // Activity at hours of the day the entity was never active in.
+        // Activity at hours of the day the entity is not in the habit of being active in.
         if (learned) {
-          const newMask = dayMask & ~everMask;
+          let habit = 0;
+          for (let h = 0; h < 24; h++) if (hourDays[h] >= p.offHoursHabitDays) habit |= 1 << h;
+          const newMask = dayMask & ~habit;
           if (newMask) {
             let q = 0;
-            let qRare = 0;
+            let qFar = 0;
+            let seenBefore = 0;
             const newHours: number[] = [];
             for (let h = 0; h < 24; h++) {
               if (!(newMask & (1 << h))) continue;
               const v = r.days.hourTx[di * 24 + h];
               newHours.push(h);
               q += v;
-              if (hourShare[h] < p.rareHourShare) qRare += v;
+              seenBefore = Math.max(seenBefore, hourDays[h]);
+              if (hourShareOthers(e, h) < p.rareHourShare && hourDistance(h, habit) >= p.offHoursDistance) qFar += v;
             }
             const min = Math.max(p.offHoursMinTransactions, p.offHoursMedianShare * m);
             const high = Math.max(p.offHoursMinTransactions, p.offHoursHighMedianShare * m);
+            const longHistory = d - firstDay >= p.offHoursHighHistoryDays;
             const severity: AnomalySeverity | null =
-              qRare >= high ? 'High' : q >= min ? 'Medium' : q >= 10 ? 'Low' : null;
+              qFar >= high && longHistory ? 'High' : q >= min ? 'Medium' : q >= 10 ? 'Low' : null;
             if (severity) {
               const reached = rows
                 .filter((i) => r.rows.hours[i] & newMask)
@@ -466,7 +519,11 @@ export function assessRisk(
                 app: null,
                 appIndex: -1,
                 hourMask: newMask,
-                text: `active at ${hoursLabel(newHours)} on ${dayLabel(d)} (${countLabel(q)} transactions${to}), hours it was never active in ${span} days of history`,
+                text: `active at ${hoursLabel(newHours)} on ${dayLabel(d)} (${countLabel(q)} transactions${to}), ${
+                  seenBefore === 0
+                    ? `hours it was never active in ${span} days of history`
+                    : `hours it had been active in on at most ${seenBefore} ${seenBefore === 1 ? 'day' : 'days'} in ${span} days of history`
+                }`,
                 peerText: (k) => `; ${k} other ${nouns} were active at those hours that night too`,
               });
             }
@@ -474,7 +531,7 @@ export function assessRisk(
         }
       }
       hist.push({ day: d, tx, up: upDay });
-      everMask |= dayMask;
+      for (let h = 0; h < 24; h++) if (dayMask & (1 << h)) hourDays[h]++;
     }
   }
 

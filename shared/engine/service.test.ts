@@ -158,6 +158,41 @@ describe('engine service', () => {
     expect(tagged.total).toBe(n);
   });
 
+  it('promotes an unidentified domain to a custom app, re-attributing past traffic without re-import', async () => {
+    const v = view();
+    const before = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'apps', category: 'Unidentified', offset: 0, limit: 1000, hideNoise: false } },
+      noSignal,
+    );
+    const target = before.rows[0] as AppRow;
+    const id = await engine.handlers['apps.addCustom'](
+      {
+        app: {
+          name: 'Our partner portal',
+          domains: [target.key.slice(1)],
+          ips: [],
+          category: 'Collaboration',
+          notes: 'promoted',
+        },
+      },
+      noSignal,
+    );
+    expect(id).toMatch(/^custom-/);
+    const after = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'apps', search: 'Our partner portal', offset: 0, limit: 10, hideNoise: false } },
+      noSignal,
+    );
+    const row = after.rows[0] as AppRow;
+    expect(row.tags).toContain('Custom app');
+    expect(row.transactions).toBe(target.transactions);
+    await expect(
+      engine.handlers['apps.addCustom'](
+        { app: { name: '', domains: [], ips: [], category: 'CRM', notes: '' } },
+        noSignal,
+      ),
+    ).rejects.toThrow(/not saved/);
+  });
+
   it('renames and deletes a data source with all its data', async () => {
     const { sources } = await engine.handlers['sources.list']({}, noSignal);
     const proxy = sources.find((s) => s.name === 'Proxy')!;

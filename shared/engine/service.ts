@@ -1,20 +1,42 @@
 /**
- * The engine as a set of request handlers over one case database. The browser
- * worker serves these on its message port; the CLI and tests call them
- * directly (or through a MessageChannel) over fake-indexeddb.
+ * The engine as a set of request handlers over one case database at a time.
+ * The browser worker serves these on its message port; the CLI and tests call
+ * them directly (or through a MessageChannel) over fake-indexeddb. Opening
+ * another case swaps the database and the state under the same handlers.
  */
+import type { Settings } from '../domain/settings';
 import { registerBuiltinFormats, xlsxToCsv } from '../formats/index';
+import { backupCase, backupFileName, readBackup, writeBackup } from '../store/backup';
+import {
+  type CaseRecord,
+  type CaseRegistry,
+  caseDbName,
+  cleanCaseName,
+  DEFAULT_CASE_NAME,
+  MAX_CASE_NAME,
+  newCaseId,
+  openCaseRegistry,
+} from '../store/cases';
 import { type CloudscopeDb, DB_VERSION, type OpenOptions, openDb } from '../store/db';
 import { runImport } from './import';
 import { ProgressMeter } from './job';
 import { previewFile } from './preview';
 import type { EngineMethods } from './protocol';
-import { CancelledError, type Handlers } from './rpc';
+import { CancelledError, type Handlers, RpcError } from './rpc';
 import { type Hasher, Sha256 } from './sha256';
 import { EngineState } from './state';
 
 export interface EngineOptions extends OpenOptions {
-  dbName: string;
+  /**
+   * Open this database directly (tests; `cloudscope` is the default case). Without it the engine opens
+   * `caseId`, else the case opened last, from the case registry.
+   */
+  dbName?: string;
+  caseId?: string;
+  /** The case registry's database name (tests use their own). */
+  casesDbName?: string;
+  /** Recorded in case backups. */
+  appVersion?: string;
   /** SHA-256 for provenance: Node injects its native hasher; the browser uses ours. */
   createHasher?: () => Hasher;
   xlsxToCsv?: (bytes: Uint8Array) => Iterable<string>;
@@ -23,8 +45,11 @@ export interface EngineOptions extends OpenOptions {
 }
 
 export interface Engine {
-  db: CloudscopeDb;
+  /** The open case's database (changes when another case is opened). */
+  readonly db: CloudscopeDb;
   handlers: Handlers<EngineMethods>;
+  /** Closes the open case and the case registry. */
+  close(): void;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -42,12 +67,66 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The case to open at start: the one asked for, else the one opened last; a first case if none is left. */
+async function startCase(cases: CaseRegistry, opts: EngineOptions): Promise<CaseRecord | null> {
+  if (opts.dbName !== undefined) {
+    const match = (await cases.listCases()).find((c) => caseDbName(c.id) === opts.dbName) ?? null;
+    if (match) await cases.openCase(match.id);
+    return match;
+  }
+  const c =
+    (opts.caseId ? await cases.getCase(opts.caseId) : null) ??
+    (await cases.lastOpened()) ??
+    (await cases.createCase(DEFAULT_CASE_NAME));
+  await cases.openCase(c.id);
+  return cases.getCase(c.id);
+}
+
+const sweptOf = (db: CloudscopeDb) => (db as unknown as { sweptAtOpen?: number }).sweptAtOpen ?? 0;
+
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   registerBuiltinFormats();
-  const db = await openDb(opts.dbName, opts);
-  const swept = (db as unknown as { sweptAtOpen?: number }).sweptAtOpen ?? 0;
+  const cases = await openCaseRegistry({ ...opts, name: opts.casesDbName });
+  // The handlers below read `db`, `state` and `current` when called, so opening another case swaps all three.
+  let current = await startCase(cases, opts);
+  let db = await openDb(opts.dbName ?? caseDbName(current!.id), opts);
+  let swept = sweptOf(db);
   const persisted = opts.persist ? await opts.persist().catch(() => null) : null;
-  const state = new EngineState(db);
+  let state = new EngineState(db);
+  /** Settings given so far, carried over to the next case's state. */
+  let settings: Partial<Settings> = {};
+  /** Imports and backups running on the open case: it is not closed under them. */
+  let busy = 0;
+  const createHasher = opts.createHasher ?? (() => new Sha256());
+  const whenIdle = () => {
+    if (busy === 0) return;
+    throw new RpcError(
+      'The open case is busy (an import or a backup is running)',
+      'Wait for it to finish, then try again.',
+    );
+  };
+  const openCase = async (id: string): Promise<CaseRecord> => {
+    whenIdle();
+    if (current?.id === id) return current;
+    const next = await openDb(await cases.openCase(id), opts);
+    db.close();
+    db = next;
+    swept = sweptOf(next);
+    state = new EngineState(next);
+    state.configure(settings);
+    current = await cases.getCase(id);
+    return current!;
+  };
+  /** A restored case keeps its name unless a case already has it. */
+  const restoredName = async (backedUp: string): Promise<string> => {
+    const name =
+      backedUp
+        .trim()
+        .slice(0, MAX_CASE_NAME - 11)
+        .trim() || 'Restored case';
+    const taken = new Set((await cases.listCases()).map((c) => c.name));
+    return taken.has(name) ? `${name} (restored)` : name;
+  };
   const handlers: Handlers<EngineMethods> = {
     'engine.status': async () => ({
       dbName: db.name,
@@ -59,18 +138,24 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       persisted,
     }),
     'import.run': async (req, ctx) => {
-      const r = await runImport(db, req, {
-        signal: ctx.signal,
-        onProgress: ctx.progress,
-        createHasher: opts.createHasher ?? (() => new Sha256()),
-        xlsxToCsv: opts.xlsxToCsv ?? xlsxToCsv,
-      });
-      state.invalidateData();
-      return r;
+      busy++;
+      try {
+        const r = await runImport(db, req, {
+          signal: ctx.signal,
+          onProgress: ctx.progress,
+          createHasher,
+          xlsxToCsv: opts.xlsxToCsv ?? xlsxToCsv,
+        });
+        state.invalidateData();
+        return r;
+      } finally {
+        busy--;
+      }
     },
     'import.preview': (req) => previewFile(req),
-    'engine.configure': ({ settings }) => {
-      state.configure(settings);
+    'engine.configure': (p) => {
+      settings = { ...settings, ...p.settings };
+      state.configure(p.settings);
       return null;
     },
     'reports.list': () => state.reports(),
@@ -83,6 +168,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'tags.applyMatching': (v) => state.tagMatching(v, v.table, v.add, v.remove),
     'export.table': (v) => state.exportTable(v, v.table, v.columns, v.format, v.bom),
     'export.set': (v) => state.exportSet(v, v.kinds, v.focusDevices),
+    'apps.addCustom': ({ app }) => state.addCustomApp(app),
+    'export.audit': ({ format }) => state.exportAudit(format),
     'sources.list': () => state.sourcesWithImports(),
     'sources.rename': async ({ id, name }) => {
       await state.renameSource(id, name);
@@ -101,6 +188,55 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       meter.finish('completed', steps, steps, steps, 0);
       return { steps };
     },
+    'cases.list': async () => ({ cases: await cases.listCases(), currentId: current?.id ?? null }),
+    'cases.current': () => current,
+    'cases.create': ({ name }) => cases.createCase(name),
+    'cases.rename': async ({ id, name }) => {
+      const renamed = await cases.renameCase(id, name);
+      if (current?.id === id) current = renamed;
+      return renamed;
+    },
+    'cases.delete': async ({ id }) => {
+      if (current?.id === id) throw new RpcError('This case is open', 'Open another case before deleting this one.');
+      await cases.deleteCase(id);
+      return null;
+    },
+    'cases.open': ({ id }) => openCase(id),
+    'cases.backup': async () => {
+      const caseName = current?.name ?? db.name;
+      const now = Date.now();
+      busy++;
+      try {
+        const bytes = await backupCase(db, { caseName, appVersion: opts.appVersion ?? null, now, createHasher });
+        return { name: backupFileName(caseName, now), bytes };
+      } finally {
+        busy--;
+      }
+    },
+    'cases.restore': async ({ bytes, name }) => {
+      // Everything is checked before a database exists for the new case.
+      const backup = readBackup(bytes, { createHasher });
+      const caseName = cleanCaseName(name ?? (await restoredName(backup.manifest.caseName)));
+      const id = newCaseId();
+      const target = await openDb(caseDbName(id), opts);
+      try {
+        await writeBackup(backup, target);
+        target.close();
+        return await cases.createCase(caseName, id);
+      } catch (e) {
+        await target.delete().catch(() => undefined);
+        throw e;
+      }
+    },
   };
-  return { db, handlers };
+  return {
+    get db() {
+      return db;
+    },
+    handlers,
+    close() {
+      db.close();
+      cases.close();
+    },
+  };
 }

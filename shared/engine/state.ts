@@ -5,13 +5,14 @@
  * commits, a tag changes or the settings change.
  */
 import { BUILTIN_CATALOG } from '../catalog/builtin';
-import { loadCatalog } from '../catalog/loader';
+import { customAppId, loadCatalog, validateCustomApp } from '../catalog/loader';
 import { createMatcher, type Matcher } from '../catalog/matcher';
 import { type AppFilter, matchesFilter } from '../catalog/queries';
 import { createScorer, type ScoreOverride, type Scorer } from '../catalog/score';
 import { applyTagChange, type TagState } from '../catalog/tags';
 import type { CustomApp } from '../catalog/types';
 import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from '../domain/settings';
+import { auditCsv, auditJson } from '../export/audit-log';
 import { buildExports, type ExportKind } from '../export/export-set';
 import type { SignalRow } from '../export/reports';
 import { type ExportColumn, tableCsv, tableJson } from '../export/table-export';
@@ -207,6 +208,42 @@ export class EngineState {
       focusDevices,
       audit,
     }).files;
+  }
+
+  /**
+   * Adds a custom app (or promotes an unidentified domain to one): it joins the catalog at once and
+   * re-attributes past traffic at query time, no re-import. Audited.
+   */
+  async addCustomApp(app: CustomApp, who = 'analyst'): Promise<string> {
+    await this.load();
+    const problems = validateCustomApp(app);
+    if (problems.length > 0) throw new Error(`Custom app not saved: ${problems.join('; ')}`);
+    const taken = new Set(this.matcher!.catalog.apps.map((a) => a.id));
+    let id = customAppId(app);
+    for (let n = 2; taken.has(id); n++) id = `${customAppId(app)}-${n}`;
+    const stored: CustomApp = { ...app, id };
+    await this.db.transaction('rw', this.db.customApps, this.db.audit, async () => {
+      await this.db.customApps.put({ id, app: stored });
+      await this.db.audit.add({
+        when: Date.now(),
+        who,
+        action: 'custom-app-add',
+        target: id,
+        old: null,
+        new: JSON.stringify(stored),
+      });
+    });
+    this.invalidateData();
+    return id;
+  }
+
+  /** The audit log (tag changes, custom apps, de-anonymizations) as CSV or JSON. */
+  async exportAudit(format: 'csv' | 'json'): Promise<ExportFile> {
+    const records = (await this.db.audit.orderBy('when').toArray()).map(({ id: _id, ...a }) => a);
+    const stamp = new Date().toISOString().slice(0, 10);
+    return format === 'csv'
+      ? { name: `audit-log-${stamp}.csv`, mime: 'text/csv', content: auditCsv(records) }
+      : { name: `audit-log-${stamp}.json`, mime: 'application/json', content: auditJson(records) };
   }
 
   /** Bulk tagging: every catalog app the table request matches (filters, search, query) gets the change. */

@@ -1,29 +1,45 @@
 /** The desktop host: everything goes through the preload's narrow, typed window.cloudscope. */
 import type { Settings } from '../../../shared/domain/settings';
 import type { CloudscopeApi, FileRef, MenuCommand } from '../../../shared/ipc/contract';
-import type { HostBridge, HostFile, LiveChannel } from './host';
+import type { HostBridge, HostFile, LiveBatch, LiveChannel, LiveSession, LiveStatusSnapshot } from './host';
 
-/** The desktop app hosts no collector yet (see docs/RELEASE.md): live telemetry is a web-mode feature for now. */
-const NO_LIVE: LiveChannel = {
-  session: async () => null,
-  pending: async () => [],
-  read: async () => null,
-  ack: async () => {},
-  status: async () => ({
-    eventsPerSecond: 0,
-    eventsTotal: 0,
-    batchesTotal: 0,
-    lastBatchAt: null,
-    errors: { count: 0, recent: [] },
-    spool: { batches: 0, bytes: 0 },
-  }),
-  onBatch: () => () => {},
-};
+/**
+ * The desktop collector runs in the main process, which keeps its token: the
+ * engine lists, reads and acknowledges spooled batches over `live.*` IPC and
+ * hears of new ones on the `live.batch` event.
+ */
+export class ElectronLiveChannel implements LiveChannel {
+  constructor(private readonly api: CloudscopeApi) {}
+
+  session(): Promise<LiveSession | null> {
+    return this.api.invoke('live.session');
+  }
+  pending(): Promise<LiveBatch[]> {
+    return this.api.invoke('live.pending');
+  }
+  read(id: string): Promise<Uint8Array | null> {
+    return this.api.invoke('live.read', id);
+  }
+  ack(id: string): Promise<void> {
+    return this.api.invoke('live.ack', id);
+  }
+  async status(): Promise<LiveStatusSnapshot> {
+    const s = await this.api.invoke('live.status');
+    // No zeros standing in for a collector that is not there: the caller shows the error.
+    if (!s) throw new Error('The live collector is not running (see cloudscope-errors.log in the user-data folder)');
+    return s;
+  }
+  onBatch(listener: () => void): () => void {
+    return this.api.on('live.batch', () => listener());
+  }
+}
 
 export class ElectronHost implements HostBridge {
   readonly kind = 'electron' as const;
-  readonly live = NO_LIVE;
-  constructor(private readonly api: CloudscopeApi) {}
+  readonly live: LiveChannel;
+  constructor(private readonly api: CloudscopeApi) {
+    this.live = new ElectronLiveChannel(api);
+  }
 
   private toHostFile(ref: FileRef): HostFile {
     return {

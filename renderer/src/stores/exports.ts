@@ -66,5 +66,28 @@ export const useExportsStore = defineStore('exports', () => {
     );
   }
 
-  return { busy, message, error, exportTable, exportSet };
+  function exportAudit(format: 'csv' | 'json'): Promise<void> {
+    return run(async () => [await getEngine().client.call('export.audit', { format })]);
+  }
+
+  /** The incident report in a window of its own, to print or save as PDF with the browser's print dialog. */
+  async function printReport(focusDevices: string[] = []): Promise<void> {
+    const report = useReportStore();
+    error.value = null;
+    try {
+      const [file] = await getEngine().client.call('export.set', {
+        ...report.request,
+        kinds: ['report'],
+        focusDevices,
+      });
+      const url = URL.createObjectURL(new Blob([file.content as BlobPart], { type: 'text/html' }));
+      const w = window.open(url, '_blank');
+      if (!w) throw new Error('the browser blocked the report window; allow pop-ups for this page, or export the HTML');
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (e) {
+      error.value = `Print failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  return { busy, message, error, exportTable, exportSet, exportAudit, printReport };
 });

@@ -1,0 +1,148 @@
+// Daily rollups from the working set: sums, unknown bytes kept unknown, hours, distinct counts, filters.
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../catalog/loader';
+import { createMatcher } from '../catalog/matcher';
+import { createScorer } from '../catalog/score';
+import { type AppContext, computeDaily, entityTotals } from './daily';
+import { FIXTURE_T0, type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
+
+const DAY = 86_400_000;
+const D0 = FIXTURE_T0 / DAY;
+const catalog = loadCatalog(
+  [
+    fixtureCatalog([
+      fixtureApp('teamwork', 'Teamwork', ['teams.example', 'teams-cdn.example']),
+      fixtureApp('pki', 'PKI', ['ocsp.example-pki.com'], { category: 'Infrastructure', noise: true }),
+    ]),
+  ],
+  [],
+);
+const ctx: AppContext = {
+  matcher: createMatcher(catalog),
+  scorer: createScorer(catalog.date, {}),
+  tags: { teamwork: ['Sanctioned'] },
+  overrides: { teamwork: { score: 8, note: 'reviewed' } },
+};
+
+const facts: FixtureFact[] = [
+  {
+    day: 0,
+    hour: 9,
+    device: 'd1',
+    deviceName: 'PC-1',
+    user: 'ann',
+    ip: '10.0.0.1',
+    host: 'teams.example',
+    tx: 10,
+    up: 100,
+    down: 1000,
+  },
+  { day: 0, hour: 10, device: 'd1', deviceName: 'PC-1', user: 'ann', ip: '10.0.0.1', host: 'teams-cdn.example', tx: 5 },
+  {
+    day: 0,
+    hour: 23,
+    device: 'd1',
+    deviceName: 'PC-1',
+    user: 'ann',
+    ip: '10.0.0.1',
+    host: 'ocsp.example-pki.com',
+    tx: 2,
+    up: 50,
+  },
+  { day: 0, hour: 11, device: 'd2', user: 'bob', ip: '10.0.0.2', host: 'www.news.example.co.uk', tx: 3 },
+  {
+    day: 1,
+    hour: 9,
+    device: 'd1',
+    deviceName: 'PC-1',
+    user: 'bob',
+    ip: '10.0.0.1',
+    host: 'teams.example',
+    tx: 7,
+    up: 70,
+  },
+  { day: 1, hour: 9, device: 'd2', user: 'bob', ip: '10.0.0.2', host: 'teams.example', tx: 1, source: 'src-other' },
+];
+
+describe('computeDaily', () => {
+  const daily = computeDaily(fixtureWorkingSet(facts), ctx);
+
+  it('derives apps through the matcher, with score, tags and noise', () => {
+    expect(daily.apps.map((a) => [a.key, a.name, a.score, a.noData, a.sanction, a.noise])).toEqual([
+      ['teamwork', 'Teamwork', 8, false, 'Sanctioned', false],
+      ['pki', 'PKI', 0, true, null, true],
+      ['?example.co.uk', 'example.co.uk', null, false, null, false],
+    ]);
+    expect([daily.firstDay, daily.lastDay]).toEqual([D0, D0 + 1]);
+  });
+
+  it('rolls each (device, app, day) up, keeping bytes unknown where no fact knew them', () => {
+    const r = daily.device;
+    const rows = Array.from({ length: r.rows.n }, (_, i) => [
+      r.labels[r.rows.entity[i]],
+      daily.apps[r.rows.app[i]].name,
+      r.rows.day[i] - D0,
+      r.rows.transactions[i],
+      r.rows.up[i],
+      r.rows.down[i],
+      r.rows.hours[i],
+    ]);
+    expect(rows).toEqual([
+      ['PC-1', 'Teamwork', 0, 15, 100, 1000, (1 << 9) | (1 << 10)],
+      ['PC-1', 'PKI', 0, 2, 50, Number.NaN, 1 << 23],
+      ['d2', 'example.co.uk', 0, 3, Number.NaN, Number.NaN, 1 << 11],
+      ['PC-1', 'Teamwork', 1, 7, 70, Number.NaN, 1 << 9],
+      ['d2', 'Teamwork', 1, 1, Number.NaN, Number.NaN, 1 << 9],
+    ]);
+  });
+
+  it('keeps per-(entity, day) totals and hours without infrastructure noise', () => {
+    const d = daily.device.days;
+    const pc1day0 = 0;
+    expect(daily.device.keys[d.entity[pc1day0]]).toBe('d1');
+    expect([d.transactions[pc1day0], d.up[pc1day0], d.down[pc1day0], d.apps[pc1day0]]).toEqual([15, 100, 1000, 1]);
+    expect(d.hourTx[pc1day0 * 24 + 9]).toBe(10);
+    expect(d.hourTx[pc1day0 * 24 + 10]).toBe(5);
+    expect(d.hourTx[pc1day0 * 24 + 23]).toBe(0);
+    expect(entityTotals(daily.user).get('bob')).toEqual({ transactions: 11, up: 70, down: Number.NaN, days: 2 });
+    expect(entityTotals(daily.user, D0 + 1).get('ann')).toBeUndefined();
+  });
+
+  it('counts distinct devices, users and IPs per (app, day)', () => {
+    const a = daily.app;
+    const row = (name: string, day: number) => {
+      for (let i = 0; i < a.n; i++) if (daily.apps[a.app[i]].name === name && a.day[i] === D0 + day) return i;
+      throw new Error(`no row ${name} ${day}`);
+    };
+    const t1 = row('Teamwork', 1);
+    expect([a.transactions[t1], a.devices[t1], a.users[t1], a.ips[t1], a.up[t1]]).toEqual([8, 2, 1, 2, 70]);
+    const t0 = row('Teamwork', 0);
+    expect([a.transactions[t0], a.devices[t0], a.users[t0], a.ips[t0]]).toEqual([15, 1, 1, 1]);
+  });
+
+  it('filters by data source and window', () => {
+    const one = computeDaily(fixtureWorkingSet(facts), { ...ctx, sources: new Set(['src-other']) });
+    expect(one.device.rows.n).toBe(1);
+    const day1 = computeDaily(fixtureWorkingSet(facts), { ...ctx, from: FIXTURE_T0 + DAY });
+    expect(day1.firstDay).toBe(D0 + 1);
+    expect(day1.device.days.n).toBe(2);
+    const none = computeDaily(fixtureWorkingSet(facts), { ...ctx, from: FIXTURE_T0 + 5 * DAY });
+    expect([none.firstDay, none.device.keys.length, none.app.n]).toEqual([null, 0, 0]);
+  });
+});
+
+describe('computeDaily on stray timestamps', () => {
+  it('keeps days decades apart distinct instead of failing', () => {
+    const daily = computeDaily(
+      fixtureWorkingSet([
+        { day: -20_000, hour: 0, device: 'd1', host: 'teams.example', tx: 1 },
+        { day: 0, hour: 9, device: 'd1', host: 'teams.example', tx: 2 },
+        { day: 0, hour: 9, device: 'd2', host: 'teams.example', tx: 4 },
+      ]),
+      ctx,
+    );
+    expect(daily.lastDay! - daily.firstDay!).toBe(20_000);
+    expect(Array.from(daily.device.rows.transactions)).toEqual([1, 2, 4]);
+    expect(Array.from(daily.app.devices)).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,107 @@
+// One report's risk run end to end on a working set: device and user rows rated, signals raised or not.
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../catalog/loader';
+import { createMatcher } from '../catalog/matcher';
+import { createScorer } from '../catalog/score';
+import { DEFAULT_SETTINGS } from '../domain/settings';
+import { computeTables } from './query';
+import { type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
+import { applyRisk, levelCounts, runRisk } from './risk-report';
+
+const catalog = loadCatalog(
+  [
+    fixtureCatalog([
+      fixtureApp('teamwork', 'Teamwork', ['teams.example']),
+      fixtureApp('anyremote', 'AnyRemote', ['any.example']),
+    ]),
+  ],
+  [],
+);
+const ctx = {
+  matcher: createMatcher(catalog),
+  scorer: createScorer(catalog.date, {}),
+  tags: {},
+  overrides: { teamwork: { score: 9, note: '' }, anyremote: { score: 1, note: '' } },
+};
+
+function facts(): FixtureFact[] {
+  const out: FixtureFact[] = [];
+  for (let k = 1; k <= 4; k++)
+    for (let day = 0; day < 20; day++)
+      for (let hour = 8; hour < 17; hour++)
+        out.push({
+          device: `d${k}`,
+          deviceName: `PC-${k}`,
+          user: `u${k}`,
+          day,
+          hour,
+          host: 'teams.example',
+          tx: 10,
+          source: 's1',
+        });
+  for (const day of [15, 16])
+    out.push({
+      device: 'd2',
+      deviceName: 'PC-2',
+      user: 'u2',
+      day,
+      hour: 11,
+      host: 'any.example',
+      tx: 80,
+      source: 's1',
+    });
+  // Another source's traffic is not part of this report.
+  out.push({
+    device: 'd9',
+    deviceName: 'PC-9',
+    user: 'u9',
+    day: 15,
+    hour: 3,
+    host: 'any.example',
+    tx: 900,
+    source: 's2',
+  });
+  return out;
+}
+
+describe('runRisk', () => {
+  it('rates every device and user row of the report and raises its signals', () => {
+    const ws = fixtureWorkingSet(facts());
+    const tables = computeTables(ws, { ...ctx, sources: new Set(['s1']) });
+    const run = runRisk(ws, {
+      ...ctx,
+      report: { name: 'Proxy', raisesSignals: true, sourceIds: ['s1'] },
+      thresholds: DEFAULT_SETTINGS.thresholds,
+      signalSeverity: 'Low',
+    });
+    applyRisk(tables, run);
+    expect(tables.devices.map((d) => [d.name, d.riskLevel]).sort()).toEqual([
+      ['PC-1', 'Informational'],
+      ['PC-2', 'High'],
+      ['PC-3', 'Informational'],
+      ['PC-4', 'Informational'],
+    ]);
+    expect(tables.devices.find((d) => d.name === 'PC-2')!.reasons).toEqual([
+      'first use of AnyRemote (score 1.0) on 20 Oct: 160 transactions in its first 3 days, in up to 1 hour a day; no other device has used it',
+    ]);
+    expect(tables.users.find((u) => u.user === 'u2')).toMatchObject({ riskLevel: 'High' });
+    expect(run.signals.map((s) => [s.type, s.app, s.severity, s.entity])).toEqual([
+      ['New risky app', 'AnyRemote', 'Low', 'Proxy'],
+    ]);
+    expect(run.notApplicable).toContain('upload spikes: n/a, the data has no byte counts');
+    expect(levelCounts(tables.devices)).toBe('High 1, Medium 0, Low 0, Informational 3');
+  });
+
+  it('raises nothing for a snapshot but still rates devices', () => {
+    const ws = fixtureWorkingSet(facts());
+    const run = runRisk(ws, {
+      ...ctx,
+      report: { name: 'Dump', raisesSignals: false, sourceIds: ['s1'] },
+      thresholds: DEFAULT_SETTINGS.thresholds,
+      signalSeverity: 'Low',
+    });
+    expect(run.signals).toEqual([]);
+    expect(run.devices.get('d2')!.level).toBe('High');
+    expect(run.devices.has('d9')).toBe(false);
+  });
+});
