@@ -81,6 +81,17 @@ describe('case registry', () => {
     again.close();
   });
 
+  it('orders cases opened within one millisecond by the order they were opened', async () => {
+    const r = await openCaseRegistry({ name: `cases-test-${n++}`, indexedDB, IDBKeyRange, now: () => 1000 });
+    const a = await r.createCase('A');
+    const b = await r.createCase('B');
+    await r.openCase(b.id);
+    await r.openCase(a.id);
+    await r.openCase(DEFAULT_CASE_ID);
+    expect((await r.listCases()).map((c) => c.name)).toEqual([DEFAULT_CASE_NAME, 'A', 'B']);
+    expect((await r.lastOpened())?.id).toBe(DEFAULT_CASE_ID);
+  });
+
   it('does not bring back a deleted default case when reopened', async () => {
     const name = `cases-test-${n++}`;
     const r = await openCaseRegistry({ name, indexedDB, IDBKeyRange, now });

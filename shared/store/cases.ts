@@ -130,10 +130,20 @@ export class CaseRegistry {
     await this.db.cases.delete(id);
   }
 
-  /** Marks a case opened now and returns the name of its database. */
+  /**
+   * Marks a case opened now and returns the name of its database. Opening
+   * times only go up, so two cases opened within one millisecond still list
+   * (and reopen at start) in the order they were opened.
+   */
   async openCase(id: string): Promise<string> {
-    await this.require(id);
-    await this.db.cases.update(id, { openedAt: this.now() });
+    await this.db.transaction('rw', this.db.cases, async () => {
+      await this.require(id);
+      let latest = -1;
+      await this.db.cases.each((c) => {
+        latest = Math.max(latest, c.openedAt ?? -1);
+      });
+      await this.db.cases.update(id, { openedAt: Math.max(this.now(), latest + 1) });
+    });
     return caseDbName(id);
   }
 
