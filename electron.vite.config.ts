@@ -24,6 +24,7 @@ export default defineConfig({
     root: 'renderer',
     publicDir: '../resources',
     plugins: [vue()],
+    define: { __APP_VERSION__: JSON.stringify(process.env.npm_package_version ?? '0.1.0') },
     build: { outDir: 'out/renderer', chunkSizeWarningLimit: 1200, rollupOptions: { input: 'renderer/index.html' } },
     worker: { format: 'es' },
   },

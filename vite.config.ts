@@ -9,6 +9,7 @@ export default defineConfig({
   // Generated sample telemetry and licence notices ship beside the app ("Open sample data").
   publicDir: '../resources',
   plugins: [vue()],
+  define: { __APP_VERSION__: JSON.stringify(process.env.npm_package_version ?? '0.1.0') },
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,

@@ -104,3 +104,26 @@ describe('sample data', () => {
     expect(session.errors).toEqual([]);
   });
 });
+
+describe('large fleets', () => {
+  it('writes the KQL counting query and, from its result, one query per slice', async () => {
+    session = await openApp(baseUrl);
+    const { page } = session;
+    await actions(page).waitForEngine();
+    await actions(page).goTo('Data sources');
+    const card = page.getByRole('region', { name: 'Large fleets: pre-aggregate in Kusto' });
+    const counting = card.getByLabel('Counting query');
+    await expect(counting.textContent()).resolves.toContain('DeviceNetworkEvents');
+    await card.getByRole('combobox', { name: 'Where' }).selectOption('sentinel');
+    await expect(counting.textContent()).resolves.toContain('TimeGenerated');
+    const counts = join(dir, 'counts.csv');
+    writeFileSync(counts, 'Day,Facts,Events\n2026-11-01T00:00:00Z,400000,2400000\n2026-11-02T00:00:00Z,20000,100000\n');
+    const chooser = page.waitForEvent('filechooser');
+    await card.getByRole('button', { name: 'Load the counting result (CSV)…' }).click();
+    await (await chooser).setFiles([counts]);
+    await card.getByText(/2 days loaded · \d+ slice queries/).waitFor();
+    expect(await card.locator('details.slice').count()).toBeGreaterThan(1);
+    await screenshot(page, 'kql');
+    expect(session.errors).toEqual([]);
+  });
+});

@@ -8,13 +8,15 @@ import { serve } from '../../../shared/engine/rpc';
 import { createEngine } from '../../../shared/engine/service';
 
 declare const self: DedicatedWorkerGlobalScope;
+declare const __APP_VERSION__: string;
 
 const queue: MessageEvent[] = [];
 const early = (ev: MessageEvent) => queue.push(ev);
 self.addEventListener('message', early);
 
+// No dbName: the engine reopens the investigation (case) opened last; the first is "Default investigation".
 createEngine({
-  dbName: 'cloudscope',
+  appVersion: __APP_VERSION__,
   persist: async () => (navigator.storage?.persist ? navigator.storage.persist() : false),
 }).then(
   (engine) => {
