@@ -109,6 +109,15 @@ describe('investigating imported telemetry', () => {
         .isVisible(),
     ).resolves.toBe(true);
     await screenshot(page, 'user-device-history');
+
+    // Anonymized, the device shows a pseudonym; revealing it is an audited act.
+    await a.goTo('Settings');
+    await page.getByLabel('Anonymize user and device names').check();
+    await a.goTo('Machines');
+    await page.getByRole('row', { name: /Device-[0-9A-F]{6}/ }).click();
+    await page.getByRole('heading', { level: 1, name: /^Device-[0-9A-F]{6}$/ }).waitFor();
+    await page.getByRole('button', { name: 'Reveal name' }).click();
+    await expect(page.getByTestId('revealed-name').textContent()).resolves.toBe(expected['Device ID']);
     expect(session.errors).toEqual([]);
   });
 

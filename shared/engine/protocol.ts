@@ -82,6 +82,8 @@ export interface EngineMethods {
     result: ExportFile;
   };
   'export.set': { params: ViewRequest & { kinds: ExportKind[]; focusDevices?: string[] }; result: ExportFile[] };
+  /** De-anonymization of one pseudonym, recorded in the audit log. */
+  'privacy.reveal': { params: { pseudonym: string }; result: string };
   'export.audit': { params: { format: 'csv' | 'json' }; result: ExportFile };
   /** Adds a custom app, e.g. an unidentified domain promoted in one action; returns its id. */
   'apps.addCustom': { params: { app: CustomApp }; result: string };

@@ -193,6 +193,41 @@ describe('engine service', () => {
     ).rejects.toThrow(/not saved/);
   });
 
+  it('anonymizes user and device names everywhere, and records every reveal in the audit log', async () => {
+    const v = view(endpointSource);
+    engine.handlers['engine.configure']({ settings: { anonymize: true } }, noSignal);
+    const devices = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'devices', offset: 0, limit: 10 } },
+      noSignal,
+    );
+    const d = devices.rows[0] as { key: string; name: string; deviceId: string | null };
+    expect(d.name).toMatch(/^Device-[0-9A-F]{6}$/);
+    expect(d.deviceId).toBeNull();
+    const page = await engine.handlers['query.device']({ ...v, key: d.key }, noSignal);
+    expect(page?.users.every((u) => /^User-[0-9A-F]{6}$/.test(u.value))).toBe(true);
+    const users = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'users', offset: 0, limit: 10 } },
+      noSignal,
+    );
+    const u = users.rows[0] as { user: string };
+    expect(u.user).toMatch(/^User-/);
+    expect(await engine.handlers['query.user']({ ...v, key: u.user }, noSignal)).not.toBeNull();
+    const reveals = async () => (await engine.db.audit.toArray()).filter((a) => a.action === 'de-anonymize');
+    const before = (await reveals()).length;
+    expect(await engine.handlers['privacy.reveal']({ pseudonym: d.key }, noSignal)).toBe(
+      'jhdfaiouiuv4584fgasd64h5s4ghs54afd45gadf6',
+    );
+    const audit = await reveals();
+    expect(audit.length).toBe(before + 1);
+    expect(audit.at(-1)?.target).toBe(d.key);
+    engine.handlers['engine.configure']({ settings: { anonymize: false } }, noSignal);
+    const plainRows = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'devices', offset: 0, limit: 10 } },
+      noSignal,
+    );
+    expect((plainRows.rows[0] as { name: string }).name).toBe('test-hostname');
+  });
+
   it('renames and deletes a data source with all its data', async () => {
     const { sources } = await engine.handlers['sources.list']({}, noSignal);
     const proxy = sources.find((s) => s.name === 'Proxy')!;

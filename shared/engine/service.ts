@@ -170,6 +170,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'export.set': (v) => state.exportSet(v, v.kinds, v.focusDevices),
     'apps.addCustom': ({ app }) => state.addCustomApp(app),
     'export.audit': ({ format }) => state.exportAudit(format),
+    'privacy.reveal': ({ pseudonym }) => state.reveal(pseudonym),
     'sources.list': () => state.sourcesWithImports(),
     'sources.rename': async ({ id, name }) => {
       await state.renameSource(id, name);

@@ -19,6 +19,7 @@ import { type ExportColumn, tableCsv, tableJson } from '../export/table-export';
 import { DEFAULT_GENERATOR, type ExportFile } from '../export/types';
 import type { CloudscopeDb } from '../store/db';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
+import { anonymizeHistory, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
 import { type AppRow, computeTables, type Tables } from './query';
 import { applyRisk, runRisk } from './risk-report';
 import {
@@ -27,6 +28,7 @@ import {
   type DevicePage,
   dashboard,
   factRows,
+  type HistoryRow,
   historyOf,
   listReports,
   queryTable,
@@ -55,6 +57,7 @@ export class EngineState {
   private tags: TagState = {};
   private overrides: Record<string, ScoreOverride> = {};
   private settings: Settings = structuredClone(DEFAULT_SETTINGS);
+  private readonly pseudonyms = new Pseudonyms();
   private readonly cache = new Map<string, { tables: Tables; signals: SignalRow[] }>();
 
   constructor(private readonly db: CloudscopeDb) {}
@@ -128,6 +131,7 @@ export class EngineState {
         signalSeverity: this.settings.signalSeverity,
       });
       applyRisk(tables, run);
+      if (this.settings.anonymize) anonymizeTables(tables, this.pseudonyms);
       c = { tables, signals: run.signals };
       if (this.cache.size > 16) this.cache.clear();
       this.cache.set(key, c);
@@ -273,24 +277,48 @@ export class EngineState {
     return { ws, rows, apps: own.apps, timeline: timeline(ws, ctx, { column, values: new Set([id]) }) };
   }
 
+  /** A history with names replaced by pseudonyms when anonymization is on. */
+  private named(rows: HistoryRow[], kind: PseudonymKind): HistoryRow[] {
+    return this.settings.anonymize ? anonymizeHistory(rows, kind, this.pseudonyms) : rows;
+  }
+
+  /** The real key behind a (possibly pseudonymous) key from a view. */
+  private realKey(key: string): string {
+    return this.settings.anonymize ? (this.pseudonyms.real(key) ?? key) : key;
+  }
+
   async device(v: ViewRequest, key: string): Promise<DevicePage | null> {
     const device = (await this.tables(v)).devices.find((d) => d.key === key);
     if (!device) return null;
-    const { ws, rows, apps, timeline: series } = await this.entityFacts(v, 'device', key);
-    return { device, timeline: series, apps, users: historyOf(ws, rows, 'user'), ips: historyOf(ws, rows, 'localIp') };
+    const { ws, rows, apps, timeline: series } = await this.entityFacts(v, 'device', this.realKey(key));
+    return {
+      device,
+      timeline: series,
+      apps,
+      users: this.named(historyOf(ws, rows, 'user'), 'User'),
+      ips: historyOf(ws, rows, 'localIp'),
+    };
   }
 
   async user(v: ViewRequest, key: string): Promise<UserPage | null> {
     const user = (await this.tables(v)).users.find((u) => u.user === key);
     if (!user) return null;
-    const { ws, rows, apps, timeline: series } = await this.entityFacts(v, 'user', key);
+    const { ws, rows, apps, timeline: series } = await this.entityFacts(v, 'user', this.realKey(key));
     return {
       user,
       timeline: series,
       apps,
-      devices: historyOf(ws, rows, 'device'),
+      devices: this.named(historyOf(ws, rows, 'device'), 'Device'),
       ips: historyOf(ws, rows, 'localIp'),
     };
+  }
+
+  /** De-anonymization: the real name behind a pseudonym, recorded in the audit log. */
+  async reveal(pseudonym: string, who = 'analyst'): Promise<string> {
+    const real = this.pseudonyms.real(pseudonym);
+    if (real === undefined) throw new Error(`No name behind “${pseudonym}” in this session`);
+    await this.db.audit.add({ when: Date.now(), who, action: 'de-anonymize', target: pseudonym, old: null, new: real });
+    return real;
   }
 
   async app(v: ViewRequest, key: string): Promise<AppPage | null> {
@@ -313,8 +341,8 @@ export class EngineState {
       vendor: catalogApp?.vendor ?? null,
       catalogDomains: catalogApp?.domains ?? [],
       timeline: timeline(ws, ctx, { column: 'host', values: hostIds }),
-      users: historyOf(ws, rows, 'user'),
-      devices: historyOf(ws, rows, 'device'),
+      users: this.named(historyOf(ws, rows, 'user'), 'User'),
+      devices: this.named(historyOf(ws, rows, 'device'), 'Device'),
       ips: historyOf(ws, rows, 'localIp'),
     };
   }
