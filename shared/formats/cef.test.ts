@@ -1,66 +1,20 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { NetworkEvent } from '../domain/event';
 import { cefFormat, parseCef, sentinelCslFormat } from './cef';
 import { fortigateFormat } from './fortigate';
-import { panosFormat } from './panos';
+import {
+  checkEvent,
+  expectRecognizedAs,
+  expectSameForAnyChunking,
+  fuzzSplice,
+  lcg31,
+  randomChunks,
+  readFixture,
+  run,
+} from './testing/harness';
 import type { FormatDefinition } from './types';
-import { zscalerNssFormat } from './zscaler';
 
-const DIR = 'shared/formats/fixtures/';
-const read = (f: string) => readFileSync(DIR + f, 'utf8');
 const utc = (s: string) => Date.parse(s);
-
-interface Out {
-  events: NetworkEvent[];
-  skips: [number, string][];
-  rejects: [number, string][];
-}
-
-function run(def: FormatDefinition, chunks: string[] | string, timeZone = 'UTC'): Out {
-  const out: Out = { events: [], skips: [], rejects: [] };
-  const sink = {
-    event: (e: NetworkEvent) => out.events.push(e),
-    skip: (l: number, r: string) => out.skips.push([l, r]),
-    reject: (l: number, r: string) => out.rejects.push([l, r]),
-  };
-  const p = def.open({ timeZone, fileName: 'f', files: [], scratch: new Map() });
-  for (const c of typeof chunks === 'string' ? [chunks] : chunks) p.push(c, sink);
-  p.end(sink);
-  return out;
-}
-
-/** Splits text at pseudo-random points (seeded, reproducible). */
-function randomChunks(text: string, seed: number): string[] {
-  let s = seed;
-  const rnd = () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s / 0x7fffffff;
-  };
-  const out: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const n = 1 + Math.floor(rnd() * 40);
-    out.push(text.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
-
-/** Invariants every event must satisfy. */
-function checkEvent(e: NetworkEvent): void {
-  expect(Number.isFinite(e.time)).toBe(true);
-  if (e.host !== null) {
-    expect(e.host).toBe(e.host.toLowerCase());
-    expect(e.host.endsWith('.')).toBe(false);
-    expect(e.host.length).toBeGreaterThan(0);
-  }
-  expect(e.host !== null || e.remoteIp !== null).toBe(true);
-  for (const n of [e.bytesUp, e.bytesDown, e.remotePort])
-    if (n !== null) expect(Number.isInteger(n) && n >= 0).toBe(true);
-  for (const s of [e.user, e.localIp, e.remoteIp, e.url, e.deviceName, e.process])
-    if (s !== null) expect(s.length).toBeGreaterThan(0);
-}
 
 describe('CEF escaping', () => {
   it('unescapes \\| and \\\\ in the header', () => {
@@ -150,8 +104,8 @@ describe('CEF against the elastic/beats golden output', () => {
     }
     return out;
   };
-  const lines = read('cef/samples.log').trimEnd().split('\n');
-  const golden = JSON.parse(read('cef/samples.log.golden.json')) as {
+  const lines = readFixture('cef/samples.log').trimEnd().split('\n');
+  const golden = JSON.parse(readFixture('cef/samples.log.golden.json')) as {
     cef: {
       name: string;
       severity: string;
@@ -180,7 +134,7 @@ describe('CEF against the elastic/beats golden output', () => {
     });
   });
   it('reports every sample row: no rt means no event time', () => {
-    const out = run(cefFormat, read('cef/samples.log'));
+    const out = run(cefFormat, readFixture('cef/samples.log'));
     expect(out.events.length).toBe(0);
     expect(out.skips.map((s) => s[0])).toEqual([2, 3, 4, 6, 8, 15]);
     expect(out.rejects.map((s) => s[0])).toEqual([1, 5, 7, 9, 10, 11, 12, 13, 14]);
@@ -231,7 +185,7 @@ describe('CEF against the elastic/beats golden output', () => {
 
 describe('CEF vendor variants', () => {
   it('Zscaler NSS CEF: both documented templates, local rt', () => {
-    const out = run(cefFormat, read('cef/zscaler-nss-cef.log'), 'America/Los_Angeles');
+    const out = run(cefFormat, readFixture('cef/zscaler-nss-cef.log'), 'America/Los_Angeles');
     expect(out.events.length).toBe(3);
     const [a, b, c] = out.events;
     expect(a).toMatchObject({
@@ -252,10 +206,10 @@ describe('CEF vendor variants', () => {
     expect([c.localIp, c.host, c.bytesUp, c.bytesDown]).toEqual(['192.168.7.7', 'www.dropbox.com', 1520, 88211]);
   });
   it('FortiGate CEF matches the same log in key=value form', () => {
-    const out = run(cefFormat, read('cef/fortigate-cef.log'));
+    const out = run(cefFormat, readFixture('cef/fortigate-cef.log'));
     expect(out.events.length).toBe(3);
     expect(out.skips).toEqual([[4, 'no destination (not a network transaction)']]);
-    const kv = run(fortigateFormat, read('fortigate/fortios-doc-webfilter.log'));
+    const kv = run(fortigateFormat, readFixture('fortigate/fortios-doc-webfilter.log'));
     expect(out.events[0]).toEqual(kv.events[0]);
     expect(out.events[0]).toMatchObject({
       time: 1545938629000,
@@ -277,7 +231,7 @@ describe('CEF vendor variants', () => {
     expect(out.events[2]).toMatchObject({ time: 1752661927000, action: 'blocked', remotePort: 3389 });
   });
   it('Menlo-style CEF: epoch ms, IANA zone in rt, zone-less rt', () => {
-    const out = run(cefFormat, read('cef/menlo-cef.log'), 'America/New_York');
+    const out = run(cefFormat, readFixture('cef/menlo-cef.log'), 'America/New_York');
     expect(out.events.map((e) => e.time)).toEqual([
       1678363200123,
       utc('2023-03-09T12:00:05Z'), // "Mar 09 2023 13:00:05 Europe/Paris"
@@ -310,7 +264,7 @@ describe('CEF vendor variants', () => {
 
 describe('Sentinel CommonSecurityLog export', () => {
   it('reads the JSON export (FortiGate and Zscaler rows)', () => {
-    const out = run(sentinelCslFormat, read('sentinel/CEF-ZScaler.json'));
+    const out = run(sentinelCslFormat, readFixture('sentinel/CEF-ZScaler.json'));
     expect(out.rejects).toEqual([]);
     expect(out.events.length).toBe(2);
     expect(out.events[0]).toMatchObject({
@@ -333,7 +287,7 @@ describe('Sentinel CommonSecurityLog export', () => {
     });
   });
   it('reads the CSV export', () => {
-    const out = run(sentinelCslFormat, read('sentinel/commonsecuritylog-export.csv'), 'Asia/Tokyo');
+    const out = run(sentinelCslFormat, readFixture('sentinel/commonsecuritylog-export.csv'), 'Asia/Tokyo');
     expect(out.events.length).toBe(2);
     expect(out.skips).toEqual([[4, 'no destination (not a network transaction)']]);
     expect(out.events[1]).toMatchObject({
@@ -369,28 +323,15 @@ const CEF_FIXTURES: [string, FormatDefinition][] = [
 describe('streaming and robustness', () => {
   for (const [file, def] of CEF_FIXTURES) {
     it(`${file}: same result for any chunking`, () => {
-      const text = read(file);
-      const whole = run(def, text, 'Europe/Berlin');
-      for (let seed = 1; seed <= 25; seed++) expect(run(def, randomChunks(text, seed), 'Europe/Berlin')).toEqual(whole);
-      expect(run(def, text.split(''), 'Europe/Berlin')).toEqual(whole);
-      expect(run(def, text.replace(/\n/g, '\r\n'), 'Europe/Berlin')).toEqual(whole);
-      for (const e of whole.events) checkEvent(e);
+      expectSameForAnyChunking(def, readFixture(file), 'Europe/Berlin', true);
     });
     it(`${file}: is recognized`, () => {
-      const head = read(file).slice(0, 65536);
-      const all = [cefFormat, sentinelCslFormat, zscalerNssFormat, panosFormat, fortigateFormat];
-      const best = all.map((f) => ({ id: f.id, s: f.sniff(head) })).sort((a, b) => b.s - a.s)[0];
-      expect(best.id).toBe(def.id);
-      expect(best.s).toBeGreaterThan(0.5);
+      expectRecognizedAs(def.id, readFixture(file));
     });
   }
 
   it('fuzz: random and truncated input never throws, every line is counted once', () => {
-    let seed = 42;
-    const rnd = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
+    const rnd = lcg31(42);
     const pieces = [
       'CEF:0|',
       '|',
@@ -417,15 +358,10 @@ describe('streaming and robustness', () => {
       '}',
     ];
     const base = CEF_FIXTURES.filter(([f]) => f.startsWith('cef/'))
-      .map(([f]) => read(f))
+      .map(([f]) => readFixture(f))
       .join('\n');
     for (let round = 0; round < 300; round++) {
-      let text = '';
-      if (round % 3 === 0) text = base.slice(0, Math.floor(rnd() * base.length));
-      else if (round % 3 === 1) {
-        const a = Math.floor(rnd() * base.length);
-        text = base.slice(0, a) + pieces[Math.floor(rnd() * pieces.length)] + base.slice(a + Math.floor(rnd() * 20));
-      } else for (let k = 0; k < 60; k++) text += pieces[Math.floor(rnd() * pieces.length)];
+      const text = fuzzSplice(base, pieces, round, rnd, 20, 60);
       const out = run(cefFormat, randomChunks(text, round + 1), 'Europe/Paris');
       const nonBlank = text.split(/\r?\n/).filter((l) => l.trim() !== '').length;
       expect(out.events.length + out.skips.length + out.rejects.length).toBe(nonBlank);

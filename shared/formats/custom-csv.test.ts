@@ -1,44 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { NetworkEvent } from '../domain/event';
 import { customCsvFormat, suggestMapping } from './custom-csv';
-import type { CustomMapping, FormatDefinition } from './types';
+import { lcg31, randomChunks, run } from './testing/harness';
+import type { CustomMapping } from './types';
 
 const utc = (s: string) => Date.parse(s);
 
-interface Out {
-  events: NetworkEvent[];
-  skips: [number, string][];
-  rejects: [number, string][];
-}
-
-function run(def: FormatDefinition, chunks: string[] | string, timeZone = 'UTC', mapping?: CustomMapping): Out {
-  const out: Out = { events: [], skips: [], rejects: [] };
-  const sink = {
-    event: (e: NetworkEvent) => out.events.push(e),
-    skip: (l: number, r: string) => out.skips.push([l, r]),
-    reject: (l: number, r: string) => out.rejects.push([l, r]),
-  };
-  const p = def.open({ timeZone, fileName: 'f.csv', files: [], scratch: new Map(), mapping });
-  for (const c of typeof chunks === 'string' ? [chunks] : chunks) p.push(c, sink);
-  p.end(sink);
-  return out;
-}
-
-function randomChunks(text: string, seed: number): string[] {
-  let s = seed;
-  const rnd = () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s / 0x7fffffff;
-  };
-  const out: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const n = 1 + Math.floor(rnd() * 40);
-    out.push(text.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
+/** Parses as an import of a user-mapped CSV file does: a .csv name, the mapping in the context. */
+const parse = (chunks: string[] | string, timeZone = 'UTC', mapping?: CustomMapping) =>
+  run(customCsvFormat, chunks, timeZone, { fileName: 'f.csv', mapping });
 
 const PROXY = [
   'When,Client,Account,Target,Full URL,Up,Down,Verdict,Port',
@@ -65,7 +34,7 @@ const MAPPING: CustomMapping = {
 
 describe('custom CSV', () => {
   it('maps columns by header name', () => {
-    const o = run(customCsvFormat, PROXY, 'America/New_York', MAPPING);
+    const o = parse(PROXY, 'America/New_York', MAPPING);
     expect(o.events.length).toBe(3);
     expect(o.events[0]).toMatchObject({
       time: utc('2023-03-09T17:00:00Z'), // zone-less, New York (EST)
@@ -96,7 +65,7 @@ describe('custom CSV', () => {
     expect(o.skips).toEqual([[6, 'no destination (host, URL or remote IP)']]);
   });
   it('rejects every row when no time column is mapped', () => {
-    const o = run(customCsvFormat, PROXY, 'UTC', { columns: { host: 'Target' } });
+    const o = parse(PROXY, 'UTC', { columns: { host: 'Target' } });
     expect(o.events.length).toBe(0);
     expect(o.rejects.length).toBe(5);
     expect(o.rejects[0]).toEqual([2, 'no time column mapped']);
@@ -104,17 +73,17 @@ describe('custom CSV', () => {
   it('detects ; tab and | delimiters, or takes the mapping one', () => {
     for (const d of [';', '\t', '|']) {
       const text = PROXY.replace(/"1,5"/, '15').replace(/,/g, d);
-      expect(run(customCsvFormat, text, 'UTC', MAPPING).events.length, JSON.stringify(d)).toBe(3);
+      expect(parse(text, 'UTC', MAPPING).events.length, JSON.stringify(d)).toBe(3);
     }
     const odd = 'time~host\n2023-03-09T12:00:00Z~a.example\n';
-    expect(
-      run(customCsvFormat, odd, 'UTC', { columns: { time: 'time', host: 'host' }, delimiter: '~' }).events[0].host,
-    ).toBe('a.example');
+    expect(parse(odd, 'UTC', { columns: { time: 'time', host: 'host' }, delimiter: '~' }).events[0].host).toBe(
+      'a.example',
+    );
   });
   it('falls back to the suggested mapping without ctx.mapping', () => {
     const text =
       'Timestamp,DeviceName,RemoteUrl,RemoteIP,RemotePort,LocalIP,InitiatingProcessFileName\n2023-03-09T12:00:00Z,pc1,www.Example.com,1.2.3.4,443,10.0.0.1,chrome.exe\n';
-    const o = run(customCsvFormat, text);
+    const o = parse(text);
     expect(o.events[0]).toMatchObject({
       deviceName: 'pc1',
       host: 'www.example.com',
@@ -129,23 +98,19 @@ describe('custom CSV', () => {
   });
   it('same result for any chunking, quoted multi-line fields included', () => {
     const text = `${PROXY}\n2023-03-09 12:00:01,10.0.0.5,"multi\nline",h.example,,,,,\n`;
-    const whole = run(customCsvFormat, text, 'Europe/Berlin', MAPPING);
+    const whole = parse(text, 'Europe/Berlin', MAPPING);
     expect(whole.events[3]).toMatchObject({ user: 'multi\nline', host: 'h.example' });
     for (let seed = 1; seed <= 40; seed++)
-      expect(run(customCsvFormat, randomChunks(text, seed), 'Europe/Berlin', MAPPING)).toEqual(whole);
-    expect(run(customCsvFormat, text.split(''), 'Europe/Berlin', MAPPING)).toEqual(whole);
+      expect(parse(randomChunks(text, seed), 'Europe/Berlin', MAPPING)).toEqual(whole);
+    expect(parse(text.split(''), 'Europe/Berlin', MAPPING)).toEqual(whole);
   });
   it('fuzz: never throws, every record once with increasing lines', () => {
-    let seed = 5;
-    const rnd = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
+    const rnd = lcg31(5);
     const pieces = [',', '"', '\n', '\r\n', ';', 'x', '2023-03-09', ' 12:00', 'a.example', '1.2.3.4', '99'];
     for (let round = 0; round < 300; round++) {
       let text = round % 2 === 0 ? PROXY.slice(0, Math.floor(rnd() * PROXY.length)) : 'When,Target\n';
       for (let k = 0; k < 40; k++) text += pieces[Math.floor(rnd() * pieces.length)];
-      const o = run(customCsvFormat, randomChunks(text, round + 1), 'UTC', MAPPING);
+      const o = parse(randomChunks(text, round + 1), 'UTC', MAPPING);
       const lines = [...o.skips, ...o.rejects].map((r) => r[0]);
       for (const l of lines) expect(l).toBeGreaterThan(1);
       for (const e of o.events) expect(Number.isFinite(e.time)).toBe(true);

@@ -25,6 +25,7 @@ import {
   isIpLiteral,
   normalizeHost,
   normalizeIp,
+  ownCopy,
   parseAdditional,
   parseDefenderTime,
   parseRemoteUrl,
@@ -560,10 +561,11 @@ export class DefenderNormalizer {
       }
       if (!m) {
         m = new Map();
-        this.dns.byDevice.set(devKey, m);
+        // Long-lived keys: own copies, not slices of the text chunk (which would stay alive with them).
+        this.dns.byDevice.set(ownCopy(devKey) as string, m);
       }
       if (!m.has(ip)) this.dns.size++;
-      m.set(ip, name);
+      m.set(ownCopy(ip) as string, ownCopy(name) as string);
     }
   }
 }

@@ -1,48 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { NetworkEvent } from '../domain/event';
 import { CsvStream } from './csv-stream';
 import { defenderCsvFormat } from './defender-csv';
-import type { FormatDefinition, ParseContext } from './types';
+import { byReport, collectLogged, mulberry32, readFixture, splitAt } from './testing/harness';
+import type { ParseContext } from './types';
 
-const DIR = new URL('./fixtures/defender/', import.meta.url);
-const read = (p: string) => readFileSync(new URL(p, DIR), 'utf8');
-const PLASO = read('plaso/advanced_hunting_test.csv');
-const PLASO_BOM = read('plaso/advanced_hunting_test_002.csv');
-const SENTINEL = read('handmade/sentinel-device-network-events.csv');
-
-interface Run {
-  log: string[];
-  events: NetworkEvent[];
-  skips: [number, string][];
-  rejects: [number, string][];
-}
-
-function run(def: FormatDefinition, chunks: string[], ctx: Partial<ParseContext> = {}): Run {
-  const c: ParseContext = { timeZone: 'UTC', fileName: 't.csv', files: [], scratch: new Map(), ...ctx };
-  const r: Run = { log: [], events: [], skips: [], rejects: [] };
-  const p = def.open(c);
-  const sink = {
-    event(e: NetworkEvent) {
-      r.events.push(e);
-      r.log.push(`E ${JSON.stringify(e)}`);
-    },
-    skip(line: number, reason: string) {
-      r.skips.push([line, reason]);
-      r.log.push(`S ${line} ${reason}`);
-    },
-    reject(line: number, reason: string) {
-      r.rejects.push([line, reason]);
-      r.log.push(`R ${line} ${reason}`);
-    },
-  };
-  for (const ch of chunks) p.push(ch, sink);
-  p.end(sink);
-  return r;
-}
+const PLASO = readFixture('defender/plaso/advanced_hunting_test.csv');
+const PLASO_BOM = readFixture('defender/plaso/advanced_hunting_test_002.csv');
+const SENTINEL = readFixture('defender/handmade/sentinel-device-network-events.csv');
 
 const csv = (chunks: string[] | string, ctx?: Partial<ParseContext>) =>
-  run(defenderCsvFormat, typeof chunks === 'string' ? [chunks] : chunks, ctx);
+  collectLogged(defenderCsvFormat, chunks, { fileName: 't.csv', ...ctx });
 
 function tally(pairs: [number, string][]): Record<string, number> {
   const t: Record<string, number> = {};
@@ -50,23 +18,8 @@ function tally(pairs: [number, string][]): Record<string, number> {
   return t;
 }
 
-function byReport(events: NetworkEvent[]): Map<string, NetworkEvent> {
-  return new Map(events.map((e) => [(e.eventKey ?? '').split('|')[2], e]));
-}
-
-/** Deterministic PRNG so a failing split or fuzz case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomSplit(text: string, rand: () => number): string[] {
+/** Splits at 1 to 40 random offsets plus five one-character chunks; offsets are distinct, so no chunk is empty. */
+function randomSplitPairs(text: string, rand: () => number): string[] {
   const cuts = new Set<number>();
   const n = 1 + Math.floor(rand() * 40);
   for (let i = 0; i < n; i++) cuts.add(Math.floor(rand() * text.length));
@@ -77,14 +30,7 @@ function randomSplit(text: string, rand: () => number): string[] {
     cuts.add(at + 1);
   }
   const sorted = [...cuts].filter((c) => c > 0 && c < text.length).sort((a, b) => a - b);
-  const out: string[] = [];
-  let prev = 0;
-  for (const c of sorted) {
-    out.push(text.slice(prev, c));
-    prev = c;
-  }
-  out.push(text.slice(prev));
-  return out;
+  return splitAt(text, sorted);
 }
 
 /** Data records a CSV reader sees (header excluded): the rows a parser must account for. */
@@ -209,8 +155,8 @@ describe('defender-csv on the plaso portal export (union of all Device* tables)'
   });
 
   it('gives the same result however the text is split into chunks', () => {
-    const rand = rng(4782);
-    for (let k = 0; k < 60; k++) expect(csv(randomSplit(PLASO, rand)).log).toEqual(r.log);
+    const rand = mulberry32(4782);
+    for (let k = 0; k < 60; k++) expect(csv(randomSplitPairs(PLASO, rand)).log).toEqual(r.log);
   });
 
   it('still merges when the export is sorted the other way round', () => {
@@ -284,8 +230,8 @@ describe('defender-csv on a Sentinel / Log Analytics export', () => {
   });
 
   it('is split-invariant too (quoted cells with line breaks)', () => {
-    const rand = rng(7);
-    for (let k = 0; k < 40; k++) expect(csv(randomSplit(SENTINEL, rand)).log).toEqual(r.log);
+    const rand = mulberry32(7);
+    for (let k = 0; k < 40; k++) expect(csv(randomSplitPairs(SENTINEL, rand)).log).toEqual(r.log);
   });
 });
 
@@ -784,19 +730,19 @@ describe('defender-csv robustness', () => {
   ];
 
   it('never throws on random text and accounts for every record', () => {
-    const rand = rng(99);
+    const rand = mulberry32(99);
     for (let k = 0; k < 300; k++) {
       let body = '';
       const n = Math.floor(rand() * 200);
       for (let i = 0; i < n; i++) body += alphabet[Math.floor(rand() * alphabet.length)];
       const text = rand() < 0.5 ? PLASO.slice(0, PLASO.indexOf('\n') + 1) + body : body;
-      const r = csv(randomSplit(text, rand));
+      const r = csv(randomSplitPairs(text, rand));
       expect(r.events.length + r.skips.length + r.rejects.length).toBe(csvDataRows(text));
     }
   });
 
   it('never throws on truncated or mutated real exports and accounts for every record', () => {
-    const rand = rng(2023);
+    const rand = mulberry32(2023);
     for (let k = 0; k < 60; k++) {
       const base = rand() < 0.5 ? PLASO : SENTINEL;
       let text = base.slice(0, Math.floor(rand() * base.length));
@@ -805,7 +751,7 @@ describe('defender-csv robustness', () => {
         text =
           text.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + text.slice(at + Math.floor(rand() * 3));
       }
-      const r = csv(randomSplit(text, rand));
+      const r = csv(randomSplitPairs(text, rand));
       expect(r.events.length + r.skips.length + r.rejects.length).toBe(csvDataRows(text));
       const lines = [...r.skips, ...r.rejects].map(([l]) => l);
       expect(new Set(lines).size).toBe(lines.length);

@@ -1,74 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { NetworkEvent } from '../domain/event';
 import { defenderEventHubFormat } from './defender-eventhub';
 import { defenderJsonFormat } from './defender-json';
-import type { FormatDefinition, ParseContext } from './types';
+import { byReport, collectLogged, mulberry32, randomSplit, readFixture } from './testing/harness';
 
-const DIR = new URL('./fixtures/defender/', import.meta.url);
-const read = (p: string) => readFileSync(new URL(p, DIR), 'utf8');
-const ELASTIC = read('elastic/test-device.log');
-const ELASTIC_NET = read('elastic/test-device.DeviceNetworkEvents-only.log');
-const HUB_NDJSON = read('handmade/eventhub-batches.ndjson');
-const HUB_PRETTY = read('handmade/eventhub-batches-pretty.json');
+const ELASTIC = readFixture('defender/elastic/test-device.log');
+const ELASTIC_NET = readFixture('defender/elastic/test-device.DeviceNetworkEvents-only.log');
+const HUB_NDJSON = readFixture('defender/handmade/eventhub-batches.ndjson');
+const HUB_PRETTY = readFixture('defender/handmade/eventhub-batches-pretty.json');
 
-interface Run {
-  log: string[];
-  events: NetworkEvent[];
-  skips: [number, string][];
-  rejects: [number, string][];
-}
-
-function run(def: FormatDefinition, chunks: string[], ctx: Partial<ParseContext> = {}): Run {
-  const c: ParseContext = { timeZone: 'UTC', fileName: 't.json', files: [], scratch: new Map(), ...ctx };
-  const r: Run = { log: [], events: [], skips: [], rejects: [] };
-  const p = def.open(c);
-  const sink = {
-    event(e: NetworkEvent) {
-      r.events.push(e);
-      r.log.push(`E ${JSON.stringify(e)}`);
-    },
-    skip(line: number, reason: string) {
-      r.skips.push([line, reason]);
-      r.log.push(`S ${line} ${reason}`);
-    },
-    reject(line: number, reason: string) {
-      r.rejects.push([line, reason]);
-      r.log.push(`R ${line} ${reason}`);
-    },
-  };
-  for (const ch of chunks) p.push(ch, sink);
-  p.end(sink);
-  return r;
-}
-const hub = (chunks: string[] | string) => run(defenderEventHubFormat, typeof chunks === 'string' ? [chunks] : chunks);
-const byReport = (events: NetworkEvent[]) => new Map(events.map((e) => [(e.eventKey ?? '').split('|')[2], e]));
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomSplit(text: string, rand: () => number): string[] {
-  const cuts: number[] = [];
-  const n = 1 + Math.floor(rand() * 30);
-  for (let i = 0; i < n; i++) cuts.push(Math.floor(rand() * text.length));
-  cuts.sort((a, b) => a - b);
-  const out: string[] = [];
-  let prev = 0;
-  for (const c of cuts) {
-    out.push(text.slice(prev, c));
-    prev = c;
-  }
-  out.push(text.slice(prev));
-  return out;
-}
+const hub = (chunks: string[] | string) => collectLogged(defenderEventHubFormat, chunks, { fileName: 't.json' });
 
 describe('defender-eventhub on the elastic m365_defender sample (storage export, one record per line)', () => {
   const r = hub(ELASTIC);
@@ -143,8 +83,8 @@ describe('defender-eventhub on the elastic m365_defender sample (storage export,
   });
 
   it('gives the same result for any chunking', () => {
-    const rand = rng(31);
-    for (let k = 0; k < 40; k++) expect(hub(randomSplit(ELASTIC, rand)).log).toEqual(r.log);
+    const rand = mulberry32(31);
+    for (let k = 0; k < 40; k++) expect(hub(randomSplit(ELASTIC, rand, 30)).log).toEqual(r.log);
   });
 });
 
@@ -187,9 +127,9 @@ describe('defender-eventhub on {"records":[...]} batches', () => {
 
   it('reads pretty-printed concatenated batches the same way', () => {
     expect(hub(HUB_PRETTY).log).toEqual(r.log);
-    const rand = rng(8);
-    for (let k = 0; k < 30; k++) expect(hub(randomSplit(HUB_PRETTY, rand)).log).toEqual(r.log);
-    for (let k = 0; k < 30; k++) expect(hub(randomSplit(HUB_NDJSON, rand)).log).toEqual(r.log);
+    const rand = mulberry32(8);
+    for (let k = 0; k < 30; k++) expect(hub(randomSplit(HUB_PRETTY, rand, 30)).log).toEqual(r.log);
+    for (let k = 0; k < 30; k++) expect(hub(randomSplit(HUB_NDJSON, rand, 30)).log).toEqual(r.log);
   });
 
   it('reads a bare array of records too', () => {
@@ -201,11 +141,11 @@ describe('defender-eventhub on {"records":[...]} batches', () => {
   });
 
   it('never throws on truncated batches', () => {
-    const rand = rng(77);
+    const rand = mulberry32(77);
     for (let k = 0; k < 100; k++) {
       const src = k % 2 === 0 ? HUB_PRETTY : ELASTIC;
       const text = src.slice(0, Math.floor(rand() * src.length));
-      expect(hub(randomSplit(text, rand)).log).toEqual(hub(text).log);
+      expect(hub(randomSplit(text, rand, 30)).log).toEqual(hub(text).log);
     }
   });
 });

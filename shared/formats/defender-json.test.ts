@@ -1,73 +1,14 @@
-import { readFileSync } from 'node:fs';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import type { NetworkEvent } from '../domain/event';
 import { defenderCsvFormat } from './defender-csv';
 import { defenderJsonFormat } from './defender-json';
 import { type JsonScanHandler, JsonScanner } from './defender-json-scanner';
-import type { FormatDefinition, ParseContext } from './types';
+import { collectLogged, mulberry32, randomSplit, readFixture } from './testing/harness';
 
-const DIR = new URL('./fixtures/defender/', import.meta.url);
-const read = (p: string) => readFileSync(new URL(p, DIR), 'utf8');
-const PLASO = read('plaso/advanced_hunting_test.csv');
-const OTRF = read('otrf/GoldenSAMLADFSMailAccess-Microsoft365DefenderEvents.json');
+const PLASO = readFixture('defender/plaso/advanced_hunting_test.csv');
+const OTRF = readFixture('defender/otrf/GoldenSAMLADFSMailAccess-Microsoft365DefenderEvents.json');
 
-interface Run {
-  log: string[];
-  events: NetworkEvent[];
-  skips: [number, string][];
-  rejects: [number, string][];
-}
-
-function run(def: FormatDefinition, chunks: string[], ctx: Partial<ParseContext> = {}): Run {
-  const c: ParseContext = { timeZone: 'UTC', fileName: 't.json', files: [], scratch: new Map(), ...ctx };
-  const r: Run = { log: [], events: [], skips: [], rejects: [] };
-  const p = def.open(c);
-  const sink = {
-    event(e: NetworkEvent) {
-      r.events.push(e);
-      r.log.push(`E ${JSON.stringify(e)}`);
-    },
-    skip(line: number, reason: string) {
-      r.skips.push([line, reason]);
-      r.log.push(`S ${line} ${reason}`);
-    },
-    reject(line: number, reason: string) {
-      r.rejects.push([line, reason]);
-      r.log.push(`R ${line} ${reason}`);
-    },
-  };
-  for (const ch of chunks) p.push(ch, sink);
-  p.end(sink);
-  return r;
-}
-const json = (chunks: string[] | string) => run(defenderJsonFormat, typeof chunks === 'string' ? [chunks] : chunks);
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomSplit(text: string, rand: () => number): string[] {
-  const cuts: number[] = [];
-  const n = 1 + Math.floor(rand() * 40);
-  for (let i = 0; i < n; i++) cuts.push(Math.floor(rand() * text.length));
-  cuts.sort((a, b) => a - b);
-  const out: string[] = [];
-  let prev = 0;
-  for (const c of cuts) {
-    out.push(text.slice(prev, c));
-    prev = c;
-  }
-  out.push(text.slice(prev));
-  return out;
-}
+const json = (chunks: string[] | string) => collectLogged(defenderJsonFormat, chunks, { fileName: 't.json' });
 
 /** The plaso export as table rows, typed the way the hunting API returns them. */
 function plasoRecords(typed: boolean): Record<string, unknown>[] {
@@ -91,7 +32,7 @@ function csvLogAsIndexed(log: string[]): string[] {
 }
 
 describe('defender-json reads the same rows as defender-csv', () => {
-  const fromCsv = run(defenderCsvFormat, [PLASO]);
+  const fromCsv = collectLogged(defenderCsvFormat, [PLASO], { fileName: 't.json' });
 
   it('as a pretty-printed array of string cells', () => {
     const text = JSON.stringify(plasoRecords(false), null, 4);
@@ -140,13 +81,13 @@ describe('defender-json reads the same rows as defender-csv', () => {
   it('whatever the chunking', () => {
     const text = JSON.stringify(plasoRecords(true), null, 2);
     const whole = json(text).log;
-    const rand = rng(11);
-    for (let k = 0; k < 40; k++) expect(json(randomSplit(text, rand)).log).toEqual(whole);
+    const rand = mulberry32(11);
+    for (let k = 0; k < 40; k++) expect(json(randomSplit(text, rand, 40)).log).toEqual(whole);
     const nd = plasoRecords(false)
       .map((o) => JSON.stringify(o))
       .join('\n');
     const ndWhole = json(nd).log;
-    for (let k = 0; k < 40; k++) expect(json(randomSplit(nd, rand)).log).toEqual(ndWhole);
+    for (let k = 0; k < 40; k++) expect(json(randomSplit(nd, rand, 40)).log).toEqual(ndWhole);
   });
 });
 
@@ -211,7 +152,7 @@ describe('defender-json row accounting on broken input', () => {
   });
 
   it('never throws on random or mutated JSON and answers the same for every chunking', () => {
-    const rand = rng(5);
+    const rand = mulberry32(5);
     const pieces = ['{', '}', '[', ']', '"', '\\', ',', ':', '\n', ' ', 'a', '1', 'null', '"Timestamp"', good];
     const base = JSON.stringify(plasoRecords(true).slice(60, 110), null, 1);
     for (let k = 0; k < 300; k++) {
@@ -228,7 +169,7 @@ describe('defender-json row accounting on broken input', () => {
         }
       }
       const whole = json(text);
-      expect(json(randomSplit(text, rand)).log).toEqual(whole.log);
+      expect(json(randomSplit(text, rand, 40)).log).toEqual(whole.log);
     }
   });
 });

@@ -1,66 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { NetworkEvent } from '../domain/event';
-import { cefFormat, sentinelCslFormat } from './cef';
 import { fortigateFormat, parseFortiKv } from './fortigate';
-import { panosFormat } from './panos';
-import type { FormatDefinition } from './types';
-import { zscalerNssFormat } from './zscaler';
+import {
+  checkEvent,
+  expectRecognizedAs,
+  expectSameForAnyChunking,
+  fuzzSplice,
+  lcg31,
+  randomChunks,
+  readFixture,
+  run,
+} from './testing/harness';
 
-const DIR = 'shared/formats/fixtures/';
-const read = (f: string) => readFileSync(DIR + f, 'utf8');
 const utc = (s: string) => Date.parse(s);
-
-interface Out {
-  events: NetworkEvent[];
-  skips: [number, string][];
-  rejects: [number, string][];
-}
-
-function run(def: FormatDefinition, chunks: string[] | string, timeZone = 'UTC'): Out {
-  const out: Out = { events: [], skips: [], rejects: [] };
-  const sink = {
-    event: (e: NetworkEvent) => out.events.push(e),
-    skip: (l: number, r: string) => out.skips.push([l, r]),
-    reject: (l: number, r: string) => out.rejects.push([l, r]),
-  };
-  const p = def.open({ timeZone, fileName: 'f', files: [], scratch: new Map() });
-  for (const c of typeof chunks === 'string' ? [chunks] : chunks) p.push(c, sink);
-  p.end(sink);
-  return out;
-}
-
-/** Splits text at pseudo-random points (seeded, reproducible). */
-function randomChunks(text: string, seed: number): string[] {
-  let s = seed;
-  const rnd = () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s / 0x7fffffff;
-  };
-  const out: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const n = 1 + Math.floor(rnd() * 40);
-    out.push(text.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
-
-/** Invariants every event must satisfy. */
-function checkEvent(e: NetworkEvent): void {
-  expect(Number.isFinite(e.time)).toBe(true);
-  if (e.host !== null) {
-    expect(e.host).toBe(e.host.toLowerCase());
-    expect(e.host.endsWith('.')).toBe(false);
-    expect(e.host.length).toBeGreaterThan(0);
-  }
-  expect(e.host !== null || e.remoteIp !== null).toBe(true);
-  for (const n of [e.bytesUp, e.bytesDown, e.remotePort])
-    if (n !== null) expect(Number.isInteger(n) && n >= 0).toBe(true);
-  for (const s of [e.user, e.localIp, e.remoteIp, e.url, e.deviceName, e.process])
-    if (s !== null) expect(s.length).toBeGreaterThan(0);
-}
 
 interface Expected {
   '@timestamp': string;
@@ -71,8 +22,8 @@ interface Expected {
 }
 
 describe('FortiGate against Elastic expected output', () => {
-  const expected = JSON.parse(read('fortigate/test-fortinet.log-expected.first3.json')).expected as Expected[];
-  const text = read('fortigate/test-fortinet.log');
+  const expected = JSON.parse(readFixture('fortigate/test-fortinet.log-expected.first3.json')).expected as Expected[];
+  const text = readFixture('fortigate/test-fortinet.log');
   const out = run(fortigateFormat, text);
   it('the expected documents are the first three lines', () => {
     expect(expected.map((d) => d.event.original)).toEqual(text.split('\n').slice(0, 3));
@@ -103,8 +54,8 @@ describe('FortiGate against Elastic expected output', () => {
     expect(run(fortigateFormat, noEventtime, 'UTC').events[1].time).toBe(utc(expected[1]['@timestamp']));
   });
   it('IPS log with an escaped quote (test-fortinet-fix)', () => {
-    const [d] = JSON.parse(read('fortigate/test-fortinet-fix.log-expected.json')).expected as Expected[];
-    const o = run(fortigateFormat, read('fortigate/test-fortinet-fix.log'));
+    const [d] = JSON.parse(readFixture('fortigate/test-fortinet-fix.log-expected.json')).expected as Expected[];
+    const o = run(fortigateFormat, readFixture('fortigate/test-fortinet-fix.log'));
     expect(o.events.length).toBe(1);
     const e = o.events[0];
     expect(e.time).toBe(utc(d.event.start));
@@ -119,7 +70,7 @@ describe('FortiGate against Elastic expected output', () => {
 
 describe('FortiGate sample rows', () => {
   it('counts every row of test-fortinet.log', () => {
-    const o = run(fortigateFormat, read('fortigate/test-fortinet.log'));
+    const o = run(fortigateFormat, readFixture('fortigate/test-fortinet.log'));
     expect(o.events.length).toBe(16);
     expect(o.skips.length).toBe(37);
     expect(o.rejects).toEqual([]);
@@ -204,30 +155,17 @@ const F_FIXTURES = [
 describe('streaming and robustness', () => {
   for (const file of F_FIXTURES) {
     it(`${file}: same result for any chunking`, () => {
-      const text = read(file);
-      const whole = run(fortigateFormat, text, 'Europe/Berlin');
-      for (let seed = 1; seed <= 25; seed++)
-        expect(run(fortigateFormat, randomChunks(text, seed), 'Europe/Berlin')).toEqual(whole);
-      expect(run(fortigateFormat, text.replace(/\n/g, '\r\n'), 'Europe/Berlin')).toEqual(whole);
-      for (const e of whole.events) checkEvent(e);
+      expectSameForAnyChunking(fortigateFormat, readFixture(file), 'Europe/Berlin', false);
     });
     it(`${file}: is recognized as FortiGate`, () => {
-      const head = read(file).slice(0, 65536);
-      const all = [cefFormat, sentinelCslFormat, zscalerNssFormat, panosFormat, fortigateFormat];
-      const best = all.map((f) => ({ id: f.id, s: f.sniff(head) })).sort((a, b) => b.s - a.s)[0];
-      expect(best.id).toBe('fortigate');
-      expect(best.s).toBeGreaterThan(0.5);
+      expectRecognizedAs('fortigate', readFixture(file));
     });
   }
   it('does not claim FortiGate CEF', () => {
-    expect(fortigateFormat.sniff(read('cef/fortigate-cef.log'))).toBe(0);
+    expect(fortigateFormat.sniff(readFixture('cef/fortigate-cef.log'))).toBe(0);
   });
   it('fuzz: random and truncated input never throws, every line is counted once', () => {
-    let seed = 1234;
-    const rnd = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
+    const rnd = lcg31(1234);
     const pieces = [
       '=',
       '"',
@@ -245,17 +183,9 @@ describe('streaming and robustness', () => {
       '\n',
       'x',
     ];
-    const base = read('fortigate/test-fortinet.log');
+    const base = readFixture('fortigate/test-fortinet.log');
     for (let round = 0; round < 300; round++) {
-      let text: string;
-      if (round % 3 === 0) text = base.slice(0, Math.floor(rnd() * base.length));
-      else if (round % 3 === 1) {
-        const a = Math.floor(rnd() * base.length);
-        text = base.slice(0, a) + pieces[Math.floor(rnd() * pieces.length)] + base.slice(a + Math.floor(rnd() * 30));
-      } else {
-        text = '';
-        for (let k = 0; k < 80; k++) text += pieces[Math.floor(rnd() * pieces.length)];
-      }
+      const text = fuzzSplice(base, pieces, round, rnd);
       const out = run(fortigateFormat, randomChunks(text, round + 9), 'Europe/Paris');
       const nonBlank = text.split(/\r?\n/).filter((l) => l.trim() !== '').length;
       expect(out.events.length + out.skips.length + out.rejects.length).toBe(nonBlank);

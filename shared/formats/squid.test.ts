@@ -1,16 +1,19 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { NetworkEvent } from '../domain/event';
 import { squidFormat } from './squid';
 import { epochSecondsToMs, parseClfTime, splitTokens, urlHostPort } from './squid-w3c-common';
-import type { ParseContext } from './types';
+import {
+  collectRecords,
+  expectEveryRowOnce,
+  fuzzOverwrite,
+  lcg32,
+  randomCuts,
+  readFixture,
+  splitAt,
+} from './testing/harness';
 
-const FIX = join(__dirname, 'fixtures', 'squid');
-const ACCESS = readFileSync(join(FIX, 'test-access.log'), 'utf8');
-const EXTENSIVE = readFileSync(join(FIX, 'test-access-extensive.log'), 'utf8');
-const EXPECTED = JSON.parse(readFileSync(join(FIX, 'test-access-extensive.log-expected.json'), 'utf8'))
-  .expected as Ecs[];
+const ACCESS = readFixture('squid/test-access.log');
+const EXTENSIVE = readFixture('squid/test-access-extensive.log');
+const EXPECTED = JSON.parse(readFixture('squid/test-access-extensive.log-expected.json')).expected as Ecs[];
 
 interface Ecs {
   '@timestamp': string;
@@ -19,47 +22,14 @@ interface Ecs {
   url: { domain?: string; original: string };
 }
 
-interface Out {
-  events: NetworkEvent[];
-  skips: { line: number; reason: string }[];
-  rejects: { line: number; reason: string }[];
-}
-
-function run(text: string, chunks: number[] = [], timeZone = 'UTC'): Out {
-  const o: Out = { events: [], skips: [], rejects: [] };
-  const sink = {
-    event: (e: NetworkEvent) => o.events.push(e),
-    skip: (line: number, reason: string) => o.skips.push({ line, reason }),
-    reject: (line: number, reason: string) => o.rejects.push({ line, reason }),
-  };
-  const ctx: ParseContext = { timeZone, fileName: 'access.log', files: [], scratch: new Map() };
-  const p = squidFormat.open(ctx);
-  let at = 0;
-  for (const cut of chunks) {
-    p.push(text.slice(at, cut), sink);
-    at = cut;
-  }
-  p.push(text.slice(at), sink);
-  p.end(sink);
-  return o;
-}
+const run = (text: string, cuts: number[] = [], timeZone = 'UTC') =>
+  collectRecords(squidFormat, splitAt(text, cuts), { timeZone, fileName: 'access.log' });
 
 function reasons(list: { reason: string }[]): Record<string, number> {
   const r: Record<string, number> = {};
   for (const x of list) r[x.reason] = (r[x.reason] ?? 0) + 1;
   return r;
 }
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-const cuts = (len: number, n: number, rand: () => number) =>
-  [...new Set(Array.from({ length: n }, () => Math.floor(rand() * len)))].sort((a, b) => a - b);
 
 describe('squid native access.log (elastic sample)', () => {
   const o = run(ACCESS);
@@ -232,15 +202,15 @@ describe('squid native edge cases', () => {
 
   it('gives the same result however the text is split into chunks', () => {
     const whole = run(ACCESS + EXTENSIVE);
-    const rand = rng(5);
+    const rand = lcg32(5);
     for (let i = 0; i < 30; i++) {
       const text = ACCESS + EXTENSIVE;
-      expect(run(text, cuts(text.length, 1 + Math.floor(rand() * 100), rand))).toEqual(whole);
+      expect(run(text, randomCuts(text.length, 1 + Math.floor(rand() * 100), rand))).toEqual(whole);
     }
   });
 
   it('never throws on random or truncated input and reports every row exactly once', () => {
-    const rand = rng(11);
+    const rand = lcg32(11);
     const bits = [
       ' ',
       '"',
@@ -260,22 +230,14 @@ describe('squid native edge cases', () => {
     ];
     const sample = ACCESS.split('\n').slice(0, 30).join('\n');
     for (let i = 0; i < 300; i++) {
-      let text: string;
-      if (i % 3 === 0) text = sample.slice(0, Math.floor(rand() * sample.length));
-      else if (i % 3 === 1) {
-        const ch = sample.split('');
-        for (let k = 0; k < 25; k++) ch[Math.floor(rand() * ch.length)] = bits[Math.floor(rand() * bits.length)];
-        text = ch.join('');
-      } else text = Array.from({ length: 80 }, () => bits[Math.floor(rand() * bits.length)]).join('');
-      const o = run(text, cuts(text.length, 5, rand));
+      const text = fuzzOverwrite(sample, bits, i, rand);
+      const o = run(text, randomCuts(text.length, 5, rand));
       const expected = text
         .split('\n')
         .map((l, n) => [l.replace(/\r$/, ''), n + 1] as const)
         .filter(([l]) => l.trim().length > 0 && !l.trim().startsWith('#'))
         .map(([, n]) => n);
-      const lines = [...o.skips, ...o.rejects].map((x) => x.line);
-      expect(o.events.length + lines.length).toBe(expected.length);
-      expect(new Set(lines).size).toBe(lines.length);
+      expectEveryRowOnce(o, expected.length);
     }
   });
 

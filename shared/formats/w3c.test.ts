@@ -1,52 +1,22 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { NetworkEvent } from '../domain/event';
-import type { ParseContext } from './types';
+import {
+  collectRecords,
+  expectEveryRowOnce,
+  fuzzOverwrite,
+  lcg32,
+  randomCuts,
+  readFixture,
+  splitAt,
+} from './testing/harness';
 import { w3cFormat } from './w3c';
 
-const FIX = join(__dirname, 'fixtures', 'w3c');
-const read = (name: string) => readFileSync(join(FIX, name), 'utf8');
-const BLUECOAT = read('bluecoat-proxysg.log');
-const IIS = read('iis.log');
-const TMG = read('tmg-webproxy.log');
-const NO_DATE = read('no-date-marker.log');
+const BLUECOAT = readFixture('w3c/bluecoat-proxysg.log');
+const IIS = readFixture('w3c/iis.log');
+const TMG = readFixture('w3c/tmg-webproxy.log');
+const NO_DATE = readFixture('w3c/no-date-marker.log');
 
-interface Out {
-  events: NetworkEvent[];
-  skips: { line: number; reason: string }[];
-  rejects: { line: number; reason: string }[];
-}
-
-function run(text: string, timeZone = 'UTC', chunks: number[] = []): Out {
-  const o: Out = { events: [], skips: [], rejects: [] };
-  const sink = {
-    event: (e: NetworkEvent) => o.events.push(e),
-    skip: (line: number, reason: string) => o.skips.push({ line, reason }),
-    reject: (line: number, reason: string) => o.rejects.push({ line, reason }),
-  };
-  const ctx: ParseContext = { timeZone, fileName: 'access.log', files: [], scratch: new Map() };
-  const p = w3cFormat.open(ctx);
-  let at = 0;
-  for (const cut of chunks) {
-    p.push(text.slice(at, cut), sink);
-    at = cut;
-  }
-  p.push(text.slice(at), sink);
-  p.end(sink);
-  return o;
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-const cuts = (len: number, n: number, rand: () => number) =>
-  [...new Set(Array.from({ length: n }, () => Math.floor(rand() * len)))].sort((a, b) => a - b);
+const run = (text: string, timeZone = 'UTC', cuts: number[] = []) =>
+  collectRecords(w3cFormat, splitAt(text, cuts), { timeZone, fileName: 'access.log' });
 
 describe('w3c: Blue Coat ProxySG (main format, then a mid-file #Fields change)', () => {
   const o = run(BLUECOAT, 'America/New_York');
@@ -218,14 +188,14 @@ describe('w3c robustness', () => {
   it('gives the same result however the text is split into chunks', () => {
     const text = BLUECOAT + IIS + TMG + NO_DATE;
     const whole = run(text, 'Europe/Paris');
-    const rand = rng(3);
+    const rand = lcg32(3);
     for (let i = 0; i < 30; i++) {
-      expect(run(text, 'Europe/Paris', cuts(text.length, 1 + Math.floor(rand() * 120), rand))).toEqual(whole);
+      expect(run(text, 'Europe/Paris', randomCuts(text.length, 1 + Math.floor(rand() * 120), rand))).toEqual(whole);
     }
   });
 
   it('never throws on random or truncated input and reports every row exactly once', () => {
-    const rand = rng(17);
+    const rand = lcg32(17);
     const bits = [
       ' ',
       '"',
@@ -245,23 +215,15 @@ describe('w3c robustness', () => {
     ];
     const sample = BLUECOAT + TMG;
     for (let i = 0; i < 300; i++) {
-      let text: string;
-      if (i % 3 === 0) text = sample.slice(0, Math.floor(rand() * sample.length));
-      else if (i % 3 === 1) {
-        const ch = sample.split('');
-        for (let k = 0; k < 25; k++) ch[Math.floor(rand() * ch.length)] = bits[Math.floor(rand() * bits.length)];
-        text = ch.join('');
-      } else text = Array.from({ length: 80 }, () => bits[Math.floor(rand() * bits.length)]).join('');
-      const o = run(text, 'UTC', cuts(text.length, 5, rand));
+      const text = fuzzOverwrite(sample, bits, i, rand);
+      const o = run(text, 'UTC', randomCuts(text.length, 5, rand));
       const expected = text
         .split('\n')
         .map((l) => l.replace(/\r$/, ''))
         .map((l, n) => [l, n + 1] as const)
         .filter(([l]) => l.length > 0 && !l.startsWith('#') && l.trim().length > 0)
         .map(([, n]) => n);
-      const lines = [...o.skips, ...o.rejects].map((x) => x.line);
-      expect(o.events.length + lines.length).toBe(expected.length);
-      expect(new Set(lines).size).toBe(lines.length);
+      expectEveryRowOnce(o, expected.length);
     }
   });
 

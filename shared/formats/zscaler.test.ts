@@ -1,69 +1,21 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { NetworkEvent } from '../domain/event';
-import { cefFormat, sentinelCslFormat } from './cef';
-import { fortigateFormat } from './fortigate';
-import { panosFormat } from './panos';
-import type { FormatDefinition } from './types';
+import { cefFormat } from './cef';
+import {
+  checkEvent,
+  expectRecognizedAs,
+  expectSameForAnyChunking,
+  fuzzSplice,
+  lcg31,
+  randomChunks,
+  readFixture,
+  run,
+} from './testing/harness';
 import { NSS_DEFAULT_WEB_FIELDS, zscalerNssFormat } from './zscaler';
 
-const DIR = 'shared/formats/fixtures/';
-const read = (f: string) => readFileSync(DIR + f, 'utf8');
 const utc = (s: string) => Date.parse(s);
 
-interface Out {
-  events: NetworkEvent[];
-  skips: [number, string][];
-  rejects: [number, string][];
-}
-
-function run(def: FormatDefinition, chunks: string[] | string, timeZone = 'UTC'): Out {
-  const out: Out = { events: [], skips: [], rejects: [] };
-  const sink = {
-    event: (e: NetworkEvent) => out.events.push(e),
-    skip: (l: number, r: string) => out.skips.push([l, r]),
-    reject: (l: number, r: string) => out.rejects.push([l, r]),
-  };
-  const p = def.open({ timeZone, fileName: 'f', files: [], scratch: new Map() });
-  for (const c of typeof chunks === 'string' ? [chunks] : chunks) p.push(c, sink);
-  p.end(sink);
-  return out;
-}
-
-/** Splits text at pseudo-random points (seeded, reproducible). */
-function randomChunks(text: string, seed: number): string[] {
-  let s = seed;
-  const rnd = () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s / 0x7fffffff;
-  };
-  const out: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const n = 1 + Math.floor(rnd() * 40);
-    out.push(text.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
-
-/** Invariants every event must satisfy. */
-function checkEvent(e: NetworkEvent): void {
-  expect(Number.isFinite(e.time)).toBe(true);
-  if (e.host !== null) {
-    expect(e.host).toBe(e.host.toLowerCase());
-    expect(e.host.endsWith('.')).toBe(false);
-    expect(e.host.length).toBeGreaterThan(0);
-  }
-  expect(e.host !== null || e.remoteIp !== null).toBe(true);
-  for (const n of [e.bytesUp, e.bytesDown, e.remotePort])
-    if (n !== null) expect(Number.isInteger(n) && n >= 0).toBe(true);
-  for (const s of [e.user, e.localIp, e.remoteIp, e.url, e.deviceName, e.process])
-    if (s !== null) expect(s.length).toBeGreaterThan(0);
-}
-
 describe('Zscaler NSS JSON feed against Elastic expected output', () => {
-  const expected = JSON.parse(read('zscaler/test-web.log-expected.json')).expected as {
+  const expected = JSON.parse(readFixture('zscaler/test-web.log-expected.json')).expected as {
     '@timestamp': string;
     destination: { ip: string };
     source: { nat: { ip: string }; user: { name: string } };
@@ -73,11 +25,11 @@ describe('Zscaler NSS JSON feed against Elastic expected output', () => {
     related: { hosts: string[] };
     event: { original: string };
   }[];
-  const out = run(zscalerNssFormat, read('zscaler/test-web.log'));
+  const out = run(zscalerNssFormat, readFixture('zscaler/test-web.log'));
   it('reads all 5 records', () => {
     expect(out.events.length).toBe(5);
     expect(out.skips.length + out.rejects.length).toBe(0);
-    expect(expected.map((d) => d.event.original)).toEqual(read('zscaler/test-web.log').trimEnd().split('\n'));
+    expect(expected.map((d) => d.event.original)).toEqual(readFixture('zscaler/test-web.log').trimEnd().split('\n'));
   });
   expected.forEach((d, i) => {
     it(`record ${i + 1}: time, IPs, user, host, bytes`, () => {
@@ -97,7 +49,7 @@ describe('Zscaler NSS JSON feed against Elastic expected output', () => {
     });
   });
   it('reads the newer revision (6 records, CONNECT host:port)', () => {
-    const o = run(zscalerNssFormat, read('zscaler/test-web.newer-revision.log'));
+    const o = run(zscalerNssFormat, readFixture('zscaler/test-web.newer-revision.log'));
     expect(o.events.length).toBe(6);
     expect(o.events[5]).toMatchObject({
       host: 'www.example.com',
@@ -107,14 +59,14 @@ describe('Zscaler NSS JSON feed against Elastic expected output', () => {
     });
   });
   it('reads the feed wall clock in the import time zone', () => {
-    const o = run(zscalerNssFormat, read('zscaler/test-web.log'), 'Asia/Kolkata');
+    const o = run(zscalerNssFormat, readFixture('zscaler/test-web.log'), 'Asia/Kolkata');
     expect(o.events[0].time).toBe(utc('2021-12-31T01:37:07Z'));
   });
 });
 
 describe('Zscaler NSS templates', () => {
   it('default CSV without header (Zscaler documented example first)', () => {
-    const o = run(zscalerNssFormat, read('zscaler/nss-default-web.csv'));
+    const o = run(zscalerNssFormat, readFixture('zscaler/nss-default-web.csv'));
     expect(o.events.length).toBe(4);
     expect(o.rejects).toEqual([[5, 'too few fields (2)']]);
     expect(o.events[0]).toMatchObject({
@@ -138,16 +90,16 @@ describe('Zscaler NSS templates', () => {
     expect(o.events[3]).toMatchObject({ host: null, remoteIp: '203.0.113.80', bytesDown: 1048576 });
   });
   it('default TSV gives the same events as the CSV', () => {
-    const csv = run(zscalerNssFormat, read('zscaler/nss-default-web.csv'));
-    const tsv = run(zscalerNssFormat, read('zscaler/nss-default-web.tsv'));
+    const csv = run(zscalerNssFormat, readFixture('zscaler/nss-default-web.csv'));
+    const tsv = run(zscalerNssFormat, readFixture('zscaler/nss-default-web.tsv'));
     expect(tsv).toEqual(csv);
   });
   it('the positional template is the JSON template order', () => {
-    const keys = Object.keys(JSON.parse(read('zscaler/test-web.log').split('\n')[0]).event);
+    const keys = Object.keys(JSON.parse(readFixture('zscaler/test-web.log').split('\n')[0]).event);
     expect([...NSS_DEFAULT_WEB_FIELDS]).toEqual(keys);
   });
   it('CSV with a header row, in any column order', () => {
-    const o = run(zscalerNssFormat, read('zscaler/nss-header.csv'), 'Europe/London');
+    const o = run(zscalerNssFormat, readFixture('zscaler/nss-header.csv'), 'Europe/London');
     expect(o.events.length).toBe(2);
     expect(o.skips).toEqual([[4, 'no destination host or server IP']]);
     expect(o.events[0]).toMatchObject({
@@ -162,7 +114,7 @@ describe('Zscaler NSS templates', () => {
     expect(o.events[1]).toMatchObject({ user: null, action: 'blocked', bytesDown: 0 });
   });
   it('Splunk-style tab-separated name=value, with and without syslog envelope', () => {
-    const o = run(zscalerNssFormat, read('zscaler/nss-splunk-kv.log'));
+    const o = run(zscalerNssFormat, readFixture('zscaler/nss-splunk-kv.log'));
     expect(o.events.length).toBe(2);
     expect(o.events[0]).toMatchObject({
       time: utc('2022-06-20T15:29:11Z'),
@@ -191,7 +143,7 @@ describe('Zscaler NSS templates', () => {
     });
   });
   it('JSON array, cintip preferred over cip, record id as event key', () => {
-    const o = run(zscalerNssFormat, read('zscaler/nss-web-array.json'));
+    const o = run(zscalerNssFormat, readFixture('zscaler/nss-web-array.json'));
     expect(o.events.length).toBe(1);
     expect(o.skips).toEqual([[20, 'no destination host or server IP']]);
     expect(o.events[0]).toMatchObject({
@@ -220,7 +172,7 @@ describe('Zscaler NSS templates', () => {
     ]);
   });
   it('hands CEF lines to the CEF reader', () => {
-    const text = read('cef/zscaler-nss-cef.log');
+    const text = readFixture('cef/zscaler-nss-cef.log');
     expect(run(zscalerNssFormat, text, 'UTC').events.slice(0, 2)).toEqual(
       run(cefFormat, text, 'UTC').events.slice(0, 2),
     );
@@ -240,20 +192,10 @@ const Z_FIXTURES = [
 describe('streaming and robustness', () => {
   for (const file of Z_FIXTURES) {
     it(`${file}: same result for any chunking`, () => {
-      const text = read(file);
-      const whole = run(zscalerNssFormat, text, 'Pacific/Auckland');
-      for (let seed = 1; seed <= 25; seed++)
-        expect(run(zscalerNssFormat, randomChunks(text, seed), 'Pacific/Auckland')).toEqual(whole);
-      expect(run(zscalerNssFormat, text.split(''), 'Pacific/Auckland')).toEqual(whole);
-      expect(run(zscalerNssFormat, text.replace(/\n/g, '\r\n'), 'Pacific/Auckland')).toEqual(whole);
-      for (const e of whole.events) checkEvent(e);
+      expectSameForAnyChunking(zscalerNssFormat, readFixture(file), 'Pacific/Auckland', true);
     });
     it(`${file}: is recognized as Zscaler`, () => {
-      const head = read(file).slice(0, 65536);
-      const all = [cefFormat, sentinelCslFormat, zscalerNssFormat, panosFormat, fortigateFormat];
-      const best = all.map((f) => ({ id: f.id, s: f.sniff(head) })).sort((a, b) => b.s - a.s)[0];
-      expect(best.id).toBe('zscaler-nss');
-      expect(best.s).toBeGreaterThan(0.5);
+      expectRecognizedAs('zscaler-nss', readFixture(file));
     });
   }
   it('does not claim other formats', () => {
@@ -263,15 +205,11 @@ describe('streaming and robustness', () => {
       'cef/zscaler-nss-cef.log',
       'sentinel/CEF-ZScaler.json',
     ])
-      expect(zscalerNssFormat.sniff(read(f)), f).toBeLessThan(0.5);
+      expect(zscalerNssFormat.sniff(readFixture(f)), f).toBeLessThan(0.5);
   });
 
   it('fuzz: random and truncated input never throws', () => {
-    let seed = 7;
-    const rnd = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
+    const rnd = lcg31(7);
     const pieces = [
       '"',
       ',',
@@ -292,18 +230,10 @@ describe('streaming and robustness', () => {
       'x',
       '1',
     ];
-    const bases = Z_FIXTURES.map(read);
+    const bases = Z_FIXTURES.map(readFixture);
     for (let round = 0; round < 300; round++) {
       const base = bases[round % bases.length];
-      let text: string;
-      if (round % 3 === 0) text = base.slice(0, Math.floor(rnd() * base.length));
-      else if (round % 3 === 1) {
-        const a = Math.floor(rnd() * base.length);
-        text = base.slice(0, a) + pieces[Math.floor(rnd() * pieces.length)] + base.slice(a + Math.floor(rnd() * 30));
-      } else {
-        text = '';
-        for (let k = 0; k < 80; k++) text += pieces[Math.floor(rnd() * pieces.length)];
-      }
+      const text = fuzzSplice(base, pieces, round, rnd);
       const out = run(zscalerNssFormat, randomChunks(text, round + 3), 'UTC');
       const lines = text.split('\n').length;
       const reported = [...out.skips, ...out.rejects].map((r) => r[0]);
