@@ -145,7 +145,14 @@ describe('investigating imported telemetry', () => {
     await page.getByRole('button', { name: 'Remove Unsanctioned' }).waitFor();
     await expect(page.locator('.tag-chip', { hasText: 'Unsanctioned' }).isVisible()).resolves.toBe(true);
     await page.getByRole('tab', { name: 'Score' }).click();
+    const override = page.getByRole('form', { name: 'Score override' });
+    await override.getByLabel('Override score').fill('1.5');
+    await override.getByLabel('Note').fill('Shadow IT we are retiring');
+    await override.getByRole('button', { name: 'Set override' }).click();
+    await page.getByText('Overridden by the analyst: Shadow IT we are retiring').waitFor();
     await screenshot(page, 'app-score-dark');
+    await override.getByRole('button', { name: 'Remove override' }).click();
+    await page.getByText('Overridden by the analyst').waitFor({ state: 'detached' });
     const appUrl = page.url();
 
     await a.goTo('Settings');

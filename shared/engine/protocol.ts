@@ -82,6 +82,8 @@ export interface EngineMethods {
     result: ExportFile;
   };
   'export.set': { params: ViewRequest & { kinds: ExportKind[]; focusDevices?: string[] }; result: ExportFile[] };
+  /** Sets (or, with null, removes) an app's score override; the note is required. */
+  'apps.override': { params: { appId: string; override: { score: number; note: string } | null }; result: null };
   /** De-anonymization of one pseudonym, recorded in the audit log. */
   'privacy.reveal': { params: { pseudonym: string }; result: string };
   'export.audit': { params: { format: 'csv' | 'json' }; result: ExportFile };

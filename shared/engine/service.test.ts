@@ -228,6 +228,33 @@ describe('engine service', () => {
     expect((plainRows.rows[0] as { name: string }).name).toBe('test-hostname');
   });
 
+  it('overrides a score with a note, audited, and removes the override', async () => {
+    const v = view();
+    const apps = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'apps', offset: 0, limit: 1000, hideNoise: false } },
+      noSignal,
+    );
+    const app = (apps.rows as AppRow[]).find((r) => r.appId && r.score !== null)!;
+    await expect(
+      engine.handlers['apps.override']({ appId: app.appId!, override: { score: 2, note: ' ' } }, noSignal),
+    ).rejects.toThrow(/note/);
+    await engine.handlers['apps.override'](
+      { appId: app.appId!, override: { score: 2.5, note: 'Vendor breach last week' } },
+      noSignal,
+    );
+    const page = await engine.handlers['query.app']({ ...v, key: app.key }, noSignal);
+    expect(page?.app.score).toBe(2.5);
+    expect(page?.breakdown?.overridden).toBe(true);
+    expect(page?.breakdown?.note).toBe('Vendor breach last week');
+    await engine.handlers['apps.override']({ appId: app.appId!, override: null }, noSignal);
+    const back = await engine.handlers['query.app']({ ...v, key: app.key }, noSignal);
+    expect(back?.app.score).toBe(app.score);
+    const audit = (await engine.db.audit.toArray()).filter(
+      (a) => a.action === 'score-override' && a.target === app.appId,
+    );
+    expect(audit).toHaveLength(2);
+  });
+
   it('renames and deletes a data source with all its data', async () => {
     const { sources } = await engine.handlers['sources.list']({}, noSignal);
     const proxy = sources.find((s) => s.name === 'Proxy')!;

@@ -171,6 +171,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'apps.addCustom': ({ app }) => state.addCustomApp(app),
     'export.audit': ({ format }) => state.exportAudit(format),
     'privacy.reveal': ({ pseudonym }) => state.reveal(pseudonym),
+    'apps.override': async ({ appId, override }) => {
+      await state.setOverride(appId, override);
+      return null;
+    },
     'sources.list': () => state.sourcesWithImports(),
     'sources.rename': async ({ id, name }) => {
       await state.renameSource(id, name);

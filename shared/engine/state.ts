@@ -241,6 +241,37 @@ export class EngineState {
     return id;
   }
 
+  /** Overrides an app's score with a note (or removes the override with null); audited, re-scores at once. */
+  async setOverride(appId: string, override: ScoreOverride | null, who = 'analyst'): Promise<void> {
+    await this.load();
+    if (!this.matcher!.catalog.apps.some((a) => a.id === appId)) throw new Error(`No app ${appId} in the catalog`);
+    if (override && (!Number.isFinite(override.score) || override.score < 0 || override.score > 10)) {
+      throw new Error('An override score is a number from 0 to 10');
+    }
+    if (override && !override.note.trim())
+      throw new Error('Say why in a note: overrides are explained on the app page');
+    const old = this.overrides[appId] ?? null;
+    await this.db.transaction('rw', this.db.overrides, this.db.audit, async () => {
+      if (override) await this.db.overrides.put({ appId, score: override.score, note: override.note.trim() });
+      else await this.db.overrides.delete(appId);
+      await this.db.audit.add({
+        when: Date.now(),
+        who,
+        action: 'score-override',
+        target: appId,
+        old: old ? JSON.stringify(old) : null,
+        new: override ? JSON.stringify({ score: override.score, note: override.note.trim() }) : null,
+      });
+    });
+    if (override)
+      this.overrides = { ...this.overrides, [appId]: { score: override.score, note: override.note.trim() } };
+    else {
+      const { [appId]: _gone, ...rest } = this.overrides;
+      this.overrides = rest;
+    }
+    this.cache.clear();
+  }
+
   /** The audit log (tag changes, custom apps, de-anonymizations) as CSV or JSON. */
   async exportAudit(format: 'csv' | 'json'): Promise<ExportFile> {
     const records = (await this.db.audit.orderBy('when').toArray()).map(({ id: _id, ...a }) => a);
