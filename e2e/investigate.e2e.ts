@@ -214,6 +214,23 @@ describe('investigating imported telemetry', () => {
     await page.getByRole('heading', { level: 1, name: 'HTTPBin test service' }).waitFor();
     await expect(page.locator('.tag-chip', { hasText: 'Custom app' }).isVisible()).resolves.toBe(true);
 
+    // A custom app from scratch, and a query saved from what is on screen.
+    await a.goTo('Discovered apps');
+    await page.getByRole('button', { name: 'Add custom app' }).click();
+    const form = page.getByRole('form', { name: 'New custom app' });
+    await form.getByLabel('Name').fill('Example Corp intranet');
+    await form.getByLabel('Domains').fill('example.com');
+    await form.getByRole('button', { name: 'Save custom app' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Example Corp intranet' }).waitFor();
+    await a.goTo('Discovered apps');
+    await page.getByRole('combobox', { name: 'Tag', exact: true }).selectOption('Custom app');
+    page.once('dialog', (d) => void d.accept('Our custom apps'));
+    await page.getByRole('button', { name: 'Save query' }).click();
+    await page
+      .getByRole('combobox', { name: 'Query' })
+      .getByRole('option', { name: 'Our custom apps' })
+      .waitFor({ state: 'attached' });
+
     // The audit log records both changes; the report opens in a window of its own for printing.
     await a.goTo('Settings');
     const audit = await download('Export audit log', 'CSV');

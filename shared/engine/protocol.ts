@@ -2,6 +2,7 @@
  * The engine worker's method table: what the UI (and tests, and the CLI) may
  * ask the engine. Requests and results are plain structured-clone data.
  */
+import type { AppFilter, SavedQuery } from '../catalog/queries';
 import type { TagState } from '../catalog/tags';
 import type { CustomApp } from '../catalog/types';
 import type { Settings } from '../domain/settings';
@@ -84,6 +85,10 @@ export interface EngineMethods {
   'export.set': { params: ViewRequest & { kinds: ExportKind[]; focusDevices?: string[] }; result: ExportFile[] };
   /** Sets (or, with null, removes) an app's score override; the note is required. */
   'apps.override': { params: { appId: string; override: { score: number; note: string } | null }; result: null };
+  /** A newer catalog file (JSON, the data files' shape): replaces built-in apps by id, keeps custom apps, tags and overrides. */
+  'catalog.import': { params: { file: unknown }; result: { version: string; apps: number; added: number } };
+  'queries.list': { params: Record<string, never>; result: SavedQuery[] };
+  'queries.save': { params: { name: string; filter: AppFilter }; result: SavedQuery[] };
   /** De-anonymization of one pseudonym, recorded in the audit log. */
   'privacy.reveal': { params: { pseudonym: string }; result: string };
   'export.audit': { params: { format: 'csv' | 'json' }; result: ExportFile };

@@ -255,6 +255,43 @@ describe('engine service', () => {
     expect(audit).toHaveLength(2);
   });
 
+  it('imports a newer catalog without losing tags, and keeps saved queries', async () => {
+    const v = view();
+    const apps = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'apps', offset: 0, limit: 1000, hideNoise: false } },
+      noSignal,
+    );
+    const tagged = (apps.rows as AppRow[]).find((r) => r.appId && r.tags.length > 0)!;
+    const { BUILTIN_CATALOG } = await import('../catalog/builtin');
+    const original = BUILTIN_CATALOG.flatMap((f) => f.apps).find((a) => a.id === tagged.appId)!;
+    const newer = {
+      version: '2026.12.1',
+      date: '2026-12-01',
+      apps: [
+        { ...original, name: `${original.name} (renamed)` },
+        {
+          ...original,
+          id: 'brand-new-app',
+          name: 'Brand new app',
+          domains: ['brand-new-app.example.com'],
+          sources: original.sources,
+        },
+      ],
+    };
+    await expect(
+      engine.handlers['catalog.import']({ file: { version: 'x', apps: [{ id: 'Bad Id' }] } }, noSignal),
+    ).rejects.toThrow(/Catalog not imported/);
+    const r = await engine.handlers['catalog.import']({ file: newer }, noSignal);
+    expect(r).toEqual({ version: '2026.12.1', apps: 2, added: 1 });
+    const page = await engine.handlers['query.app']({ ...v, key: tagged.key }, noSignal);
+    expect(page?.app.name).toBe(`${original.name} (renamed)`);
+    expect(page?.app.tags).toEqual(tagged.tags);
+
+    await engine.handlers['queries.save']({ name: 'Low scores', filter: { score: { max: 4 } } }, noSignal);
+    const saved = await engine.handlers['queries.list']({}, noSignal);
+    expect(saved.map((q) => q.name)).toEqual(['Low scores']);
+  });
+
   it('renames and deletes a data source with all its data', async () => {
     const { sources } = await engine.handlers['sources.list']({}, noSignal);
     const proxy = sources.find((s) => s.name === 'Proxy')!;

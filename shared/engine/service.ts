@@ -171,6 +171,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'apps.addCustom': ({ app }) => state.addCustomApp(app),
     'export.audit': ({ format }) => state.exportAudit(format),
     'privacy.reveal': ({ pseudonym }) => state.reveal(pseudonym),
+    'catalog.import': ({ file }) => state.importCatalog(file),
+    'queries.list': () => state.savedQueries(),
+    'queries.save': ({ name, filter }) => state.saveQuery(name, filter),
     'apps.override': async ({ appId, override }) => {
       await state.setOverride(appId, override);
       return null;

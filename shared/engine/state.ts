@@ -7,10 +7,11 @@
 import { BUILTIN_CATALOG } from '../catalog/builtin';
 import { customAppId, loadCatalog, validateCustomApp } from '../catalog/loader';
 import { createMatcher, type Matcher } from '../catalog/matcher';
-import { type AppFilter, matchesFilter } from '../catalog/queries';
+import { type AppFilter, matchesFilter, parseSavedQuery, type SavedQuery } from '../catalog/queries';
+import { validateCatalog } from '../catalog/schema';
 import { createScorer, type ScoreOverride, type Scorer } from '../catalog/score';
 import { applyTagChange, type TagState } from '../catalog/tags';
-import type { CustomApp } from '../catalog/types';
+import type { CatalogFile, CustomApp } from '../catalog/types';
 import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from '../domain/settings';
 import { auditCsv, auditJson } from '../export/audit-log';
 import { buildExports, type ExportKind } from '../export/export-set';
@@ -42,6 +43,9 @@ import {
   type WindowSpec,
 } from './views';
 import { WorkingSet } from './working-set';
+
+const IMPORTED_CATALOG = 'catalog.imported';
+const SAVED_QUERIES = 'queries.saved';
 
 export interface ViewRequest {
   report: ReportRef;
@@ -83,7 +87,10 @@ export class EngineState {
       this.imports.map((i) => i.id),
     );
     const custom = (await this.db.customApps.toArray()).map((c) => c.app as CustomApp);
-    this.matcher = createMatcher(loadCatalog(BUILTIN_CATALOG, custom));
+    // A newer catalog the analyst imported replaces built-in apps by id; custom apps, tags and overrides
+    // are keyed by id and stay attached.
+    const imported = ((await this.db.kv.get(IMPORTED_CATALOG))?.value ?? null) as CatalogFile | null;
+    this.matcher = createMatcher(loadCatalog(imported ? [...BUILTIN_CATALOG, imported] : BUILTIN_CATALOG, custom));
     this.tags = Object.fromEntries((await this.db.tags.toArray()).map((t) => [t.appId, t.tags]));
     this.overrides = Object.fromEntries(
       (await this.db.overrides.toArray()).map((o) => [o.appId, { score: o.score, note: o.note }]),
@@ -239,6 +246,48 @@ export class EngineState {
     });
     this.invalidateData();
     return id;
+  }
+
+  /** Imports a newer catalog file (validated first); returns what changed against the catalog in use. */
+  async importCatalog(file: unknown, who = 'analyst'): Promise<{ version: string; apps: number; added: number }> {
+    const problems = validateCatalog(file);
+    if (problems.length > 0) {
+      throw new Error(
+        `Catalog not imported: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
+      );
+    }
+    await this.load();
+    const cat = file as CatalogFile;
+    const known = new Set(this.matcher!.catalog.apps.map((a) => a.id));
+    const added = cat.apps.filter((a) => !known.has(a.id)).length;
+    await this.db.transaction('rw', this.db.kv, this.db.audit, async () => {
+      await this.db.kv.put({ key: IMPORTED_CATALOG, value: cat });
+      await this.db.audit.add({
+        when: Date.now(),
+        who,
+        action: 'catalog-import',
+        target: cat.version,
+        old: this.matcher!.catalog.version,
+        new: `${cat.apps.length} apps`,
+      });
+    });
+    this.invalidateData();
+    return { version: cat.version, apps: cat.apps.length, added };
+  }
+
+  /** Saved queries of this investigation (the suggested ones are built in). */
+  async savedQueries(): Promise<SavedQuery[]> {
+    return (((await this.db.kv.get(SAVED_QUERIES))?.value ?? []) as SavedQuery[]).filter(
+      (q) => parseSavedQuery(q) !== null,
+    );
+  }
+
+  async saveQuery(name: string, filter: AppFilter): Promise<SavedQuery[]> {
+    const q = parseSavedQuery({ id: `saved-${Date.now().toString(36)}`, name: name.trim(), filter });
+    if (!q || !name.trim()) throw new Error('A saved query needs a name and a valid filter');
+    const next = [...(await this.savedQueries()).filter((x) => x.name !== q.name), q];
+    await this.db.kv.put({ key: SAVED_QUERIES, value: next });
+    return next;
   }
 
   /** Overrides an app's score with a note (or removes the override with null); audited, re-scores at once. */
