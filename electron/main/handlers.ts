@@ -24,6 +24,8 @@ export interface MainDeps {
   /** Native save dialog: returns the chosen path or null. */
   showSaveDialog(suggestedName: string, filter?: { name: string; extensions: string[] }): Promise<string | null>;
   openExternal(url: string): Promise<void>;
+  /** Renders HTML to PDF bytes (a hidden BrowserWindow with JavaScript off, then printToPDF). */
+  printToPdf(html: string): Promise<Uint8Array>;
 }
 
 export function createHandlers(deps: MainDeps): InvokeHandlers {
@@ -46,6 +48,13 @@ export function createHandlers(deps: MainDeps): InvokeHandlers {
       const { dirname, basename } = await import('node:path');
       const path = await writeFileAtomic(dirname(chosen), basename(chosen), req.data);
       return { saved: true, path };
+    },
+    'export.pdf': async ({ suggestedName, html }) => {
+      const chosen = await deps.showSaveDialog(suggestedName, { name: 'PDF', extensions: ['pdf'] });
+      if (!chosen) return { saved: false };
+      const pdf = await deps.printToPdf(html);
+      const { dirname, basename } = await import('node:path');
+      return { saved: true, path: await writeFileAtomic(dirname(chosen), basename(chosen), pdf) };
     },
     'shell.openExternal': async (url) => {
       if (!isSafeExternalUrl(url)) return false;

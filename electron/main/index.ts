@@ -131,6 +131,19 @@ if (!app.requestSingleInstanceLock()) {
           return r.canceled || !r.filePath ? null : r.filePath;
         },
         openExternal: (url) => shell.openExternal(url),
+        printToPdf: async (html) => {
+          // A throwaway window: sandboxed, no preload, no JavaScript; the report is self-contained.
+          const w = new BrowserWindow({
+            show: false,
+            webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false },
+          });
+          try {
+            await w.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(html)}`);
+            return new Uint8Array(await w.webContents.printToPDF({ printBackground: true, pageSize: 'A4' }));
+          } finally {
+            w.destroy();
+          }
+        },
       }),
       devServerUrl,
     );

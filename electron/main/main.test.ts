@@ -30,6 +30,7 @@ function deps(over: Partial<MainDeps> = {}): MainDeps {
     showOpenDialog: async () => [],
     showSaveDialog: async () => null,
     openExternal: async () => {},
+    printToPdf: async (html) => new TextEncoder().encode(`%PDF-fake ${html.length}`),
     ...over,
   };
 }
@@ -110,6 +111,21 @@ describe('exports', () => {
   });
 });
 
+describe('PDF export', () => {
+  it('prints the report through the renderer-free printer and saves it atomically where the analyst chose', async () => {
+    const target = join(dir, 'report.pdf');
+    const h = createHandlers(
+      deps({ showSaveDialog: async (_n, filter) => (filter?.extensions[0] === 'pdf' ? target : null) }),
+    );
+    expect(await h['export.pdf']({ suggestedName: 'report.pdf', html: '<h1>x</h1>' })).toEqual({
+      saved: true,
+      path: target,
+    });
+    expect(readFileSync(target, 'utf8')).toBe('%PDF-fake 10');
+    expect(await createHandlers(deps())['export.pdf']({ suggestedName: 'r.pdf', html: '' })).toEqual({ saved: false });
+  });
+});
+
 describe('external links', () => {
   it('opens https only', async () => {
     const opened: string[] = [];
@@ -131,6 +147,7 @@ describe('IPC registration', () => {
       [
         'app.info',
         'export.save',
+        'export.pdf',
         'files.open',
         'files.read',
         'settings.get',

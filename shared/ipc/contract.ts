@@ -71,6 +71,8 @@ export interface InvokeContract {
   'files.open': { args: []; result: FileRef[] };
   'files.read': { args: [token: string, offset: number, length: number]; result: Uint8Array };
   'export.save': { args: [req: SaveRequest]; result: { saved: boolean; path?: string } };
+  /** Prints a self-contained HTML report to PDF (Chromium's printToPDF in a hidden, script-less window) and saves it. */
+  'export.pdf': { args: [req: { suggestedName: string; html: string }]; result: { saved: boolean; path?: string } };
   'shell.openExternal': { args: [url: string]; result: boolean };
   /** Null when the desktop collector is not running (it failed to start: see the error log). */
   'live.session': { args: []; result: LiveSessionInfo | null };
@@ -103,6 +105,7 @@ export const INVOKE_CHANNELS: readonly InvokeChannel[] = [
   'files.open',
   'files.read',
   'export.save',
+  'export.pdf',
   'shell.openExternal',
   'live.session',
   'live.pending',

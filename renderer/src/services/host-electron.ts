@@ -70,6 +70,9 @@ export class ElectronHost implements HostBridge {
     });
     return r.saved;
   }
+  async printReport(suggestedName: string, html: string): Promise<boolean> {
+    return (await this.api.invoke('export.pdf', { suggestedName, html })).saved;
+  }
   openExternal(url: string): Promise<boolean> {
     return this.api.invoke('shell.openExternal', url);
   }

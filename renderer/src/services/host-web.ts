@@ -57,6 +57,14 @@ export class WebHost implements HostBridge {
     return true;
   }
 
+  async printReport(_suggestedName: string, html: string): Promise<boolean> {
+    const url = URL.createObjectURL(new Blob([html], { type: 'text/html' }));
+    const w = window.open(url, '_blank');
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    if (!w) throw new Error('the browser blocked the report window; allow pop-ups for this page, or export the HTML');
+    return true;
+  }
+
   async openExternal(url: string): Promise<boolean> {
     if (!url.startsWith('https://')) return false;
     window.open(url, '_blank', 'noopener,noreferrer');

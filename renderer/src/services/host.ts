@@ -59,6 +59,11 @@ export interface HostBridge {
   /** Saves an export: a native save dialog in Electron, a download in the browser. */
   save(suggestedName: string, data: string | Uint8Array, mime: string): Promise<boolean>;
   openExternal(url: string): Promise<boolean>;
+  /**
+   * A self-contained HTML report as PDF: the desktop prints it with Chromium's printToPDF and saves it;
+   * the browser opens it in a window of its own for the print dialog ("Save as PDF").
+   */
+  printReport(suggestedName: string, html: string): Promise<boolean>;
   onMenuCommand(listener: (c: MenuCommand) => void): () => void;
   /** Files handed over by the OS (open-with, second launch). */
   onFilesOpened(listener: (files: HostFile[]) => void): () => void;

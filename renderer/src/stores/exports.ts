@@ -70,7 +70,7 @@ export const useExportsStore = defineStore('exports', () => {
     return run(async () => [await getEngine().client.call('export.audit', { format })]);
   }
 
-  /** The incident report in a window of its own, to print or save as PDF with the browser's print dialog. */
+  /** The incident report as PDF: printToPDF on the desktop, the print dialog in a browser. */
   async function printReport(focusDevices: string[] = []): Promise<void> {
     const report = useReportStore();
     error.value = null;
@@ -80,10 +80,7 @@ export const useExportsStore = defineStore('exports', () => {
         kinds: ['report'],
         focusDevices,
       });
-      const url = URL.createObjectURL(new Blob([file.content as BlobPart], { type: 'text/html' }));
-      const w = window.open(url, '_blank');
-      if (!w) throw new Error('the browser blocked the report window; allow pop-ups for this page, or export the HTML');
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      await getHost().printReport(file.name.replace(/\.html?$/, '.pdf'), String(file.content));
     } catch (e) {
       error.value = `Print failed: ${e instanceof Error ? e.message : String(e)}`;
     }
