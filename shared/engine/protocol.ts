@@ -97,6 +97,9 @@ export interface EngineMethods {
   'sources.list': { params: Record<string, never>; result: { sources: DataSourceRecord[]; imports: ImportRecord[] } };
   'sources.rename': { params: { id: string; name: string }; result: null };
   'sources.delete': { params: { id: string }; result: null };
+  'data.deleteAll': { params: Record<string, never>; result: null };
+  /** Drops facts older than `days` before the data's last event; returns how many were dropped. */
+  'data.retention': { params: { days: number }; result: number };
   'engine.selfTest': { params: { steps: number; delayMs: number }; result: { steps: number } };
   /** The investigations, most recently opened first; `currentId` is the case the engine has open. */
   'cases.list': { params: Record<string, never>; result: { cases: CaseRecord[]; currentId: string | null } };

@@ -303,3 +303,36 @@ describe('engine service', () => {
     expect(reports.map((r) => r.name)).toEqual(['Global', 'Win10 Endpoint Users']);
   });
 });
+
+describe('retention and delete all', () => {
+  it('drops facts older than the retention window and can delete every data source', async () => {
+    const e = await createEngine({ dbName: 'service-retention-test', indexedDB, IDBKeyRange });
+    const csv = [
+      'when,src,dest_host',
+      '2024-03-01T10:00:00Z,10.0.0.5,www.dropbox.com',
+      '2024-03-01T11:00:00Z,10.0.0.5,www.dropbox.com',
+      '2024-03-19T10:00:00Z,10.0.0.6,github.com',
+      '2024-03-20T10:00:00Z,10.0.0.6,github.com',
+    ].join('\n');
+    const bytes = new TextEncoder().encode(csv);
+    await e.handlers['import.run'](
+      {
+        files: [{ name: 'x.csv', size: bytes.byteLength, stream: new Blob([bytes]).stream() }],
+        source: { name: 'Gateway', kind: 'continuous' },
+        formatId: 'custom-csv',
+        mapping: { columns: { time: 'when', localIp: 'src', host: 'dest_host' } },
+      },
+      noSignal,
+    );
+    const v: ViewRequest = { report: { id: 'global' }, window: { preset: 'all' } };
+    expect((await e.handlers['query.dashboard'](v, noSignal)).summary.transactions).toBe(4);
+    expect(await e.handlers['data.retention']({ days: 7 }, noSignal)).toBe(2);
+    const after = await e.handlers['query.dashboard'](v, noSignal);
+    expect(after.summary.transactions).toBe(2);
+    expect(after.summary.devices).toBe(1);
+    await expect(e.handlers['data.retention']({ days: 0 }, noSignal)).rejects.toThrow(/at least 1/);
+    await e.handlers['data.deleteAll']({}, noSignal);
+    expect(await e.db.factBlocks.count()).toBe(0);
+    expect((await e.handlers['reports.list']({}, noSignal)).every((r) => r.transactions === 0)).toBe(true);
+  });
+});

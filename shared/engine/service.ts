@@ -179,6 +179,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return null;
     },
     'sources.list': () => state.sourcesWithImports(),
+    'data.deleteAll': async () => {
+      await state.deleteAllData();
+      return null;
+    },
+    'data.retention': ({ days }) => state.applyRetention(days),
     'sources.rename': async ({ id, name }) => {
       await state.renameSource(id, name);
       return null;

@@ -478,4 +478,75 @@ export class EngineState {
     });
     this.invalidateData();
   }
+
+  /** Deletes every data source with all its data (tags, overrides, custom apps and the audit log stay). */
+  async deleteAllData(): Promise<void> {
+    const db = this.db;
+    await db.transaction('rw', db.dataSources, db.imports, db.factBlocks, db.keyBlocks, async () => {
+      await db.factBlocks.clear();
+      await db.keyBlocks.clear();
+      await db.imports.clear();
+      await db.dataSources.clear();
+    });
+    this.invalidateData();
+  }
+
+  /**
+   * Retention: drops facts whose hour is more than `days` before the data's last event, block by block,
+   * in one transaction, so every view stays consistent (rollups are derived from facts at query time).
+   * Returns how many facts were dropped.
+   */
+  async applyRetention(days: number): Promise<number> {
+    if (!Number.isFinite(days) || days < 1) throw new Error('Retention is a number of days, at least 1');
+    const db = this.db;
+    const imports = await db.imports.where('status').equals('committed').toArray();
+    const last = Math.max(...imports.map((i) => i.lastEvent ?? Number.NEGATIVE_INFINITY));
+    if (!Number.isFinite(last)) return 0;
+    const cutoffHour = Math.floor((last - days * 86_400_000) / 3_600_000);
+    let dropped = 0;
+    await db.transaction('rw', db.factBlocks, async () => {
+      await db.factBlocks.toCollection().modify((b, ref) => {
+        let keep = 0;
+        for (let i = 0; i < b.count; i++) if (b.hour[i] >= cutoffHour) keep++;
+        if (keep === b.count) return;
+        dropped += b.count - keep;
+        if (keep === 0) {
+          delete (ref as { value?: unknown }).value;
+          return;
+        }
+        const pick = <T extends Int32Array | Float64Array>(col: T): T => {
+          const out = new (col.constructor as new (n: number) => T)(keep);
+          let j = 0;
+          for (let i = 0; i < b.count; i++) if (b.hour[i] >= cutoffHour) out[j++] = col[i];
+          return out;
+        };
+        ref.value = {
+          ...b,
+          count: keep,
+          hour: pick(b.hour),
+          device: pick(b.device),
+          deviceName: pick(b.deviceName),
+          user: pick(b.user),
+          localIp: pick(b.localIp),
+          host: pick(b.host),
+          transactions: pick(b.transactions),
+          blocked: pick(b.blocked),
+          bytesUp: pick(b.bytesUp),
+          bytesDown: pick(b.bytesDown),
+          firstSeen: pick(b.firstSeen),
+          lastSeen: pick(b.lastSeen),
+        };
+      });
+    });
+    await db.audit.add({
+      when: Date.now(),
+      who: 'analyst',
+      action: 'retention',
+      target: `${days} days`,
+      old: null,
+      new: `${dropped} facts dropped`,
+    });
+    this.invalidateData();
+    return dropped;
+  }
 }
