@@ -1,0 +1,408 @@
+// UI timings of the built app in Debian's Chromium (issue 6's "dashboard ready in under 1 s after switching
+// report, device page in under 300 ms" at 10M events). One fresh profile: a Defender file and a Squid file of
+// N rows each are imported through the Import telemetry dialog, then, timed inside the page with
+// performance.now() so no Playwright round trip is counted:
+//  1. dashboard after switching report — from setting the Report combobox (plus its change event, what
+//     selectOption does) until the Transactions KPI shows the expected count (the import's accepted rows for
+//     a source report), the dashboard is not aria-busy, every chart has its canvas, and one more frame passed;
+//     "first" is the first view of that report since the last import (engine cache cold), "repeat" the later ones;
+//  2. device page — from a click on a Machines row until the page's title is the device's name and its
+//     Overview tab's Transactions KPI equals the row's Transactions cell, with the activity chart's canvas;
+//  3. Discovered apps (Squid report: many apps) — from the click on the nav link to the first data row, and
+//     from a scroll to the middle (then 1/4, 3/4) until every visible row holds data (no "…" placeholders).
+//
+//   node bench/ui-timings.mjs [--rows 1M] [--squid-rows N (default: --rows)] [--runs 3] [--build]
+// Inputs come from bench/.data/ (generated with bench/gen/*.mjs if missing); the app is built into bench/out/ui/
+// (on first use, or with --build) so dist/ is never disturbed. Prints a Markdown summary and one JSON line.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(root, 'bench/out/ui');
+const DATA = join(root, 'bench/.data');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// The same switches as e2e/browser.ts.
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const rowsArg = opt('--rows', '1M');
+const count = (a) => Number.parseFloat(a) * (/m$/i.test(a) ? 1e6 : /k$/i.test(a) ? 1e3 : 1);
+const rows = count(rowsArg);
+// The Squid file may be smaller than the Defender one (a 10M Squid file is 1.2 GB more to generate).
+const squidRows = count(opt('--squid-rows', rowsArg));
+const runs = Number(opt('--runs', '3'));
+const human = (n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
+const log = (s) => process.stderr.write(`${s}\n`);
+
+function sh(cmd, argv) {
+  execFileSync(cmd, argv, { cwd: root, stdio: 'inherit' });
+}
+
+function build() {
+  log('building the app into bench/out/ui/ …');
+  sh('npx', ['vite', 'build', '--outDir', join(OUT, 'web'), '--emptyOutDir', '--logLevel', 'warn']);
+  sh('npx', [
+    'vite',
+    'build',
+    '--config',
+    'vite.node.config.ts',
+    '--outDir',
+    join(OUT, 'node'),
+    '--emptyOutDir',
+    '--logLevel',
+    'warn',
+  ]);
+}
+
+/** The generated input, made on first use with the same generators and seed as the bench harness. */
+function input(kind) {
+  mkdirSync(DATA, { recursive: true });
+  const file =
+    kind === 'defender'
+      ? join(DATA, `defender-projected-${human(rows)}-s1-g2.csv`)
+      : join(DATA, `squid-${human(squidRows)}-s1-g2.log`);
+  if (!existsSync(file)) {
+    log(`generating ${file} …`);
+    const gen = kind === 'defender' ? ['bench/gen/defender.mjs', '--shape', 'projected'] : ['bench/gen/squid.mjs'];
+    sh(process.execPath, [
+      ...gen,
+      '--rows',
+      String(kind === 'defender' ? rows : squidRows),
+      '--seed',
+      '1',
+      '--out',
+      file,
+    ]);
+  }
+  return file;
+}
+
+async function startServer() {
+  const child = spawn(process.execPath, [join(OUT, 'node/web.mjs'), '--port', '0', '--no-collector'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('web server did not start within 20 s')), 20_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/?)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`web server exited with ${code}`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const num = (s) => Number(String(s).replace(/[^0-9]/g, ''));
+
+/** Imports one file through the dialog; resolves with the accepted row count and the wall time. */
+async function importFile(page, file) {
+  await page.getByRole('button', { name: 'Import telemetry' }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'Import telemetry' });
+  await dialog.waitFor();
+  const chooser = page.waitForEvent('filechooser');
+  await dialog.getByRole('button', { name: 'Choose files…' }).click();
+  await (await chooser).setFiles(file);
+  await dialog.getByRole('list', { name: 'Files to import' }).waitFor();
+  const result = dialog.getByRole('region', { name: 'Import result' });
+  const t0 = performance.now();
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  await result.waitFor({ timeout: 30 * 60_000 });
+  const seconds = (performance.now() - t0) / 1000;
+  const cells = await result.locator('tbody tr').first().locator('td').allInnerTexts();
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  return { file, rows: num(cells[2]), accepted: num(cells[3]), seconds };
+}
+
+/**
+ * Switches the Report combobox to `value` inside the page and resolves with the milliseconds until the dashboard
+ * shows `expected` transactions with every chart drawn.
+ */
+function switchReport(page, value, expected) {
+  return page.evaluate(
+    async ({ value, expected }) => {
+      const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+      const select = document.querySelector('select[aria-label="Report"]');
+      const t0 = performance.now();
+      select.value = value;
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+      for (;;) {
+        await frame();
+        if (performance.now() - t0 > 120_000) throw new Error('dashboard not ready within 120 s');
+        const dash = document.querySelector('.dashboard');
+        if (!dash || dash.getAttribute('aria-busy') === 'true') continue;
+        const tile = [...dash.querySelectorAll('.kpi')].find(
+          (k) => k.querySelector('dt')?.textContent === 'Transactions',
+        );
+        if (tile?.querySelector('dd')?.textContent?.trim() !== expected) continue;
+        const charts = dash.querySelectorAll('.card');
+        const canvases = dash.querySelectorAll('canvas');
+        if (canvases.length < 5 || charts.length === 0) continue;
+        await frame();
+        return performance.now() - t0;
+      }
+    },
+    { value, expected },
+  );
+}
+
+/** Clicks Machines row `index` and resolves with the milliseconds until the device's Overview is drawn. */
+function openDevice(page, index) {
+  return page.evaluate(async (index) => {
+    const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+    const table = document.querySelector('section[aria-label="Machines"]');
+    const row = table.querySelectorAll('tbody tr.row')[index];
+    const cells = [...row.querySelectorAll('td')].map((c) => c.textContent.trim());
+    const [name, , transactions] = cells;
+    const t0 = performance.now();
+    row.click();
+    for (;;) {
+      await frame();
+      if (performance.now() - t0 > 60_000) throw new Error('device page not ready within 60 s');
+      if (document.querySelector('h1')?.textContent?.trim() !== name) continue;
+      const panel = document.querySelector('section[role="tabpanel"][aria-label="Overview"]');
+      if (!panel) continue;
+      const tile = [...panel.querySelectorAll('.kpi')].find(
+        (k) => k.querySelector('dt')?.textContent === 'Transactions',
+      );
+      if (tile?.querySelector('dd')?.textContent?.trim() !== transactions) continue;
+      if (!panel.querySelector('canvas')) continue;
+      await frame();
+      return { ms: performance.now() - t0, name, transactions };
+    }
+  }, index);
+}
+
+/** Clicks a nav link and resolves with the milliseconds until the table's first data row is drawn. */
+function openTable(page, link, label) {
+  return page.evaluate(
+    async ({ link, label }) => {
+      const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+      const a = [...document.querySelectorAll('nav a')].find((x) => x.textContent.trim() === link);
+      const t0 = performance.now();
+      a.click();
+      for (;;) {
+        await frame();
+        if (performance.now() - t0 > 60_000) throw new Error(`${label} not ready within 60 s`);
+        const table = document.querySelector(`section[aria-label="${label}"]`);
+        const row = table?.querySelector('tbody tr.row td:not([colspan])');
+        if (!row) continue;
+        await frame();
+        const total = table.querySelector('[role="status"]')?.textContent ?? '';
+        return { ms: performance.now() - t0, total };
+      }
+    },
+    { link, label },
+  );
+}
+
+/** Scrolls the table to `fraction` of its height; resolves when every visible row holds data. */
+function scrollTable(page, label, fraction) {
+  return page.evaluate(
+    async ({ label, fraction }) => {
+      const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+      const table = document.querySelector(`section[aria-label="${label}"]`);
+      const scroller = table.querySelector('.scroller');
+      const t0 = performance.now();
+      scroller.scrollTop = Math.floor((scroller.scrollHeight - scroller.clientHeight) * fraction);
+      const target = scroller.scrollTop;
+      for (;;) {
+        await frame();
+        if (performance.now() - t0 > 60_000) throw new Error(`${label} scroll not settled within 60 s`);
+        const top = scroller.getBoundingClientRect().top;
+        const bottom = top + scroller.clientHeight;
+        const rows = [...table.querySelectorAll('tbody tr.row')].filter((r) => {
+          const b = r.getBoundingClientRect();
+          return b.bottom > top && b.top < bottom;
+        });
+        if (rows.length === 0 || rows.some((r) => r.querySelector('td[colspan]'))) continue;
+        await frame();
+        const first = Number(rows[0].getAttribute('aria-rowindex')) - 1;
+        return { ms: performance.now() - t0, firstVisibleRow: first, scrollTop: target };
+      }
+    },
+    { label, fraction },
+  );
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const r0 = (x) => Math.round(x);
+
+async function main() {
+  if (args.includes('--build') || !existsSync(join(OUT, 'node/web.mjs')) || !existsSync(join(OUT, 'web/index.html')))
+    build();
+  const files = { defender: input('defender'), squid: input('squid') };
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    nproc: cpus().length,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    freeGiB: Math.round(freemem() / 2 ** 30),
+    loadavg: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
+    chromium: execFileSync(CHROMIUM, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim(),
+  };
+  const server = await startServer();
+  const profile = mkdtempSync(join(tmpdir(), 'cloudscope-ui-bench-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1360, height: 860 },
+    colorScheme: 'light',
+    args: ARGS,
+  });
+  const out = { rows, squidRows, machine, imports: [], dashboard: [], device: [], apps: {} };
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
+
+    for (const kind of ['defender', 'squid']) {
+      log(`importing ${files[kind]} …`);
+      const r = await importFile(page, files[kind]);
+      log(`  ${r.accepted} accepted in ${r.seconds.toFixed(1)} s`);
+      out.imports.push({ kind, ...r });
+    }
+
+    // The report of each source: the option whose label names its import is not stable, so take the
+    // non-global options in order (the endpoint source was imported first) and check them by their totals.
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    const select = page.getByRole('combobox', { name: 'Report' });
+    // Global, the endpoint source and the Squid source (the list refreshes just after the dialog closes).
+    await page.waitForFunction(
+      () => document.querySelectorAll('select[aria-label="Report"] option').length >= 3,
+      null,
+      {
+        timeout: 60_000,
+      },
+    );
+    const options = await select
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => ({ value: o.value, label: o.textContent.trim() })));
+    log(`reports: ${options.map((o) => `${o.label} [${o.value}]`).join(', ')}`);
+    const endpoint = options.find((o) => /Win10 Endpoint Users/.test(o.label));
+    const squid = options.find((o) => o !== endpoint && o.value !== 'global');
+    const fmt = (n) => n.toLocaleString('en-US');
+    const expected = {
+      [endpoint.value]: fmt(out.imports[0].accepted),
+      [squid.value]: fmt(out.imports[1].accepted),
+      // Global leaves endpoint sources out, so here it is the Squid data alone.
+      global: fmt(out.imports[1].accepted),
+    };
+    // The just-imported Squid report is what the dashboard shows; let it settle (engine cache warm for it).
+    await page.waitForFunction(
+      (want) =>
+        [...document.querySelectorAll('.dashboard .kpi')]
+          .find((k) => k.querySelector('dt')?.textContent === 'Transactions')
+          ?.querySelector('dd')
+          ?.textContent?.trim() === want,
+      expected[squid.value],
+      { timeout: 120_000 },
+    );
+    const seen = new Set([squid.value]);
+    // Endpoint and Global reports first time (cold), back to Squid (warm), then `runs` more round trips (warm).
+    const plan = [endpoint.value, 'global', squid.value];
+    for (let i = 0; i < runs; i++) plan.push(endpoint.value, squid.value);
+    for (const value of plan) {
+      const ms = await switchReport(page, value, expected[value]);
+      const kind = seen.has(value) ? 'repeat' : 'first';
+      seen.add(value);
+      out.dashboard.push({ report: options.find((o) => o.value === value).label, kind, ms });
+      log(`  dashboard ${kind} ${value}: ${ms.toFixed(0)} ms`);
+    }
+
+    // Device page on the endpoint report (the 10M-events target is about endpoint data): rows 0..runs-1.
+    await switchReport(page, endpoint.value, expected[endpoint.value]);
+    for (let i = 0; i < runs; i++) {
+      await openTable(page, 'Machines', 'Machines');
+      const r = await openDevice(page, i);
+      out.device.push(r);
+      log(`  device ${r.name} (${r.transactions} transactions): ${r.ms.toFixed(0)} ms`);
+    }
+    // The same device again (engine and page already warm for it).
+    await openTable(page, 'Machines', 'Machines');
+    const again = await openDevice(page, 0);
+    out.deviceRepeat = again;
+    log(`  device ${again.name} again: ${again.ms.toFixed(0)} ms`);
+
+    // Discovered apps on the Squid report.
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await switchReport(page, squid.value, expected[squid.value]);
+    out.apps.open = [];
+    out.apps.scroll = [];
+    for (let i = 0; i < runs; i++) {
+      if (i > 0) await page.getByRole('link', { name: 'Dashboard' }).click();
+      const r = await openTable(page, 'Discovered apps', 'Apps');
+      out.apps.open.push(r.ms);
+      out.apps.total = r.total;
+      log(`  apps first rows: ${r.ms.toFixed(0)} ms (${r.total})`);
+    }
+    for (const f of [0.5, 0.25, 0.75]) {
+      const r = await scrollTable(page, 'Apps', f);
+      out.apps.scroll.push({ fraction: f, ...r });
+      log(`  apps scroll to ${f}: ${r.ms.toFixed(0)} ms (row ${r.firstVisibleRow})`);
+    }
+    out.errors = errors;
+  } finally {
+    await context.close().catch(() => {});
+    await server.stop();
+    await new Promise((r) => setTimeout(r, 1000));
+    rmSync(profile, { recursive: true, force: true });
+  }
+
+  const dashFirst = out.dashboard.filter((d) => d.kind === 'first').map((d) => d.ms);
+  const dashRepeat = out.dashboard.filter((d) => d.kind === 'repeat').map((d) => d.ms);
+  const dev = out.device.map((d) => d.ms);
+  const md = [
+    `UI timings, ${human(rows)} Defender (projected) rows + ${human(squidRows)} Squid rows, ${new Date().toISOString().slice(0, 16)}Z`,
+    `machine: ${machine.cpu}, ${machine.nproc} CPUs, ${machine.memGiB} GiB, load ${machine.loadavg}; ${machine.chromium}`,
+    ...out.imports.map((i) => `- import ${i.kind}: ${i.accepted} accepted of ${i.rows} in ${i.seconds.toFixed(1)} s`),
+    `- dashboard after switching report, first (cold): ${dashFirst.map(r0).join(', ')} ms`,
+    `- dashboard after switching report, repeat: median ${r0(median(dashRepeat))} ms (${dashRepeat.map(r0).join(', ')})`,
+    `- device page from a Machines row: median ${r0(median(dev))} ms (${dev.map(r0).join(', ')}); same device again ${r0(out.deviceRepeat.ms)} ms`,
+    `- Discovered apps (${out.apps.total}) first rows: median ${r0(median(out.apps.open))} ms (${out.apps.open.map(r0).join(', ')})`,
+    `- Discovered apps scroll (1/2, 1/4, 3/4): ${out.apps.scroll.map((s) => r0(s.ms)).join(', ')} ms`,
+    `- page errors: ${out.errors.length}`,
+  ].join('\n');
+  console.log(md);
+  console.log(JSON.stringify(out));
+}
+
+await main();
