@@ -9,6 +9,7 @@ import type { Summary, Tables } from '../engine/query';
 import { isoSecond } from '../formats/time';
 import type { ImportFileRecord } from '../store/records';
 import { type Cell, toCsv } from './csv';
+import { type ExportColumn, tableCsv } from './table-export';
 
 export const APPS_HEADER = [
   'App',
@@ -67,9 +68,7 @@ export const IPS_HEADER = [
 ] as const;
 export const SIGNALS_HEADER = ['Time', 'Severity', 'Type', 'Entity', 'App', 'Description'] as const;
 
-const bytes = (n: number | null): Cell => (n === null ? null : Math.round(n));
 const time = (ms: number | null): Cell => (ms === null || !Number.isFinite(ms) ? null : isoSecond(ms));
-const list = (xs: readonly string[]): string => xs.join('; ');
 
 export interface SignalRow {
   time: number;
@@ -80,84 +79,73 @@ export interface SignalRow {
   description: string;
 }
 
-export function appsCsv(t: Tables): string {
-  return toCsv(
-    APPS_HEADER,
-    t.apps.map((a) => [
-      a.name,
-      a.category,
-      a.score === null ? null : (Math.round(a.score * 10) / 10).toFixed(1),
-      list(a.tags),
-      a.transactions,
-      a.users,
-      a.ips,
-      a.devices,
-      bytes(a.traffic),
-      bytes(a.upload),
-      bytes(a.download),
-      time(a.firstSeen),
-      time(a.lastSeen),
-      list(a.domains),
-    ]),
-  );
+/**
+ * Each report's columns: the contracted header, zipped with the field and kind that fills it, so
+ * the report files and the app's "export what is on screen" share one cell writer (tableCsv).
+ */
+function columns(header: readonly string[], fields: [string, ExportColumn['kind']][]): ExportColumn[] {
+  if (header.length !== fields.length) throw new Error('report columns and header disagree');
+  return header.map((label, i) => ({ label, key: fields[i][0], kind: fields[i][1] }));
 }
 
-export function devicesCsv(t: Tables): string {
-  return toCsv(
-    DEVICES_HEADER,
-    t.devices.map((d) => [
-      d.name,
-      d.deviceId,
-      d.riskLevel,
-      d.transactions,
-      bytes(d.traffic),
-      bytes(d.upload),
-      bytes(d.download),
-      d.apps,
-      d.users,
-      d.ips,
-      time(d.firstSeen),
-      time(d.lastSeen),
-      list(d.reasons),
-    ]),
-  );
-}
+const TOTALS: [string, ExportColumn['kind']][] = [
+  ['traffic', 'bytes'],
+  ['upload', 'bytes'],
+  ['download', 'bytes'],
+];
+const SEEN: [string, ExportColumn['kind']][] = [
+  ['firstSeen', 'time'],
+  ['lastSeen', 'time'],
+];
 
-export function usersCsv(t: Tables): string {
-  return toCsv(
-    USERS_HEADER,
-    t.users.map((u) => [
-      u.user,
-      u.transactions,
-      bytes(u.traffic),
-      bytes(u.upload),
-      bytes(u.download),
-      u.apps,
-      u.devices,
-      u.ips,
-      time(u.firstSeen),
-      time(u.lastSeen),
-    ]),
-  );
-}
+export const APPS_COLUMNS = columns(APPS_HEADER, [
+  ['name', 'text'],
+  ['category', 'text'],
+  ['score', 'score'],
+  ['tags', 'tags'],
+  ['transactions', 'count'],
+  ['users', 'count'],
+  ['ips', 'count'],
+  ['devices', 'count'],
+  ...TOTALS,
+  ...SEEN,
+  ['domains', 'tags'],
+]);
+export const DEVICES_COLUMNS = columns(DEVICES_HEADER, [
+  ['name', 'text'],
+  ['deviceId', 'text'],
+  ['riskLevel', 'risk'],
+  ['transactions', 'count'],
+  ...TOTALS,
+  ['apps', 'count'],
+  ['users', 'count'],
+  ['ips', 'count'],
+  ...SEEN,
+  ['reasons', 'tags'],
+]);
+export const USERS_COLUMNS = columns(USERS_HEADER, [
+  ['user', 'text'],
+  ['transactions', 'count'],
+  ...TOTALS,
+  ['apps', 'count'],
+  ['devices', 'count'],
+  ['ips', 'count'],
+  ...SEEN,
+]);
+export const IPS_COLUMNS = columns(IPS_HEADER, [
+  ['ip', 'text'],
+  ['transactions', 'count'],
+  ...TOTALS,
+  ['apps', 'count'],
+  ['users', 'count'],
+  ['devices', 'count'],
+  ...SEEN,
+]);
 
-export function ipsCsv(t: Tables): string {
-  return toCsv(
-    IPS_HEADER,
-    t.ips.map((p) => [
-      p.ip,
-      p.transactions,
-      bytes(p.traffic),
-      bytes(p.upload),
-      bytes(p.download),
-      p.apps,
-      p.users,
-      p.devices,
-      time(p.firstSeen),
-      time(p.lastSeen),
-    ]),
-  );
-}
+export const appsCsv = (t: Tables): string => tableCsv(t.apps, APPS_COLUMNS);
+export const devicesCsv = (t: Tables): string => tableCsv(t.devices, DEVICES_COLUMNS);
+export const usersCsv = (t: Tables): string => tableCsv(t.users, USERS_COLUMNS);
+export const ipsCsv = (t: Tables): string => tableCsv(t.ips, IPS_COLUMNS);
 
 export function signalsCsv(signals: readonly SignalRow[]): string {
   return toCsv(
