@@ -18,13 +18,17 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openApp(baseUrl: string, opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<Session> {
+export async function openApp(
+  baseUrl: string,
+  opts: { colorScheme?: 'light' | 'dark'; timezoneId?: string } = {},
+): Promise<Session> {
   const profile = mkdtempSync(join(tmpdir(), 'cloudscope-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1360, height: 860 },
     colorScheme: opts.colorScheme ?? 'light',
+    ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
     acceptDownloads: true,
     args: [
       '--headless',

@@ -13,6 +13,7 @@ import { openApp, type Session, screenshot } from './browser';
 const baseUrl = inject('baseUrl');
 const PLASO = resolve('shared/formats/fixtures/defender/plaso/advanced_hunting_test.csv');
 const SQUID = resolve('shared/formats/fixtures/squid/test-access-extensive.log');
+const SAMPLE_SQUID = resolve('resources/sample/squid-access.log');
 const out = mkdtempSync(join(tmpdir(), 'cloudscope-e2e-analyze-'));
 let session: Session | null = null;
 
@@ -40,8 +41,8 @@ async function closeImport(page: Page): Promise<void> {
   await c.importDialog.waitFor({ state: 'hidden' });
 }
 
-async function analyzeDevices(file: string): Promise<Record<string, string>[]> {
-  const args = parseArgs([file, '--out', out, '--quiet']);
+async function analyzeDevices(file: string, extra: string[] = []): Promise<Record<string, string>[]> {
+  const args = parseArgs([file, '--out', out, '--quiet', ...extra]);
   if (args === 'help') throw new Error('help');
   await analyze(args);
   return Papa.parse<Record<string, string>>(readFileSync(join(out, 'devices.csv'), 'utf8'), {
@@ -118,6 +119,45 @@ describe('investigating imported telemetry', () => {
     await page.getByRole('heading', { level: 1, name: /^Device-[0-9A-F]{6}$/ }).waitFor();
     await page.getByRole('button', { name: 'Reveal name' }).click();
     await expect(page.getByTestId('revealed-name').textContent()).resolves.toBe(expected['Device ID']);
+    expect(session.errors).toEqual([]);
+  });
+
+  it("narrows every number to a custom window of days in the analyst's time zone", async () => {
+    // Two local days in Berlin (UTC+1 in January) are 23:00Z the evening before to 23:00Z on the last day.
+    await analyzeDevices(SAMPLE_SQUID, ['--from', '2026-01-06T23:00:00Z', '--to', '2026-01-08T23:00:00Z']);
+    const expected = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { transactions: number };
+    await analyzeDevices(SAMPLE_SQUID);
+    const all = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { transactions: number };
+    expect(expected.transactions).toBeGreaterThan(0);
+    expect(expected.transactions).toBeLessThan(all.transactions);
+
+    session = await openApp(baseUrl, { timezoneId: 'Europe/Berlin' });
+    const { page } = session;
+    const a = actions(page);
+    await a.waitForEngine();
+    await importFiles(page, [SAMPLE_SQUID]);
+    await closeImport(page);
+    await a.goTo('Dashboard');
+    const transactions = kpi(page, 'Transactions');
+    const shows = (n: number) =>
+      page.waitForFunction(
+        (want) =>
+          [...document.querySelectorAll('.kpi')]
+            .find((k) => k.querySelector('dt')?.textContent?.trim() === 'Transactions')
+            ?.querySelector('dd')?.textContent === want,
+        n.toLocaleString('en-US'),
+      );
+    await shows(all.transactions);
+
+    await page.getByRole('combobox', { name: 'Time window' }).selectOption({ label: 'Custom…' });
+    // Custom starts as the report's whole range, so nothing changes yet.
+    await expect(page.getByLabel('From', { exact: true }).inputValue()).resolves.toBe('2026-01-05');
+    await expect(page.getByLabel('To', { exact: true }).inputValue()).resolves.toBe('2026-01-11');
+    await page.getByLabel('From', { exact: true }).fill('2026-01-07');
+    await page.getByLabel('To', { exact: true }).fill('2026-01-08');
+    await shows(expected.transactions);
+    expect(await transactions.textContent()).toBe(expected.transactions.toLocaleString('en-US'));
+    await screenshot(page, 'dashboard-custom-window');
     expect(session.errors).toEqual([]);
   });
 
