@@ -11,11 +11,17 @@
 //  3. Discovered apps (Squid report: many apps) — from the click on the nav link to the first data row, and
 //     from a scroll to the middle (then 1/4, 3/4) until every visible row holds data (no "…" placeholders).
 //
+//  4. 100k-row tables ("100k rows scroll smoothly"): a Squid file of --wide rows (default 100k), each row its own
+//     client IP, user and registrable domain, so Discovered apps, IP addresses and Users each hold ~100k rows;
+//     first rows, jumps to 1/2, 1/4, 3/4, and a continuous scroll (600 px per frame for 180 frames) recording
+//     every frame's interval and how many frames showed a placeholder row.
+//
 //   node bench/ui-timings.mjs [--rows 1M] [--squid-rows N (default: --rows)] [--runs 3] [--build]
+//                             [--wide 100k] [--wide-only]
 // Inputs come from bench/.data/ (generated with bench/gen/*.mjs if missing); the app is built into bench/out/ui/
 // (on first use, or with --build) so dist/ is never disturbed. Prints a Markdown summary and one JSON line.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +54,8 @@ const rows = count(rowsArg);
 // The Squid file may be smaller than the Defender one (a 10M Squid file is 1.2 GB more to generate).
 const squidRows = count(opt('--squid-rows', rowsArg));
 const runs = Number(opt('--runs', '3'));
+const wideRows = count(opt('--wide', '100k'));
+const wideOnly = args.includes('--wide-only');
 const human = (n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
 const log = (s) => process.stderr.write(`${s}\n`);
 
@@ -92,6 +100,68 @@ function input(kind) {
     ]);
   }
   return file;
+}
+
+/** A Squid log whose every row has its own client IP, user and registrable domain: ~N rows in each table. */
+function wideInput() {
+  mkdirSync(DATA, { recursive: true });
+  const file = join(DATA, `squid-wide-${human(wideRows)}.log`);
+  if (existsSync(file)) return file;
+  log(`generating ${file} …`);
+  const start = Date.UTC(2026, 9, 1) / 1000;
+  const lines = [];
+  for (let i = 0; i < wideRows; i++) {
+    const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    const t = start + i * 7;
+    lines.push(
+      `${t}.000    120 ${ip} TCP_TUNNEL/200 ${1000 + ((i * 7919) % 900_000)} CONNECT www.wide-${i}.com:443 u${i} HIER_DIRECT/192.0.2.1 -`,
+    );
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/**
+ * Scrolls the table continuously (`step` px a frame for `frames` frames) and records each frame's interval and
+ * whether any visible row was still a placeholder.
+ */
+function flingTable(page, label, step, frames) {
+  return page.evaluate(
+    async ({ label, step, frames }) => {
+      const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+      const table = document.querySelector(`section[aria-label="${label}"]`);
+      const scroller = table.querySelector('.scroller');
+      scroller.scrollTop = 0;
+      await frame();
+      const intervals = [];
+      let placeholders = 0;
+      let last = performance.now();
+      for (let i = 0; i < frames; i++) {
+        scroller.scrollTop += step;
+        await frame();
+        const now = performance.now();
+        intervals.push(now - last);
+        last = now;
+        const top = scroller.getBoundingClientRect().top;
+        const bottom = top + scroller.clientHeight;
+        const blank = [...table.querySelectorAll('tbody tr.row')].some((r) => {
+          const b = r.getBoundingClientRect();
+          return b.bottom > top && b.top < bottom && r.querySelector('td[colspan]');
+        });
+        if (blank) placeholders++;
+      }
+      const sorted = [...intervals].sort((a, b) => a - b);
+      return {
+        frames,
+        pixels: step * frames,
+        medianMs: sorted[Math.floor(sorted.length / 2)],
+        p95Ms: sorted[Math.floor(sorted.length * 0.95)],
+        maxMs: sorted[sorted.length - 1],
+        framesWithPlaceholders: placeholders,
+      };
+    },
+    { label, step, frames },
+  );
 }
 
 async function startServer() {
@@ -264,7 +334,8 @@ const r0 = (x) => Math.round(x);
 async function main() {
   if (args.includes('--build') || !existsSync(join(OUT, 'node/web.mjs')) || !existsSync(join(OUT, 'web/index.html')))
     build();
-  const files = { defender: input('defender'), squid: input('squid') };
+  const files = wideOnly ? {} : { defender: input('defender'), squid: input('squid') };
+  const wideFile = wideRows > 0 ? wideInput() : null;
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',
     nproc: cpus().length,
@@ -286,7 +357,7 @@ async function main() {
     colorScheme: 'light',
     args: ARGS,
   });
-  const out = { rows, squidRows, machine, imports: [], dashboard: [], device: [], apps: {} };
+  const out = { rows, squidRows, wideRows, machine, imports: [], dashboard: [], device: [], apps: {}, wide: [] };
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const errors = [];
@@ -294,91 +365,8 @@ async function main() {
     await page.goto(server.url);
     await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
 
-    for (const kind of ['defender', 'squid']) {
-      log(`importing ${files[kind]} …`);
-      const r = await importFile(page, files[kind]);
-      log(`  ${r.accepted} accepted in ${r.seconds.toFixed(1)} s`);
-      out.imports.push({ kind, ...r });
-    }
-
-    // The report of each source: the option whose label names its import is not stable, so take the
-    // non-global options in order (the endpoint source was imported first) and check them by their totals.
-    await page.getByRole('link', { name: 'Dashboard' }).click();
-    const select = page.getByRole('combobox', { name: 'Report' });
-    // Global, the endpoint source and the Squid source (the list refreshes just after the dialog closes).
-    await page.waitForFunction(
-      () => document.querySelectorAll('select[aria-label="Report"] option').length >= 3,
-      null,
-      {
-        timeout: 60_000,
-      },
-    );
-    const options = await select
-      .locator('option')
-      .evaluateAll((os) => os.map((o) => ({ value: o.value, label: o.textContent.trim() })));
-    log(`reports: ${options.map((o) => `${o.label} [${o.value}]`).join(', ')}`);
-    const endpoint = options.find((o) => /Win10 Endpoint Users/.test(o.label));
-    const squid = options.find((o) => o !== endpoint && o.value !== 'global');
-    const fmt = (n) => n.toLocaleString('en-US');
-    const expected = {
-      [endpoint.value]: fmt(out.imports[0].accepted),
-      [squid.value]: fmt(out.imports[1].accepted),
-      // Global leaves endpoint sources out, so here it is the Squid data alone.
-      global: fmt(out.imports[1].accepted),
-    };
-    // The just-imported Squid report is what the dashboard shows; let it settle (engine cache warm for it).
-    await page.waitForFunction(
-      (want) =>
-        [...document.querySelectorAll('.dashboard .kpi')]
-          .find((k) => k.querySelector('dt')?.textContent === 'Transactions')
-          ?.querySelector('dd')
-          ?.textContent?.trim() === want,
-      expected[squid.value],
-      { timeout: 120_000 },
-    );
-    const seen = new Set([squid.value]);
-    // Endpoint and Global reports first time (cold), back to Squid (warm), then `runs` more round trips (warm).
-    const plan = [endpoint.value, 'global', squid.value];
-    for (let i = 0; i < runs; i++) plan.push(endpoint.value, squid.value);
-    for (const value of plan) {
-      const ms = await switchReport(page, value, expected[value]);
-      const kind = seen.has(value) ? 'repeat' : 'first';
-      seen.add(value);
-      out.dashboard.push({ report: options.find((o) => o.value === value).label, kind, ms });
-      log(`  dashboard ${kind} ${value}: ${ms.toFixed(0)} ms`);
-    }
-
-    // Device page on the endpoint report (the 10M-events target is about endpoint data): rows 0..runs-1.
-    await switchReport(page, endpoint.value, expected[endpoint.value]);
-    for (let i = 0; i < runs; i++) {
-      await openTable(page, 'Machines', 'Machines');
-      const r = await openDevice(page, i);
-      out.device.push(r);
-      log(`  device ${r.name} (${r.transactions} transactions): ${r.ms.toFixed(0)} ms`);
-    }
-    // The same device again (engine and page already warm for it).
-    await openTable(page, 'Machines', 'Machines');
-    const again = await openDevice(page, 0);
-    out.deviceRepeat = again;
-    log(`  device ${again.name} again: ${again.ms.toFixed(0)} ms`);
-
-    // Discovered apps on the Squid report.
-    await page.getByRole('link', { name: 'Dashboard' }).click();
-    await switchReport(page, squid.value, expected[squid.value]);
-    out.apps.open = [];
-    out.apps.scroll = [];
-    for (let i = 0; i < runs; i++) {
-      if (i > 0) await page.getByRole('link', { name: 'Dashboard' }).click();
-      const r = await openTable(page, 'Discovered apps', 'Apps');
-      out.apps.open.push(r.ms);
-      out.apps.total = r.total;
-      log(`  apps first rows: ${r.ms.toFixed(0)} ms (${r.total})`);
-    }
-    for (const f of [0.5, 0.25, 0.75]) {
-      const r = await scrollTable(page, 'Apps', f);
-      out.apps.scroll.push({ fraction: f, ...r });
-      log(`  apps scroll to ${f}: ${r.ms.toFixed(0)} ms (row ${r.firstVisibleRow})`);
-    }
+    if (!wideOnly) await timeMain(page, files, out);
+    if (wideFile) await timeWide(page, wideFile, out);
     out.errors = errors;
   } finally {
     await context.close().catch(() => {});
@@ -386,23 +374,149 @@ async function main() {
     await new Promise((r) => setTimeout(r, 1000));
     rmSync(profile, { recursive: true, force: true });
   }
+  report(machine, out);
+}
 
+/** The 100k-row tables: import the wide file, then each table's first rows, jumps and a continuous scroll. */
+async function timeWide(page, file, out) {
+  log(`importing ${file} …`);
+  const r = await importFile(page, file);
+  log(`  ${r.accepted} accepted in ${r.seconds.toFixed(1)} s`);
+  out.imports.push({ kind: 'wide', ...r });
+  // After an import the app shows the source just imported.
+  for (const [link, label] of [
+    ['Discovered apps', 'Apps'],
+    ['IP addresses', 'IP addresses'],
+    ['Users', 'Users'],
+  ]) {
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.locator('.dashboard .kpi').first().waitFor({ timeout: 120_000 });
+    const open = await openTable(page, link, label);
+    const jumps = [];
+    for (const f of [0.5, 0.25, 0.75]) jumps.push((await scrollTable(page, label, f)).ms);
+    const fling = await flingTable(page, label, 600, 180);
+    out.wide.push({ table: link, total: open.total, openMs: open.ms, jumpsMs: jumps, fling });
+    log(
+      `  ${link} (${open.total}): first rows ${r0(open.ms)} ms; jumps ${jumps.map(r0).join(', ')} ms; ` +
+        `scroll frames median ${fling.medianMs.toFixed(1)} / p95 ${fling.p95Ms.toFixed(1)} / max ${fling.maxMs.toFixed(1)} ms, ` +
+        `${fling.framesWithPlaceholders}/${fling.frames} frames with a placeholder row`,
+    );
+  }
+}
+
+async function timeMain(page, files, out) {
+  for (const kind of ['defender', 'squid']) {
+    log(`importing ${files[kind]} …`);
+    const r = await importFile(page, files[kind]);
+    log(`  ${r.accepted} accepted in ${r.seconds.toFixed(1)} s`);
+    out.imports.push({ kind, ...r });
+  }
+
+  // The report of each source: the option whose label names its import is not stable, so take the
+  // non-global options in order (the endpoint source was imported first) and check them by their totals.
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  const select = page.getByRole('combobox', { name: 'Report' });
+  // Global, the endpoint source and the Squid source (the list refreshes just after the dialog closes).
+  await page.waitForFunction(() => document.querySelectorAll('select[aria-label="Report"] option').length >= 3, null, {
+    timeout: 60_000,
+  });
+  const options = await select
+    .locator('option')
+    .evaluateAll((os) => os.map((o) => ({ value: o.value, label: o.textContent.trim() })));
+  log(`reports: ${options.map((o) => `${o.label} [${o.value}]`).join(', ')}`);
+  const endpoint = options.find((o) => /Win10 Endpoint Users/.test(o.label));
+  const squid = options.find((o) => o !== endpoint && o.value !== 'global');
+  const fmt = (n) => n.toLocaleString('en-US');
+  const expected = {
+    [endpoint.value]: fmt(out.imports[0].accepted),
+    [squid.value]: fmt(out.imports[1].accepted),
+    // Global leaves endpoint sources out, so here it is the Squid data alone.
+    global: fmt(out.imports[1].accepted),
+  };
+  // The just-imported Squid report is what the dashboard shows; let it settle (engine cache warm for it).
+  await page.waitForFunction(
+    (want) =>
+      [...document.querySelectorAll('.dashboard .kpi')]
+        .find((k) => k.querySelector('dt')?.textContent === 'Transactions')
+        ?.querySelector('dd')
+        ?.textContent?.trim() === want,
+    expected[squid.value],
+    { timeout: 120_000 },
+  );
+  const seen = new Set([squid.value]);
+  // Endpoint and Global reports first time (cold), back to Squid (warm), then `runs` more round trips (warm).
+  const plan = [endpoint.value, 'global', squid.value];
+  for (let i = 0; i < runs; i++) plan.push(endpoint.value, squid.value);
+  for (const value of plan) {
+    const ms = await switchReport(page, value, expected[value]);
+    const kind = seen.has(value) ? 'repeat' : 'first';
+    seen.add(value);
+    out.dashboard.push({ report: options.find((o) => o.value === value).label, kind, ms });
+    log(`  dashboard ${kind} ${value}: ${ms.toFixed(0)} ms`);
+  }
+
+  // Device page on the endpoint report (the 10M-events target is about endpoint data): rows 0..runs-1.
+  await switchReport(page, endpoint.value, expected[endpoint.value]);
+  for (let i = 0; i < runs; i++) {
+    await openTable(page, 'Machines', 'Machines');
+    const r = await openDevice(page, i);
+    out.device.push(r);
+    log(`  device ${r.name} (${r.transactions} transactions): ${r.ms.toFixed(0)} ms`);
+  }
+  // The same device again (engine and page already warm for it).
+  await openTable(page, 'Machines', 'Machines');
+  const again = await openDevice(page, 0);
+  out.deviceRepeat = again;
+  log(`  device ${again.name} again: ${again.ms.toFixed(0)} ms`);
+
+  // Discovered apps on the Squid report.
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await switchReport(page, squid.value, expected[squid.value]);
+  out.apps.open = [];
+  out.apps.scroll = [];
+  for (let i = 0; i < runs; i++) {
+    if (i > 0) await page.getByRole('link', { name: 'Dashboard' }).click();
+    const r = await openTable(page, 'Discovered apps', 'Apps');
+    out.apps.open.push(r.ms);
+    out.apps.total = r.total;
+    log(`  apps first rows: ${r.ms.toFixed(0)} ms (${r.total})`);
+  }
+  for (const f of [0.5, 0.25, 0.75]) {
+    const r = await scrollTable(page, 'Apps', f);
+    out.apps.scroll.push({ fraction: f, ...r });
+    log(`  apps scroll to ${f}: ${r.ms.toFixed(0)} ms (row ${r.firstVisibleRow})`);
+  }
+}
+
+function report(machine, out) {
+  const lines = [
+    `UI timings, ${wideOnly ? '' : `${human(rows)} Defender (projected) rows + ${human(squidRows)} Squid rows + `}${human(wideRows)} wide Squid rows, ${new Date().toISOString().slice(0, 16)}Z`,
+    `machine: ${machine.cpu}, ${machine.nproc} CPUs, ${machine.memGiB} GiB, load ${machine.loadavg}; ${machine.chromium}`,
+    ...out.imports.map((i) => `- import ${i.kind}: ${i.accepted} accepted of ${i.rows} in ${i.seconds.toFixed(1)} s`),
+  ];
+  if (!wideOnly) lines.push(...mainLines(out));
+  for (const w of out.wide)
+    lines.push(
+      `- ${w.table} (${w.total}): first rows ${r0(w.openMs)} ms; jumps to 1/2, 1/4, 3/4 ${w.jumpsMs.map(r0).join(', ')} ms; ` +
+        `continuous scroll of ${w.fling.pixels} px: frame median ${w.fling.medianMs.toFixed(1)} ms, p95 ${w.fling.p95Ms.toFixed(1)} ms, ` +
+        `max ${w.fling.maxMs.toFixed(1)} ms, ${w.fling.framesWithPlaceholders}/${w.fling.frames} frames with a placeholder row`,
+    );
+  lines.push(`- page errors: ${out.errors.length}`);
+  console.log(lines.join('\n'));
+  console.log(JSON.stringify(out));
+}
+
+function mainLines(out) {
   const dashFirst = out.dashboard.filter((d) => d.kind === 'first').map((d) => d.ms);
   const dashRepeat = out.dashboard.filter((d) => d.kind === 'repeat').map((d) => d.ms);
   const dev = out.device.map((d) => d.ms);
-  const md = [
-    `UI timings, ${human(rows)} Defender (projected) rows + ${human(squidRows)} Squid rows, ${new Date().toISOString().slice(0, 16)}Z`,
-    `machine: ${machine.cpu}, ${machine.nproc} CPUs, ${machine.memGiB} GiB, load ${machine.loadavg}; ${machine.chromium}`,
-    ...out.imports.map((i) => `- import ${i.kind}: ${i.accepted} accepted of ${i.rows} in ${i.seconds.toFixed(1)} s`),
+  return [
     `- dashboard after switching report, first (cold): ${dashFirst.map(r0).join(', ')} ms`,
     `- dashboard after switching report, repeat: median ${r0(median(dashRepeat))} ms (${dashRepeat.map(r0).join(', ')})`,
     `- device page from a Machines row: median ${r0(median(dev))} ms (${dev.map(r0).join(', ')}); same device again ${r0(out.deviceRepeat.ms)} ms`,
     `- Discovered apps (${out.apps.total}) first rows: median ${r0(median(out.apps.open))} ms (${out.apps.open.map(r0).join(', ')})`,
     `- Discovered apps scroll (1/2, 1/4, 3/4): ${out.apps.scroll.map((s) => r0(s.ms)).join(', ')} ms`,
-    `- page errors: ${out.errors.length}`,
-  ].join('\n');
-  console.log(md);
-  console.log(JSON.stringify(out));
+  ];
 }
 
 await main();

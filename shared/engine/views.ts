@@ -89,12 +89,48 @@ export function compareValues(a: unknown, b: unknown): number {
   if (b === null || b === undefined) return -1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   if (Array.isArray(a) && Array.isArray(b)) return a.join(',').localeCompare(b.join(','));
-  return String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: 'base' });
+  return COLLATOR.compare(String(a), String(b));
 }
+
+// One collator for every comparison: `localeCompare` with options builds one per call (~10x slower on 100k rows).
+const COLLATOR = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
 const RISK_ORDER: Record<string, number> = { High: 4, Medium: 3, Low: 2, Informational: 1 };
 
+/**
+ * Filtered and sorted rows per tables object, so paging through a 100k-row table sorts it once rather than once per
+ * page. Tables are immutable once computed (the engine builds new ones when data, tags or settings change).
+ */
+const ordered = new WeakMap<Tables, Map<string, EntityRow[]>>();
+const ORDERS_KEPT = 8;
+
 export function queryTable(t: Tables, req: TableRequest): TablePage {
+  const key = JSON.stringify([
+    req.entity,
+    req.hideNoise,
+    req.category,
+    req.tag,
+    req.minScore,
+    req.maxScore,
+    req.search?.trim().toLowerCase(),
+    req.sort,
+  ]);
+  let cache = ordered.get(t);
+  if (!cache) {
+    cache = new Map();
+    ordered.set(t, cache);
+  }
+  let rows = cache.get(key);
+  if (!rows) {
+    rows = orderRows(t, req);
+    if (cache.size >= ORDERS_KEPT) cache.delete(cache.keys().next().value as string);
+    cache.set(key, rows);
+  }
+  const offset = Math.max(0, Math.min(req.offset, rows.length));
+  return { rows: rows.slice(offset, offset + Math.max(0, req.limit)), total: rows.length, offset };
+}
+
+function orderRows(t: Tables, req: TableRequest): EntityRow[] {
   let rows = rowsOf(t, req.entity);
   if (req.entity === 'apps') {
     const apps = rows as AppRow[];
@@ -120,8 +156,7 @@ export function queryTable(t: Tables, req: TableRequest): TablePage {
       return sign * compareValues(a, b);
     });
   }
-  const offset = Math.max(0, Math.min(req.offset, rows.length));
-  return { rows: rows.slice(offset, offset + Math.max(0, req.limit)), total: rows.length, offset };
+  return rows;
 }
 
 export interface DayPoint {

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { IpRow, Tables } from './query';
+import { queryTable } from './views';
+
+function ip(i: number, transactions: number, download: number | null): IpRow {
+  return {
+    ip: `10.0.${i >> 8}.${i & 255}`,
+    apps: 1,
+    users: 1,
+    devices: 1,
+    transactions,
+    blocked: 0,
+    traffic: download,
+    upload: null,
+    download,
+    firstSeen: 0,
+    lastSeen: 0,
+  } as IpRow;
+}
+
+function tables(ips: IpRow[]): Tables {
+  return {
+    apps: [],
+    devices: [],
+    users: [],
+    ips,
+    summary: {} as Tables['summary'],
+  };
+}
+
+describe('queryTable', () => {
+  const rows = Array.from({ length: 1000 }, (_, i) => ip(i, (i * 7919) % 1000, i % 10 === 0 ? null : i));
+  const t = tables(rows);
+  const page = (offset: number, sort: { key: string; dir: 'asc' | 'desc' }, search = '') =>
+    queryTable(t, { entity: 'ips', sort, search, offset, limit: 100 });
+
+  it('pages through one ordering: the pages joined equal the whole table sorted', () => {
+    const sort = { key: 'transactions', dir: 'desc' as const };
+    const joined = Array.from({ length: 10 }, (_, p) => page(p * 100, sort).rows).flat();
+    expect(joined.map((r) => (r as IpRow).transactions)).toEqual(rows.map((r) => r.transactions).sort((a, b) => b - a));
+  });
+
+  it('answers a new sort, direction or search with its own order, not a cached one', () => {
+    const desc = page(0, { key: 'download', dir: 'desc' }).rows as IpRow[];
+    const asc = page(0, { key: 'download', dir: 'asc' }).rows as IpRow[];
+    expect(desc[0].download).toBe(999);
+    expect(asc[0].download).toBe(1);
+    // Unknown bytes sort last in both directions.
+    const last = page(900, { key: 'download', dir: 'asc' }).rows as IpRow[];
+    expect(last.at(-1)?.download).toBeNull();
+    const found = page(0, { key: 'download', dir: 'desc' }, '10.0.3.');
+    expect(found.total).toBe(1000 - 768);
+    expect(found.rows.every((r) => (r as IpRow).ip.startsWith('10.0.3.'))).toBe(true);
+  });
+
+  it('sorts text naturally (numbers inside names by value)', () => {
+    const byIp = page(0, { key: 'ip', dir: 'asc' }).rows as IpRow[];
+    expect(byIp.slice(0, 3).map((r) => r.ip)).toEqual(['10.0.0.0', '10.0.0.1', '10.0.0.2']);
+    expect(byIp[10].ip).toBe('10.0.0.10');
+  });
+});
