@@ -3,14 +3,20 @@
 // (dist/web, via dist/node/web.mjs), opens it with a fresh profile exactly as
 // the browser tests do, picks the file through the Import telemetry dialog's
 // own file chooser, and times the click on Import until the result table shows.
-// The engine's own duration (from the committed import record) is read back too.
+// The engine's own duration (from the committed import record) is read back too, and the file's SHA-256
+// in the record is checked against Node's.
 //
-//   node bench/chromium-import.mjs <file> [--runs N] [--node-dir bench/out/node]
+//   node bench/chromium-import.mjs <file> [--runs N] [--node-dir bench/out/node] [--profile out.cpuprofile]
+//                                  [--after <file0>]
 // Needs a build (`npm run build`, or the bench's own in bench/out). Prints one JSON line per run.
+// --profile records a CPU profile of the engine worker during the import (open it in Chrome DevTools'
+// Performance panel) and prints the functions with the most self time. --after imports <file0> first into
+// the same profile (untimed), to see what a store that already holds data costs the next import.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -61,8 +67,102 @@ export async function startServer(nodeDir = join(root, 'dist/node')) {
   };
 }
 
-/** One import of `file` into a fresh profile. */
-export async function importOnce(url, file) {
+async function sha256Of(file) {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk);
+  return h.digest('hex');
+}
+
+/**
+ * Attaches to the page's dedicated workers through the page's CDP session (non-flat sessions, since
+ * playwright-core's CDPSession cannot address child sessions) and returns a profiler for the engine worker.
+ */
+async function workerProfiler(context, page) {
+  const cdp = await context.newCDPSession(page);
+  const workers = new Map();
+  const waiting = new Map();
+  let nextId = 1;
+  cdp.on('Target.attachedToTarget', (e) => workers.set(e.sessionId, e.targetInfo));
+  cdp.on('Target.receivedMessageFromTarget', (e) => {
+    const m = JSON.parse(e.message);
+    const done = waiting.get(m.id);
+    if (!done) return;
+    waiting.delete(m.id);
+    done(m);
+  });
+  const send = (sessionId, method, params = {}) =>
+    new Promise((ok, fail) => {
+      const id = nextId++;
+      waiting.set(id, (m) => (m.error ? fail(new Error(`${method}: ${m.error.message}`)) : ok(m.result)));
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+    });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  let session = null;
+  return {
+    async start() {
+      session = [...workers].find(([, t]) => t.type === 'worker' && /engine/.test(`${t.title} ${t.url}`))?.[0];
+      if (!session) throw new Error('no engine worker to profile');
+      await send(session, 'Profiler.enable');
+      await send(session, 'Profiler.setSamplingInterval', { interval: 500 });
+      await send(session, 'Profiler.start');
+    },
+    async stop() {
+      return (await send(session, 'Profiler.stop')).profile;
+    },
+  };
+}
+
+/** Self time by function (name, script, line) of a CPU profile, largest first. */
+function selfTimes(profile, top = 30) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    const f = byId.get(id).callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + us);
+    total += us;
+  });
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([fn, us]) => ({ fn, seconds: us / 1e6, share: us / total }));
+}
+
+/** Imports `file` through the Import telemetry dialog; resolves with the wall seconds and the result row. */
+async function importThroughDialog(page, file) {
+  await page.getByRole('button', { name: 'Import telemetry' }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'Import telemetry' });
+  await dialog.waitFor();
+  const chooser = page.waitForEvent('filechooser');
+  await dialog.getByRole('button', { name: 'Choose files…' }).click();
+  await (await chooser).setFiles(file);
+  await dialog.getByRole('list', { name: 'Files to import' }).waitFor();
+  const importButton = dialog.getByRole('button', { name: 'Import', exact: true });
+  const result = dialog.getByRole('region', { name: 'Import result' });
+  const t0 = performance.now();
+  await importButton.click();
+  const failed = dialog
+    .getByRole('alert')
+    .waitFor({ timeout: 15 * 60_000 })
+    .then(async () => {
+      throw new Error(`import failed: ${await dialog.getByRole('alert').textContent()}`);
+    });
+  // Once the result is there the context closes and this wait fails: that is not an error.
+  failed.catch(() => {});
+  await Promise.race([result.waitFor({ timeout: 15 * 60_000 }), failed]);
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const cells = await result.locator('tbody tr').first().locator('td').allInnerTexts();
+  return { wallSeconds, cells, dialog };
+}
+
+/**
+ * One import of `file` into a fresh profile. With `after`, that file is imported first (untimed, the dialog
+ * closed as an analyst would) and `file` right after it; with `profileOut`, a CPU profile of the engine worker
+ * during the timed import goes there.
+ */
+export async function importOnce(url, file, { profileOut = null, after = null } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'cloudscope-bench-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -74,30 +174,24 @@ export async function importOnce(url, file) {
     const page = context.pages()[0] ?? (await context.newPage());
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    const profiler = profileOut ? await workerProfiler(context, page) : null;
     await page.goto(url);
     await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
-    await page.getByRole('button', { name: 'Import telemetry' }).first().click();
-    const dialog = page.getByRole('dialog', { name: 'Import telemetry' });
-    await dialog.waitFor();
-    const chooser = page.waitForEvent('filechooser');
-    await dialog.getByRole('button', { name: 'Choose files…' }).click();
-    await (await chooser).setFiles(file);
-    await dialog.getByRole('list', { name: 'Files to import' }).waitFor();
-    const importButton = dialog.getByRole('button', { name: 'Import', exact: true });
-    const result = dialog.getByRole('region', { name: 'Import result' });
-    const t0 = performance.now();
-    await importButton.click();
-    const failed = dialog
-      .getByRole('alert')
-      .waitFor({ timeout: 15 * 60_000 })
-      .then(async () => {
-        throw new Error(`import failed: ${await dialog.getByRole('alert').textContent()}`);
-      });
-    // Once the result is there the context closes and this wait fails: that is not an error.
-    failed.catch(() => {});
-    await Promise.race([result.waitFor({ timeout: 15 * 60_000 }), failed]);
-    const wallSeconds = (performance.now() - t0) / 1000;
-    const cells = await result.locator('tbody tr').first().locator('td').allInnerTexts();
+    let before = null;
+    if (after) {
+      const first = await importThroughDialog(page, after);
+      before = { file: after, wallSeconds: first.wallSeconds };
+      await first.dialog.getByRole('button', { name: 'Done' }).click();
+      await first.dialog.waitFor({ state: 'hidden' });
+    }
+    await profiler?.start();
+    const { wallSeconds, cells } = await importThroughDialog(page, file);
+    let hotSpots;
+    if (profiler) {
+      const profile = await profiler.stop();
+      writeFileSync(profileOut, JSON.stringify(profile));
+      hotSpots = selfTimes(profile);
+    }
     const num = (s) => Number(String(s).replace(/[^0-9]/g, ''));
     // The engine's own account of the import: the committed record in the app's IndexedDB.
     const record = await page.evaluate(
@@ -109,9 +203,20 @@ export async function importOnce(url, file) {
             const db = req.result;
             const get = db.transaction('imports').objectStore('imports').getAll();
             get.onsuccess = () => {
-              const imp = get.result.find((r) => r.status === 'committed');
+              const imp = get.result
+                .filter((r) => r.status === 'committed')
+                .sort((a, b) => b.startedAt - a.startedAt)[0];
               db.close();
-              resolve(imp ? { durationMs: imp.durationMs, facts: imp.facts, transactions: imp.transactions } : null);
+              resolve(
+                imp
+                  ? {
+                      durationMs: imp.durationMs,
+                      facts: imp.facts,
+                      transactions: imp.transactions,
+                      sha256: imp.files[0]?.sha256,
+                    }
+                  : null,
+              );
             };
             get.onerror = () => reject(get.error);
           };
@@ -130,7 +235,10 @@ export async function importOnce(url, file) {
       wallSeconds,
       rowsPerSec: rows / wallSeconds,
       engineSeconds: record ? record.durationMs / 1000 : null,
+      sha256Matches: record ? record.sha256 === (await sha256Of(file)) : null,
+      ...(before ? { after: before } : {}),
       errors,
+      ...(hotSpots ? { hotSpots } : {}),
     };
   } finally {
     await context.close().catch(() => {});
@@ -145,13 +253,24 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = args.indexOf('--runs');
   const runs = r >= 0 ? Number(args[r + 1]) : 1;
   const d = args.indexOf('--node-dir');
+  const p = args.indexOf('--profile');
+  const a = args.indexOf('--after');
   if (!file) {
-    console.error('usage: node bench/chromium-import.mjs <file> [--runs N]');
+    console.error(
+      'usage: node bench/chromium-import.mjs <file> [--runs N] [--node-dir DIR] [--profile OUT] [--after FILE0]',
+    );
     process.exit(64);
   }
-  const server = await startServer(d >= 0 ? join(process.cwd(), args[d + 1]) : undefined);
+  const server = await startServer(d >= 0 ? resolve(args[d + 1]) : undefined);
   try {
-    for (let i = 0; i < runs; i++) console.log(JSON.stringify(await importOnce(server.url, file)));
+    for (let i = 0; i < runs; i++) {
+      const out =
+        p >= 0
+          ? resolve(args[p + 1]).replace(/(\.cpuprofile)?$/, runs > 1 ? `-${i + 1}.cpuprofile` : '.cpuprofile')
+          : null;
+      const after = a >= 0 ? resolve(args[a + 1]) : null;
+      console.log(JSON.stringify(await importOnce(server.url, file, { profileOut: out, after })));
+    }
   } finally {
     await server.stop();
   }

@@ -20,7 +20,7 @@ import { deviceKeyOf, FactAggregator } from './aggregate';
 import { ProgressMeter } from './job';
 import type { ImportRequest, ImportResult } from './protocol';
 import { CancelledError, RpcError } from './rpc';
-import type { Hasher } from './sha256';
+import type { AsyncHasher } from './sha256';
 import { openSources, type TextSource } from './source';
 
 export const MAX_REJECTIONS_KEPT = 1000;
@@ -44,7 +44,8 @@ function coverageKey(device: string | null, hour: number): number {
 export interface ImportOptions {
   signal?: AbortSignal;
   onProgress?: (p: import('./job').JobProgress) => void;
-  createHasher(): Hasher;
+  /** SHA-256 of each file as given; may hash elsewhere while the parse goes on (the browser's hash worker). */
+  createHasher(): AsyncHasher;
   xlsxToCsv?: (bytes: Uint8Array) => Iterable<string>;
   now?: () => number;
   /** Block size for packed fact records. */
@@ -178,7 +179,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     const tried = d.scores.map((x) => x.label).join(', ');
     unreadable.push({
       ...emptyFileRecord(s.name, s.size, 'unknown'),
-      sha256: s.sha256(),
+      sha256: await s.sha256(),
       error: `Unknown format: no parser recognised the content (tried ${tried}). If it is a CSV with a header, import it with a custom column mapping.`,
     });
   }
@@ -361,7 +362,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       parser.end(sink);
       if (pendingFlush) fileBlocks.push(...(await flush(pendingFlush, fileCoverage)));
       fileBlocks.push(...(await flush(current, fileCoverage)));
-      file.sha256 = src.sha256();
+      file.sha256 = await src.sha256();
       if (knownSha.has(file.sha256)) {
         // The same bytes again: report what was read, add nothing.
         file.alreadyImported = true;

@@ -23,7 +23,7 @@ import { ProgressMeter } from './job';
 import { previewFile } from './preview';
 import type { EngineMethods } from './protocol';
 import { CancelledError, type Handlers, RpcError } from './rpc';
-import { type Hasher, Sha256 } from './sha256';
+import { type AsyncHasher, type Hasher, Sha256 } from './sha256';
 import { EngineState } from './state';
 
 export interface EngineOptions extends OpenOptions {
@@ -39,6 +39,8 @@ export interface EngineOptions extends OpenOptions {
   appVersion?: string;
   /** SHA-256 for provenance: Node injects its native hasher; the browser uses ours. */
   createHasher?: () => Hasher;
+  /** SHA-256 of import files only, which may hash elsewhere (the browser's hash worker); else `createHasher`. */
+  createImportHasher?: () => AsyncHasher;
   xlsxToCsv?: (bytes: Uint8Array) => Iterable<string>;
   /** Asks the browser to keep the database under storage pressure (navigator.storage.persist). */
   persist?: () => Promise<boolean>;
@@ -143,7 +145,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         const r = await runImport(db, req, {
           signal: ctx.signal,
           onProgress: ctx.progress,
-          createHasher,
+          createHasher: opts.createImportHasher ?? createHasher,
           xlsxToCsv: opts.xlsxToCsv ?? xlsxToCsv,
         });
         state.invalidateData();

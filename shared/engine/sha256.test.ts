@@ -24,4 +24,14 @@ describe('Sha256', () => {
       expect(ours([data.subarray(0, cut), data.subarray(cut, cut + 1), data.subarray(cut + 1)])).toBe(expected);
     }
   });
+  it('matches the million-a vector fed in uneven chunks', () => {
+    const data = new Uint8Array(1_000_000).fill(0x61);
+    const h = new Sha256();
+    let off = 0;
+    for (let n = 1; off < data.length; n = (n * 7 + 3) % 9001) {
+      h.update(data.subarray(off, off + n));
+      off += n;
+    }
+    expect(h.digest()).toBe('cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0');
+  });
 });

@@ -5,7 +5,7 @@
  * at the head of each text so the format can be detected before parsing.
  */
 import { unzipSync } from 'fflate';
-import type { Hasher } from './sha256';
+import type { AsyncHasher } from './sha256';
 
 export const HEAD_CHARS = 64 * 1024;
 
@@ -24,14 +24,14 @@ export interface TextSource {
   head: string;
   /** The whole text, head included, in chunks. */
   chunks: AsyncIterable<string>;
-  /** SHA-256 of the bytes as given; resolves once the text has been read to its end. */
-  sha256(): string;
+  /** SHA-256 of the bytes as given; call it once the text has been read to its end. */
+  sha256(): Promise<string>;
   /** True when the bytes were an .xlsx workbook converted to CSV. */
   xlsx: boolean;
 }
 
 export interface SourceOptions {
-  createHasher(): Hasher;
+  createHasher(): AsyncHasher;
   /** Called with the number of raw bytes read, for progress. */
   onBytes(n: number): void;
   signal?: AbortSignal;
@@ -86,7 +86,7 @@ async function withHead(
   name: string,
   size: number | null,
   text: AsyncIterator<string>,
-  sha256: () => string,
+  sha256: () => Promise<string>,
   xlsx: boolean,
 ): Promise<TextSource> {
   const first: string[] = [];
@@ -122,31 +122,42 @@ async function withHead(
  */
 export async function openSources(input: ByteInput, opts: SourceOptions): Promise<TextSource[]> {
   const hasher = opts.createHasher();
-  let digest: string | null = null;
+  let digest: Promise<string> | null = null;
   const sha256 = () => {
-    digest ??= hasher.digest();
+    digest ??= Promise.resolve(hasher.digest());
     return digest;
   };
   const raw = iterate(input.stream, opts.signal);
   const firstResult = await raw.next();
   const first = firstResult.done ? new Uint8Array(0) : firstResult.value;
-  async function* counted(): AsyncGenerator<Uint8Array> {
-    if (first.byteLength > 0) {
-      hasher.update(first);
-      opts.onBytes(first.byteLength);
-      yield first;
-    }
-    for await (const b of raw) {
-      hasher.update(b);
+  /**
+   * The raw bytes, counted and hashed. With `handOver` (plain text: the reader decodes each chunk before it
+   * asks for the next and keeps nothing) a chunk is hashed only once it has been decoded, so the hasher may
+   * take it (a worker hasher transfers it instead of copying it).
+   */
+  async function* counted(handOver: boolean): AsyncGenerator<Uint8Array> {
+    const chunks = async function* () {
+      if (first.byteLength > 0) yield first;
+      yield* raw;
+    };
+    for await (const b of chunks()) {
       opts.onBytes(b.byteLength);
+      if (!handOver) {
+        const full = hasher.update(b);
+        if (full) await full;
+      }
       yield b;
+      if (handOver) {
+        const full = hasher.update(b, true);
+        if (full) await full;
+      }
     }
   }
 
   if (isZip(first)) {
     const parts: Uint8Array[] = [];
     let total = 0;
-    for await (const b of counted()) {
+    for await (const b of counted(false)) {
       parts.push(b);
       total += b.byteLength;
     }
@@ -172,7 +183,7 @@ export async function openSources(input: ByteInput, opts: SourceOptions): Promis
     return out;
   }
 
-  const bytes = isGzip(first) ? gunzip(counted()) : counted();
+  const bytes = isGzip(first) ? gunzip(counted(false)) : counted(true);
   return [await withHead(input.name, input.size, decode(bytes)[Symbol.asyncIterator](), sha256, false)];
 }
 

@@ -6,6 +6,7 @@
 import type { EngineMethods } from '../../../shared/engine/protocol';
 import { serve } from '../../../shared/engine/rpc';
 import { createEngine } from '../../../shared/engine/service';
+import { workerHashers } from './worker-hasher';
 
 declare const self: DedicatedWorkerGlobalScope;
 declare const __APP_VERSION__: string;
@@ -18,6 +19,10 @@ self.addEventListener('message', early);
 createEngine({
   appVersion: __APP_VERSION__,
   persist: async () => (navigator.storage?.persist ? navigator.storage.persist() : false),
+  // Import files are hashed on the other core while this worker parses them.
+  createImportHasher: workerHashers(
+    () => new Worker(new URL('./hash.worker.ts', import.meta.url), { type: 'module', name: 'hash' }),
+  ),
 }).then(
   (engine) => {
     self.removeEventListener('message', early);
