@@ -31,6 +31,11 @@ export interface NetworkEvent {
    */
   eventKey: string | null;
   /**
+   * The 53-bit hash de-duplication uses, when the parser computes it from the key's
+   * parts without building `eventKey` (Defender). Takes the place of eventKey's hash.
+   */
+  eventHash?: number | null;
+  /**
    * Set only by pre-aggregated imports (an hourly fact computed elsewhere, e.g. by
    * the KQL that Cloudscope generates): this event stands for `count` transactions
    * of one hour, `blocked` of them blocked, seen from `firstSeen` to `lastSeen`

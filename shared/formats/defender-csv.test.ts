@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { NetworkEvent } from '../domain/event';
 import { CsvStream } from './csv-stream';
+import { DefenderNormalizer, defenderEventHash, isoTime } from './defender-common';
 import { defenderCsvFormat } from './defender-csv';
 import { byReport, collectLogged, mulberry32, readFixture, splitAt } from './testing/harness';
 import type { ParseContext } from './types';
+
+// Readable DeviceId|Timestamp|ReportId keys, so tests can find events by ReportId.
+DefenderNormalizer.readableKeys = true;
 
 const PLASO = readFixture('defender/plaso/advanced_hunting_test.csv');
 const PLASO_BOM = readFixture('defender/plaso/advanced_hunting_test_002.csv');
@@ -104,6 +108,11 @@ describe('defender-csv on the plaso portal export (union of all Device* tables)'
       action: 'allowed',
       process: 'chrome.exe',
       eventKey: 'jhdfaiouiuv4584fgasd64h5s4ghs54afd45gadf6|2023-12-21T19:59:50.239Z|38944',
+      eventHash: defenderEventHash(
+        'jhdfaiouiuv4584fgasd64h5s4ghs54afd45gadf6',
+        Date.UTC(2023, 11, 21, 19, 59, 50, 239),
+        '38944',
+      ),
     });
   });
 
@@ -597,6 +606,7 @@ describe('defender-csv semantics on small inputs', () => {
       deviceId: null,
     });
     expect(r.events[0].eventKey).toBeNull();
+    expect(r.events[0].eventHash).toBeNull();
   });
 
   it('merges across many rows of a newest-first export, and across an out-of-order one', () => {
@@ -678,6 +688,54 @@ describe('defender-csv semantics on small inputs', () => {
     );
     expect(r.events).toHaveLength(2);
     expect(r.skips).toEqual([[3, 'inspection merged into its connection']]);
+  });
+
+  it('lets no inspection merge, by uid, into a connection already handed on', () => {
+    const at = (sec: number) => new Date(Date.UTC(2024, 0, 1, 0, 10) + sec * 1000).toISOString();
+    const cells = (t: number, action: string, port: string, rid: string, af: string) =>
+      row([at(t), 'd1', 'pc1', action, '8.8.4.4', port, '', '10.0.0.1', '5000', '', '', '', '', rid, af]);
+    const ssl = (t: number, port: string, rid: string, uid: string, host: string) =>
+      cells(t, 'SslConnectionInspected', port, rid, JSON.stringify({ direction: 'Out', uid, server_name: host }));
+    const r = csv(
+      H +
+        // Two inspections of one socket, with different uids, both taken over by their connection.
+        ssl(4, '443', '1', 'U1', 'one.example.com') +
+        ssl(-4, '443', '2', 'U2', 'two.example.com') +
+        cells(0, 'ConnectionSuccess', '443', '3', '') +
+        // Far enough back (newest-first export) to hand the connection to the sink.
+        row([
+          at(-70),
+          'd1',
+          'pc1',
+          'ConnectionSuccess',
+          '9.9.9.9',
+          '53',
+          '',
+          '10.0.0.1',
+          '6000',
+          '',
+          '',
+          '',
+          '',
+          '4',
+          '',
+        ]) +
+        // 30 s from the connection, sharing a uid with it, but another socket: after the connection
+        // left, nothing can take it over any more, so it must stay an event of its own.
+        ssl(-30, '8443', '5', 'U1', 'late.example.com') +
+        ssl(-31, '8443', '6', 'U2', 'later.example.com'),
+    );
+    // Row 7 joins row 6 (same socket, 1 s apart); row 6 must not vanish into the connection.
+    expect(r.skips.sort((a, b) => a[0] - b[0])).toEqual([
+      [2, 'inspection merged into its connection'],
+      [3, 'inspection merged into its connection'],
+      [7, 'inspection merged into its connection'],
+    ]);
+    expect(r.events.map((e) => e.host ?? e.remoteIp).sort()).toEqual([
+      '9.9.9.9',
+      'late.example.com',
+      'two.example.com',
+    ]);
   });
 
   it('flushes events that wait longer than the merge buffer, in order, without losing any', () => {
@@ -776,5 +834,46 @@ describe('defender-csv sniffing', () => {
     expect(defenderCsvFormat.sniff('ts,uid,id.orig_h,id.orig_p\n1,2,3,4\n')).toBe(0);
     expect(defenderCsvFormat.sniff('{"Timestamp":"x","DeviceId":"y","ActionType":"z"}')).toBe(0);
     expect(defenderCsvFormat.sniff('date,time,s-ip,cs-method\n')).toBe(0);
+  });
+});
+
+describe('event keys', () => {
+  it('write the time as Date#toISOString does, for any time (keys must match across formats and versions)', () => {
+    const rand = mulberry32(5);
+    const times = [0, 1, 999, 3_599_999, 3_600_000, -1, -86_400_001, 1.5, 253_402_300_799_999, 253_402_300_800_000];
+    for (let i = 0; i < 5000; i++) times.push(Math.floor(rand() * 4_102_444_800_000));
+    for (let i = 0; i < 200; i++) times.push(1_700_000_000_000 + i * 997); // within a few hours: the cached hour
+    for (const t of times) expect(isoTime(t)).toBe(new Date(t).toISOString());
+  });
+
+  it('hash device, whole millisecond and ReportId to distinct 53-bit numbers', () => {
+    const t = Date.UTC(2024, 0, 1, 12);
+    const h = defenderEventHash('d1', t, '7');
+    expect(Number.isSafeInteger(h) && h >= 0).toBe(true);
+    // 100 ns precision and a ms display precision (Sentinel) of one event agree, as the readable key did.
+    expect(defenderEventHash('d1', t + 0.4567, '7')).toBe(h);
+    for (const other of [
+      defenderEventHash('d2', t, '7'),
+      defenderEventHash('d1', t + 1, '7'),
+      defenderEventHash('d1', t + 2 ** 32, '7'),
+      defenderEventHash('d1', t, '8'),
+      defenderEventHash('d17', t, ''),
+      defenderEventHash('d', t, '17'),
+    ])
+      expect(other).not.toBe(h);
+    // Near-identical keys, as one busy device's events are: no collision, and low bits (the key set's
+    // slot index) spread evenly.
+    const seen = new Set<number>();
+    const low = new Int32Array(256);
+    for (let dev = 0; dev < 20; dev++) {
+      for (let i = 0; i < 10_000; i++) {
+        const k = defenderEventHash(`device-${dev}`, t + i * 3, String(1000 + (i % 50)));
+        seen.add(k);
+        low[k & 255]++;
+      }
+    }
+    expect(seen.size).toBe(200_000);
+    expect(Math.min(...low)).toBeGreaterThan(600);
+    expect(Math.max(...low)).toBeLessThan(970);
   });
 });

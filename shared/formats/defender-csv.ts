@@ -4,8 +4,8 @@
  * Analytics CSV export of the same table (`Timestamp [UTC]`, US display dates).
  * Header-driven: columns are found by name (with aliases) once, then read by index.
  */
-import { type CsvRecord, CsvStream } from './csv-stream';
-import { DefenderNormalizer, type DefenderRow, emptyRow } from './defender-common';
+import { CsvSelect } from './csv-select';
+import { DefenderNormalizer, type DefenderRow, emptyRow, readsAdditional } from './defender-common';
 import { type DefenderField, fieldForColumn, headerSaysUtc } from './defender-values';
 import type { FormatDefinition, FormatParser, ParseContext, ParseSink } from './types';
 
@@ -43,40 +43,53 @@ function first(a: number[]): number {
   return a.length > 0 ? a[0] : -1;
 }
 
+// Slots of the single-column fields in CsvSelect's values; typed-column unions follow them.
+const S_TIME = 0;
+const S_TIME_GEN = 1;
+const S_DEV_ID = 2;
+const S_DEV_NAME = 3;
+const S_ACTION = 4;
+const S_URL = 5;
+const S_RIP = 6;
+const S_RPORT = 7;
+const S_LIP = 8;
+const S_LPORT = 9;
+const S_PROC = 10;
+const S_UPN = 11;
+const S_ACCT = 12;
+const S_DOM = 13;
+const S_TABLE = 14;
+const SINGLE_SLOTS = 15;
+/** Columns of a few thousand distinct values at most in an export (per device, user, app, action). */
+const INTERNED_SLOTS = [S_DEV_ID, S_DEV_NAME, S_ACTION, S_URL, S_RIP, S_LIP, S_PROC, S_UPN, S_ACCT, S_DOM, S_TABLE];
+
+/**
+ * Reads with CsvSelect, not PapaParse: only the ~17 columns the normaliser reads
+ * are cut into strings (measured on 0.5M-row exports: see csv-select.ts).
+ */
 class DefenderCsvParser implements FormatParser {
-  private readonly csv = new CsvStream(',');
+  private readonly csv = new CsvSelect(',');
   private readonly row: DefenderRow = emptyRow();
   private headerLen = 0;
   private norm: DefenderNormalizer | null = null;
   private noTimeColumn = false;
-  // Single-column fields, resolved once from the header.
-  private iTime = -1;
-  private iTimeGen = -1;
-  private iDevId = -1;
-  private iDevName = -1;
-  private iAction = -1;
-  private iUrl = -1;
-  private iRip = -1;
-  private iRport = -1;
-  private iLip = -1;
-  private iLport = -1;
-  private iProc = -1;
-  private iUpn = -1;
-  private iAcct = -1;
-  private iDom = -1;
-  private iTable = -1;
-  // Union exports split these over typed columns (ReportId_long / ReportId_string).
-  private reportIds: number[] = [];
-  private additionals: number[] = [];
+  // Union exports split these over typed columns (ReportId_long / ReportId_string): their slots.
+  private reportSlots: number[] = [];
+  private additionalSlots: number[] = [];
+  private sink: ParseSink | null = null;
+  private readonly onHeader = (fields: string[]) => this.header(fields);
+  private readonly onRecord = () => this.record(this.sink as ParseSink);
 
   constructor(private readonly ctx: ParseContext) {}
 
   push(text: string, sink: ParseSink): void {
-    this.csv.push(text, (r) => this.record(r, sink));
+    this.sink = sink;
+    this.csv.push(text, this.onHeader, this.onRecord);
   }
 
   end(sink: ParseSink): void {
-    this.csv.end((r) => this.record(r, sink));
+    this.sink = sink;
+    this.csv.end(this.onHeader, this.onRecord);
     this.norm?.end(sink);
   }
 
@@ -85,72 +98,90 @@ class DefenderCsvParser implements FormatParser {
     if (h.length > 0 && h[0].charCodeAt(0) === 0xfeff) h[0] = h[0].slice(1);
     this.headerLen = h.length;
     const idx = indexColumns(h);
-    this.iTime = first(idx.time);
-    this.iTimeGen = first(idx.timeGenerated);
-    this.iDevId = first(idx.deviceId);
-    this.iDevName = first(idx.deviceName);
-    this.iAction = first(idx.actionType);
-    this.iUrl = first(idx.remoteUrl);
-    this.iRip = first(idx.remoteIp);
-    this.iRport = first(idx.remotePort);
-    this.iLip = first(idx.localIp);
-    this.iLport = first(idx.localPort);
-    this.iProc = first(idx.process);
-    this.iUpn = first(idx.upn);
-    this.iAcct = first(idx.accountName);
-    this.iDom = first(idx.accountDomain);
-    this.iTable = first(idx.table);
-    this.reportIds = idx.reportId;
-    this.additionals = idx.additional;
-    this.row.hasActionType = this.iAction >= 0;
-    this.noTimeColumn = this.iTime < 0 && this.iTimeGen < 0;
-    const timeCol = this.iTime >= 0 ? h[this.iTime] : this.iTimeGen >= 0 ? h[this.iTimeGen] : '';
+    const iTime = first(idx.time);
+    const iTimeGen = first(idx.timeGenerated);
+    const iAction = first(idx.actionType);
+    const columns = [
+      iTime,
+      iTimeGen,
+      first(idx.deviceId),
+      first(idx.deviceName),
+      iAction,
+      first(idx.remoteUrl),
+      first(idx.remoteIp),
+      first(idx.remotePort),
+      first(idx.localIp),
+      first(idx.localPort),
+      first(idx.process),
+      first(idx.upn),
+      first(idx.accountName),
+      first(idx.accountDomain),
+      first(idx.table),
+    ];
+    this.reportSlots = idx.reportId.map((_, k) => SINGLE_SLOTS + k);
+    this.additionalSlots = idx.additional.map((_, k) => SINGLE_SLOTS + idx.reportId.length + k);
+    this.csv.select([...columns, ...idx.reportId, ...idx.additional], this.additionalSlots, INTERNED_SLOTS);
+    this.row.hasActionType = iAction >= 0;
+    this.noTimeColumn = iTime < 0 && iTimeGen < 0;
+    const timeCol = iTime >= 0 ? h[iTime] : iTimeGen >= 0 ? h[iTimeGen] : '';
     this.norm = new DefenderNormalizer(this.ctx, {
       timeZone: headerSaysUtc(timeCol) ? 'UTC' : this.ctx.timeZone || 'UTC',
     });
   }
 
-  private record(rec: CsvRecord, sink: ParseSink): void {
-    const f = rec.fields;
-    const norm = this.norm;
-    if (norm === null) {
-      this.header(f);
-      return;
-    }
-    if (f.length !== this.headerLen) {
-      sink.reject(rec.line, `${f.length} fields, the header has ${this.headerLen}`);
+  private record(sink: ParseSink): void {
+    const csv = this.csv;
+    const norm = this.norm as DefenderNormalizer;
+    if (csv.fieldCount !== this.headerLen) {
+      sink.reject(csv.line, `${csv.fieldCount} fields, the header has ${this.headerLen}`);
       return;
     }
     if (this.noTimeColumn) {
-      sink.reject(rec.line, 'no Timestamp column in the header');
+      sink.reject(csv.line, 'no Timestamp column in the header');
       return;
     }
+    const v = csv.values;
     const r = this.row;
-    r.time = this.iTime >= 0 ? f[this.iTime] : '';
-    r.timeGenerated = this.iTimeGen >= 0 ? f[this.iTimeGen] : '';
-    r.deviceId = this.iDevId >= 0 ? f[this.iDevId] : '';
-    r.deviceName = this.iDevName >= 0 ? f[this.iDevName] : '';
-    r.actionType = this.iAction >= 0 ? f[this.iAction] : '';
-    r.remoteUrl = this.iUrl >= 0 ? f[this.iUrl] : '';
-    r.remoteIp = this.iRip >= 0 ? f[this.iRip] : '';
-    r.remotePort = this.iRport >= 0 ? f[this.iRport] : '';
-    r.localIp = this.iLip >= 0 ? f[this.iLip] : '';
-    r.localPort = this.iLport >= 0 ? f[this.iLport] : '';
-    r.process = this.iProc >= 0 ? f[this.iProc] : '';
-    r.upn = this.iUpn >= 0 ? f[this.iUpn] : '';
-    r.accountName = this.iAcct >= 0 ? f[this.iAcct] : '';
-    r.accountDomain = this.iDom >= 0 ? f[this.iDom] : '';
-    r.table = this.iTable >= 0 ? f[this.iTable] : '';
-    r.reportId = firstFilled(f, this.reportIds);
-    r.additional = firstFilled(f, this.additionals);
-    norm.row(r, rec.line, sink);
+    r.time = v[S_TIME];
+    r.timeGenerated = v[S_TIME_GEN];
+    r.deviceId = v[S_DEV_ID];
+    r.deviceName = v[S_DEV_NAME];
+    r.actionType = v[S_ACTION];
+    r.remoteUrl = v[S_URL];
+    r.remoteIp = v[S_RIP];
+    r.remotePort = v[S_RPORT];
+    r.localIp = v[S_LIP];
+    r.localPort = v[S_LPORT];
+    r.process = v[S_PROC];
+    r.upn = v[S_UPN];
+    r.accountName = v[S_ACCT];
+    r.accountDomain = v[S_DOM];
+    r.table = v[S_TABLE];
+    r.reportId = firstFilled(v, this.reportSlots);
+    r.additional = this.additional(v, r.actionType);
+    norm.row(r, csv.line, sink);
+  }
+
+  /**
+   * AdditionalFields, `""` escapes resolved only when the normaliser may parse it
+   * (most rows are plain connections that only look for "lock" in it).
+   */
+  private additional(v: string[], action: string): string {
+    const slots = this.additionalSlots;
+    for (let i = 0; i < slots.length; i++) {
+      const s = v[slots[i]];
+      if (s.length === 0) continue;
+      if (!readsAdditional(action, this.row.hasActionType) && s.indexOf('lock') < 0 && s.indexOf('LOCK') < 0) return s;
+      return this.csv.unescaped(slots[i]);
+    }
+    return '';
   }
 }
 
-function firstFilled(f: string[], cols: number[]): string {
-  for (let i = 0; i < cols.length; i++) {
-    const v = f[cols[i]];
-    if (v.length > 0) return v;
+function firstFilled(v: string[], slots: number[]): string {
+  for (let i = 0; i < slots.length; i++) {
+    const s = v[slots[i]];
+    if (s.length > 0) return s;
   }
   return '';
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { DefenderNormalizer } from './defender-common';
 import { defenderEventHubFormat } from './defender-eventhub';
 import { defenderJsonFormat } from './defender-json';
 import { byReport, collectLogged, mulberry32, randomSplit, readFixture } from './testing/harness';
+
+// Readable DeviceId|Timestamp|ReportId keys, so tests can find events by ReportId.
+DefenderNormalizer.readableKeys = true;
 
 const ELASTIC = readFixture('defender/elastic/test-device.log');
 const ELASTIC_NET = readFixture('defender/elastic/test-device.DeviceNetworkEvents-only.log');

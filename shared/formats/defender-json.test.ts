@@ -1,9 +1,13 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
+import { DefenderNormalizer } from './defender-common';
 import { defenderCsvFormat } from './defender-csv';
 import { defenderJsonFormat } from './defender-json';
 import { type JsonScanHandler, JsonScanner } from './defender-json-scanner';
 import { collectLogged, mulberry32, randomSplit, readFixture } from './testing/harness';
+
+// Readable DeviceId|Timestamp|ReportId keys, so tests can find events by ReportId.
+DefenderNormalizer.readableKeys = true;
 
 const PLASO = readFixture('defender/plaso/advanced_hunting_test.csv');
 const OTRF = readFixture('defender/otrf/GoldenSAMLADFSMailAccess-Microsoft365DefenderEvents.json');

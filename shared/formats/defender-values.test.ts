@@ -99,3 +99,39 @@ describe('timestamps', () => {
       expect(parseDefenderTime(bad, 'UTC')).toBeNaN();
   });
 });
+
+describe('UTC timestamps (the per-day fast path)', () => {
+  it('reads every time of day as Date.parse does, across days, months and leap years', () => {
+    let seed = 11;
+    const rand = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 4294967296;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const t = Math.floor(rand() * 4_102_444_800_000); // 1970..2100
+      const iso = new Date(t).toISOString(); // 2024-02-29T23:59:59.123Z
+      const seven = `${iso.slice(0, 23)}${Math.floor(rand() * 10_000)
+        .toString()
+        .padStart(4, '0')}Z`;
+      expect(parseDefenderTime(iso, 'Europe/Berlin')).toBe(t);
+      expect(parseDefenderTime(seven, 'UTC')).toBe(t);
+      expect(parseDefenderTime(iso.slice(0, 19), 'UTC')).toBe(Math.floor(t / 1000) * 1000);
+    }
+  });
+
+  it('still rejects impossible dates and times on the fast path', () => {
+    for (const s of [
+      '2023-02-29T10:00:00Z',
+      '2024-02-30T10:00:00Z',
+      '2024-13-01T10:00:00Z',
+      '2024-04-31T00:00:00Z',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T10:60:00Z',
+      '2024-01-01T10:00:61Z',
+    ]) {
+      expect(parseDefenderTime(s, 'UTC')).toBeNaN();
+    }
+    expect(parseDefenderTime('2024-02-29T10:00:00Z', 'UTC')).toBe(Date.UTC(2024, 1, 29, 10));
+    expect(parseDefenderTime('2024-01-01T10:00:60Z', 'UTC')).toBe(Date.UTC(2024, 0, 1, 10, 1));
+  });
+});

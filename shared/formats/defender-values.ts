@@ -253,8 +253,18 @@ function fastIso(s: string, timeZone: string): number {
     if ((z === 90 || z === 122) && i === n - 1) zone = 'UTC';
     else return Number.NaN; // offsets: rare, left to parseIsoTime
   }
-  return wallClockToUtc(y1 * 100 + y2, mo, d, h, mi, sec, ms, zone);
+  if (zone !== 'UTC' && zone !== 'Etc/UTC') return wallClockToUtc(y1 * 100 + y2, mo, d, h, mi, sec, ms, zone);
+  // UTC: the day's start is the same for every row of that day; Date.UTC is linear in the time of day.
+  const dayKey = (y1 * 100 + y2) * 10_000 + mo * 100 + d;
+  if (dayKey !== lastDayKey) {
+    lastDayKey = dayKey;
+    lastDayMs = wallClockToUtc(y1 * 100 + y2, mo, d, 0, 0, 0, 0, 'UTC');
+  }
+  if (Number.isNaN(lastDayMs) || h > 23 || mi > 59 || sec > 60) return Number.NaN;
+  return lastDayMs + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
 }
+let lastDayKey = -1;
+let lastDayMs = Number.NaN;
 
 /**
  * Log Analytics / Sentinel display format: `5/25/2023, 4:32:49.469 AM`
