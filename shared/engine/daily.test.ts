@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../catalog/loader';
 import { createMatcher } from '../catalog/matcher';
 import { createScorer } from '../catalog/score';
-import { type AppContext, computeDaily, entityTotals } from './daily';
+import { type AppContext, computeDaily, entityTotals, IntMap } from './daily';
 import { FIXTURE_T0, type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
 
 const DAY = 86_400_000;
@@ -144,5 +144,55 @@ describe('computeDaily on stray timestamps', () => {
     expect(daily.lastDay! - daily.firstDay!).toBe(20_000);
     expect(Array.from(daily.device.rows.transactions)).toEqual([1, 2, 4]);
     expect(Array.from(daily.app.devices)).toEqual([1, 2]);
+  });
+});
+
+describe('computeDaily row order', () => {
+  it('numbers entities, days and rows in the order of their first fact, whatever the grouping', () => {
+    const daily = computeDaily(
+      fixtureWorkingSet([
+        { day: 2, hour: 9, device: 'd2', host: 'teams.example', tx: 1 },
+        { day: 0, hour: 9, device: 'd1', host: 'www.news.example.co.uk', tx: 2 },
+        { day: 2, hour: 10, device: 'd1', host: 'teams.example', tx: 3 },
+        { day: 0, hour: 11, device: 'd2', host: 'teams.example', tx: 4 },
+        { day: 2, hour: 11, device: 'd2', host: 'teams.example', tx: 5 },
+        { day: 0, hour: 12, device: 'd1', host: 'teams.example', tx: 6 },
+      ]),
+      ctx,
+    );
+    const d = daily.device;
+    expect(d.keys).toEqual(['d2', 'd1']);
+    const days = Array.from(d.days.day, (x, i) => [d.keys[d.days.entity[i]], x - D0, d.days.transactions[i]]);
+    expect(days).toEqual([
+      ['d2', 2, 6],
+      ['d1', 0, 8],
+      ['d1', 2, 3],
+      ['d2', 0, 4],
+    ]);
+    const rows = Array.from(d.rows.day, (x, i) => [d.keys[d.rows.entity[i]], x - D0, d.rows.transactions[i]]);
+    expect(rows).toEqual([
+      ['d2', 2, 6],
+      ['d1', 0, 2],
+      ['d1', 2, 3],
+      ['d2', 0, 4],
+      ['d1', 0, 6],
+    ]);
+    expect(Array.from(d.days.hourTx.subarray(0, 24)).filter((x) => x > 0)).toEqual([1, 5]);
+  });
+});
+
+describe('IntMap', () => {
+  it('keeps composite keys past 2^32 apart, overwrites, and grows without losing any', () => {
+    const m = new IntMap(2);
+    const keys: number[] = [];
+    for (let i = 0; i < 5000; i++) keys.push(i * 2 ** 33 + (i % 7), i * 1_000_003, 2 ** 52 - i);
+    for (const [v, k] of keys.entries()) m.set(k, v);
+    expect(m.size).toBe(new Set(keys).size);
+    const last = new Map<number, number>();
+    for (const [v, k] of keys.entries()) last.set(k, v);
+    for (const [k, v] of last) expect(m.get(k)).toBe(v);
+    expect(m.get(2 ** 33 + 2)).toBe(-1);
+    m.set(0, 42);
+    expect(m.get(0)).toBe(42);
   });
 });

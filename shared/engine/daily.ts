@@ -47,7 +47,8 @@ const IP_RE = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
 export class AppIndex {
   readonly apps: AppInfo[] = [];
   private readonly byKey = new Map<string, number>();
-  private readonly byHost = new Map<number, number>();
+  /** App index + 1 by host string id; 0 while unresolved. */
+  private byHost = new Int32Array(0);
 
   constructor(
     private readonly ws: WorkingSet,
@@ -57,8 +58,13 @@ export class AppIndex {
   /** The app index of a host string id; -1 for an unknown host. */
   of(hostId: number): number {
     if (hostId < 0) return -1;
-    const hit = this.byHost.get(hostId);
-    if (hit !== undefined) return hit;
+    if (hostId >= this.byHost.length) {
+      const grown = new Int32Array(Math.max(hostId + 1, this.ws.pool.strings.length));
+      grown.set(this.byHost);
+      this.byHost = grown;
+    }
+    const hit = this.byHost[hostId];
+    if (hit > 0) return hit - 1;
     const host = this.ws.str(hostId) ?? '';
     const { matcher } = this.ctx;
     const ref = (IP_RE.test(host) ? matcher.matchIp(host) : null) ?? matcher.matchHost(host);
@@ -83,7 +89,7 @@ export class AppIndex {
       });
       this.byKey.set(key, e);
     }
-    this.byHost.set(hostId, e);
+    this.byHost[hostId] = e + 1;
     return e;
   }
 }
@@ -105,6 +111,70 @@ class I32 {
     const b = new Int32Array(Math.max(n, this.a.length * 2));
     b.set(this.a);
     this.a = b;
+  }
+}
+
+/**
+ * Non-negative integer keys (below 2^53) to non-negative int32 values, open addressing over typed
+ * arrays, for composite keys where a dense table would be too wide: a Map of numbers past the
+ * small-integer range boxes every key (and feeds the garbage collector).
+ */
+export class IntMap {
+  private keys: Float64Array;
+  private vals: Int32Array;
+  private mask: number;
+  size = 0;
+  constructor(expected = 16) {
+    let cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    this.keys = new Float64Array(cap).fill(-1);
+    this.vals = new Int32Array(cap);
+    this.mask = cap - 1;
+  }
+  private slot(k: number): number {
+    // murmur3's finalizer over both halves: composite keys differ in high and low bits alike
+    let h = (k >>> 0) ^ Math.imul((k / 4294967296) >>> 0, 0x9e3779b1);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h & this.mask;
+  }
+  /** The value of `k`, or -1. */
+  get(k: number): number {
+    const keys = this.keys;
+    for (let s = this.slot(k); ; s = (s + 1) & this.mask) {
+      const x = keys[s];
+      if (x === k) return this.vals[s];
+      if (x === -1) return -1;
+    }
+  }
+  set(k: number, v: number): void {
+    if ((this.size + 1) * 2 > this.keys.length) this.grow();
+    const keys = this.keys;
+    for (let s = this.slot(k); ; s = (s + 1) & this.mask) {
+      const x = keys[s];
+      if (x === k) {
+        this.vals[s] = v;
+        return;
+      }
+      if (x === -1) {
+        keys[s] = k;
+        this.vals[s] = v;
+        this.size++;
+        return;
+      }
+    }
+  }
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldVals = this.vals;
+    this.keys = new Float64Array(oldKeys.length * 2).fill(-1);
+    this.vals = new Int32Array(oldKeys.length * 2);
+    this.mask = this.keys.length - 1;
+    this.size = 0;
+    for (let s = 0; s < oldKeys.length; s++) if (oldKeys[s] !== -1) this.set(oldKeys[s], oldVals[s]);
   }
 }
 
@@ -191,195 +261,296 @@ export interface DailyFilter {
   to?: number | null;
 }
 
-class EntityBuilder {
-  readonly keys: string[] = [];
-  readonly labels: string[] = [];
-  private readonly local = new Map<number, number>();
-  /** (entity, day) → its row; keys stay small integers (entity * dayStride + day offset). */
-  private readonly dayIndex = new Map<number, number>();
-  n = 0;
-  private readonly rEntity = new I32();
-  private readonly rApp = new I32();
-  private readonly rDay = new I32();
-  private readonly rTx = new F64();
-  private readonly rBlocked = new F64();
-  private readonly rUp = new F64();
-  private readonly rDown = new F64();
-  private readonly rHours = new I32();
-  private readonly rFirst = new F64();
-  private readonly rLast = new F64();
-  /** The (entity, app, day) rows of an (entity, day) row form a chain: a day has a few dozen apps, a scan is cheap. */
-  private readonly rNext = new I32();
-  dn = 0;
-  private readonly dEntity = new I32();
-  private readonly dDay = new I32();
-  private readonly dTx = new F64();
-  private readonly dUp = new F64();
-  private readonly dDown = new F64();
-  private readonly dHourTx = new F64();
-  private readonly dFirst = new F64();
-  private readonly dLast = new F64();
-  private readonly dApps = new I32();
-  private readonly dHead = new I32();
+/** The selected facts, in fact order, with what every rollup needs of each. */
+interface Selection {
+  /** Fact indices. */
+  rows: Int32Array;
+  /** App index of each (parallel to rows); -1 for none. */
+  app: Int32Array;
+  /** Rank of each one's day in `days`. */
+  dayRank: Int32Array;
+  /** The distinct days with data, ascending (days since epoch). */
+  days: Int32Array;
+}
 
-  constructor(
-    readonly dimension: EntityRollup['dimension'],
-    private readonly ws: WorkingSet,
-    private readonly dayStride: number,
-  ) {}
+/** A stable counting sort of `input` by `keyOf` (keys in [0, buckets)). */
+export function countingSort(input: Int32Array, keyOf: (k: number) => number, buckets: number): Int32Array {
+  const start = new Int32Array(buckets + 1);
+  for (let q = 0; q < input.length; q++) start[keyOf(input[q]) + 1]++;
+  for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
+  const out = new Int32Array(input.length);
+  for (let q = 0; q < input.length; q++) out[start[keyOf(input[q])]++] = input[q];
+  return out;
+}
 
-  private newDay(e: number, day: number, i: number): number {
-    const d = this.dn++;
-    if (this.dn > this.dEntity.a.length) {
-      for (const c of [this.dEntity, this.dDay, this.dApps, this.dHead]) c.ensure(this.dn);
-      for (const c of [this.dTx, this.dUp, this.dDown, this.dFirst, this.dLast]) c.ensure(this.dn);
+/**
+ * One dimension's rollups, in two passes. The first groups the selected facts by (day, entity) with
+ * two stable counting sorts and gives each fact its (entity, day) row and its (entity, app, day) row
+ * (within a group an app's row is found through an array indexed by app: no hashing, no scan),
+ * numbering rows in the order their first fact comes, as one pass over the facts would. The second
+ * sums in fact order, reading the working set front to back, into columns sized exactly.
+ */
+function rollEntity(
+  dimension: EntityRollup['dimension'],
+  ws: WorkingSet,
+  sel: Selection,
+  apps: readonly AppInfo[],
+  column: WorkingSet['device'],
+): EntityRollup {
+  const n = sel.rows.length;
+  const local = new Int32Array(ws.pool.strings.length);
+  const keys: string[] = [];
+  const labelIds: number[] = [];
+  const entityOf = new Int32Array(n);
+  let withEntity = 0;
+  for (let k = 0; k < n; k++) {
+    const i = sel.rows[k];
+    const id = column[i];
+    if (id < 0) {
+      entityOf[k] = -1;
+      continue;
     }
-    this.dHourTx.ensure(this.dn * HOURS_PER_DAY);
-    this.dEntity.a[d] = e;
-    this.dDay.a[d] = day;
-    this.dTx.a[d] = 0;
-    this.dUp.a[d] = Number.NaN;
-    this.dDown.a[d] = Number.NaN;
-    this.dHourTx.a.fill(0, d * HOURS_PER_DAY, (d + 1) * HOURS_PER_DAY);
-    this.dFirst.a[d] = this.ws.firstSeen[i];
-    this.dLast.a[d] = this.ws.lastSeen[i];
-    this.dApps.a[d] = 0;
-    this.dHead.a[d] = -1;
-    return d;
+    let e = local[id] - 1;
+    if (e < 0) {
+      e = keys.length;
+      local[id] = e + 1;
+      keys.push(ws.str(id) ?? '');
+      labelIds.push(-1);
+    }
+    entityOf[k] = e;
+    withEntity++;
+    if (dimension === 'device' && ws.deviceName[i] >= 0) labelIds[e] = ws.deviceName[i];
   }
+  const labels = keys.map((key, e) => (labelIds[e] >= 0 ? (ws.str(labelIds[e]) ?? key) : key));
+  const facts = new Int32Array(withEntity);
+  for (let k = 0, j = 0; k < n; k++) if (entityOf[k] >= 0) facts[j++] = k;
+  const byEntity = countingSort(facts, (k) => entityOf[k], keys.length);
+  const order = countingSort(byEntity, (k) => sel.dayRank[k], sel.days.length);
 
-  private newRow(d: number, e: number, app: number, day: number, i: number): number {
-    const r = this.n++;
-    if (this.n > this.rEntity.a.length) {
-      for (const c of [this.rEntity, this.rApp, this.rDay, this.rHours, this.rNext]) c.ensure(this.n);
-      for (const c of [this.rTx, this.rBlocked, this.rUp, this.rDown, this.rFirst, this.rLast]) c.ensure(this.n);
+  // Pass 1: group-local numbering, then renumbered by first fact.
+  const dayOfFact = new Int32Array(n).fill(-1);
+  const rowOfFact = new Int32Array(n).fill(-1);
+  const stampOfApp = new Int32Array(apps.length);
+  const rowOfApp = new Int32Array(apps.length);
+  const dFirstFact: number[] = [];
+  const rFirstFact: number[] = [];
+  let groupEntity = -1;
+  let groupRank = -1;
+  let d = -1;
+  for (let q = 0; q < order.length; q++) {
+    const k = order[q];
+    const e = entityOf[k];
+    const rank = sel.dayRank[k];
+    if (e !== groupEntity || rank !== groupRank) {
+      groupEntity = e;
+      groupRank = rank;
+      d = dFirstFact.length;
+      dFirstFact.push(k);
     }
-    this.rEntity.a[r] = e;
-    this.rApp.a[r] = app;
-    this.rDay.a[r] = day;
-    this.rTx.a[r] = 0;
-    this.rBlocked.a[r] = 0;
-    this.rUp.a[r] = Number.NaN;
-    this.rDown.a[r] = Number.NaN;
-    this.rHours.a[r] = 0;
-    this.rFirst.a[r] = this.ws.firstSeen[i];
-    this.rLast.a[r] = this.ws.lastSeen[i];
-    this.rNext.a[r] = this.dHead.a[d];
-    this.dHead.a[d] = r;
-    return r;
+    dayOfFact[k] = d;
+    const app = sel.app[k];
+    if (app < 0) continue;
+    if (stampOfApp[app] !== d + 1) {
+      stampOfApp[app] = d + 1;
+      rowOfApp[app] = rFirstFact.length;
+      rFirstFact.push(k);
+    }
+    rowOfFact[k] = rowOfApp[app];
   }
+  const dn = dFirstFact.length;
+  const rn = rFirstFact.length;
+  const renumber = (firstFact: number[]) => {
+    const slot = new Int32Array(n).fill(-1);
+    for (let r = 0; r < firstFact.length; r++) slot[firstFact[r]] = r;
+    const next = new Int32Array(firstFact.length);
+    for (let k = 0, j = 0; k < n; k++) if (slot[k] >= 0) next[slot[k]] = j++;
+    return next;
+  };
+  const dNew = renumber(dFirstFact);
+  const rNew = renumber(rFirstFact);
 
-  add(i: number, entityId: number, app: number, noise: boolean, day: number, dayOff: number, hourOfDay: number): void {
-    const ws = this.ws;
-    let e = this.local.get(entityId);
-    if (e === undefined) {
-      e = this.keys.length;
-      this.local.set(entityId, e);
-      const key = ws.str(entityId) ?? '';
-      this.keys.push(key);
-      this.labels.push(key);
+  // Pass 2: sums in fact order; a row is set up by its first fact, which comes in row order.
+  const rEntity = new Int32Array(rn);
+  const rApp = new Int32Array(rn);
+  const rDay = new Int32Array(rn);
+  const rTx = new Float64Array(rn);
+  const rBlocked = new Float64Array(rn);
+  const rUp = new Float64Array(rn);
+  const rDown = new Float64Array(rn);
+  const rHours = new Int32Array(rn);
+  const rFirst = new Float64Array(rn);
+  const rLast = new Float64Array(rn);
+  const dEntity = new Int32Array(dn);
+  const dDay = new Int32Array(dn);
+  const dTx = new Float64Array(dn);
+  const dUp = new Float64Array(dn);
+  const dDown = new Float64Array(dn);
+  const dHourTx = new Float64Array(dn * HOURS_PER_DAY);
+  const dFirst = new Float64Array(dn);
+  const dLast = new Float64Array(dn);
+  const dApps = new Int32Array(dn);
+  let nextDay = 0;
+  let nextRow = 0;
+  for (let k = 0; k < n; k++) {
+    if (dayOfFact[k] < 0) continue;
+    const i = sel.rows[k];
+    const e = entityOf[k];
+    const day = sel.days[sel.dayRank[k]];
+    const first = ws.firstSeen[i];
+    const last = ws.lastSeen[i];
+    const dd = dNew[dayOfFact[k]];
+    if (dd === nextDay) {
+      nextDay++;
+      dEntity[dd] = e;
+      dDay[dd] = day;
+      dUp[dd] = Number.NaN;
+      dDown[dd] = Number.NaN;
+      dFirst[dd] = first;
+      dLast[dd] = last;
     }
-    if (this.dimension === 'device' && ws.deviceName[i] >= 0) this.labels[e] = ws.str(ws.deviceName[i]) ?? this.keys[e];
+    const app = sel.app[k];
+    const noise = app >= 0 && apps[app].noise;
     const tx = ws.transactions[i];
     const up = ws.bytesUp[i];
     const down = ws.bytesDown[i];
-    const first = ws.firstSeen[i];
-    const last = ws.lastSeen[i];
-    const dkey = e * this.dayStride + dayOff;
-    let d = this.dayIndex.get(dkey);
-    if (d === undefined) {
-      d = this.newDay(e, day, i);
-      this.dayIndex.set(dkey, d);
-    }
-    if (first < this.dFirst.a[d]) this.dFirst.a[d] = first;
-    if (last > this.dLast.a[d]) this.dLast.a[d] = last;
+    const hourOfDay = ws.hour[i] - day * HOURS_PER_DAY;
+    if (first < dFirst[dd]) dFirst[dd] = first;
+    if (last > dLast[dd]) dLast[dd] = last;
     if (app >= 0) {
-      let r = this.dHead.a[d];
-      while (r >= 0 && this.rApp.a[r] !== app) r = this.rNext.a[r];
-      if (r < 0) {
-        r = this.newRow(d, e, app, day, i);
-        if (!noise) this.dApps.a[d]++;
+      const r = rNew[rowOfFact[k]];
+      if (r === nextRow) {
+        nextRow++;
+        rEntity[r] = e;
+        rApp[r] = app;
+        rDay[r] = day;
+        rUp[r] = Number.NaN;
+        rDown[r] = Number.NaN;
+        rFirst[r] = first;
+        rLast[r] = last;
+        if (!noise) dApps[dd]++;
       }
-      this.rTx.a[r] += tx;
-      this.rBlocked.a[r] += ws.blocked[i];
-      this.rUp.a[r] = addBytes(this.rUp.a[r], up);
-      this.rDown.a[r] = addBytes(this.rDown.a[r], down);
-      this.rHours.a[r] |= 1 << hourOfDay;
-      if (first < this.rFirst.a[r]) this.rFirst.a[r] = first;
-      if (last > this.rLast.a[r]) this.rLast.a[r] = last;
+      rTx[r] += tx;
+      rBlocked[r] += ws.blocked[i];
+      rUp[r] = addBytes(rUp[r], up);
+      rDown[r] = addBytes(rDown[r], down);
+      rHours[r] |= 1 << hourOfDay;
+      if (first < rFirst[r]) rFirst[r] = first;
+      if (last > rLast[r]) rLast[r] = last;
     }
-    if (noise) return;
-    this.dTx.a[d] += tx;
-    this.dUp.a[d] = addBytes(this.dUp.a[d], up);
-    this.dDown.a[d] = addBytes(this.dDown.a[d], down);
-    this.dHourTx.a[d * HOURS_PER_DAY + hourOfDay] += tx;
+    if (noise) continue;
+    dTx[dd] += tx;
+    dUp[dd] = addBytes(dUp[dd], up);
+    dDown[dd] = addBytes(dDown[dd], down);
+    dHourTx[dd * HOURS_PER_DAY + hourOfDay] += tx;
   }
+  return {
+    dimension,
+    keys,
+    labels,
+    rows: {
+      n: rn,
+      entity: rEntity,
+      app: rApp,
+      day: rDay,
+      transactions: rTx,
+      blocked: rBlocked,
+      up: rUp,
+      down: rDown,
+      hours: rHours,
+      first: rFirst,
+      last: rLast,
+    },
+    days: {
+      n: dn,
+      entity: dEntity,
+      day: dDay,
+      transactions: dTx,
+      up: dUp,
+      down: dDown,
+      apps: dApps,
+      hourTx: dHourTx,
+      first: dFirst,
+      last: dLast,
+    },
+  };
+}
 
-  build(): EntityRollup {
-    return {
-      dimension: this.dimension,
-      keys: this.keys,
-      labels: this.labels,
-      rows: {
-        n: this.n,
-        entity: this.rEntity.a.slice(0, this.n),
-        app: this.rApp.a.slice(0, this.n),
-        day: this.rDay.a.slice(0, this.n),
-        transactions: this.rTx.a.slice(0, this.n),
-        blocked: this.rBlocked.a.slice(0, this.n),
-        up: this.rUp.a.slice(0, this.n),
-        down: this.rDown.a.slice(0, this.n),
-        hours: this.rHours.a.slice(0, this.n),
-        first: this.rFirst.a.slice(0, this.n),
-        last: this.rLast.a.slice(0, this.n),
-      },
-      days: {
-        n: this.dn,
-        entity: this.dEntity.a.slice(0, this.dn),
-        day: this.dDay.a.slice(0, this.dn),
-        transactions: this.dTx.a.slice(0, this.dn),
-        up: this.dUp.a.slice(0, this.dn),
-        down: this.dDown.a.slice(0, this.dn),
-        apps: this.dApps.a.slice(0, this.dn),
-        hourTx: this.dHourTx.a.slice(0, this.dn * HOURS_PER_DAY),
-        first: this.dFirst.a.slice(0, this.dn),
-        last: this.dLast.a.slice(0, this.dn),
-      },
-    };
+/** Facts' source ids (string ids) to keep, as a mask by id; null for every source. */
+export function sourceMaskOf(ws: WorkingSet, sources: ReadonlySet<string> | null | undefined): Uint8Array | null {
+  if (!sources) return null;
+  const mask = new Uint8Array(ws.pool.strings.length);
+  for (const s of sources) {
+    const id = ws.pool.find(s);
+    if (id >= 0) mask[id] = 1;
+  }
+  return mask;
+}
+
+/** Computes every daily rollup of the selected facts: one pass for the selection, one grouped pass per dimension. */
+export function computeDaily(ws: WorkingSet, ctx: AppContext & DailyFilter, index?: AppIndex): DailyRollups {
+  const steps = dailySteps(ws, ctx, index);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
   }
 }
 
-/** Computes every daily rollup of the selected facts in one pass over the working set. */
-export function computeDaily(ws: WorkingSet, ctx: AppContext & DailyFilter, index?: AppIndex): DailyRollups {
+/** computeDaily in stages (selection and app-days, devices, users), yielding between them. */
+export function* dailySteps(
+  ws: WorkingSet,
+  ctx: AppContext & DailyFilter,
+  index?: AppIndex,
+): Generator<void, DailyRollups> {
   const apps = index ?? new AppIndex(ws, ctx);
   const fromHour = ctx.from != null ? Math.floor(ctx.from / 3_600_000) : Number.NEGATIVE_INFINITY;
   const toHour = ctx.to != null ? Math.ceil(ctx.to / 3_600_000) : Number.POSITIVE_INFINITY;
-  let sourceIds: Set<number> | null = null;
-  if (ctx.sources) {
-    sourceIds = new Set();
-    for (const s of ctx.sources) sourceIds.add(ws.pool.id(s));
-  }
-  const take = (i: number) => {
-    const h = ws.hour[i];
-    return h >= fromHour && h < toHour && (!sourceIds || sourceIds.has(ws.source[i]));
-  };
+  const sourceMask = sourceMaskOf(ws, ctx.sources);
+  let count = 0;
+  const rows = new Int32Array(ws.n);
+  const app = new Int32Array(ws.n);
   let minHour = Number.POSITIVE_INFINITY;
   let maxHour = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < ws.n; i++) {
-    if (!take(i)) continue;
-    if (ws.hour[i] < minHour) minHour = ws.hour[i];
-    if (ws.hour[i] > maxHour) maxHour = ws.hour[i];
+    const h = ws.hour[i];
+    if (h < fromHour || h >= toHour || (sourceMask && sourceMask[ws.source[i]] !== 1)) continue;
+    if (h < minHour) minHour = h;
+    if (h > maxHour) maxHour = h;
+    rows[count] = i;
+    // Apps are numbered in the order their first fact comes.
+    app[count++] = apps.of(ws.host[i]);
   }
   const firstDay = Number.isFinite(minHour) ? Math.floor(minHour / HOURS_PER_DAY) : null;
   const lastDay = Number.isFinite(maxHour) ? Math.floor(maxHour / HOURS_PER_DAY) : null;
-  // Composite integer keys (id * stride + day offset): the stride covers the days the data spans,
-  // so a stray timestamp decades off costs a wider stride, never a collision.
-  const span = firstDay !== null && lastDay !== null ? lastDay - firstDay + 1 : 1;
-  const dayStride = 2 ** Math.ceil(Math.log2(Math.max(span, 2)));
-  const device = new EntityBuilder('device', ws, dayStride);
-  const user = new EntityBuilder('user', ws, dayStride);
-  const ip = new EntityBuilder('ip', ws, dayStride);
-  const appDayIndex = new Map<number, number>();
+  // Days ranked among those with data: a stray timestamp decades off costs one more rank, not a wide table.
+  const dayRank = new Int32Array(count);
+  const rankOf = new Map<number, number>();
+  for (let k = 0; k < count; k++) {
+    const day = Math.floor(ws.hour[rows[k]] / HOURS_PER_DAY);
+    let rank = rankOf.get(day);
+    if (rank === undefined) {
+      rank = rankOf.size;
+      rankOf.set(day, rank);
+    }
+    dayRank[k] = rank;
+  }
+  const days = Int32Array.from(rankOf.keys()).sort();
+  const remap = new Int32Array(days.length);
+  days.forEach((day, r) => {
+    remap[rankOf.get(day) as number] = r;
+  });
+  for (let k = 0; k < count; k++) dayRank[k] = remap[dayRank[k]];
+  const sel: Selection = { rows: rows.subarray(0, count), app: app.subarray(0, count), dayRank, days };
+
+  // (app, day) rows in fact order: a dense index when apps × days is small, else a hash.
+  const nApps = apps.apps.length;
+  const nDays = days.length;
+  const dense = nApps * nDays <= 1 << 23 ? new Int32Array(nApps * nDays).fill(-1) : null;
+  const hashed = dense ? null : new IntMap(1024);
+  const appDayRow = (a: number, rank: number) => (dense ? dense[a * nDays + rank] : hashed!.get(a * nDays + rank));
+  const setAppDayRow = (a: number, rank: number, r: number) => {
+    if (dense) dense[a * nDays + rank] = r;
+    else hashed!.set(a * nDays + rank, r);
+  };
   const ad = {
     n: 0,
     app: new I32(),
@@ -391,27 +562,19 @@ export function computeDaily(ws: WorkingSet, ctx: AppContext & DailyFilter, inde
     first: new F64(),
     last: new F64(),
   };
-  for (let i = 0; i < ws.n; i++) {
-    if (!take(i)) continue;
-    const hour = ws.hour[i];
-    const day = Math.floor(hour / HOURS_PER_DAY);
-    const dayOff = day - (firstDay as number);
-    const hourOfDay = hour - day * HOURS_PER_DAY;
-    const app = apps.of(ws.host[i]);
-    const noise = app >= 0 && apps.apps[app].noise;
-    if (ws.device[i] >= 0) device.add(i, ws.device[i], app, noise, day, dayOff, hourOfDay);
-    if (ws.user[i] >= 0) user.add(i, ws.user[i], app, noise, day, dayOff, hourOfDay);
-    if (ws.localIp[i] >= 0) ip.add(i, ws.localIp[i], app, noise, day, dayOff, hourOfDay);
-    if (app < 0) continue;
-    const key = app * dayStride + dayOff;
-    let r = appDayIndex.get(key);
-    if (r === undefined) {
+  for (let k = 0; k < count; k++) {
+    const a = sel.app[k];
+    if (a < 0) continue;
+    const i = sel.rows[k];
+    const rank = dayRank[k];
+    let r = appDayRow(a, rank);
+    if (r < 0) {
       r = ad.n++;
-      appDayIndex.set(key, r);
+      setAppDayRow(a, rank, r);
       for (const c of [ad.app, ad.day]) c.ensure(ad.n);
       for (const c of [ad.tx, ad.blocked, ad.up, ad.down, ad.first, ad.last]) c.ensure(ad.n);
-      ad.app.a[r] = app;
-      ad.day.a[r] = day;
+      ad.app.a[r] = a;
+      ad.day.a[r] = days[rank];
       ad.tx.a[r] = 0;
       ad.blocked.a[r] = 0;
       ad.up.a[r] = Number.NaN;
@@ -426,21 +589,36 @@ export function computeDaily(ws: WorkingSet, ctx: AppContext & DailyFilter, inde
     if (ws.firstSeen[i] < ad.first.a[r]) ad.first.a[r] = ws.firstSeen[i];
     if (ws.lastSeen[i] > ad.last.a[r]) ad.last.a[r] = ws.lastSeen[i];
   }
-  const rolled = { device: device.build(), user: user.build(), ip: ip.build() };
+  yield;
+  const device = rollEntity('device', ws, sel, apps.apps, ws.device);
+  yield;
+  const user = rollEntity('user', ws, sel, apps.apps, ws.user);
+  // Risk and signals never read the IP rollup: it is built on first use only.
+  let ip: EntityRollup | null = null;
+  const ipRollup = () => {
+    ip ??= rollEntity('ip', ws, sel, apps.apps, ws.localIp);
+    return ip;
+  };
   // Each (entity, app, day) row is one distinct entity of that (app, day).
-  const counts = (rows: EntityAppDays) => {
+  const rankOfDay = (day: number) => rankOf.get(day) as number;
+  const counts = (er: EntityAppDays) => {
     const out = new Int32Array(ad.n);
-    for (let r = 0; r < rows.n; r++) {
-      const k = appDayIndex.get(rows.app[r] * dayStride + (rows.day[r] - (firstDay as number)));
-      if (k !== undefined) out[k]++;
+    for (let r = 0; r < er.n; r++) {
+      const k = appDayRow(er.app[r], remap[rankOfDay(er.day[r])]);
+      if (k >= 0) out[k]++;
     }
     return out;
   };
+  let ipCounts: Int32Array | null = null;
   return {
     apps: apps.apps,
     firstDay,
     lastDay,
-    ...rolled,
+    device,
+    user,
+    get ip() {
+      return ipRollup();
+    },
     app: {
       n: ad.n,
       app: ad.app.a.slice(0, ad.n),
@@ -449,9 +627,12 @@ export function computeDaily(ws: WorkingSet, ctx: AppContext & DailyFilter, inde
       blocked: ad.blocked.a.slice(0, ad.n),
       up: ad.up.a.slice(0, ad.n),
       down: ad.down.a.slice(0, ad.n),
-      devices: counts(rolled.device.rows),
-      users: counts(rolled.user.rows),
-      ips: counts(rolled.ip.rows),
+      devices: counts(device.rows),
+      users: counts(user.rows),
+      get ips() {
+        ipCounts ??= counts(ipRollup().rows);
+        return ipCounts;
+      },
       first: ad.first.a.slice(0, ad.n),
       last: ad.last.a.slice(0, ad.n),
     },

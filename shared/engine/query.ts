@@ -8,6 +8,7 @@ import type { Matcher } from '../catalog/matcher';
 import { refKey } from '../catalog/matcher';
 import type { ScoreOverride, Scorer } from '../catalog/score';
 import { type TagState, tagsFor } from '../catalog/tags';
+import { sourceMaskOf } from './daily';
 import type { WorkingSet } from './working-set';
 
 const HOUR = 3_600_000;
@@ -105,165 +106,253 @@ export interface Tables {
   summary: Summary;
 }
 
-class Acc {
-  transactions = 0;
-  blocked = 0;
-  up = Number.NaN;
-  down = Number.NaN;
-  first = Number.POSITIVE_INFINITY;
-  last = Number.NEGATIVE_INFINITY;
-  a = new Set<number>();
-  b = new Set<number>();
-  c = new Set<number>();
+/** Per-entity totals as columns, indexed by the entity's local index. */
+class Accs {
+  n = 0;
+  transactions = new Float64Array(64);
+  blocked = new Float64Array(64);
+  /** NaN while no fact knew the bytes. */
+  up = new Float64Array(64);
+  down = new Float64Array(64);
+  first = new Float64Array(64);
+  last = new Float64Array(64);
 
-  add(ws: WorkingSet, i: number): void {
-    this.transactions += ws.transactions[i];
-    this.blocked += ws.blocked[i];
-    const u = ws.bytesUp[i];
-    if (!Number.isNaN(u)) this.up = Number.isNaN(this.up) ? u : this.up + u;
-    const d = ws.bytesDown[i];
-    if (!Number.isNaN(d)) this.down = Number.isNaN(this.down) ? d : this.down + d;
-    if (ws.firstSeen[i] < this.first) this.first = ws.firstSeen[i];
-    if (ws.lastSeen[i] > this.last) this.last = ws.lastSeen[i];
+  /** A new entity with nothing summed yet; returns its index. */
+  push(): number {
+    const e = this.n++;
+    if (this.n > this.transactions.length) {
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.transactions = grow(this.transactions);
+      this.blocked = grow(this.blocked);
+      this.up = grow(this.up);
+      this.down = grow(this.down);
+      this.first = grow(this.first);
+      this.last = grow(this.last);
+    }
+    this.transactions[e] = 0;
+    this.blocked[e] = 0;
+    this.up[e] = Number.NaN;
+    this.down[e] = Number.NaN;
+    this.first[e] = Number.POSITIVE_INFINITY;
+    this.last[e] = Number.NEGATIVE_INFINITY;
+    return e;
   }
 
-  totals(): Totals {
-    const upload = Number.isNaN(this.up) ? null : this.up;
-    const download = Number.isNaN(this.down) ? null : this.down;
+  add(e: number, ws: WorkingSet, i: number): void {
+    this.transactions[e] += ws.transactions[i];
+    this.blocked[e] += ws.blocked[i];
+    const u = ws.bytesUp[i];
+    if (!Number.isNaN(u)) this.up[e] = Number.isNaN(this.up[e]) ? u : this.up[e] + u;
+    const d = ws.bytesDown[i];
+    if (!Number.isNaN(d)) this.down[e] = Number.isNaN(this.down[e]) ? d : this.down[e] + d;
+    if (ws.firstSeen[i] < this.first[e]) this.first[e] = ws.firstSeen[i];
+    if (ws.lastSeen[i] > this.last[e]) this.last[e] = ws.lastSeen[i];
+  }
+
+  totals(e: number): Totals {
+    const upload = Number.isNaN(this.up[e]) ? null : this.up[e];
+    const download = Number.isNaN(this.down[e]) ? null : this.down[e];
     return {
-      transactions: this.transactions,
-      blocked: this.blocked,
+      transactions: this.transactions[e],
+      blocked: this.blocked[e],
       upload,
       download,
       traffic: upload === null && download === null ? null : (upload ?? 0) + (download ?? 0),
-      firstSeen: this.first,
-      lastSeen: this.last,
+      firstSeen: this.first[e],
+      lastSeen: this.last[e],
     };
   }
 }
 
-function distinctCount(s: Set<number>): number {
-  return s.has(-1) ? s.size - 1 : s.size;
+/** Local index + 1 of each string id of one column; 0 for one not seen. */
+class Locals {
+  readonly of: Int32Array;
+  readonly ids: number[] = [];
+  constructor(size: number) {
+    this.of = new Int32Array(size);
+  }
+  /** The local index of string id `id` (>= 0), added in first-seen order. */
+  local(id: number): number {
+    const l = this.of[id];
+    if (l > 0) return l - 1;
+    this.ids.push(id);
+    this.of[id] = this.ids.length;
+    return this.ids.length - 1;
+  }
 }
 
 const IP_RE = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
 
-/** Which facts fall in the window and sources. */
-function* selected(ws: WorkingSet, ctx: QueryContext): Generator<number> {
-  if (ctx.rows) {
-    yield* ctx.rows;
-    return;
-  }
+/** Which facts fall in the window and sources, in fact order. */
+function selected(ws: WorkingSet, ctx: QueryContext): Int32Array | readonly number[] {
+  if (ctx.rows) return ctx.rows;
   const fromHour = ctx.from != null ? Math.floor(ctx.from / HOUR) : Number.NEGATIVE_INFINITY;
   const toHour = ctx.to != null ? Math.ceil(ctx.to / HOUR) : Number.POSITIVE_INFINITY;
-  let sourceIds: Set<number> | null = null;
-  if (ctx.sources) {
-    sourceIds = new Set();
-    for (const s of ctx.sources) sourceIds.add(ws.pool.id(s));
-  }
+  const mask = sourceMaskOf(ws, ctx.sources);
+  let k = 0;
+  const out = new Int32Array(ws.n);
   for (let i = 0; i < ws.n; i++) {
     const h = ws.hour[i];
     if (h < fromHour || h >= toHour) continue;
-    if (sourceIds && !sourceIds.has(ws.source[i])) continue;
-    yield i;
+    if (mask && mask[ws.source[i]] !== 1) continue;
+    out[k++] = i;
+  }
+  return out.subarray(0, k);
+}
+
+/**
+ * Distinct pairs by grouping: the selected facts ordered by `group` (a counting sort), then per
+ * group a stamp per partner value. For each partner column: how many distinct partners a group
+ * has (`own`), and how many distinct groups each partner has (`theirs`). Values < 0 are unknown
+ * and never counted.
+ */
+function distinctPairs(
+  rows: Int32Array | readonly number[],
+  groups: number,
+  group: (i: number) => number,
+  partners: { value: (i: number) => number; size: number; own: Int32Array; theirs: Int32Array }[],
+): void {
+  const start = new Int32Array(groups + 1);
+  for (let k = 0; k < rows.length; k++) {
+    const g = group(rows[k]);
+    if (g >= 0) start[g + 1]++;
+  }
+  for (let g = 0; g < groups; g++) start[g + 1] += start[g];
+  const order = new Int32Array(start[groups]);
+  const next = start.slice(0, groups);
+  for (let k = 0; k < rows.length; k++) {
+    const g = group(rows[k]);
+    if (g >= 0) order[next[g]++] = rows[k];
+  }
+  for (const p of partners) {
+    const stamp = new Int32Array(p.size);
+    for (let g = 0; g < groups; g++) {
+      for (let k = start[g]; k < start[g + 1]; k++) {
+        const v = p.value(order[k]);
+        if (v < 0 || stamp[v] === g + 1) continue;
+        stamp[v] = g + 1;
+        p.own[g]++;
+        p.theirs[v]++;
+      }
+    }
   }
 }
 
 export function computeTables(ws: WorkingSet, ctx: QueryContext): Tables {
-  // host string id -> app entity index, resolved once per distinct host
-  const appOfHost = new Map<number, number>();
+  const rows = selected(ws, ctx);
+  const poolSize = ws.pool.strings.length;
+  // host string id -> app entity index + 1, resolved once per distinct host
+  const appOfHost = new Int32Array(poolSize);
+  const resolvedHosts: number[] = [];
   const appKeys: string[] = [];
   const appIndex = new Map<string, number>();
-  const appAcc: Acc[] = [];
-  const appHosts: Set<number>[] = [];
   const appRefs: ReturnType<Matcher['matchHost']>[] = [];
-  const deviceAcc = new Map<number, Acc>();
-  const deviceNames = new Map<number, number>();
-  const userAcc = new Map<number, Acc>();
-  const ipAcc = new Map<number, Acc>();
-  const total = new Acc();
-  const allDevices = new Set<number>();
-  const allUsers = new Set<number>();
-  const allIps = new Set<number>();
+  const appAcc = new Accs();
+  const deviceAcc = new Accs();
+  const userAcc = new Accs();
+  const ipAcc = new Accs();
+  const devLocals = new Locals(poolSize);
+  const userLocals = new Locals(poolSize);
+  const ipLocals = new Locals(poolSize);
+  const deviceNames: number[] = [];
+  const total = new Accs();
+  total.push();
 
   const entityOf = (hostId: number): number => {
-    let e = appOfHost.get(hostId);
-    if (e !== undefined) return e;
+    const hit = appOfHost[hostId];
+    if (hit > 0) return hit - 1;
     const host = ws.str(hostId) ?? '';
     const ref = (IP_RE.test(host) ? ctx.matcher.matchIp(host) : null) ?? ctx.matcher.matchHost(host);
     const key = refKey(ref);
-    e = appIndex.get(key);
+    let e = appIndex.get(key);
     if (e === undefined) {
       e = appKeys.length;
       appKeys.push(key);
       appIndex.set(key, e);
-      appAcc.push(new Acc());
-      appHosts.push(new Set());
+      appAcc.push();
       appRefs.push(ref);
     }
-    appOfHost.set(hostId, e);
+    appOfHost[hostId] = e + 1;
+    resolvedHosts.push(hostId);
     return e;
   };
 
-  const acc = (m: Map<number, Acc>, k: number): Acc => {
-    let a = m.get(k);
-    if (!a) {
-      a = new Acc();
-      m.set(k, a);
-    }
-    return a;
-  };
-
-  for (const i of selected(ws, ctx)) {
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k];
     const hostId = ws.host[i];
-    const app = hostId >= 0 ? entityOf(hostId) : -1;
     const dev = ws.device[i];
     const user = ws.user[i];
     const ip = ws.localIp[i];
-    total.add(ws, i);
-    allDevices.add(dev);
-    allUsers.add(user);
-    allIps.add(ip);
-    if (app >= 0) {
-      const a = appAcc[app];
-      a.add(ws, i);
-      a.a.add(user);
-      a.b.add(ip);
-      a.c.add(dev);
-      appHosts[app].add(hostId);
-    }
+    total.add(0, ws, i);
+    if (hostId >= 0) appAcc.add(entityOf(hostId), ws, i);
     if (dev >= 0) {
-      const d = acc(deviceAcc, dev);
-      d.add(ws, i);
-      d.a.add(app);
-      d.b.add(user);
-      d.c.add(ip);
-      if (ws.deviceName[i] >= 0) deviceNames.set(dev, ws.deviceName[i]);
+      const d = devLocals.local(dev);
+      if (d === deviceAcc.n) {
+        deviceAcc.push();
+        deviceNames.push(-1);
+      }
+      deviceAcc.add(d, ws, i);
+      if (ws.deviceName[i] >= 0) deviceNames[d] = ws.deviceName[i];
     }
     if (user >= 0) {
-      const u = acc(userAcc, user);
-      u.add(ws, i);
-      u.a.add(app);
-      u.b.add(dev);
-      u.c.add(ip);
+      const u = userLocals.local(user);
+      if (u === userAcc.n) userAcc.push();
+      userAcc.add(u, ws, i);
     }
     if (ip >= 0) {
-      const p = acc(ipAcc, ip);
-      p.add(ws, i);
-      p.a.add(app);
-      p.b.add(user);
-      p.c.add(dev);
+      const p = ipLocals.local(ip);
+      if (p === ipAcc.n) ipAcc.push();
+      ipAcc.add(p, ws, i);
     }
   }
+
+  // Distinct apps, users, devices and IPs of each entity, by grouping the facts three times.
+  const nApps = appKeys.length;
+  const nDev = deviceAcc.n;
+  const nUser = userAcc.n;
+  const nIp = ipAcc.n;
+  const appOf = (i: number) => (ws.host[i] >= 0 ? appOfHost[ws.host[i]] - 1 : -1);
+  const devOf = (i: number) => (ws.device[i] >= 0 ? devLocals.of[ws.device[i]] - 1 : -1);
+  const userOf = (i: number) => (ws.user[i] >= 0 ? userLocals.of[ws.user[i]] - 1 : -1);
+  const ipOf = (i: number) => (ws.localIp[i] >= 0 ? ipLocals.of[ws.localIp[i]] - 1 : -1);
+  const count = {
+    appUsers: new Int32Array(nApps),
+    appIps: new Int32Array(nApps),
+    appDevices: new Int32Array(nApps),
+    devApps: new Int32Array(nDev),
+    devUsers: new Int32Array(nDev),
+    devIps: new Int32Array(nDev),
+    userApps: new Int32Array(nUser),
+    userDevices: new Int32Array(nUser),
+    userIps: new Int32Array(nUser),
+    ipApps: new Int32Array(nIp),
+    ipUsers: new Int32Array(nIp),
+    ipDevices: new Int32Array(nIp),
+  };
+  distinctPairs(rows, nDev, devOf, [
+    { value: appOf, size: nApps, own: count.devApps, theirs: count.appDevices },
+    { value: userOf, size: nUser, own: count.devUsers, theirs: count.userDevices },
+    { value: ipOf, size: nIp, own: count.devIps, theirs: count.ipDevices },
+  ]);
+  distinctPairs(rows, nUser, userOf, [
+    { value: appOf, size: nApps, own: count.userApps, theirs: count.appUsers },
+    { value: ipOf, size: nIp, own: count.userIps, theirs: count.ipUsers },
+  ]);
+  distinctPairs(rows, nIp, ipOf, [{ value: appOf, size: nApps, own: count.ipApps, theirs: count.appIps }]);
+  const appHosts: number[][] = Array.from({ length: nApps }, () => []);
+  for (const h of resolvedHosts) appHosts[appOfHost[h] - 1].push(h);
 
   const apps: AppRow[] = appKeys.map((key, e) => {
     const ref = appRefs[e];
     const catalogApp = ctx.matcher.app(ref);
-    const a = appAcc[e];
     const breakdown = catalogApp ? ctx.scorer(catalogApp, ctx.overrides[catalogApp.id] ?? null) : null;
-    const domains = [...appHosts[e]].map((h) => ws.str(h) ?? '').sort();
+    const domains = appHosts[e].map((h) => ws.str(h) ?? '').sort();
     return {
-      ...a.totals(),
+      ...appAcc.totals(e),
       key,
       appId: catalogApp?.id ?? null,
       name: catalogApp?.name ?? (ref.kind === 'unidentified' ? ref.key : key),
@@ -272,46 +361,46 @@ export function computeTables(ws: WorkingSet, ctx: QueryContext): Tables {
       noData: breakdown?.noData ?? false,
       tags: catalogApp ? tagsFor(ctx.tags, catalogApp) : [...(ctx.tags[key] ?? [])],
       noise: ctx.matcher.isNoise(ref),
-      users: distinctCount(a.a),
-      ips: distinctCount(a.b),
-      devices: distinctCount(a.c),
+      users: count.appUsers[e],
+      ips: count.appIps[e],
+      devices: count.appDevices[e],
       domains,
     };
   });
 
-  const devices: DeviceRow[] = [...deviceAcc].map(([dev, a]) => {
+  const devices: DeviceRow[] = devLocals.ids.map((dev, d) => {
     const key = ws.str(dev) ?? '';
-    const nameId = deviceNames.get(dev);
-    const name = nameId !== undefined ? (ws.str(nameId) ?? key) : key;
+    const nameId = deviceNames[d];
+    const name = nameId >= 0 ? (ws.str(nameId) ?? key) : key;
     return {
-      ...a.totals(),
+      ...deviceAcc.totals(d),
       key,
       name,
-      deviceId: nameId !== undefined && key !== name.toLowerCase() ? key : null,
-      apps: distinctCount(a.a),
-      users: distinctCount(a.b),
-      ips: distinctCount(a.c),
+      deviceId: nameId >= 0 && key !== name.toLowerCase() ? key : null,
+      apps: count.devApps[d],
+      users: count.devUsers[d],
+      ips: count.devIps[d],
       riskLevel: null,
       reasons: [],
     };
   });
 
-  const users: UserRow[] = [...userAcc].map(([u, a]) => ({
-    ...a.totals(),
+  const users: UserRow[] = userLocals.ids.map((u, l) => ({
+    ...userAcc.totals(l),
     user: ws.str(u) ?? '',
-    apps: distinctCount(a.a),
-    devices: distinctCount(a.b),
-    ips: distinctCount(a.c),
+    apps: count.userApps[l],
+    devices: count.userDevices[l],
+    ips: count.userIps[l],
     riskLevel: null,
     reasons: [],
   }));
 
-  const ips: IpRow[] = [...ipAcc].map(([p, a]) => ({
-    ...a.totals(),
+  const ips: IpRow[] = ipLocals.ids.map((p, l) => ({
+    ...ipAcc.totals(l),
     ip: ws.str(p) ?? '',
-    apps: distinctCount(a.a),
-    users: distinctCount(a.b),
-    devices: distinctCount(a.c),
+    apps: count.ipApps[l],
+    users: count.ipUsers[l],
+    devices: count.ipDevices[l],
   }));
 
   const byTraffic = <T extends Totals>(x: T, y: T) =>
@@ -321,7 +410,7 @@ export function computeTables(ws: WorkingSet, ctx: QueryContext): Tables {
   users.sort((x, y) => byTraffic(x, y) || x.user.localeCompare(y.user));
   ips.sort((x, y) => byTraffic(x, y) || x.ip.localeCompare(y.ip));
 
-  const t = total.totals();
+  const t = total.totals(0);
   return {
     apps,
     devices,
@@ -329,9 +418,9 @@ export function computeTables(ws: WorkingSet, ctx: QueryContext): Tables {
     ips,
     summary: {
       apps: apps.length,
-      devices: distinctCount(allDevices),
-      users: distinctCount(allUsers),
-      ips: distinctCount(allIps),
+      devices: nDev,
+      users: nUser,
+      ips: nIp,
       transactions: t.transactions,
       traffic: t.traffic,
       upload: t.upload,

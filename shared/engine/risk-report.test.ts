@@ -6,7 +6,7 @@ import { createScorer } from '../catalog/score';
 import { DEFAULT_SETTINGS } from '../domain/settings';
 import { computeTables } from './query';
 import { type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
-import { applyRisk, levelCounts, runRisk } from './risk-report';
+import { applyRisk, levelCounts, riskSteps, runRisk } from './risk-report';
 
 const catalog = loadCatalog(
   [
@@ -103,5 +103,39 @@ describe('runRisk', () => {
     expect(run.signals).toEqual([]);
     expect(run.devices.get('d2')!.level).toBe('High');
     expect(run.devices.has('d9')).toBe(false);
+  });
+
+  it('gives the same run in stages as in one call, with a pause between each stage', () => {
+    const ws = fixtureWorkingSet(facts());
+    const o = {
+      ...ctx,
+      report: { name: 'Proxy', raisesSignals: true, sourceIds: ['s1'] },
+      thresholds: DEFAULT_SETTINGS.thresholds,
+      signalSeverity: 'Low' as const,
+    };
+    const steps = riskSteps(ws, o);
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses++;
+    expect(pauses).toBe(5);
+    const whole = runRisk(ws, o);
+    expect([...step.value.devices]).toEqual([...whole.devices]);
+    expect([...step.value.users]).toEqual([...whole.users]);
+    expect(step.value.signals).toEqual(whole.signals);
+    expect(step.value.signals.length).toBeGreaterThan(0);
+  });
+
+  it('rates devices when a stray timestamp lies thousands of years from the rest', () => {
+    const stray: FixtureFact = { day: -1_100_000, hour: 3, device: 'd1', host: 'teams.example', tx: 1, source: 's1' };
+    const ws = fixtureWorkingSet([stray, ...facts()]);
+    const run = runRisk(ws, {
+      ...ctx,
+      report: { name: 'Proxy', raisesSignals: true, sourceIds: ['s1'] },
+      thresholds: DEFAULT_SETTINGS.thresholds,
+      signalSeverity: 'Low',
+    });
+    expect(run.daily.lastDay! - run.daily.firstDay!).toBeGreaterThan(1 << 20);
+    expect([...run.devices.keys()].sort()).toEqual(['d1', 'd2', 'd3', 'd4']);
+    expect(run.devices.get('d2')!.level).toBe('High');
   });
 });

@@ -6,7 +6,7 @@
  */
 import type { PolicyThresholds, Severity } from '../domain/settings';
 import type { SignalRow } from '../export/reports';
-import { type AppContext, computeDaily, type DailyRollups } from './daily';
+import { type AppContext, type DailyRollups, dailySteps } from './daily';
 import type { Tables } from './query';
 import type { ReportDef } from './reports';
 import { assessRisk, type RiskAssessment, type RiskLevel, type RiskParams } from './risk';
@@ -33,12 +33,27 @@ export interface RiskRun {
 }
 
 export function runRisk(ws: WorkingSet, o: RiskRunOptions): RiskRun {
+  const steps = riskSteps(ws, o);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * runRisk in stages — rollups (in three), device risk, user risk, signals — yielding between them, so a
+ * caller that must stay responsive (the engine worker warming its cache) can let other work in.
+ */
+export function* riskSteps(ws: WorkingSet, o: RiskRunOptions): Generator<void, RiskRun> {
   const sources = o.report ? new Set(o.report.sourceIds) : null;
-  const daily = computeDaily(ws, { ...o, sources, from: null, to: o.to ?? null });
+  const daily = yield* dailySteps(ws, { ...o, sources, from: null, to: o.to ?? null });
+  yield;
   const window = { from: o.from ?? null, to: o.to ?? null };
   const riskOpts = { thresholds: o.thresholds, ...window, params: o.riskParams };
   const devices = assessRisk(daily, 'device', riskOpts);
+  yield;
   const users = assessRisk(daily, 'user', riskOpts);
+  yield;
   const policy = discoverySignals(daily, {
     report: o.report ?? { name: 'Imported data', raisesSignals: false },
     thresholds: o.thresholds,

@@ -26,7 +26,7 @@
  * Infrastructure noise (updates, CRL/OCSP, telemetry) is left out throughout.
  */
 import type { PolicyThresholds } from '../domain/settings';
-import type { DailyRollups, EntityRollup } from './daily';
+import { countingSort, type DailyRollups, type EntityRollup, IntMap } from './daily';
 import { appLabel, bytesLabel, countLabel, dayLabel, hoursLabel, ratioLabel } from './risk-text';
 
 export type RiskLevel = 'High' | 'Medium' | 'Low' | 'Informational';
@@ -215,6 +215,52 @@ function upperBound(sorted: Int32Array, x: number): number {
   return lo;
 }
 
+/** A dense stand-in for IntMap over keys below `size`. */
+class DenseIndex {
+  private readonly vals: Int32Array;
+  constructor(size: number) {
+    this.vals = new Int32Array(size).fill(-1);
+  }
+  get(k: number): number {
+    return this.vals[k];
+  }
+  set(k: number, v: number): void {
+    this.vals[k] = v;
+  }
+}
+
+/**
+ * Row indices ordered by (entity, day), `input`'s order (else row order) kept within each: two stable counting sorts,
+ * by day then by entity. Days lie in [minDay, minDay + span) (the rollup's span).
+ */
+export function byEntityAndDay(
+  count: number,
+  entity: Int32Array,
+  day: Int32Array,
+  entities: number,
+  minDay: number,
+  span: number,
+  input?: Int32Array,
+): Int32Array {
+  let rows = input;
+  if (!rows) {
+    rows = new Int32Array(count);
+    for (let i = 0; i < count; i++) rows[i] = i;
+  }
+  if (span <= 1 << 20) {
+    const byDay = countingSort(rows, (i) => day[i] - minDay, span);
+    return countingSort(byDay, (i) => entity[i], entities);
+  }
+  // Stray timestamps far apart: rank the days that occur rather than bucket every day between.
+  const distinct = Int32Array.from(new Set(day.subarray(0, count))).sort();
+  const rank = new Map<number, number>();
+  distinct.forEach((d, r) => {
+    rank.set(d, r);
+  });
+  const byDay = countingSort(rows, (i) => rank.get(day[i]) as number, distinct.length);
+  return countingSort(byDay, (i) => entity[i], entities);
+}
+
 interface Candidate extends Anomaly {
   entity: number;
   appIndex: number;
@@ -249,28 +295,86 @@ export function assessRisk(
   const peerMin = Math.max(p.peerMinCount, Math.ceil(p.peerShare * n));
   const uploadMin = p.uploadMinShare * t.highUploadBytes;
 
-  // Entity-day rows by entity, in day order; entity-app-day rows by entity and day.
-  const daysOf: number[][] = Array.from({ length: n }, () => []);
-  for (let i = 0; i < r.days.n; i++) daysOf[r.days.entity[i]].push(i);
-  for (const list of daysOf) list.sort((a, b) => r.days.day[a] - r.days.day[b]);
-  const rowsOf: Map<number, number[]>[] = Array.from({ length: n }, () => new Map());
-  const firstUse: Map<number, number>[] = Array.from({ length: n }, () => new Map());
-  for (let i = 0; i < r.rows.n; i++) {
-    const e = r.rows.entity[i];
-    const d = r.rows.day[i];
-    const a = r.rows.app[i];
-    let list = rowsOf[e].get(d);
-    if (!list) {
-      list = [];
-      rowsOf[e].set(d, list);
+  // Entity-day rows by entity, in day order; entity-app-day rows by entity and day (in row order),
+  // as ranges of one sorted index: counting sorts, no per-entity maps.
+  const minDay = daily.firstDay ?? 0;
+  const span = daily.firstDay !== null && daily.lastDay !== null ? daily.lastDay - daily.firstDay + 1 : 1;
+  const dayOrder = byEntityAndDay(r.days.n, r.days.entity, r.days.day, n, minDay, span);
+  const dayStart = new Int32Array(n + 1);
+  for (let i = 0; i < r.days.n; i++) dayStart[r.days.entity[i] + 1]++;
+  for (let e = 0; e < n; e++) dayStart[e + 1] += dayStart[e];
+  const daysOf = (e: number) => dayOrder.subarray(dayStart[e], dayStart[e + 1]);
+  /** (entity, day offset) → entity-day row: a dense table unless stray days make it too wide. */
+  const dayRowOf = n * span <= 1 << 24 ? new DenseIndex(n * span) : new IntMap(r.days.n);
+  for (let i = 0; i < r.days.n; i++) dayRowOf.set(r.days.entity[i] * span + (r.days.day[i] - minDay), i);
+  const rowOrder = byEntityAndDay(r.rows.n, r.rows.entity, r.rows.day, n, minDay, span);
+  const rowStart = new Int32Array(r.days.n);
+  const rowEnd = new Int32Array(r.days.n);
+  for (let k = 0; k < r.rows.n; ) {
+    const i = rowOrder[k];
+    const di = dayRowOf.get(r.rows.entity[i] * span + (r.rows.day[i] - minDay));
+    rowStart[di] = k;
+    for (k++; k < r.rows.n; k++) {
+      const j = rowOrder[k];
+      if (r.rows.entity[j] !== r.rows.entity[i] || r.rows.day[j] !== r.rows.day[i]) break;
     }
-    list.push(i);
-    const f = firstUse[e].get(a);
-    if (f === undefined || d < f) firstUse[e].set(a, d);
+    rowEnd[di] = k;
+  }
+  // The same groups with each one's rows in app order, to find an app's row by binary search.
+  const appCount = apps.length;
+  const identity = new Int32Array(r.rows.n);
+  for (let i = 0; i < r.rows.n; i++) identity[i] = i;
+  const rowsByApp = byEntityAndDay(
+    r.rows.n,
+    r.rows.entity,
+    r.rows.day,
+    n,
+    minDay,
+    span,
+    countingSort(identity, (i) => r.rows.app[i], appCount),
+  );
+  /** The row of entity e, app a, day d; -1 for none. */
+  const rowOf = (e: number, a: number, d: number): number => {
+    const off = d - minDay;
+    if (off < 0 || off >= span) return -1;
+    const di = dayRowOf.get(e * span + off);
+    if (di < 0) return -1;
+    let lo = rowStart[di];
+    let hi = rowEnd[di];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (r.rows.app[rowsByApp[mid]] < a) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < rowEnd[di] && r.rows.app[rowsByApp[lo]] === a ? rowsByApp[lo] : -1;
+  };
+  const NO_ROWS = new Int32Array(0);
+  /** The (entity, app, day) rows of entity e on day d, in row order. */
+  const rowsOn = (e: number, d: number): Int32Array => {
+    const off = d - minDay;
+    if (off < 0 || off >= span) return NO_ROWS;
+    const di = dayRowOf.get(e * span + off);
+    return di < 0 ? NO_ROWS : rowOrder.subarray(rowStart[di], rowEnd[di]);
+  };
+  // First day of each (entity, app): the first of its rows in (entity, day) order; kept per row.
+  const firstOfRow = new Int32Array(r.rows.n);
+  const firstsByApp: number[][] = Array.from({ length: appCount }, () => []);
+  {
+    const stamp = new Int32Array(appCount);
+    const firstDayOfApp = new Int32Array(appCount);
+    for (let k = 0; k < r.rows.n; k++) {
+      const i = rowOrder[k];
+      const a = r.rows.app[i];
+      const e = r.rows.entity[i];
+      if (stamp[a] !== e + 1) {
+        stamp[a] = e + 1;
+        firstDayOfApp[a] = r.rows.day[i];
+        firstsByApp[a].push(r.rows.day[i]);
+      }
+      firstOfRow[i] = firstDayOfApp[a];
+    }
   }
   // Per app, every entity's first-use day, sorted: how many others used it by a day, or started near it.
-  const firstsByApp: number[][] = Array.from({ length: apps.length }, () => []);
-  for (const m of firstUse) for (const [a, d] of m) firstsByApp[a].push(d);
   const firsts = firstsByApp.map((xs) => Int32Array.from(xs).sort());
   const othersBy = (a: number, d: number, self: number) => upperBound(firsts[a], d) - (self <= d ? 1 : 0);
   const othersAround = (a: number, d: number, self: number) =>
@@ -305,7 +409,7 @@ export function assessRisk(
 
   for (let e = 0; e < n; e++) {
     // Days with infrastructure noise only (a laptop left on, a holiday) are not days of use.
-    const days = daysOf[e].filter((i) => r.days.transactions[i] > 0);
+    const days = [...daysOf(e)].filter((i) => r.days.transactions[i] > 0);
     if (days.length === 0) continue;
     const firstDay = r.days.day[days[0]];
     const hist: { day: number; tx: number; up: number }[] = [];
@@ -320,7 +424,8 @@ export function assessRisk(
       const window = hist.filter((x) => x.day >= d - p.lookbackDays);
       const learned = d - firstDay >= p.learningDays && window.length >= p.minHistoryDays;
       const inWindow = d >= fromDay && d < toDay;
-      const rows = (rowsOf[e].get(d) ?? []).filter((i) => !apps[r.rows.app[i]].noise);
+      const rows: number[] = [];
+      for (const i of rowsOn(e, d)) if (!apps[r.rows.app[i]].noise) rows.push(i);
       if (inWindow && learned) judged[e] = 1;
       if (inWindow) {
         const txs = window.map((x) => x.tx);
@@ -333,8 +438,12 @@ export function assessRisk(
         // Transaction spike, named by the app that took most of it.
         if (learned && m > 0) {
           const ratio = tx / m;
-          const scale = Math.max(mad(txs, m), 0.1 * m, 1);
-          if (tx >= p.spikeMinTransactions && ratio >= p.spikeRatioMedium && (tx - m) / scale >= p.spikeRobustZ) {
+          // The robust z (a sort of the history) only where the cheap tests pass.
+          const spike =
+            tx >= p.spikeMinTransactions &&
+            ratio >= p.spikeRatioMedium &&
+            (tx - m) / Math.max(mad(txs, m), 0.1 * m, 1) >= p.spikeRobustZ;
+          if (spike) {
             let top = -1;
             for (const i of rows) if (top < 0 || r.rows.transactions[i] > r.rows.transactions[top]) top = i;
             const a = top >= 0 ? r.rows.app[top] : -1;
@@ -344,8 +453,8 @@ export function assessRisk(
             if (top >= 0) {
               const topTx = r.rows.transactions[top];
               const perDay = window.map((x) => {
-                for (const j of rowsOf[e].get(x.day) ?? []) if (r.rows.app[j] === a) return r.rows.transactions[j];
-                return 0;
+                const j = rowOf(e, a, x.day);
+                return j >= 0 ? r.rows.transactions[j] : 0;
               });
               const appMedian = median(perDay);
               const appRatio = topTx / Math.max(appMedian, 1);
@@ -370,8 +479,10 @@ export function assessRisk(
           const a = r.rows.app[i];
           const info = apps[a];
           const up = r.rows.up[i];
-          const first = learned && firstUse[e].get(a) === d;
-          const others = othersBy(a, d, firstUse[e].get(a) ?? d);
+          const first = learned && firstOfRow[i] === d;
+          // How many others use the app (binary searches) only where a rule asks.
+          const needsPeers = (!Number.isNaN(up) && up >= uploadMin) || (first && info.sanction !== 'Sanctioned');
+          const others = needsPeers ? othersBy(a, d, firstOfRow[i]) : 0;
           const rare = others < peerMin;
 
           // Upload spike (bytes known only: unknown is n/a, never zero).
@@ -428,8 +539,8 @@ export function assessRisk(
             let hours = 0;
             let last = r.rows.last[i];
             for (let k = 0; k < p.firstUseDays; k++) {
-              for (const j of rowsOf[e].get(d + k) ?? []) {
-                if (r.rows.app[j] !== a) continue;
+              const j = rowOf(e, a, d + k);
+              if (j >= 0) {
                 ftx += r.rows.transactions[j];
                 if (!Number.isNaN(r.rows.up[j])) fup = (Number.isNaN(fup) ? 0 : fup) + r.rows.up[j];
                 hours = Math.max(hours, popcount(r.rows.hours[j]));
@@ -536,10 +647,12 @@ export function assessRisk(
   }
 
   // Peers: the same behaviour on the same app (or the same night) by many others is a fleet event.
+  // Each group is sorted by day, so a candidate looks only at the days its span covers.
   const groups = new Map<string, Candidate[]>();
+  const groupKey = (c: Candidate) => (c.kind === 'off-hours' ? 'off-hours' : `${c.kind}|${c.appIndex}`);
   for (const c of candidates) {
     if (c.kind === 'first-use') continue;
-    const k = c.kind === 'off-hours' ? 'off-hours' : `${c.kind}|${c.appIndex}`;
+    const k = groupKey(c);
     let g = groups.get(k);
     if (!g) {
       g = [];
@@ -547,13 +660,25 @@ export function assessRisk(
     }
     g.push(c);
   }
+  for (const g of groups.values()) g.sort((x, y) => x.day - y.day);
+  const firstOnOrAfter = (g: Candidate[], day: number) => {
+    let lo = 0;
+    let hi = g.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (g[mid].day < day) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   for (const c of candidates) {
     if (c.kind === 'first-use') continue;
-    const g = groups.get(c.kind === 'off-hours' ? 'off-hours' : `${c.kind}|${c.appIndex}`) ?? [];
+    const g = groups.get(groupKey(c)) ?? [];
     const span = c.kind === 'upload-spike' ? p.peerDays : c.kind === 'transaction-spike' ? 1 : 0;
     const peers = new Map<number, number>();
-    for (const o of g) {
-      if (o.entity === c.entity || Math.abs(o.day - c.day) > span) continue;
+    for (let k = firstOnOrAfter(g, c.day - span); k < g.length && g[k].day <= c.day + span; k++) {
+      const o = g[k];
+      if (o.entity === c.entity) continue;
       if (c.kind === 'off-hours' && !(o.hourMask & c.hourMask)) continue;
       peers.set(o.entity, Math.max(peers.get(o.entity) ?? 0, o.magnitude));
     }
@@ -580,10 +705,10 @@ export function assessRisk(
     const level: RiskLevel = anomalies.length ? anomalies[0].severity : 'Informational';
     const reasons = anomalies.slice(0, p.maxReasons).map((a) => a.text);
     if (anomalies.length > p.maxReasons) reasons.push(`and ${anomalies.length - p.maxReasons} more anomalies`);
-    const inWindow = daysOf[e].some((i) => r.days.day[i] >= fromDay && r.days.day[i] < toDay);
+    const inWindow = daysOf(e).some((i) => r.days.day[i] >= fromDay && r.days.day[i] < toDay);
     const learning = inWindow && !judged[e];
     if (learning && anomalies.length === 0) {
-      const active = daysOf[e].filter((i) => r.days.day[i] < toDay && r.days.transactions[i] > 0).length;
+      const active = daysOf(e).filter((i) => r.days.day[i] < toDay && r.days.transactions[i] > 0).length;
       reasons.push(
         `still learning its baseline: ${active} active ${active === 1 ? 'day' : 'days'} of data, judged after ${p.learningDays} days and ${p.minHistoryDays} active days`,
       );

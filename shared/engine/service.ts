@@ -149,6 +149,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
           xlsxToCsv: opts.xlsxToCsv ?? xlsxToCsv,
         });
         state.invalidateData();
+        // The UI shows the imported source's report next (when anything was imported): have it ready.
+        if (r.transactions > 0 || r.files.some((f) => f.rowsAccepted > 0)) state.prewarm(r.sourceId);
         return r;
       } finally {
         busy--;
@@ -158,6 +160,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'engine.configure': (p) => {
       settings = { ...settings, ...p.settings };
       state.configure(p.settings);
+      state.prewarm();
       return null;
     },
     'reports.list': () => state.reports(),
@@ -166,8 +169,16 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'query.device': (v) => state.device(v, v.key),
     'query.app': (v) => state.app(v, v.key),
     'query.user': (v) => state.user(v, v.key),
-    'tags.apply': ({ appIds, add, remove }) => state.applyTags(appIds, add, remove, 'analyst'),
-    'tags.applyMatching': (v) => state.tagMatching(v, v.table, v.add, v.remove),
+    'tags.apply': async ({ appIds, add, remove }) => {
+      const tags = await state.applyTags(appIds, add, remove, 'analyst');
+      state.prewarm();
+      return tags;
+    },
+    'tags.applyMatching': async (v) => {
+      const n = await state.tagMatching(v, v.table, v.add, v.remove);
+      state.prewarm();
+      return n;
+    },
     'export.table': (v) => state.exportTable(v, v.table, v.columns, v.format, v.bom),
     'export.set': (v) => state.exportSet(v, v.kinds, v.focusDevices),
     'apps.addCustom': ({ app }) => state.addCustomApp(app),
@@ -178,6 +189,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'queries.save': ({ name, filter }) => state.saveQuery(name, filter),
     'apps.override': async ({ appId, override }) => {
       await state.setOverride(appId, override);
+      state.prewarm();
       return null;
     },
     'sources.list': () => state.sourcesWithImports(),

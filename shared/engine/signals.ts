@@ -14,6 +14,7 @@ import type { PolicyThresholds, Severity } from '../domain/settings';
 import type { SignalRow } from '../export/reports';
 import type { DailyRollups } from './daily';
 import type { ReportDef, TimeWindow } from './reports';
+import { byEntityAndDay } from './risk';
 import { appLabel, bytesLabel, countLabel, dayLabel } from './risk-text';
 
 export const SIGNAL_TYPES = {
@@ -96,19 +97,15 @@ export function discoverySignals(daily: DailyRollups, opts: SignalOptions): Sign
   const rowsOf: number[][] = Array.from({ length: apps.length }, () => []);
   for (let i = 0; i < ad.n; i++) rowsOf[ad.app[i]].push(i);
   for (const list of rowsOf) list.sort((a, b) => ad.day[a] - ad.day[b]);
+  const span = daily.lastDay !== null ? daily.lastDay - daily.firstDay + 1 : 1;
+  /** Per app, its (entity, app, day) rows in day order (row order within a day), by counting sorts. */
   const entityRowsOf = (dim: 'user' | 'device') => {
     const rows = daily[dim].rows;
-    const out = new Map<number, number[]>();
-    for (let i = 0; i < rows.n; i++) {
-      let list = out.get(rows.app[i]);
-      if (!list) {
-        list = [];
-        out.set(rows.app[i], list);
-      }
-      list.push(i);
-    }
-    for (const list of out.values()) list.sort((a, b) => rows.day[a] - rows.day[b]);
-    return out;
+    const order = byEntityAndDay(rows.n, rows.app, rows.day, apps.length, daily.firstDay as number, span);
+    const start = new Int32Array(apps.length + 1);
+    for (let i = 0; i < rows.n; i++) start[rows.app[i] + 1]++;
+    for (let a = 0; a < apps.length; a++) start[a + 1] += start[a];
+    return (a: number) => order.subarray(start[a], start[a + 1]);
   };
   const userRows = entityRowsOf('user');
   const deviceRows = entityRowsOf('device');
@@ -120,9 +117,9 @@ export function discoverySignals(daily: DailyRollups, opts: SignalOptions): Sign
     if (info.noise || rows.length === 0) continue;
     const firstSeen = ad.day[rows[0]];
     if (firstSeen < knownUntil) continue;
-    const byUsers = userRows.has(a);
+    const byUsers = userRows(a).length > 0;
     const dim = daily[byUsers ? 'user' : 'device'].rows;
-    const active = (byUsers ? userRows : deviceRows).get(a) ?? [];
+    const active = (byUsers ? userRows : deviceRows)(a);
     const who = byUsers ? 'users' : 'devices';
     // Distinct users (devices) active on the app in the trailing popularDays, by a sliding window.
     const inWindow = new Map<number, number>();

@@ -22,10 +22,11 @@ import type { CloudscopeDb } from '../store/db';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { anonymizeHistory, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
 import { type AppRow, computeTables, type Tables } from './query';
-import { applyRisk, runRisk } from './risk-report';
+import { applyRisk, type RiskRun, riskSteps } from './risk-report';
 import {
   type AppPage,
   type Dashboard,
+  type DayPoint,
   type DevicePage,
   dashboard,
   factRows,
@@ -52,8 +53,23 @@ export interface ViewRequest {
   window: WindowSpec;
 }
 
+interface Computed {
+  tables: Tables;
+  signals: SignalRow[];
+  /** The dashboard's daily series. */
+  series: DayPoint[];
+}
+
+/** A warm-up whose data changed before anyone asked for its view: stopped, never shown. */
+class StaleWarmUp extends Error {}
+
+/** Lets other messages in between the stages of a long computation. */
+const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 export class EngineState {
   private ws: WorkingSet | null = null;
+  /** The load in progress (or done), shared by every caller until the data changes. */
+  private loading: Promise<WorkingSet> | null = null;
   private sources: DataSourceRecord[] = [];
   private imports: ImportRecord[] = [];
   private matcher: Matcher | null = null;
@@ -62,40 +78,96 @@ export class EngineState {
   private overrides: Record<string, ScoreOverride> = {};
   private settings: Settings = structuredClone(DEFAULT_SETTINGS);
   private readonly pseudonyms = new Pseudonyms();
-  private readonly cache = new Map<string, { tables: Tables; signals: SignalRow[] }>();
+  /** Per (report, window): the computation, in progress or done, so concurrent callers share it. */
+  private readonly cache = new Map<string, Promise<Computed>>();
+  /** Warm-ups someone asked for since (a view joined them): they finish even if the data changes. */
+  private readonly joined = new WeakSet<Promise<Computed>>();
+  /** Bumped whenever data, tags or settings change: a warm-up nobody joined stops at its next stage. */
+  private generation = 0;
+  /** The view last asked for, warmed again after a tag or setting change. */
+  private lastView: ViewRequest | null = null;
 
   constructor(private readonly db: CloudscopeDb) {}
 
   /** Drops everything derived from the store; the next query reloads. */
   invalidateData(): void {
     this.ws = null;
+    this.loading = null;
+    this.dropCache();
+  }
+
+  private dropCache(): void {
     this.cache.clear();
+    this.generation++;
   }
 
   configure(settings: Partial<Settings>): void {
     this.settings = normalizeSettings({ ...this.settings, ...settings });
     this.scorer = null;
-    this.cache.clear();
+    this.dropCache();
   }
 
-  private async load(): Promise<WorkingSet> {
-    if (this.ws) return this.ws;
-    this.sources = await this.db.dataSources.toArray();
-    this.imports = await this.db.imports.where('status').equals('committed').toArray();
-    this.ws = await WorkingSet.load(
+  /**
+   * Computes, in the background, what the UI will ask for next, so its first view is served from the
+   * cache: after an import, the report of the source just imported over all time (what the UI
+   * switches to); without a source, the view last asked for (after a tag or setting change). The
+   * work yields between its stages, so other requests are not held up for long; a request for the
+   * same view joins it instead of starting over. Failures surface when the view itself is asked for.
+   */
+  prewarm(sourceId?: string): void {
+    const run = async () => {
+      let view = this.lastView;
+      if (sourceId !== undefined) {
+        await this.load();
+        const reports = listReports(this.sources, this.imports, {
+          endpointIntegration: this.settings.endpointIntegration,
+        });
+        const own = reports.find((r) => r.kind !== 'global' && r.sourceIds.includes(sourceId));
+        view = { report: { id: own?.id ?? reports[0].id }, window: { preset: 'all' } };
+      }
+      if (view) await this.computed(view, true);
+    };
+    run().catch(() => {});
+  }
+
+  private load(): Promise<WorkingSet> {
+    if (this.ws) return Promise.resolve(this.ws);
+    if (!this.loading) {
+      const p = this.loadNow(() => this.loading === p);
+      this.loading = p;
+      p.catch(() => {
+        if (this.loading === p) this.loading = null;
+      });
+    }
+    return this.loading;
+  }
+
+  /** Reads the store; `current` says whether the data is still the same when it is done. */
+  private async loadNow(current: () => boolean): Promise<WorkingSet> {
+    const sources = await this.db.dataSources.toArray();
+    const imports = await this.db.imports.where('status').equals('committed').toArray();
+    const ws = await WorkingSet.load(
       this.db,
-      this.imports.map((i) => i.id),
+      imports.map((i) => i.id),
     );
     const custom = (await this.db.customApps.toArray()).map((c) => c.app as CustomApp);
     // A newer catalog the analyst imported replaces built-in apps by id; custom apps, tags and overrides
     // are keyed by id and stay attached.
     const imported = ((await this.db.kv.get(IMPORTED_CATALOG))?.value ?? null) as CatalogFile | null;
-    this.matcher = createMatcher(loadCatalog(imported ? [...BUILTIN_CATALOG, imported] : BUILTIN_CATALOG, custom));
-    this.tags = Object.fromEntries((await this.db.tags.toArray()).map((t) => [t.appId, t.tags]));
-    this.overrides = Object.fromEntries(
+    const matcher = createMatcher(loadCatalog(imported ? [...BUILTIN_CATALOG, imported] : BUILTIN_CATALOG, custom));
+    const tags = Object.fromEntries((await this.db.tags.toArray()).map((t) => [t.appId, t.tags]));
+    const overrides = Object.fromEntries(
       (await this.db.overrides.toArray()).map((o) => [o.appId, { score: o.score, note: o.note }]),
     );
-    return this.ws;
+    // The data changed while this load read the store: its callers get the load that reads the new data.
+    if (!current()) return this.load();
+    this.sources = sources;
+    this.imports = imports;
+    this.matcher = matcher;
+    this.tags = tags;
+    this.overrides = overrides;
+    this.ws = ws;
+    return ws;
   }
 
   private scorerOf(): Scorer {
@@ -121,25 +193,43 @@ export class EngineState {
     return (await this.computed(v)).tables;
   }
 
-  /** Tables, device and user risk, and signals of a report and window, cached until data, tags or settings change. */
-  private async computed(v: ViewRequest): Promise<{ tables: Tables; signals: SignalRow[] }> {
+  /**
+   * Tables, device and user risk, and signals of a report and window, cached until data, tags or settings
+   * change. `staged` yields between the stages (computeTables, rollups, device risk, user risk, signals).
+   */
+  private async computed(v: ViewRequest, staged = false): Promise<Computed> {
     const { ws, info, win, sources } = await this.context(v);
+    if (!staged) this.lastView = v;
     const key = JSON.stringify([info.id, win]);
     let c = this.cache.get(key);
+    if (c && !staged) this.joined.add(c);
     if (!c) {
+      const generation = this.generation;
       const ctx = { matcher: this.matcher!, scorer: this.scorerOf(), tags: this.tags, overrides: this.overrides };
-      const tables = computeTables(ws, { ...ctx, sources, from: win.from, to: win.to });
-      const run = runRisk(ws, {
-        ...ctx,
-        report: info,
-        from: win.from,
-        to: win.to,
-        thresholds: this.settings.thresholds,
-        signalSeverity: this.settings.signalSeverity,
+      const { thresholds, signalSeverity, anonymize } = this.settings;
+      // Stale: the data changed since this warm-up began and no view asked for it (the cache dropped it).
+      const stale = () => staged && this.generation !== generation && !this.joined.has(p);
+      const run = async (): Promise<Computed> => {
+        if (stale()) throw new StaleWarmUp();
+        const tables = computeTables(ws, { ...ctx, sources, from: win.from, to: win.to });
+        const steps = riskSteps(ws, { ...ctx, report: info, from: win.from, to: win.to, thresholds, signalSeverity });
+        let step: IteratorResult<void, RiskRun>;
+        do {
+          if (staged) {
+            await pause();
+            if (stale()) throw new StaleWarmUp();
+          }
+          step = steps.next();
+        } while (!step.done);
+        applyRisk(tables, step.value);
+        if (anonymize) anonymizeTables(tables, this.pseudonyms);
+        return { tables, signals: step.value.signals, series: timeline(ws, { ...win, sources }) };
+      };
+      const p = (staged ? pause().then(run) : run()).catch((e: unknown) => {
+        if (this.cache.get(key) === p) this.cache.delete(key);
+        throw e;
       });
-      applyRisk(tables, run);
-      if (this.settings.anonymize) anonymizeTables(tables, this.pseudonyms);
-      c = { tables, signals: run.signals };
+      c = p;
       if (this.cache.size > 16) this.cache.clear();
       this.cache.set(key, c);
     }
@@ -153,11 +243,11 @@ export class EngineState {
   async dashboard(
     v: ViewRequest,
   ): Promise<Dashboard & { window: { from: number | null; to: number | null }; signals: SignalRow[] }> {
-    const { tables, signals } = await this.computed(v);
-    const { ws, win, sources } = await this.context(v);
+    const { tables, signals, series } = await this.computed(v);
+    const { win } = await this.context(v);
     const order: Record<string, number> = { High: 4, Medium: 3, Low: 2, Informational: 1 };
     const top = [...signals].sort((a, b) => (order[b.severity] ?? 0) - (order[a.severity] ?? 0) || b.time - a.time);
-    return { ...dashboard(tables, timeline(ws, { ...win, sources })), window: win, signals: top.slice(0, 10) };
+    return { ...dashboard(tables, series), window: win, signals: top.slice(0, 10) };
   }
 
   async table(v: ViewRequest, req: TableRequest): Promise<TablePage> {
@@ -318,7 +408,7 @@ export class EngineState {
       const { [appId]: _gone, ...rest } = this.overrides;
       this.overrides = rest;
     }
-    this.cache.clear();
+    this.dropCache();
   }
 
   /** The audit log (tag changes, custom apps, de-anonymizations) as CSV or JSON. */
@@ -449,7 +539,7 @@ export class EngineState {
       }
     });
     this.tags = r.state;
-    this.cache.clear();
+    this.dropCache();
     return r.state;
   }
 

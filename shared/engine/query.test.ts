@@ -1,0 +1,158 @@
+// computeTables against a plain reference (Sets and Maps, one fact at a time) on a shuffled, gappy working set.
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../catalog/loader';
+import { createMatcher } from '../catalog/matcher';
+import { createScorer } from '../catalog/score';
+import { computeTables } from './query';
+import { FIXTURE_T0, type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
+import type { WorkingSet } from './working-set';
+
+const catalog = loadCatalog(
+  [fixtureCatalog([fixtureApp('teamwork', 'Teamwork', ['teams.example', 'teams-cdn.example'])])],
+  [],
+);
+const ctx = { matcher: createMatcher(catalog), scorer: createScorer(catalog.date, {}), tags: {}, overrides: {} };
+
+/** A small deterministic generator, so the facts are the same on every run. */
+function rng(seed: number) {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function randomFacts(count: number): FixtureFact[] {
+  const r = rng(7);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  const hosts = ['teams.example', 'teams-cdn.example', 'a.news.example', 'b.news.example', 'shop.example', '10.1.2.3'];
+  return Array.from({ length: count }, () => ({
+    day: Math.floor(r() * 10),
+    hour: Math.floor(r() * 24),
+    device: pick(['d1', 'd2', 'd3', 'd4']),
+    deviceName: r() < 0.5 ? pick(['PC-1', 'PC-2']) : undefined,
+    user: r() < 0.8 ? pick(['ann', 'bob', 'cy']) : undefined,
+    ip: r() < 0.9 ? pick(['10.0.0.1', '10.0.0.2', '10.0.0.3']) : undefined,
+    host: pick(hosts),
+    tx: 1 + Math.floor(r() * 20),
+    up: r() < 0.5 ? Math.floor(r() * 1000) : undefined,
+    source: pick(['s1', 's2']),
+  }));
+}
+
+/** Distinct partners per entity, the way the tables define them: unknown values never count. */
+function reference(ws: WorkingSet, appOf: (host: string) => string, source: string) {
+  const sets = new Map<string, Set<string>>();
+  const add = (k: string, v: string | null) => {
+    if (v === null) return;
+    const s = sets.get(k) ?? new Set<string>();
+    s.add(v);
+    sets.set(k, s);
+  };
+  for (let i = 0; i < ws.n; i++) {
+    if (ws.str(ws.source[i]) !== source) continue;
+    const host = ws.str(ws.host[i]);
+    const app = host === null ? null : appOf(host);
+    const dev = ws.str(ws.device[i]);
+    const user = ws.str(ws.user[i]);
+    const ip = ws.str(ws.localIp[i]);
+    if (app !== null) {
+      add(`app:${app}:users`, user);
+      add(`app:${app}:ips`, ip);
+      add(`app:${app}:devices`, dev);
+    }
+    if (dev !== null) {
+      add(`dev:${dev}:apps`, app);
+      add(`dev:${dev}:users`, user);
+      add(`dev:${dev}:ips`, ip);
+    }
+    if (user !== null) {
+      add(`user:${user}:apps`, app);
+      add(`user:${user}:devices`, dev);
+      add(`user:${user}:ips`, ip);
+    }
+    if (ip !== null) {
+      add(`ip:${ip}:apps`, app);
+      add(`ip:${ip}:users`, user);
+      add(`ip:${ip}:devices`, dev);
+    }
+  }
+  return (k: string) => sets.get(k)?.size ?? 0;
+}
+
+describe('computeTables', () => {
+  const ws = fixtureWorkingSet(randomFacts(600));
+  const t = computeTables(ws, { ...ctx, sources: new Set(['s1']) });
+  const appOfHost = new Map<string, string>();
+  for (const a of t.apps) for (const d of a.domains) appOfHost.set(d, a.key);
+  const count = reference(ws, (h) => appOfHost.get(h) ?? `unmapped:${h}`, 's1');
+
+  it('counts distinct partners of every entity as a per-fact reference does', () => {
+    expect(t.apps.length).toBeGreaterThan(2);
+    for (const a of t.apps) {
+      expect([a.users, a.ips, a.devices]).toEqual([
+        count(`app:${a.key}:users`),
+        count(`app:${a.key}:ips`),
+        count(`app:${a.key}:devices`),
+      ]);
+    }
+    for (const d of t.devices) {
+      expect([d.apps, d.users, d.ips]).toEqual([
+        count(`dev:${d.key}:apps`),
+        count(`dev:${d.key}:users`),
+        count(`dev:${d.key}:ips`),
+      ]);
+    }
+    for (const u of t.users) {
+      expect([u.apps, u.devices, u.ips]).toEqual([
+        count(`user:${u.user}:apps`),
+        count(`user:${u.user}:devices`),
+        count(`user:${u.user}:ips`),
+      ]);
+    }
+    for (const p of t.ips) {
+      expect([p.apps, p.users, p.devices]).toEqual([
+        count(`ip:${p.ip}:apps`),
+        count(`ip:${p.ip}:users`),
+        count(`ip:${p.ip}:devices`),
+      ]);
+    }
+  });
+
+  it('sums only the chosen source, keeps unknown bytes unknown, and counts each device once', () => {
+    let tx = 0;
+    let up: number | null = null;
+    const devices = new Set<number>();
+    for (let i = 0; i < ws.n; i++) {
+      if (ws.str(ws.source[i]) !== 's1') continue;
+      tx += ws.transactions[i];
+      if (!Number.isNaN(ws.bytesUp[i])) up = (up ?? 0) + ws.bytesUp[i];
+      devices.add(ws.device[i]);
+    }
+    expect(t.summary.transactions).toBe(tx);
+    expect(t.summary.upload).toBe(up);
+    expect(t.summary.download).toBeNull();
+    expect(t.summary.devices).toBe(devices.size);
+    expect(t.devices.reduce((a, d) => a + d.transactions, 0)).toBe(tx);
+  });
+
+  it('answers for given rows only (a device page) and for a window', () => {
+    const rows: number[] = [];
+    for (let i = 0; i < ws.n; i++) if (ws.str(ws.device[i]) === 'd2' && ws.str(ws.source[i]) === 's1') rows.push(i);
+    const own = computeTables(ws, { ...ctx, rows });
+    expect(own.devices.map((d) => d.key)).toEqual(['d2']);
+    expect(own.devices[0].transactions).toBe(t.devices.find((d) => d.key === 'd2')?.transactions);
+    const day = 86_400_000;
+    const windowed = computeTables(ws, { ...ctx, sources: new Set(['s1']), from: FIXTURE_T0, to: FIXTURE_T0 + day });
+    let tx = 0;
+    for (let i = 0; i < ws.n; i++)
+      if (
+        ws.str(ws.source[i]) === 's1' &&
+        ws.hour[i] * 3_600_000 < FIXTURE_T0 + day &&
+        ws.hour[i] * 3_600_000 >= FIXTURE_T0
+      )
+        tx += ws.transactions[i];
+    expect(windowed.summary.transactions).toBe(tx);
+    expect(windowed.summary.transactions).toBeLessThan(t.summary.transactions);
+  });
+});
