@@ -9,7 +9,6 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { BUILTIN_CATALOG } from '../../shared/catalog/builtin';
 import { loadCatalog } from '../../shared/catalog/loader';
 import { createMatcher } from '../../shared/catalog/matcher';
@@ -20,8 +19,8 @@ import { runImport } from '../../shared/engine/import';
 import type { JobProgress } from '../../shared/engine/job';
 import { computeTables } from '../../shared/engine/query';
 import { reportOfSource } from '../../shared/engine/reports';
-import { applyRisk, levelCounts, runRisk } from '../../shared/engine/risk-report';
-import { WorkingSet } from '../../shared/engine/working-set';
+import { applyRisk, levelCounts, type RiskRun, type RiskRunOptions, runRisk } from '../../shared/engine/risk-report';
+import type { WorkingSet } from '../../shared/engine/working-set';
 import { tagAuditRecords } from '../../shared/export/audit-log';
 import { buildExports, type ExportKind, parseExportKinds } from '../../shared/export/export-set';
 import {
@@ -37,7 +36,8 @@ import {
 import { registerBuiltinFormats, xlsxToCsv } from '../../shared/formats/index';
 import { allFormats, formatById } from '../../shared/formats/registry';
 import { isValidTimeZone, parseIsoTime } from '../../shared/formats/time';
-import { openDb } from '../../shared/store/db';
+import type { DataSourceRecord } from '../../shared/store/records';
+import { dropScratchDb, moveFactsToWorkingSet, openScratchDb } from './scratch-store';
 import { readTagsFile, TagsFileError } from './tags-file';
 
 export interface AnalyzeArgs {
@@ -226,26 +226,37 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
       stream: Readable.toWeb(createReadStream(p, { highWaterMark: 4 * 1024 * 1024 })) as ReadableStream<Uint8Array>,
     })),
   );
-  const db = await openDb(`cloudscope-analyze-${process.pid}-${Date.now()}`, { indexedDB, IDBKeyRange });
-  const result = await runImport(
-    db,
-    {
-      files,
-      source: { name: args.source, kind: args.snapshot ? 'snapshot' : 'continuous' },
-      formatId: args.format as never,
-      timeZone: args.tz,
-    },
-    {
-      createHasher: () => {
-        const h = createHash('sha256');
-        return { update: (b) => void h.update(b), digest: () => h.digest('hex') };
+  const db = await openScratchDb();
+  let result: Awaited<ReturnType<typeof runImport>>;
+  let dataSource: DataSourceRecord | undefined;
+  // Set to null once the tables are built: the report files and exports do not need the facts.
+  let ws: WorkingSet | null;
+  try {
+    result = await runImport(
+      db,
+      {
+        files,
+        source: { name: args.source, kind: args.snapshot ? 'snapshot' : 'continuous' },
+        formatId: args.format as never,
+        timeZone: args.tz,
       },
-      xlsxToCsv,
-      onProgress: progressPrinter(args.quiet),
-      blockSize: 16384,
-    },
-  );
-  const ws = await WorkingSet.load(db, result.importId ? [result.importId] : []);
+      {
+        createHasher: () => {
+          const h = createHash('sha256');
+          return { update: (b) => void h.update(b), digest: () => h.digest('hex') };
+        },
+        xlsxToCsv,
+        onProgress: progressPrinter(args.quiet),
+        // One block per flush of the import (250k facts): every block repeats the strings its facts use,
+        // so fewer, larger blocks keep fewer copies while the import runs.
+        blockSize: 1 << 18,
+      },
+    );
+    dataSource = await db.dataSources.get(result.sourceId);
+    ws = await moveFactsToWorkingSet(db, result.importId ? [result.importId] : []);
+  } finally {
+    await dropScratchDb(db);
+  }
   const catalog = loadCatalog(BUILTIN_CATALOG, []);
   const matcher = createMatcher(catalog);
   let tags: TagState = {};
@@ -270,18 +281,9 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
     }
   }
   const scorer = createScorer(catalog.date, settings);
-  const tables = computeTables(ws, {
-    matcher,
-    scorer,
-    tags,
-    overrides: {},
-    from: args.from ?? null,
-    to: args.to ?? null,
-  });
-  await mkdir(args.out, { recursive: true });
-  // Risk and signals: the run's data source is one report (the endpoint one is "Win10 Endpoint Users").
-  const dataSource = await db.dataSources.get(result.sourceId);
-  const riskRun = runRisk(ws, {
+  // Risk and signals first: the run's data source is one report (the endpoint one is "Win10 Endpoint
+  // Users"). Its daily rollups are gone before the tables are built, so the two never share memory.
+  const riskRun = riskWithoutRollups(ws, {
     matcher,
     scorer,
     tags,
@@ -292,7 +294,17 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
     thresholds: settings.thresholds,
     signalSeverity: settings.signalSeverity,
   });
+  const tables = computeTables(ws, {
+    matcher,
+    scorer,
+    tags,
+    overrides: {},
+    from: args.from ?? null,
+    to: args.to ?? null,
+  });
+  ws = null;
   applyRisk(tables, riskRun);
+  await mkdir(args.out, { recursive: true });
   const signals: SignalRow[] = riskRun.signals;
   await Promise.all([
     writeFile(join(args.out, 'apps.csv'), appsCsv(tables)),
@@ -305,7 +317,6 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
   ]);
   const exportNotes: string[] = [];
   if (args.exports?.length) {
-    const source = await db.dataSources.get(result.sourceId);
     const set = buildExports({
       kinds: args.exports,
       stamp: { generatedAt: Date.now(), generator: 'Cloudscope analyze' },
@@ -316,7 +327,7 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
       imports: result.files,
       settings,
       scorer,
-      reportName: source?.name ?? args.source ?? 'Imported data',
+      reportName: dataSource?.name ?? args.source ?? 'Imported data',
       window: { from: args.from ?? null, to: args.to ?? null },
       audit: tagAudit,
     });
@@ -328,7 +339,6 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
     await Promise.all(set.files.map((f) => writeFile(join(dir, f.name), f.content)));
     exportNotes.push(...set.summary, `Exports written to ${resolve(dir)}`);
   }
-  db.close();
   const s = tables.summary;
   const unread = result.files.filter((f) => f.error);
   const lines = [
@@ -341,6 +351,12 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
     ...exportNotes,
   ];
   return { exitCode: 0, message: lines.join('\n') };
+}
+
+/** The risk run without its daily rollups, which a caller that only writes reports need not keep alive. */
+function riskWithoutRollups(ws: WorkingSet, o: RiskRunOptions): Omit<RiskRun, 'daily'> {
+  const { devices, users, signals, notApplicable } = runRisk(ws, o);
+  return { devices, users, signals, notApplicable };
 }
 
 async function main(): Promise<void> {

@@ -390,6 +390,8 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
           if (fileIndex < detected.length - 1) knownKeys.addAll(seenInFile);
           importKeys.push(seenInFile.toArray());
         }
+        // The file's table (128 MB at 8.8M keys) is garbage now, before its copy is written and committed.
+        seenInFile.release();
         if (fileCoverage) {
           const [known, out] = aggregated ? [factCoverage, importFactCoverage] : [rawCoverage, importRawCoverage];
           for (const c of fileCoverage) {
@@ -413,6 +415,8 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     if (importKeys.length > 0) {
       const hashes = importKeys.length === 1 ? importKeys[0] : concat(importKeys);
       await db.keyBlocks.add({ importId, sourceId, hashes });
+      // The store holds its own copy now; ours (8 bytes a key, 70 MB for 8.8M events) can go before the commit.
+      importKeys.length = 0;
     }
     if (importRawCoverage.length > 0) {
       await db.keyBlocks.add({

@@ -25,45 +25,105 @@ export class StringPool {
   }
 }
 
+/**
+ * String-id columns: 16-bit while every id fits (the pool has at most 32,768
+ * strings; -1 stays -1), widened to 32-bit for good when the pool outgrows it.
+ */
+export type IdColumn = Int16Array | Int32Array;
+/**
+ * Counts and bytes: float32 while every value is exactly a float32 (integers up
+ * to 2^24, NaN), widened to float64 for good at the first value that is not, so a
+ * read gives back the stored number itself.
+ */
+export type NumColumn = Float32Array | Float64Array;
+
+const ID16_LIMIT = 0x8000;
+
+function fitsFloat32(a: Float64Array, count: number): boolean {
+  for (let i = 0; i < count; i++) {
+    const v = a[i];
+    if (Math.fround(v) !== v && !Number.isNaN(v)) return false;
+  }
+  return true;
+}
+
 export class WorkingSet {
   n = 0;
   private cap = 0;
   readonly pool = new StringPool();
-  source = new Int32Array(0);
+  source: IdColumn = new Int16Array(0);
+  /** Hours since the Unix epoch (UTC). */
   hour = new Int32Array(0);
-  device = new Int32Array(0);
-  deviceName = new Int32Array(0);
-  user = new Int32Array(0);
-  localIp = new Int32Array(0);
-  host = new Int32Array(0);
-  transactions = new Float64Array(0);
-  blocked = new Float64Array(0);
-  bytesUp = new Float64Array(0);
-  bytesDown = new Float64Array(0);
+  device: IdColumn = new Int16Array(0);
+  deviceName: IdColumn = new Int16Array(0);
+  user: IdColumn = new Int16Array(0);
+  localIp: IdColumn = new Int16Array(0);
+  host: IdColumn = new Int16Array(0);
+  transactions: NumColumn = new Float32Array(0);
+  blocked: NumColumn = new Float32Array(0);
+  /** NaN when the source cannot say. */
+  bytesUp: NumColumn = new Float32Array(0);
+  bytesDown: NumColumn = new Float32Array(0);
+  /** UTC ms. */
   firstSeen = new Float64Array(0);
   lastSeen = new Float64Array(0);
 
+  /**
+   * Sizes the columns for `total` facts in all, so a load whose fact count is known
+   * allocates each column once, exactly (doubling would leave up to half unused).
+   */
+  reserve(total: number): void {
+    if (total > this.cap) this.resize(total);
+  }
+
   private ensure(extra: number): void {
     if (this.n + extra <= this.cap) return;
-    this.cap = Math.max(1024, (this.n + extra) * 2);
-    const g = <T extends Int32Array | Float64Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(this.cap);
-      b.set(a.subarray(0, this.n));
-      return b;
-    };
-    this.source = g(this.source);
-    this.hour = g(this.hour);
-    this.device = g(this.device);
-    this.deviceName = g(this.deviceName);
-    this.user = g(this.user);
-    this.localIp = g(this.localIp);
-    this.host = g(this.host);
-    this.transactions = g(this.transactions);
-    this.blocked = g(this.blocked);
-    this.bytesUp = g(this.bytesUp);
-    this.bytesDown = g(this.bytesDown);
-    this.firstSeen = g(this.firstSeen);
-    this.lastSeen = g(this.lastSeen);
+    this.resize(Math.max(1024, (this.n + extra) * 2));
+  }
+
+  /** A column of `a`'s kind (or `wider`) with room for `cap` facts, holding `a`'s facts so far. */
+  private copy<T extends IdColumn | NumColumn | Int32Array | Float64Array>(
+    a: T,
+    cap: number,
+    wider?: new (n: number) => T,
+  ): T {
+    const b = new (wider ?? (a.constructor as new (n: number) => T))(cap);
+    b.set(a.subarray(0, this.n));
+    return b;
+  }
+
+  private resize(cap: number): void {
+    this.cap = cap;
+    this.source = this.copy(this.source, cap);
+    this.hour = this.copy(this.hour, cap);
+    this.device = this.copy(this.device, cap);
+    this.deviceName = this.copy(this.deviceName, cap);
+    this.user = this.copy(this.user, cap);
+    this.localIp = this.copy(this.localIp, cap);
+    this.host = this.copy(this.host, cap);
+    this.transactions = this.copy(this.transactions, cap);
+    this.blocked = this.copy(this.blocked, cap);
+    this.bytesUp = this.copy(this.bytesUp, cap);
+    this.bytesDown = this.copy(this.bytesDown, cap);
+    this.firstSeen = this.copy(this.firstSeen, cap);
+    this.lastSeen = this.copy(this.lastSeen, cap);
+  }
+
+  private widenIds(): void {
+    if (this.source instanceof Int32Array) return;
+    const cap = this.cap;
+    this.source = this.copy<IdColumn>(this.source, cap, Int32Array);
+    this.device = this.copy<IdColumn>(this.device, cap, Int32Array);
+    this.deviceName = this.copy<IdColumn>(this.deviceName, cap, Int32Array);
+    this.user = this.copy<IdColumn>(this.user, cap, Int32Array);
+    this.localIp = this.copy<IdColumn>(this.localIp, cap, Int32Array);
+    this.host = this.copy<IdColumn>(this.host, cap, Int32Array);
+  }
+
+  /** The column, widened to float64 if the block has a value float32 cannot hold. */
+  private fit(col: NumColumn, values: Float64Array, count: number): NumColumn {
+    if (col instanceof Float64Array || fitsFloat32(values, count)) return col;
+    return this.copy<NumColumn>(col, this.cap, Float64Array);
   }
 
   /** Appends one stored block, re-mapping its local string ids into the global pool. */
@@ -72,6 +132,11 @@ export class WorkingSet {
     const map = new Int32Array(b.strings.length);
     for (let i = 0; i < b.strings.length; i++) map[i] = this.pool.id(b.strings[i]);
     const src = this.pool.id(b.sourceId);
+    if (this.pool.strings.length > ID16_LIMIT) this.widenIds();
+    this.transactions = this.fit(this.transactions, b.transactions, b.count);
+    this.blocked = this.fit(this.blocked, b.blocked, b.count);
+    this.bytesUp = this.fit(this.bytesUp, b.bytesUp, b.count);
+    this.bytesDown = this.fit(this.bytesDown, b.bytesDown, b.count);
     const remap = (v: number) => (v < 0 ? -1 : map[v]);
     for (let i = 0; i < b.count; i++) {
       const j = this.n + i;
@@ -100,6 +165,7 @@ export class WorkingSet {
   static async load(db: CloudscopeDb, importIds?: readonly string[]): Promise<WorkingSet> {
     const ids = importIds ?? (await db.imports.where('status').equals('committed').primaryKeys());
     const ws = new WorkingSet();
+    ws.reserve(await factsOf(db, ids));
     for (const id of ids) {
       await db.factBlocks
         .where('importId')
@@ -108,4 +174,11 @@ export class WorkingSet {
     }
     return ws;
   }
+}
+
+/** Facts the given imports committed, by their records (a short count only means a later grow). */
+export async function factsOf(db: CloudscopeDb, importIds: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const imp of await db.imports.bulkGet([...importIds])) n += imp?.facts ?? 0;
+  return n;
 }

@@ -1,0 +1,150 @@
+// The working set's memory layout: columns sized once, exactly, when the fact count is known.
+import { readFileSync } from 'node:fs';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerBuiltinFormats } from '../formats/index';
+import { openDb } from '../store/db';
+import type { FactBlockRecord } from '../store/records';
+import { runImport } from './import';
+import { Sha256 } from './sha256';
+import { factsOf, WorkingSet } from './working-set';
+
+const SQUID = readFileSync('shared/formats/fixtures/squid/test-access-extensive.log');
+const PLASO = readFileSync('shared/formats/fixtures/defender/plaso/advanced_hunting_test.csv');
+let dbs = 0;
+
+function block(sourceId: string, hosts: (string | null)[], hour0 = 490_000): FactBlockRecord {
+  const n = hosts.length;
+  const strings: string[] = [];
+  const ids = new Map<string, number>();
+  const id = (s: string | null) => {
+    if (s === null) return -1;
+    let i = ids.get(s);
+    if (i === undefined) {
+      i = strings.push(s) - 1;
+      ids.set(s, i);
+    }
+    return i;
+  };
+  const col = (f: (i: number) => number) => Int32Array.from({ length: n }, (_, i) => f(i));
+  const num = (f: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => f(i));
+  return {
+    importId: 'imp',
+    sourceId,
+    count: n,
+    hour: col((i) => hour0 + i),
+    device: col(() => id('dev-1')),
+    deviceName: col(() => -1),
+    user: col((i) => (i % 2 ? id('alice') : -1)),
+    localIp: col(() => id('10.0.0.1')),
+    host: col((i) => id(hosts[i])),
+    transactions: num((i) => i + 1),
+    blocked: num(() => 0),
+    bytesUp: num((i) => (i % 2 ? Number.NaN : 1000 * i)),
+    bytesDown: num(() => Number.NaN),
+    firstSeen: num((i) => (hour0 + i) * 3_600_000 + 1),
+    lastSeen: num((i) => (hour0 + i) * 3_600_000 + 2),
+    strings,
+  };
+}
+
+function rows(ws: WorkingSet) {
+  return Array.from({ length: ws.n }, (_, i) => [
+    ws.str(ws.source[i]),
+    ws.hour[i],
+    ws.str(ws.device[i]),
+    ws.str(ws.user[i]),
+    ws.str(ws.host[i]),
+    ws.transactions[i],
+    ws.bytesUp[i],
+    ws.lastSeen[i],
+  ]);
+}
+
+beforeAll(() => registerBuiltinFormats());
+
+describe('WorkingSet', () => {
+  it('allocates each column exactly once for a reserved fact count', () => {
+    const ws = new WorkingSet();
+    ws.reserve(5);
+    const hour = ws.hour;
+    ws.addBlock(block('src-a', ['a.com', 'b.com', null]));
+    ws.addBlock(block('src-b', ['b.com', 'c.com'], 490_100));
+    expect(ws.n).toBe(5);
+    expect(ws.hour).toBe(hour);
+    for (const c of [ws.source, ws.hour, ws.device, ws.host, ws.transactions, ws.bytesUp, ws.lastSeen]) {
+      expect(c.length).toBe(5);
+    }
+    expect(rows(ws)[3]).toEqual(['src-b', 490_100, 'dev-1', null, 'b.com', 1, 0, 490_100 * 3_600_000 + 2]);
+    expect(ws.str(ws.host[2])).toBeNull();
+  });
+
+  it('keeps every value when more facts arrive than were reserved', () => {
+    const reserved = new WorkingSet();
+    reserved.reserve(2);
+    const grown = new WorkingSet();
+    for (const ws of [reserved, grown]) {
+      ws.addBlock(block('src-a', ['a.com', 'b.com']));
+      ws.addBlock(block('src-a', ['c.com', 'a.com', 'd.com'], 490_050));
+    }
+    expect(reserved.n).toBe(5);
+    expect(rows(reserved)).toEqual(rows(grown));
+    expect(Number.isNaN(reserved.bytesUp[1])).toBe(true);
+    expect(reserved.pool.strings).toEqual(grown.pool.strings);
+  });
+
+  it('keeps ids in 16 bits and counts in float32 while they fit, and widens without changing a value', () => {
+    const ws = new WorkingSet();
+    ws.addBlock(block('src-a', ['a.com', 'b.com', 'c.com']));
+    expect(ws.host).toBeInstanceOf(Int16Array);
+    expect(ws.transactions).toBeInstanceOf(Float32Array);
+    expect(ws.bytesUp).toBeInstanceOf(Float32Array);
+    expect(ws.firstSeen).toBeInstanceOf(Float64Array);
+    const big = block('src-a', ['d.com', 'e.com']);
+    big.bytesUp[0] = 5_000_000_001;
+    big.bytesDown[1] = 0.1;
+    ws.addBlock(big);
+    expect(ws.bytesUp).toBeInstanceOf(Float64Array);
+    expect(ws.bytesDown).toBeInstanceOf(Float64Array);
+    expect(ws.transactions).toBeInstanceOf(Float32Array);
+    expect([...ws.bytesUp.subarray(0, 5)]).toEqual([0, Number.NaN, 2000, 5_000_000_001, Number.NaN]);
+    expect(ws.bytesDown[4]).toBe(0.1);
+    expect(Number.isNaN(ws.bytesDown[0])).toBe(true);
+    // 40,000 distinct hosts: ids past 32,767 need the 32-bit columns.
+    const many = Array.from({ length: 40_000 }, (_, i) => `h${i}.example`);
+    ws.addBlock(block('src-b', many));
+    expect(ws.host).toBeInstanceOf(Int32Array);
+    expect(ws.source).toBeInstanceOf(Int32Array);
+    expect(ws.str(ws.host[ws.n - 1])).toBe('h39999.example');
+    expect(ws.str(ws.source[ws.n - 1])).toBe('src-b');
+    expect(ws.str(ws.host[1])).toBe('b.com');
+    expect(ws.str(ws.user[1])).toBe('alice');
+    expect(ws.user[0]).toBe(-1);
+    expect(ws.transactions[ws.n - 1]).toBe(40_000);
+  });
+
+  it('loads committed imports at their exact fact count', async () => {
+    const db = await openDb(`working-set-test-${dbs++}`, { indexedDB, IDBKeyRange });
+    const file = (name: string, bytes: Uint8Array) => ({
+      name,
+      size: bytes.byteLength,
+      stream: new Blob([new Uint8Array(bytes)]).stream(),
+    });
+    const opts = { createHasher: () => new Sha256(), blockSize: 4 };
+    const a = await runImport(db, { files: [file('a.log', SQUID)], source: { kind: 'continuous' } }, opts);
+    const b = await runImport(db, { files: [file('b.csv', PLASO)], source: { kind: 'continuous' } }, opts);
+    const ids = [a.importId, b.importId].filter((id): id is string => id !== null);
+    expect(ids).toHaveLength(2);
+    expect(a.facts).toBeGreaterThan(4);
+    expect(await factsOf(db, ids)).toBe(a.facts + b.facts);
+    const ws = await WorkingSet.load(db);
+    expect(ws.n).toBe(a.facts + b.facts);
+    expect(ws.hour.length).toBe(ws.n);
+    expect(ws.firstSeen.length).toBe(ws.n);
+    const one = await WorkingSet.load(db, [ids[1]]);
+    expect(one.n).toBe(b.facts);
+    expect(one.host.length).toBe(b.facts);
+    expect(rows(ws).slice(a.facts)).toEqual(rows(one));
+    db.close();
+  });
+});
