@@ -31,6 +31,7 @@ import { WorkingSet } from '../shared/engine/working-set';
 import { registerBuiltinFormats } from '../shared/formats/index';
 import { detectFormat } from '../shared/formats/registry';
 import type { FormatParser, ParseSink } from '../shared/formats/types';
+import type { IdColumn } from '../shared/store/fact-block';
 import type { FactBlockRecord } from '../shared/store/records';
 
 const SOURCE = 'bench-source';
@@ -72,7 +73,8 @@ function replica(b: FactBlockRecord, c: number): FactBlockRecord {
   if (c === 0) return b;
   const len = b.strings.length;
   const strings = [...b.strings, ...b.strings.map((s) => `${s}~${c}`)];
-  const shift = (col: Int32Array) => col.map((v) => (v < 0 ? v : v + len));
+  // Int32: the doubled dictionary may outgrow the block's narrow id type.
+  const shift = (col: IdColumn) => Int32Array.from(col, (v) => (v < 0 ? v : v + len));
   return {
     ...b,
     strings,

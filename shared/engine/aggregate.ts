@@ -15,6 +15,7 @@
  * collection, and ~130 bytes per bucket for the key alone).
  */
 import type { NetworkEvent } from '../domain/event';
+import { packFactBlock } from '../store/fact-block';
 import type { FactBlockRecord } from '../store/records';
 
 const HOUR = 3_600_000;
@@ -206,7 +207,10 @@ export class FactAggregator {
     this.table = table;
   }
 
-  /** Packs the facts into column blocks of at most `blockSize` rows, strings interned per block. */
+  /**
+   * Packs the facts into column blocks of at most `blockSize` rows, strings interned per block, each column in
+   * the narrowest type that holds it exactly (packFactBlock).
+   */
   toBlocks(importId: string, sourceId: string, blockSize = 4096): FactBlockRecord[] {
     const blocks: FactBlockRecord[] = [];
     // Global string id → id within the current block (-1: not in it yet).
@@ -235,24 +239,26 @@ export class FactAggregator {
         }
         return out;
       };
-      blocks.push({
-        importId,
-        sourceId,
-        count,
-        hour: this.hour.slice(start, end),
-        device: col(this.deviceId),
-        deviceName: col(this.deviceNameId),
-        user: col(this.userId),
-        localIp: col(this.localIpId),
-        host: col(this.hostId),
-        transactions: this.transactions.slice(start, end),
-        blocked: this.blocked.slice(start, end),
-        bytesUp: this.bytesUp.slice(start, end),
-        bytesDown: this.bytesDown.slice(start, end),
-        firstSeen: this.firstSeen.slice(start, end),
-        lastSeen: this.lastSeen.slice(start, end),
-        strings,
-      });
+      blocks.push(
+        packFactBlock({
+          importId,
+          sourceId,
+          count,
+          hour: this.hour.slice(start, end),
+          device: col(this.deviceId),
+          deviceName: col(this.deviceNameId),
+          user: col(this.userId),
+          localIp: col(this.localIpId),
+          host: col(this.hostId),
+          transactions: this.transactions.slice(start, end),
+          blocked: this.blocked.slice(start, end),
+          bytesUp: this.bytesUp.slice(start, end),
+          bytesDown: this.bytesDown.slice(start, end),
+          firstSeen: this.firstSeen.slice(start, end),
+          lastSeen: this.lastSeen.slice(start, end),
+          strings,
+        }),
+      );
       for (const g of used) local[g] = -1;
     }
     return blocks;

@@ -34,6 +34,12 @@ export interface ImportRequest {
   timeZone?: string;
   /** Column mapping for a CSV imported with the custom format. */
   mapping?: CustomMapping;
+  /**
+   * What the engine computes in the background once the import committed: `reports` (the default) the imported
+   * source's report, which the UI shows next, then the other reports the import changed; `view` only the view last
+   * asked for (live-collector batches, which leave the UI on the report it shows).
+   */
+  warm?: 'reports' | 'view';
 }
 
 export interface ImportResult {

@@ -4,6 +4,7 @@
  * transactions, bytes — packed into one block the way an import stores them.
  */
 import type { CatalogApp, CatalogFile } from '../catalog/types';
+import type { WideFactBlock } from '../store/fact-block';
 import type { FactBlockRecord } from '../store/records';
 import { WorkingSet } from './working-set';
 
@@ -42,7 +43,7 @@ export function fixtureBlock(facts: readonly FixtureFact[], t0 = FIXTURE_T0): Fa
     return i;
   };
   const n = facts.length;
-  const b: FactBlockRecord = {
+  const b: WideFactBlock = {
     importId: 'fixture',
     sourceId: facts[0]?.source ?? 'src-fixture',
     count: n,

@@ -148,9 +148,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
           createHasher: opts.createImportHasher ?? createHasher,
           xlsxToCsv: opts.xlsxToCsv ?? xlsxToCsv,
         });
-        state.invalidateData();
-        // The UI shows the imported source's report next (when anything was imported): have it ready.
-        if (r.transactions > 0 || r.files.some((f) => f.rowsAccepted > 0)) state.prewarm(r.sourceId);
+        // Only the reports over the imported source changed; the others stay cached.
+        state.invalidateData([r.sourceId]);
+        // The UI shows the imported source's report next (when anything was imported): have it ready, then the
+        // others the import changed. A live batch leaves the UI where it is: only the view it shows is warmed.
+        if (r.transactions > 0 || r.files.some((f) => f.rowsAccepted > 0)) {
+          if (req.warm === 'view') state.prewarm();
+          else state.prewarm(r.sourceId);
+        }
         return r;
       } finally {
         busy--;

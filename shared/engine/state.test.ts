@@ -1,56 +1,97 @@
-// The engine state's cache: warmed in the background after an import or a tag change, shared by concurrent callers.
+// The engine state's cache: warmed in the background after an import or a tag change, shared by concurrent callers,
+// and dropped only for the reports whose sources' data changed.
 import { readFileSync } from 'node:fs';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { registerBuiltinFormats } from '../formats/index';
-import { openDb } from '../store/db';
+import { type CloudscopeDb, openDb } from '../store/db';
 import { runImport } from './import';
+import type { Tables } from './query';
 import { Sha256 } from './sha256';
 import { EngineState, type ViewRequest } from './state';
 
 const FX = 'shared/formats/fixtures';
+const DAY_S = 86_400;
 
-async function importedState(name: string) {
+async function importBytes(db: CloudscopeDb, bytes: Uint8Array, name: string, source: { id?: string; name?: string }) {
   registerBuiltinFormats();
-  const db = await openDb(name, { indexedDB, IDBKeyRange });
-  const bytes = readFileSync(`${FX}/squid/test-access-extensive.log`);
-  const r = await runImport(
+  return runImport(
     db,
     {
-      files: [{ name: 'access.log', size: bytes.byteLength, stream: new Blob([bytes]).stream() }],
-      source: { name: 'Proxy', kind: 'continuous' },
+      files: [{ name, size: bytes.byteLength, stream: new Blob([bytes as BlobPart]).stream() }],
+      source: { ...source, kind: 'continuous' },
     },
     { createHasher: () => new Sha256() },
   );
-  return { state: new EngineState(db), sourceId: r.sourceId };
+}
+
+async function importedState(name: string) {
+  const db = await openDb(name, { indexedDB, IDBKeyRange });
+  const r = await importBytes(db, readFileSync(`${FX}/squid/test-access-extensive.log`), 'access.log', {
+    name: 'Proxy',
+  });
+  return { db, state: new EngineState(db), sourceId: r.sourceId };
+}
+
+/**
+ * A Squid access log of `n` requests, one every `step` seconds from `start` (Unix s), by `tag`'s own clients,
+ * users and sites, so two logs with different tags share no entity.
+ */
+function squidLog(tag: string, start: number, n: number, step = 3600): Uint8Array {
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const ip = `10.${tag.length}.${i % 7}.${i % 5}`;
+    lines.push(
+      `${start + i * step}.000    120 ${ip} TCP_TUNNEL/200 ${1000 + i * 37} CONNECT www.${tag}-${i % 9}.com:443 ${tag}-u${i % 4} HIER_DIRECT/192.0.2.1 -`,
+    );
+  }
+  return new TextEncoder().encode(`${lines.join('\n')}\n`);
 }
 
 /** The state's cache, read for what it holds (its keys name report and window). */
-const cacheOf = (s: EngineState) => (s as unknown as { cache: Map<string, Promise<unknown>> }).cache;
+const cacheOf = (s: EngineState) =>
+  (s as unknown as { cache: Map<string, { result: Promise<{ tables: Tables }> }> }).cache;
+const keyOf = (reportId: string) => JSON.stringify([reportId, { from: null, to: null }]);
+const all = (reportId: string): ViewRequest => ({ report: { id: reportId }, window: { preset: 'all' } });
 
 async function until(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
   expect(cond()).toBe(true);
 }
 
+/** Until the cache holds the same computations twice in a row, all settled (warm-ups finished or stopped). */
+async function settled(s: EngineState): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const seen = [...cacheOf(s).values()].map((e) => e.result);
+    await Promise.all(seen.map((p) => p.catch(() => null)));
+    await new Promise((r) => setTimeout(r, 20));
+    const now = [...cacheOf(s).values()].map((e) => e.result);
+    if (now.length === seen.length && now.every((p) => seen.includes(p))) return;
+  }
+  throw new Error('the cache kept changing');
+}
+
 describe('engine state cache', () => {
-  it('warms the imported source’s report over all time, and the view then comes from that work', async () => {
+  it('warms the imported source’s report over all time first, and the view then comes from that work', async () => {
     const { state, sourceId } = await importedState('state-prewarm');
     expect(cacheOf(state).size).toBe(0);
     state.prewarm(sourceId);
-    await until(() => cacheOf(state).size === 1);
-    const [key] = [...cacheOf(state).keys()];
-    expect(key).toBe(JSON.stringify([`source:${sourceId}`, { from: null, to: null }]));
-    const warmed = (await cacheOf(state).get(key)) as { tables: unknown };
-    const v: ViewRequest = { report: { id: `source:${sourceId}` }, window: { preset: 'all' } };
+    await until(() => cacheOf(state).size >= 1);
+    const [first] = [...cacheOf(state).keys()];
+    expect(first).toBe(keyOf(`source:${sourceId}`));
+    const warmed = await cacheOf(state).get(first)!.result;
+    const v = all(`source:${sourceId}`);
     expect(await state.tables(v)).toBe(warmed.tables);
     const d = await state.dashboard(v);
     expect(d.summary.transactions).toBeGreaterThan(0);
+    // Global comes next (here the same source's data, as its own report).
+    await until(() => cacheOf(state).has(keyOf('global')));
+    expect((await state.tables(all('global'))).summary).toEqual((await state.tables(v)).summary);
   });
 
   it('shares one computation between concurrent callers and re-warms the last view after a tag change', async () => {
     const { state, sourceId } = await importedState('state-shared');
-    const v: ViewRequest = { report: { id: `source:${sourceId}` }, window: { preset: 'all' } };
+    const v = all(`source:${sourceId}`);
     const [a, b] = await Promise.all([state.tables(v), state.tables(v)]);
     expect(a).toBe(b);
     const app = a.apps.find((x) => x.appId !== null);
@@ -69,29 +110,188 @@ describe('engine state cache', () => {
     state.prewarm(sourceId);
     state.invalidateData();
     await new Promise((r) => setTimeout(r, 50));
-    const v: ViewRequest = { report: { id: `source:${sourceId}` }, window: { preset: 'all' } };
-    const t = await state.tables(v);
+    const t = await state.tables(all(`source:${sourceId}`));
     expect(t.summary.transactions).toBeGreaterThan(0);
   });
 
   it('finishes a warm-up a view joined even when the data changes under it; stops one nobody joined', async () => {
     const { state, sourceId } = await importedState('state-joined');
-    const v: ViewRequest = { report: { id: `source:${sourceId}` }, window: { preset: 'all' } };
+    const v = all(`source:${sourceId}`);
+    const own = keyOf(`source:${sourceId}`);
     state.prewarm(sourceId);
-    await until(() => cacheOf(state).size === 1);
-    const warming = [...cacheOf(state).values()][0];
+    await until(() => cacheOf(state).has(own));
+    const warming = cacheOf(state).get(own)!.result;
     const asked = state.tables(v);
     // The request reaches the cache after a few microtasks; the warm-up moves on only in macrotasks.
     for (let i = 0; i < 20; i++) await Promise.resolve();
-    state.invalidateData();
+    state.invalidateData([sourceId]);
     expect((await asked).summary.transactions).toBeGreaterThan(0);
     await expect(warming).resolves.toMatchObject({ signals: expect.any(Array) });
 
     state.prewarm(sourceId);
-    await until(() => cacheOf(state).size === 1);
-    const unjoined = [...cacheOf(state).values()][0];
-    state.invalidateData();
+    await until(() => cacheOf(state).get(own)?.result !== undefined && cacheOf(state).get(own)?.result !== warming);
+    const unjoined = cacheOf(state).get(own)!.result;
+    state.invalidateData([sourceId]);
     await expect(unjoined).rejects.toThrow();
-    expect(cacheOf(state).size).toBe(0);
+    expect(cacheOf(state).has(own)).toBe(false);
+  });
+});
+
+describe('engine state cache across imports', () => {
+  const t0 = Date.UTC(2026, 2, 1) / 1000;
+
+  it('keeps a report cached when another source’s import commits, equal to a fresh computation', async () => {
+    const db = await openDb('state-other-source', { indexedDB, IDBKeyRange });
+    const a = await importBytes(db, squidLog('alpha', t0, 200), 'a.log', { name: 'Proxy A' });
+    const state = new EngineState(db);
+    const va = all(`source:${a.sourceId}`);
+    const before = await state.tables(va);
+    const dashBefore = await state.dashboard(va);
+    const globalBefore = await state.tables(all('global'));
+
+    const b = await importBytes(db, squidLog('bravo', t0 + 30 * DAY_S, 300), 'b.log', { name: 'Proxy B' });
+    state.invalidateData([b.sourceId]);
+    // Same object: not recomputed, though the working set was rebuilt with a new string pool.
+    expect(await state.tables(va)).toBe(before);
+    const fresh = new EngineState(db);
+    expect(await state.dashboard(va)).toEqual(await fresh.dashboard(va));
+    expect(await state.dashboard(va)).toEqual(dashBefore);
+    expect(await state.signals(va)).toEqual(await fresh.signals(va));
+    // The device page reads the new working set by name, next to the cached row.
+    const device = before.devices[0];
+    expect((await state.device(va, device.key))?.device).toBe(device);
+    expect(await state.device(va, device.key)).toEqual(await fresh.device(va, device.key));
+
+    // Global covers both sources now: a different report than the one cached, computed afresh.
+    const globalAfter = await state.tables(all('global'));
+    expect(globalAfter).not.toBe(globalBefore);
+    expect(globalAfter.summary.transactions).toBe(500);
+    expect(globalAfter).toEqual(await fresh.tables(all('global')));
+  });
+
+  it('never serves a report stale after its own source changes (import, retention, rename, delete)', async () => {
+    const db = await openDb('state-own-source', { indexedDB, IDBKeyRange });
+    const a = await importBytes(db, squidLog('alpha', t0, 200), 'a.log', { name: 'Proxy A' });
+    const b = await importBytes(db, squidLog('bravo', t0 + 30 * DAY_S, 100), 'b.log', { name: 'Proxy B' });
+    const state = new EngineState(db);
+    const va = all(`source:${a.sourceId}`);
+    const vb = all(`source:${b.sourceId}`);
+    const a1 = await state.tables(va);
+    const b1 = await state.tables(vb);
+    expect(a1.summary.transactions).toBe(200);
+
+    // More data into A: A and Global recomputed, B kept.
+    await importBytes(db, squidLog('alpha', t0 + 10 * DAY_S, 50), 'a2.log', { id: a.sourceId });
+    state.invalidateData([a.sourceId]);
+    const a2 = await state.tables(va);
+    expect(a2.summary.transactions).toBe(250);
+    expect(a2).toEqual(await new EngineState(db).tables(va));
+    expect((await state.dashboard(va)).summary.transactions).toBe(250);
+    expect(await state.tables(vb)).toBe(b1);
+    expect((await state.tables(all('global'))).summary.transactions).toBe(350);
+
+    // Retention 7 days before the last event (B's): every fact of A goes, none of B's.
+    await state.tables(all('global'));
+    expect(await state.applyRetention(7)).toBe(250);
+    expect((await state.tables(va)).summary.transactions).toBe(0);
+    expect((await state.tables(all('global'))).summary.transactions).toBe(100);
+    expect(await state.tables(vb)).toBe(b1);
+
+    // A rename changes the report's name (signals carry it); a delete removes the source from Global.
+    const b2 = await state.signals(vb);
+    await state.renameSource(b.sourceId, 'Proxy B2');
+    expect(await state.signals(vb)).not.toBe(b2);
+    await state.tables(all('global'));
+    await state.deleteSource(b.sourceId);
+    expect((await state.tables(all('global'))).summary.transactions).toBe(0);
+  });
+
+  it('warms every report the import changed, the imported one first, and a newer import restarts the queue', async () => {
+    const db = await openDb('state-warm-all', { indexedDB, IDBKeyRange });
+    const a = await importBytes(db, squidLog('alpha', t0, 200), 'a.log', { name: 'Proxy A' });
+    const state = new EngineState(db);
+    const va = all(`source:${a.sourceId}`);
+    const a1 = await state.tables(va);
+
+    const b = await importBytes(db, squidLog('bravo', t0, 100), 'b.log', { name: 'Proxy B' });
+    state.invalidateData([b.sourceId]);
+    state.prewarm(b.sourceId);
+    // Restarted before it got far: a third import (into B again) replaces the queue.
+    await until(() => cacheOf(state).has(keyOf(`source:${b.sourceId}`)));
+    await importBytes(db, squidLog('bravo', t0 + DAY_S / 2, 20, 1800), 'b2.log', { id: b.sourceId });
+    state.invalidateData([b.sourceId]);
+    state.prewarm(b.sourceId);
+    await until(() => cacheOf(state).has(keyOf(`source:${b.sourceId}`)) && cacheOf(state).has(keyOf('global')));
+    await settled(state);
+    // The queue took the imported report first; A was never dropped.
+    expect([...cacheOf(state).keys()].indexOf(keyOf(`source:${b.sourceId}`))).toBeLessThan(
+      [...cacheOf(state).keys()].indexOf(keyOf('global')),
+    );
+    const warmB = await cacheOf(state).get(keyOf(`source:${b.sourceId}`))!.result;
+    const warmGlobal = await cacheOf(state).get(keyOf('global'))!.result;
+    expect(await state.tables(all(`source:${b.sourceId}`))).toBe(warmB.tables);
+    expect(await state.tables(all('global'))).toBe(warmGlobal.tables);
+    expect(await state.tables(va)).toBe(a1);
+    const fresh = new EngineState(db);
+    expect(warmB.tables).toEqual(await fresh.tables(all(`source:${b.sourceId}`)));
+    expect(warmGlobal.tables.summary.transactions).toBe(320);
+    expect(warmGlobal.tables).toEqual(await fresh.tables(all('global')));
+  });
+
+  it('warms the reports after the imported one only while no view is asked for', async () => {
+    const db = await openDb('state-warm-idle', { indexedDB, IDBKeyRange });
+    const a = await importBytes(db, squidLog('alpha', t0, 100), 'a.log', { name: 'Proxy A' });
+    const state = new EngineState(db);
+    state.prewarm(a.sourceId);
+    await until(() => cacheOf(state).has(keyOf('global')));
+    let done = false;
+    void cacheOf(state)
+      .get(keyOf('global'))!
+      .result.then(() => {
+        done = true;
+      });
+    // The analyst keeps the engine busy (a request every 50 ms, for longer than the quiet period): Global waits.
+    for (let i = 0; i < 30; i++) {
+      await state.reports();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(done).toBe(false);
+    await until(() => done);
+
+    // A view that joins such a warm-up has it run on at once, busy engine or not.
+    const other = new EngineState(db);
+    let busy = true;
+    const pings = (async () => {
+      while (busy) {
+        await other.reports();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    other.prewarm(a.sourceId);
+    await until(() => cacheOf(other).has(keyOf('global')));
+    const warming = cacheOf(other).get(keyOf('global'))!.result;
+    await new Promise((r) => setTimeout(r, 100));
+    const asked = Date.now();
+    const t = await other.tables(all('global'));
+    // Woken when joined, not left asleep until the quiet period it was waiting for (1 s) is over.
+    expect(Date.now() - asked).toBeLessThan(700);
+    busy = false;
+    await pings;
+    expect(t).toBe((await warming).tables);
+    expect(t.summary.transactions).toBe(100);
+  });
+
+  it('stops warming after the data changes again, without leaving a stale result behind', async () => {
+    const db = await openDb('state-warm-cancel', { indexedDB, IDBKeyRange });
+    const a = await importBytes(db, squidLog('alpha', t0, 200), 'a.log', { name: 'Proxy A' });
+    const state = new EngineState(db);
+    state.prewarm(a.sourceId);
+    await until(() => cacheOf(state).size >= 1);
+    await importBytes(db, squidLog('alpha', t0 + DAY_S, 40, 600), 'a2.log', { id: a.sourceId });
+    state.invalidateData([a.sourceId]);
+    await settled(state);
+    // Nothing computed on the old data is served: every view counts the new facts.
+    expect((await state.tables(all(`source:${a.sourceId}`))).summary.transactions).toBe(240);
+    expect((await state.tables(all('global'))).summary.transactions).toBe(240);
   });
 });

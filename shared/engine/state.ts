@@ -1,8 +1,9 @@
 /**
  * The engine's working state over one case database: the in-memory working
  * set, the catalog with custom apps, tags, score overrides and settings, with
- * computed tables cached per (report, window) and dropped whenever an import
- * commits, a tag changes or the settings change.
+ * computed tables cached per (report, window). A change to some sources' data
+ * (an import, a deletion, retention) drops only the reports over those sources;
+ * a catalog, tag, override or setting change drops them all.
  */
 import { BUILTIN_CATALOG } from '../catalog/builtin';
 import { customAppId, loadCatalog, validateCustomApp } from '../catalog/loader';
@@ -19,6 +20,7 @@ import type { SignalRow } from '../export/reports';
 import { type ExportColumn, tableCsv, tableJson } from '../export/table-export';
 import { DEFAULT_GENERATOR, type ExportFile } from '../export/types';
 import type { CloudscopeDb } from '../store/db';
+import { selectFacts } from '../store/fact-block';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { anonymizeHistory, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
 import { type AppRow, computeTables, type Tables } from './query';
@@ -53,6 +55,10 @@ export interface ViewRequest {
   window: WindowSpec;
 }
 
+/**
+ * What a report's views are served from. It holds names and numbers only, never the working set's string ids, so
+ * it stays valid across working-set rebuilds while the report's own sources are unchanged.
+ */
 interface Computed {
   tables: Tables;
   signals: SignalRow[];
@@ -60,11 +66,37 @@ interface Computed {
   series: DayPoint[];
 }
 
+interface CacheEntry {
+  result: Promise<Computed>;
+  /** The report's sources when the computation began: it is dropped when any of them changes. */
+  sourceIds: readonly string[];
+  /** What else of the report the result depends on (name, sources, signals or not): a different one is a miss. */
+  shape: string;
+}
+
+/** Cached (report, window) results kept; the least recently used go first. */
+const CACHE_LIMIT = 16;
+/** Reports warmed after an import at most (the imported source's first), so warm-ups never evict each other. */
+const WARM_LIMIT = 8;
+
 /** A warm-up whose data changed before anyone asked for its view: stopped, never shown. */
 class StaleWarmUp extends Error {}
 
 /** Lets other messages in between the stages of a long computation. */
-const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+const pause = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * How long the engine must have had no view asked for or answered before a background warm-up of a report the UI
+ * is not about to show runs its next stage: a stage holds the worker for up to a second or more on large data,
+ * which the analyst would feel while clicking through the views.
+ */
+const IDLE_MS = 1000;
+
+/**
+ * How a warm-up runs: `next` (the report the UI shows next) stage after stage, `idle` (the other reports) only
+ * while no view was asked for during the last IDLE_MS — until a view joins it, when it runs like `next`.
+ */
+type Warm = 'next' | 'idle';
 
 export class EngineState {
   private ws: WorkingSet | null = null;
@@ -78,27 +110,44 @@ export class EngineState {
   private overrides: Record<string, ScoreOverride> = {};
   private settings: Settings = structuredClone(DEFAULT_SETTINGS);
   private readonly pseudonyms = new Pseudonyms();
-  /** Per (report, window): the computation, in progress or done, so concurrent callers share it. */
-  private readonly cache = new Map<string, Promise<Computed>>();
+  /** Per (report, window), least recently used first: the computation, in progress or done, so callers share it. */
+  private readonly cache = new Map<string, CacheEntry>();
   /** Warm-ups someone asked for since (a view joined them): they finish even if the data changes. */
   private readonly joined = new WeakSet<Promise<Computed>>();
-  /** Bumped whenever data, tags or settings change: a warm-up nobody joined stops at its next stage. */
-  private generation = 0;
+  /** Idle warm-ups waiting for a quiet moment: a view that joins one wakes it. */
+  private readonly sleeping = new WeakMap<Promise<Computed>, () => void>();
   /** The view last asked for, warmed again after a tag or setting change. */
   private lastView: ViewRequest | null = null;
+  /** Bumped by every prewarm: an older warm-up queue stops before its next report. */
+  private warmTicket = 0;
+  /**
+   * The warm-up computing now (its step settles, never rejects): a newer queue starts after it when it is the report
+   * the UI was to show next; an idle one only runs in quiet moments and is not waited for.
+   */
+  private warming: { step: Promise<unknown>; warm: Warm } = { step: Promise.resolve(), warm: 'next' };
+  /** When a view (or the report list) was last asked for or answered, ms: idle warm-ups wait for a quiet moment. */
+  private lastAsked = 0;
 
   constructor(private readonly db: CloudscopeDb) {}
 
-  /** Drops everything derived from the store; the next query reloads. */
-  invalidateData(): void {
+  /**
+   * The store's data changed: the working set is reloaded at the next query. With `changedSources`, only the
+   * cached reports over one of those sources are dropped (a report's results depend on its own sources' facts
+   * alone); without, every cached report is. A warm-up of a dropped report that no view joined stops.
+   */
+  invalidateData(changedSources?: Iterable<string>): void {
     this.ws = null;
     this.loading = null;
-    this.dropCache();
+    if (changedSources === undefined) {
+      this.dropCache();
+      return;
+    }
+    const changed = new Set(changedSources);
+    for (const [key, e] of this.cache) if (e.sourceIds.some((s) => changed.has(s))) this.cache.delete(key);
   }
 
   private dropCache(): void {
     this.cache.clear();
-    this.generation++;
   }
 
   configure(settings: Partial<Settings>): void {
@@ -108,26 +157,59 @@ export class EngineState {
   }
 
   /**
-   * Computes, in the background, what the UI will ask for next, so its first view is served from the
-   * cache: after an import, the report of the source just imported over all time (what the UI
-   * switches to); without a source, the view last asked for (after a tag or setting change). The
-   * work yields between its stages, so other requests are not held up for long; a request for the
-   * same view joins it instead of starting over. Failures surface when the view itself is asked for.
+   * Computes, in the background, what the UI may ask for next, so those views are served from the cache.
+   * After an import (`sourceId`): the report of the source just imported over all time (what the UI switches
+   * to), then Global, the view last asked for and the other reports over all time — those still cached cost
+   * nothing. Without a source: the view last asked for (after a tag or setting change, or a live batch). One
+   * report at a time, yielding between its stages; the reports after the first run their stages only while no
+   * view has been asked for in a while, so the analyst's requests are not held up behind them. A request for a
+   * report being warmed joins it instead of starting over. A newer prewarm replaces the queue, starting once the
+   * first report of the older one is done (or stopped, its data having changed). Failures surface when a view
+   * is asked for.
    */
   prewarm(sourceId?: string): void {
+    const ticket = ++this.warmTicket;
+    const current = () => ticket === this.warmTicket;
     const run = async () => {
-      let view = this.lastView;
+      if (this.warming.warm === 'next') await this.warming.step;
+      let views: ViewRequest[] = this.lastView ? [this.lastView] : [];
       if (sourceId !== undefined) {
         await this.load();
-        const reports = listReports(this.sources, this.imports, {
-          endpointIntegration: this.settings.endpointIntegration,
-        });
-        const own = reports.find((r) => r.kind !== 'global' && r.sourceIds.includes(sourceId));
-        view = { report: { id: own?.id ?? reports[0].id }, window: { preset: 'all' } };
+        if (!current()) return;
+        views = this.warmOrder(sourceId);
       }
-      if (view) await this.computed(view, true);
+      for (const [i, view] of views.entries()) {
+        if (!current()) return;
+        const warm: Warm = i === 0 ? 'next' : 'idle';
+        const step = this.computed(view, warm).catch(() => {});
+        this.warming = { step, warm };
+        await step;
+      }
     };
     run().catch(() => {});
+  }
+
+  /** After an import of `sourceId`: its report, Global, the last view, then the other reports, over all time. */
+  private warmOrder(sourceId: string): ViewRequest[] {
+    const reports = this.reportList();
+    const all = (id: string): ViewRequest => ({ report: { id }, window: { preset: 'all' } });
+    const own = reports.find((r) => r.kind !== 'global' && r.sourceIds.includes(sourceId)) ?? reports[0];
+    const views = [all(own.id), all(reports[0].id)];
+    if (this.lastView) views.push(this.lastView);
+    for (const r of reports) views.push(all(r.id));
+    const seen = new Set<string>();
+    return views
+      .filter((v) => {
+        const key = JSON.stringify([v.report.id, v.window]);
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      })
+      .slice(0, WARM_LIMIT);
+  }
+
+  private reportList(): ReportInfo[] {
+    return listReports(this.sources, this.imports, { endpointIntegration: this.settings.endpointIntegration });
   }
 
   private load(): Promise<WorkingSet> {
@@ -176,13 +258,19 @@ export class EngineState {
   }
 
   async reports(): Promise<ReportInfo[]> {
+    this.lastAsked = Date.now();
     await this.load();
-    return listReports(this.sources, this.imports, { endpointIntegration: this.settings.endpointIntegration });
+    return this.reportList();
   }
 
-  private async context(v: ViewRequest) {
+  private readonly answered = (): void => {
+    this.lastAsked = Date.now();
+  };
+
+  private async context(v: ViewRequest, warm?: Warm) {
+    if (!warm) this.lastAsked = Date.now();
     const ws = await this.load();
-    const reports = listReports(this.sources, this.imports, { endpointIntegration: this.settings.endpointIntegration });
+    const reports = this.reportList();
     const info = reports.find((r) => r.id === v.report.id) ?? reports[0];
     const win = resolveWindow(v.window, info.lastEvent);
     const sources = new Set(info.sourceIds);
@@ -195,45 +283,73 @@ export class EngineState {
 
   /**
    * Tables, device and user risk, and signals of a report and window, cached until data, tags or settings
-   * change. `staged` yields between the stages (computeTables, rollups, device risk, user risk, signals).
+   * change. A warm-up (`warm`) yields between the stages (computeTables, rollups, device risk, user risk, signals).
    */
-  private async computed(v: ViewRequest, staged = false): Promise<Computed> {
-    const { ws, info, win, sources } = await this.context(v);
+  private async computed(v: ViewRequest, warm?: Warm): Promise<Computed> {
+    const staged = warm !== undefined;
+    const { ws, info, win, sources } = await this.context(v, warm);
     if (!staged) this.lastView = v;
     const key = JSON.stringify([info.id, win]);
-    let c = this.cache.get(key);
-    if (c && !staged) this.joined.add(c);
-    if (!c) {
-      const generation = this.generation;
-      const ctx = { matcher: this.matcher!, scorer: this.scorerOf(), tags: this.tags, overrides: this.overrides };
-      const { thresholds, signalSeverity, anonymize } = this.settings;
-      // Stale: the data changed since this warm-up began and no view asked for it (the cache dropped it).
-      const stale = () => staged && this.generation !== generation && !this.joined.has(p);
-      const run = async (): Promise<Computed> => {
-        if (stale()) throw new StaleWarmUp();
-        const tables = computeTables(ws, { ...ctx, sources, from: win.from, to: win.to });
-        const steps = riskSteps(ws, { ...ctx, report: info, from: win.from, to: win.to, thresholds, signalSeverity });
-        let step: IteratorResult<void, RiskRun>;
-        do {
-          if (staged) {
-            await pause();
-            if (stale()) throw new StaleWarmUp();
-          }
-          step = steps.next();
-        } while (!step.done);
-        applyRisk(tables, step.value);
-        if (anonymize) anonymizeTables(tables, this.pseudonyms);
-        return { tables, signals: step.value.signals, series: timeline(ws, { ...win, sources }) };
-      };
-      const p = (staged ? pause().then(run) : run()).catch((e: unknown) => {
-        if (this.cache.get(key) === p) this.cache.delete(key);
-        throw e;
-      });
-      c = p;
-      if (this.cache.size > 16) this.cache.clear();
-      this.cache.set(key, c);
+    const shape = JSON.stringify([info.name, info.raisesSignals, [...info.sourceIds].sort()]);
+    const hit = this.cache.get(key);
+    if (hit) this.cache.delete(key);
+    if (hit?.shape === shape) {
+      // Most recently used last; a view that joins a warm-up keeps it going whatever changes meanwhile.
+      this.cache.set(key, hit);
+      if (!staged) {
+        this.joined.add(hit.result);
+        this.sleeping.get(hit.result)?.();
+        hit.result.then(this.answered, this.answered);
+      }
+      return hit.result;
     }
-    return c;
+    const ctx = { matcher: this.matcher!, scorer: this.scorerOf(), tags: this.tags, overrides: this.overrides };
+    const { thresholds, signalSeverity, anonymize } = this.settings;
+    // Stale: the cache dropped this warm-up (its data, tags or settings changed) and no view asked for it.
+    const stale = () => staged && this.cache.get(key)?.result !== p && !this.joined.has(p);
+    /** Lets other messages in before the next stage; an idle warm-up nobody joined also waits for a quiet moment. */
+    const yieldStage = async () => {
+      await pause();
+      for (;;) {
+        if (stale()) throw new StaleWarmUp();
+        const quiet = Date.now() - this.lastAsked;
+        if (warm !== 'idle' || this.joined.has(p) || quiet >= IDLE_MS) return;
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            clearTimeout(timer);
+            this.sleeping.delete(p);
+            resolve();
+          };
+          const timer = setTimeout(wake, IDLE_MS - quiet);
+          this.sleeping.set(p, wake);
+        });
+      }
+    };
+    const run = async (): Promise<Computed> => {
+      if (staged) await yieldStage();
+      const tables = computeTables(ws, { ...ctx, sources, from: win.from, to: win.to });
+      const steps = riskSteps(ws, { ...ctx, report: info, from: win.from, to: win.to, thresholds, signalSeverity });
+      let step: IteratorResult<void, RiskRun>;
+      do {
+        if (staged) await yieldStage();
+        step = steps.next();
+      } while (!step.done);
+      applyRisk(tables, step.value);
+      if (anonymize) anonymizeTables(tables, this.pseudonyms);
+      return { tables, signals: step.value.signals, series: timeline(ws, { ...win, sources }) };
+    };
+    const p: Promise<Computed> = run().catch((e: unknown) => {
+      if (this.cache.get(key)?.result === p) this.cache.delete(key);
+      throw e;
+    });
+    this.cache.set(key, { result: p, sourceIds: info.sourceIds, shape });
+    for (const old of this.cache.keys()) {
+      if (this.cache.size <= CACHE_LIMIT) break;
+      this.cache.delete(old);
+    }
+    // A view computes at once, without yielding: it is answered now.
+    if (!staged) this.answered();
+    return p;
   }
 
   async signals(v: ViewRequest): Promise<SignalRow[]> {
@@ -554,7 +670,7 @@ export class EngineState {
     const trimmed = name.trim();
     if (!trimmed) throw new Error('A data source needs a name');
     await this.db.dataSources.update(id, { name: trimmed });
-    this.invalidateData();
+    this.invalidateData([id]);
   }
 
   /** Deletes a source with all its imports, facts and keys in one transaction. */
@@ -566,7 +682,7 @@ export class EngineState {
       await db.imports.where('sourceId').equals(id).delete();
       await db.dataSources.delete(id);
     });
-    this.invalidateData();
+    this.invalidateData([id]);
   }
 
   /** Deletes every data source with all its data (tags, overrides, custom apps and the audit log stay). */
@@ -594,38 +710,21 @@ export class EngineState {
     if (!Number.isFinite(last)) return 0;
     const cutoffHour = Math.floor((last - days * 86_400_000) / 3_600_000);
     let dropped = 0;
+    const changed = new Set<string>();
     await db.transaction('rw', db.factBlocks, async () => {
       await db.factBlocks.toCollection().modify((b, ref) => {
         let keep = 0;
         for (let i = 0; i < b.count; i++) if (b.hour[i] >= cutoffHour) keep++;
         if (keep === b.count) return;
         dropped += b.count - keep;
+        changed.add(b.sourceId);
         if (keep === 0) {
           delete (ref as { value?: unknown }).value;
           return;
         }
-        const pick = <T extends Int32Array | Float64Array>(col: T): T => {
-          const out = new (col.constructor as new (n: number) => T)(keep);
-          let j = 0;
-          for (let i = 0; i < b.count; i++) if (b.hour[i] >= cutoffHour) out[j++] = col[i];
-          return out;
-        };
-        ref.value = {
-          ...b,
-          count: keep,
-          hour: pick(b.hour),
-          device: pick(b.device),
-          deviceName: pick(b.deviceName),
-          user: pick(b.user),
-          localIp: pick(b.localIp),
-          host: pick(b.host),
-          transactions: pick(b.transactions),
-          blocked: pick(b.blocked),
-          bytesUp: pick(b.bytesUp),
-          bytesDown: pick(b.bytesDown),
-          firstSeen: pick(b.firstSeen),
-          lastSeen: pick(b.lastSeen),
-        };
+        const flags = new Uint8Array(b.count);
+        for (let i = 0; i < b.count; i++) flags[i] = b.hour[i] >= cutoffHour ? 1 : 0;
+        ref.value = selectFacts(b, flags);
       });
     });
     await db.audit.add({
@@ -636,7 +735,8 @@ export class EngineState {
       old: null,
       new: `${dropped} facts dropped`,
     });
-    this.invalidateData();
+    // Reports over sources that lost no fact stay cached.
+    this.invalidateData(changed);
     return dropped;
   }
 }

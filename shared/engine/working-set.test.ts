@@ -4,7 +4,7 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerBuiltinFormats } from '../formats/index';
 import { openDb } from '../store/db';
-import type { FactBlockRecord } from '../store/records';
+import { packFactBlock, type WideFactBlock } from '../store/fact-block';
 import { runImport } from './import';
 import { Sha256 } from './sha256';
 import { factsOf, WorkingSet } from './working-set';
@@ -13,7 +13,8 @@ const SQUID = readFileSync('shared/formats/fixtures/squid/test-access-extensive.
 const PLASO = readFileSync('shared/formats/fixtures/defender/plaso/advanced_hunting_test.csv');
 let dbs = 0;
 
-function block(sourceId: string, hosts: (string | null)[], hour0 = 490_000): FactBlockRecord {
+/** A block in the first, wide layout (stores written before blocks were packed narrow hold these). */
+function block(sourceId: string, hosts: (string | null)[], hour0 = 490_000): WideFactBlock {
   const n = hosts.length;
   const strings: string[] = [];
   const ids = new Map<string, number>();
@@ -121,6 +122,45 @@ describe('WorkingSet', () => {
     expect(ws.str(ws.user[1])).toBe('alice');
     expect(ws.user[0]).toBe(-1);
     expect(ws.transactions[ws.n - 1]).toBe(40_000);
+  });
+
+  it('loads packed blocks and blocks in the first, wide layout to the same values', () => {
+    const wideOnly = new WorkingSet();
+    const packed = new WorkingSet();
+    const mixed = new WorkingSet();
+    const blocks = [
+      block('src-a', ['a.com', null, 'b.com']),
+      { ...block('src-a', ['c.com', 'a.com'], 490_050), firstSeen: Float64Array.from([490_050 * 3_600_000 + 0.5, 1]) },
+      block('src-b', ['d.com']),
+    ];
+    blocks.forEach((b, i) => {
+      wideOnly.addBlock(b);
+      packed.addBlock(packFactBlock(b));
+      mixed.addBlock(i % 2 ? b : packFactBlock(b));
+    });
+    expect(packFactBlock(blocks[0]).bytesDown).toBeNull();
+    expect(packFactBlock(blocks[0]).lastSeen).toBeInstanceOf(Int32Array);
+    const columns = (ws: WorkingSet) =>
+      [
+        ws.source,
+        ws.hour,
+        ws.device,
+        ws.deviceName,
+        ws.user,
+        ws.localIp,
+        ws.host,
+        ws.transactions,
+        ws.blocked,
+        ws.bytesUp,
+        ws.bytesDown,
+        ws.firstSeen,
+        ws.lastSeen,
+      ].map((c) => [...c.subarray(0, ws.n)]);
+    expect(columns(packed)).toEqual(columns(wideOnly));
+    expect(columns(mixed)).toEqual(columns(wideOnly));
+    expect(Number.isNaN(packed.bytesDown[0])).toBe(true);
+    expect(packed.firstSeen[3]).toBe(490_050 * 3_600_000 + 0.5);
+    expect(packed.lastSeen[5]).toBe(490_000 * 3_600_000 + 2);
   });
 
   it('loads committed imports at their exact fact count', async () => {

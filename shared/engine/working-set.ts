@@ -5,6 +5,7 @@
  * query engine. Rebuilt after each import commit.
  */
 import type { CloudscopeDb } from '../store/db';
+import type { BytesColumn, CountColumn } from '../store/fact-block';
 import type { FactBlockRecord } from '../store/records';
 
 export class StringPool {
@@ -38,8 +39,10 @@ export type IdColumn = Int16Array | Int32Array;
 export type NumColumn = Float32Array | Float64Array;
 
 const ID16_LIMIT = 0x8000;
+const HOUR = 3_600_000;
 
-function fitsFloat32(a: Float64Array, count: number): boolean {
+function fitsFloat32(a: CountColumn | BytesColumn, count: number): boolean {
+  if (a === null || a instanceof Uint8Array || a instanceof Uint16Array || a instanceof Float32Array) return true;
   for (let i = 0; i < count; i++) {
     const v = a[i];
     if (Math.fround(v) !== v && !Number.isNaN(v)) return false;
@@ -121,7 +124,7 @@ export class WorkingSet {
   }
 
   /** The column, widened to float64 if the block has a value float32 cannot hold. */
-  private fit(col: NumColumn, values: Float64Array, count: number): NumColumn {
+  private fit(col: NumColumn, values: CountColumn | BytesColumn, count: number): NumColumn {
     if (col instanceof Float64Array || fitsFloat32(values, count)) return col;
     return this.copy<NumColumn>(col, this.cap, Float64Array);
   }
@@ -138,8 +141,13 @@ export class WorkingSet {
     this.bytesUp = this.fit(this.bytesUp, b.bytesUp, b.count);
     this.bytesDown = this.fit(this.bytesDown, b.bytesDown, b.count);
     const remap = (v: number) => (v < 0 ? -1 : map[v]);
+    // Blocks come narrow (packFactBlock) or in the first, wide layout: bytes may be absent, times hour-relative.
+    const { bytesUp, bytesDown, firstSeen, lastSeen } = b;
+    const firstRel = firstSeen instanceof Int32Array;
+    const lastRel = lastSeen instanceof Int32Array;
     for (let i = 0; i < b.count; i++) {
       const j = this.n + i;
+      const hourMs = b.hour[i] * HOUR;
       this.source[j] = src;
       this.hour[j] = b.hour[i];
       this.device[j] = remap(b.device[i]);
@@ -149,10 +157,10 @@ export class WorkingSet {
       this.host[j] = remap(b.host[i]);
       this.transactions[j] = b.transactions[i];
       this.blocked[j] = b.blocked[i];
-      this.bytesUp[j] = b.bytesUp[i];
-      this.bytesDown[j] = b.bytesDown[i];
-      this.firstSeen[j] = b.firstSeen[i];
-      this.lastSeen[j] = b.lastSeen[i];
+      this.bytesUp[j] = bytesUp === null ? Number.NaN : bytesUp[i];
+      this.bytesDown[j] = bytesDown === null ? Number.NaN : bytesDown[i];
+      this.firstSeen[j] = firstRel ? hourMs + firstSeen[i] : firstSeen[i];
+      this.lastSeen[j] = lastRel ? hourMs + lastSeen[i] : lastSeen[i];
     }
     this.n += b.count;
   }

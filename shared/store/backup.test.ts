@@ -21,6 +21,7 @@ import {
   restoreCase,
 } from './backup';
 import { type CloudscopeDb, openDb } from './db';
+import { bytesAt, widenFactBlock } from './fact-block';
 
 const FX = 'shared/formats/fixtures';
 const deps = { indexedDB, IDBKeyRange };
@@ -153,7 +154,7 @@ describe('case backup and restore', () => {
     expect(b).toEqual(a);
     // Unknown bytes (NaN) survive bit for bit: endpoint facts carry no byte counts.
     const endpointBlock = b.factBlocks.find((x) => x.sourceId === endpointId)!;
-    expect(Number.isNaN(endpointBlock.bytesUp[0])).toBe(true);
+    expect(Number.isNaN(bytesAt(endpointBlock.bytesUp, 0))).toBe(true);
     const sa = new EngineState(source);
     const sb = new EngineState(target);
     for (const v of views()) {
@@ -165,6 +166,34 @@ describe('case backup and restore', () => {
     const apps = (await sb.tables(views()[0])).apps;
     expect(apps.find((x: AppRow) => x.tags.includes('Needs review'))).toBeTruthy();
     expect(apps.find((x: AppRow) => x.appId === 'custom-intranet')?.domains).toContain(customHost);
+  });
+
+  it('backs up a case stored in the first, wide block layout to the very same file, and restores it packed', async () => {
+    // Cases and backups made before blocks were packed narrow hold Int32 ids, Float64 numbers and absolute times.
+    const old = await newDb();
+    const d = await dump(source);
+    await old.dataSources.bulkAdd(d.dataSources);
+    await old.imports.bulkAdd(d.imports);
+    await old.factBlocks.bulkAdd(d.factBlocks.map(widenFactBlock));
+    await old.keyBlocks.bulkAdd(d.keyBlocks);
+    await old.tags.bulkAdd(d.tags);
+    await old.overrides.bulkAdd(d.overrides);
+    await old.customApps.bulkAdd(d.customApps);
+    await old.audit.bulkAdd(d.audit);
+    await old.kv.bulkAdd(d.kv);
+    const stored = (await old.factBlocks.toArray()).find((x) => x.sourceId === endpointId)!;
+    expect(stored.bytesUp).toBeInstanceOf(Float64Array);
+    expect(stored.firstSeen).toBeInstanceOf(Float64Array);
+    expect(d.factBlocks.find((x) => x.sourceId === endpointId)!.firstSeen).toBeInstanceOf(Int32Array);
+
+    const oldBackup = await backupCase(old, { caseName: 'Acme incident', appVersion: '0.1.0', now: NOW });
+    expect(oldBackup).toEqual(backup);
+    const sa = new EngineState(source);
+    const so = new EngineState(old);
+    for (const v of views()) expect(await so.tables(v), v.report.id).toEqual(await sa.tables(v));
+    const target = await newDb();
+    await restoreCase(oldBackup, target);
+    expect((await dump(target)).factBlocks).toEqual(d.factBlocks);
   });
 
   it('re-importing a file the backup already holds adds nothing in the restored case', async () => {

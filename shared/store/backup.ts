@@ -22,6 +22,7 @@ import {
   type OverrideRecord,
   type TagRecord,
 } from './db';
+import { packFactBlock, type WideFactBlock, widenFactBlock } from './fact-block';
 import type { DataSourceRecord, FactBlockRecord, ImportRecord, KeyBlockRecord } from './records';
 
 export const BACKUP_FORMAT = 'cloudscope-case-backup';
@@ -186,7 +187,9 @@ export async function backupCase(db: CloudscopeDb, opts: BackupOptions): Promise
   }));
   const imports = read.imports.filter((i) => i.status === 'committed');
   const committed = new Set(imports.map((i) => i.id));
-  const factBlocks = read.factBlocks.filter((b) => committed.has(b.importId));
+  // The file keeps the first, wide layout (Int32 ids, Float64 numbers, absolute times), so backups made before
+  // and after blocks were packed narrow are the same format; a restore packs them again.
+  const factBlocks = read.factBlocks.filter((b) => committed.has(b.importId)).map(widenFactBlock);
   const keyBlocks = read.keyBlocks.filter((b) => committed.has(b.importId));
 
   const entries = new Map<string, Uint8Array>();
@@ -531,7 +534,7 @@ function decode(manifest: BackupManifest, files: Record<string, Uint8Array>): Ca
   const factBlocks: FactBlockRecord[] = factMeta.map((meta) => {
     const end = off + meta.count;
     // slice, not subarray: each record must own its buffer, or IndexedDB would store the whole column per block.
-    const block = {
+    const block: WideFactBlock = {
       ...(meta.seq !== undefined ? { seq: meta.seq } : {}),
       importId: meta.importId,
       sourceId: meta.sourceId,
@@ -539,7 +542,7 @@ function decode(manifest: BackupManifest, files: Record<string, Uint8Array>): Ca
       strings: meta.strings,
       ...Object.fromEntries(INT_COLUMNS.map((c) => [c, ints[c].slice(off, end)])),
       ...Object.fromEntries(FLOAT_COLUMNS.map((c) => [c, floats[c].slice(off, end)])),
-    } as FactBlockRecord;
+    } as WideFactBlock;
     for (const c of STRING_COLUMNS) {
       const col = block[c];
       for (let i = 0; i < col.length; i++) {
@@ -547,7 +550,7 @@ function decode(manifest: BackupManifest, files: Record<string, Uint8Array>): Ca
       }
     }
     off = end;
-    return block;
+    return packFactBlock(block);
   });
   off = 0;
   const keyBlocks: KeyBlockRecord[] = keyMeta.map((meta) => {

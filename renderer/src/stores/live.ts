@@ -46,6 +46,8 @@ export const useLiveStore = defineStore('live', () => {
         {
           files: [{ name: `live-${b.id.slice(0, 12)}.${ext}`, size: bytes.byteLength, stream }],
           source: { name: LIVE_SOURCE, kind: 'continuous' },
+          // A batch leaves the analyst on the report shown: warming every report it changed would be wasted.
+          warm: 'view',
         },
         {},
         [stream as unknown as Transferable],
