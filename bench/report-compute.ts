@@ -7,10 +7,12 @@
  * users and IPs; hosts and days unchanged) to reach 10M-event fact counts without a
  * 2.5-minute import. Prints one JSON line, with a digest of every result so runs before and
  * after a change can be compared for identical output. Each stage gives wall ms and CPU ms (`…Cpu`,
- * this process only: steadier than wall time on a shared machine).
+ * this process only: steadier than wall time on a shared machine); with `--held`, also `…HeldMB`, the heap plus array
+ * buffers still held after each stage (after a collection, which `total` then includes), over what was held before
+ * the first stage.
  * Built by `bench/vite.report-compute.config.ts` to `bench/out/report-compute/report-compute.mjs`.
  *
- *   node --expose-gc bench/out/report-compute/report-compute.mjs <file> [--scale 10] [--runs 2]
+ *   node --expose-gc bench/out/report-compute/report-compute.mjs <file> [--scale 10] [--runs 2] [--held]
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -98,11 +100,14 @@ async function main(): Promise<void> {
     return i >= 0 ? args[i + 1] : undefined;
   };
   if (!file) {
-    console.error('usage: node --expose-gc bench/out/report-compute/report-compute.mjs <file> [--scale k] [--runs n]');
+    console.error(
+      'usage: node --expose-gc bench/out/report-compute/report-compute.mjs <file> [--scale k] [--runs n] [--held]',
+    );
     process.exit(64);
   }
   const scale = Number(flag('scale') ?? 1);
   const runs = Number(flag('runs') ?? 1);
+  const measureHeld = args.includes('--held');
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
   let t = performance.now();
@@ -129,6 +134,12 @@ async function main(): Promise<void> {
     const s: Record<string, number> = {};
     const heap0 = process.memoryUsage().heapUsed;
     let peak = heap0;
+    // Typed arrays live outside the JS heap: retained memory is heap plus array buffers.
+    const held = () => {
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    const held0 = held();
     const time = <T>(name: string, f: () => T): T => {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
@@ -137,6 +148,10 @@ async function main(): Promise<void> {
       const c = process.cpuUsage(c0);
       s[`${name}Cpu`] = Math.round((c.user + c.system) / 1000);
       peak = Math.max(peak, process.memoryUsage().heapUsed);
+      if (measureHeld) {
+        gc();
+        s[`${name}HeldMB`] = Math.round((held() - held0) / 2 ** 20);
+      }
       return r;
     };
     const total0 = performance.now();
@@ -152,6 +167,9 @@ async function main(): Promise<void> {
     const dash = time('dashboard', () => dashboard(tables, series));
     s.total = Math.round(performance.now() - total0);
     s.peakHeapMB = Math.round((peak - heap0) / 2 ** 20);
+    s.deviceRows = daily.device.rows.n;
+    s.userRows = daily.user.rows.n;
+    s.deviceDays = daily.device.days.n;
     // runRisk as the engine calls it (rollups + both risk runs + signals in one call), for the total
     gc();
     const run0 = performance.now();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../catalog/loader';
 import { createMatcher } from '../catalog/matcher';
 import { createScorer } from '../catalog/score';
-import { type AppContext, computeDaily, entityTotals, IntMap } from './daily';
+import { type AppContext, computeDaily, entityTotals, IntMap, narrowSums } from './daily';
 import { FIXTURE_T0, type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
 
 const DAY = 86_400_000;
@@ -84,15 +84,14 @@ describe('computeDaily', () => {
       r.rows.day[i] - D0,
       r.rows.transactions[i],
       r.rows.up[i],
-      r.rows.down[i],
       r.rows.hours[i],
     ]);
     expect(rows).toEqual([
-      ['PC-1', 'Teamwork', 0, 15, 100, 1000, (1 << 9) | (1 << 10)],
-      ['PC-1', 'PKI', 0, 2, 50, Number.NaN, 1 << 23],
-      ['d2', 'example.co.uk', 0, 3, Number.NaN, Number.NaN, 1 << 11],
-      ['PC-1', 'Teamwork', 1, 7, 70, Number.NaN, 1 << 9],
-      ['d2', 'Teamwork', 1, 1, Number.NaN, Number.NaN, 1 << 9],
+      ['PC-1', 'Teamwork', 0, 15, 100, (1 << 9) | (1 << 10)],
+      ['PC-1', 'PKI', 0, 2, 50, 1 << 23],
+      ['d2', 'example.co.uk', 0, 3, Number.NaN, 1 << 11],
+      ['PC-1', 'Teamwork', 1, 7, 70, 1 << 9],
+      ['d2', 'Teamwork', 1, 1, Number.NaN, 1 << 9],
     ]);
   });
 
@@ -194,5 +193,30 @@ describe('IntMap', () => {
     expect(m.get(2 ** 33 + 2)).toBe(-1);
     m.set(0, 42);
     expect(m.get(0)).toBe(42);
+  });
+});
+
+describe('narrow rollup columns', () => {
+  it('keeps sums in float32 only when every value reads back the same', () => {
+    const exact = narrowSums(Float64Array.from([0, 3, 2 ** 24, Number.NaN, 0.5]));
+    expect(exact).toBeInstanceOf(Float32Array);
+    expect(Array.from(exact)).toEqual([0, 3, 2 ** 24, Number.NaN, 0.5]);
+    for (const v of [2 ** 24 + 1, 0.1, 5e9 + 1]) {
+      const wide = Float64Array.from([1, v]);
+      expect(narrowSums(wide)).toBe(wide);
+    }
+  });
+
+  it('holds ids in 16 bits and whole counts in float32 when they fit, bytes past 2^24 in float64', () => {
+    const daily = computeDaily(fixtureWorkingSet(facts), ctx);
+    expect(daily.device.rows.entity).toBeInstanceOf(Uint16Array);
+    expect(daily.device.rows.app).toBeInstanceOf(Uint16Array);
+    expect(daily.device.rows.transactions).toBeInstanceOf(Float32Array);
+    const big = computeDaily(
+      fixtureWorkingSet([{ day: 0, hour: 9, device: 'd1', host: 'teams.example', tx: 1, up: 2 ** 24 + 1 }]),
+      ctx,
+    );
+    expect(big.device.rows.up).toBeInstanceOf(Float64Array);
+    expect(big.device.rows.up[0]).toBe(2 ** 24 + 1);
   });
 });

@@ -180,21 +180,41 @@ export class IntMap {
 
 const addBytes = (acc: number, v: number) => (Number.isNaN(v) ? acc : Number.isNaN(acc) ? v : acc + v);
 
-/** One row per (entity, app, day). */
+/** A column of ids below `count`, 16-bit when they fit. */
+function idColumn(length: number, count: number): IdColumn {
+  return count <= 0x10000 ? new Uint16Array(length) : new Int32Array(length);
+}
+
+/** `a` as float32 when every value survives the narrowing exactly (so readers see the same numbers), else `a`. */
+export function narrowSums(a: Float64Array): SumColumn {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (Math.fround(v) !== v && !Number.isNaN(v)) return a;
+  }
+  return Float32Array.from(a);
+}
+
+/** Indices (entity, app): 16-bit when every one fits. */
+export type IdColumn = Int32Array | Uint16Array;
+/** Sums: float32 when every value is exactly a float32 (whole counts below 2^24, NaN), else float64. */
+export type SumColumn = Float64Array | Float32Array;
+
+/**
+ * One row per (entity, app, day), with only what risk and signals read (blocked, download and first-seen sums
+ * would be the largest columns of the rollups and nothing reads them per entity): at 10M events there are
+ * millions of rows, held while risk runs.
+ */
 export interface EntityAppDays {
   n: number;
-  entity: Int32Array;
-  app: Int32Array;
+  entity: IdColumn;
+  app: IdColumn;
   /** Days since the Unix epoch (UTC). */
   day: Int32Array;
-  transactions: Float64Array;
-  blocked: Float64Array;
+  transactions: SumColumn;
   /** NaN when no fact of the row knew it. */
-  up: Float64Array;
-  down: Float64Array;
+  up: SumColumn;
   /** Bit h set when the row has traffic in UTC hour h. */
   hours: Int32Array;
-  first: Float64Array;
   last: Float64Array;
 }
 
@@ -211,7 +231,7 @@ export interface EntityDays {
   /** Distinct non-noise apps. */
   apps: Int32Array;
   /** Non-noise transactions per UTC hour: row r's hour h at [r * 24 + h]. */
-  hourTx: Float64Array;
+  hourTx: SumColumn;
   first: Float64Array;
   last: Float64Array;
 }
@@ -327,13 +347,14 @@ function rollEntity(
   const byEntity = countingSort(facts, (k) => entityOf[k], keys.length);
   const order = countingSort(byEntity, (k) => sel.dayRank[k], sel.days.length);
 
-  // Pass 1: group-local numbering, then renumbered by first fact.
+  // Pass 1: group-local numbering; the fact that opens a local row is marked -(local + 2) (-1: no row), so pass 2,
+  // in fact order, numbers rows as their first facts come.
   const dayOfFact = new Int32Array(n).fill(-1);
   const rowOfFact = new Int32Array(n).fill(-1);
   const stampOfApp = new Int32Array(apps.length);
   const rowOfApp = new Int32Array(apps.length);
-  const dFirstFact: number[] = [];
-  const rFirstFact: number[] = [];
+  let dn = 0;
+  let rn = 0;
   let groupEntity = -1;
   let groupRank = -1;
   let d = -1;
@@ -344,41 +365,29 @@ function rollEntity(
     if (e !== groupEntity || rank !== groupRank) {
       groupEntity = e;
       groupRank = rank;
-      d = dFirstFact.length;
-      dFirstFact.push(k);
-    }
-    dayOfFact[k] = d;
+      d = dn++;
+      dayOfFact[k] = -(d + 2);
+    } else dayOfFact[k] = d;
     const app = sel.app[k];
     if (app < 0) continue;
     if (stampOfApp[app] !== d + 1) {
       stampOfApp[app] = d + 1;
-      rowOfApp[app] = rFirstFact.length;
-      rFirstFact.push(k);
-    }
-    rowOfFact[k] = rowOfApp[app];
+      rowOfApp[app] = rn;
+      rowOfFact[k] = -(rn++ + 2);
+    } else rowOfFact[k] = rowOfApp[app];
   }
-  const dn = dFirstFact.length;
-  const rn = rFirstFact.length;
-  const renumber = (firstFact: number[]) => {
-    const slot = new Int32Array(n).fill(-1);
-    for (let r = 0; r < firstFact.length; r++) slot[firstFact[r]] = r;
-    const next = new Int32Array(firstFact.length);
-    for (let k = 0, j = 0; k < n; k++) if (slot[k] >= 0) next[slot[k]] = j++;
-    return next;
-  };
-  const dNew = renumber(dFirstFact);
-  const rNew = renumber(rFirstFact);
+  /** Local row → final row, set by the row's first fact. */
+  const dNew = new Int32Array(dn);
+  const rNew = new Int32Array(rn);
 
   // Pass 2: sums in fact order; a row is set up by its first fact, which comes in row order.
-  const rEntity = new Int32Array(rn);
-  const rApp = new Int32Array(rn);
+  const noiseApp = Uint8Array.from(apps, (a) => (a.noise ? 1 : 0));
+  const rEntity = idColumn(rn, keys.length);
+  const rApp = idColumn(rn, apps.length);
   const rDay = new Int32Array(rn);
   const rTx = new Float64Array(rn);
-  const rBlocked = new Float64Array(rn);
   const rUp = new Float64Array(rn);
-  const rDown = new Float64Array(rn);
   const rHours = new Int32Array(rn);
-  const rFirst = new Float64Array(rn);
   const rLast = new Float64Array(rn);
   const dEntity = new Int32Array(dn);
   const dDay = new Int32Array(dn);
@@ -392,24 +401,26 @@ function rollEntity(
   let nextDay = 0;
   let nextRow = 0;
   for (let k = 0; k < n; k++) {
-    if (dayOfFact[k] < 0) continue;
+    const dLocal = dayOfFact[k];
+    if (dLocal === -1) continue;
     const i = sel.rows[k];
     const e = entityOf[k];
     const day = sel.days[sel.dayRank[k]];
     const first = ws.firstSeen[i];
     const last = ws.lastSeen[i];
-    const dd = dNew[dayOfFact[k]];
-    if (dd === nextDay) {
-      nextDay++;
+    let dd: number;
+    if (dLocal < -1) {
+      dd = nextDay++;
+      dNew[-dLocal - 2] = dd;
       dEntity[dd] = e;
       dDay[dd] = day;
       dUp[dd] = Number.NaN;
       dDown[dd] = Number.NaN;
       dFirst[dd] = first;
       dLast[dd] = last;
-    }
+    } else dd = dNew[dLocal];
     const app = sel.app[k];
-    const noise = app >= 0 && apps[app].noise;
+    const noise = app >= 0 && noiseApp[app] === 1;
     const tx = ws.transactions[i];
     const up = ws.bytesUp[i];
     const down = ws.bytesDown[i];
@@ -417,24 +428,21 @@ function rollEntity(
     if (first < dFirst[dd]) dFirst[dd] = first;
     if (last > dLast[dd]) dLast[dd] = last;
     if (app >= 0) {
-      const r = rNew[rowOfFact[k]];
-      if (r === nextRow) {
-        nextRow++;
+      const rLocal = rowOfFact[k];
+      let r: number;
+      if (rLocal < -1) {
+        r = nextRow++;
+        rNew[-rLocal - 2] = r;
         rEntity[r] = e;
         rApp[r] = app;
         rDay[r] = day;
         rUp[r] = Number.NaN;
-        rDown[r] = Number.NaN;
-        rFirst[r] = first;
         rLast[r] = last;
         if (!noise) dApps[dd]++;
-      }
+      } else r = rNew[rLocal];
       rTx[r] += tx;
-      rBlocked[r] += ws.blocked[i];
       rUp[r] = addBytes(rUp[r], up);
-      rDown[r] = addBytes(rDown[r], down);
       rHours[r] |= 1 << hourOfDay;
-      if (first < rFirst[r]) rFirst[r] = first;
       if (last > rLast[r]) rLast[r] = last;
     }
     if (noise) continue;
@@ -452,12 +460,9 @@ function rollEntity(
       entity: rEntity,
       app: rApp,
       day: rDay,
-      transactions: rTx,
-      blocked: rBlocked,
-      up: rUp,
-      down: rDown,
+      transactions: narrowSums(rTx),
+      up: narrowSums(rUp),
       hours: rHours,
-      first: rFirst,
       last: rLast,
     },
     days: {
@@ -468,7 +473,7 @@ function rollEntity(
       up: dUp,
       down: dDown,
       apps: dApps,
-      hourTx: dHourTx,
+      hourTx: narrowSums(dHourTx),
       first: dFirst,
       last: dLast,
     },

@@ -7,7 +7,7 @@ import { createScorer } from '../catalog/score';
 import type { TagState } from '../catalog/tags';
 import { DEFAULT_SETTINGS } from '../domain/settings';
 import { computeDaily } from './daily';
-import { assessRisk, hourDistance, mad, median, outlierAmong, type RiskOptions } from './risk';
+import { assessRisk, hourDistance, mad, median, medianWithout, outlierAmong, type RiskOptions } from './risk';
 import { FIXTURE_T0, type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
 
 const DAY = 86_400_000;
@@ -196,6 +196,26 @@ describe('device risk', () => {
     ]);
   });
 
+  it('judges a maintenance night by overlapping hours, leaving out a device far beyond the others and one apart', () => {
+    const facts = fleet(false, 12);
+    for (const k of [2, 3, 4, 5, 6]) facts.push({ ...pc(k), day: 16, hour: 2, host: 'teams.example', tx: 60 });
+    // Other hours that overlap the night's: a peer all the same.
+    for (const hour of [1, 2]) facts.push({ ...pc(7), day: 16, hour, host: 'teams.example', tx: 30 });
+    // The same night, far more than the rest: not "doing the same".
+    for (const hour of [2, 3, 4, 5]) facts.push({ ...pc(8), day: 16, hour, host: 'teams.example', tx: 3000 });
+    // Only its 05:00 overlaps anyone (PC-8): too few peers. (PC-8 makes 05:00 an hour the fleet works: Medium.)
+    facts.push({ ...pc(9), day: 16, hour: 5, host: 'teams.example', tx: 60 });
+    const risk = rate(facts);
+    const night = (k: number) => risk.get(`dev-${k}`)!.anomalies.find((a) => a.kind === 'off-hours')!;
+    expect([2, 3, 4, 5, 6, 7].map((k) => [night(k).severity, night(k).fleetEvent])).toEqual(
+      Array(6).fill(['Low', true]),
+    );
+    expect(night(7).text).toMatch(/; 6 other devices were active at those hours that night too$/);
+    expect(night(2).text).toMatch(/; 6 other devices were active/);
+    expect([night(8).severity, night(8).fleetEvent]).toEqual(['High', false]);
+    expect([night(9).severity, night(9).fleetEvent]).toEqual(['Medium', false]);
+  });
+
   it('keeps an early start next to the usual day below High', () => {
     const facts = fleet(false);
     facts.push({ ...pc(2), day: 16, hour: 6, host: 'teams.example', tx: 60 });
@@ -244,6 +264,21 @@ describe('robust statistics', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(Number.isNaN(median([]))).toBe(true);
     expect(mad([10, 10, 11, 9, 10, 1000])).toBeCloseTo(1.4826 * 0.5, 6);
+  });
+
+  it('medianWithout is the median of the rest', () => {
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let trial = 0; trial < 200; trial++) {
+      const xs = Array.from({ length: 1 + Math.floor(rnd() * 9) }, () => Math.floor(rnd() * 6) / 2);
+      const sorted = Float64Array.from(xs).sort();
+      const skip = Math.floor(rnd() * xs.length);
+      const rest = [...sorted.slice(0, skip), ...sorted.slice(skip + 1)];
+      expect(medianWithout(sorted, skip)).toBe(median(rest));
+    }
   });
 
   it('outlierAmong compares on a log scale with a floor on the spread', () => {

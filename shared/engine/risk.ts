@@ -26,7 +26,7 @@
  * Infrastructure noise (updates, CRL/OCSP, telemetry) is left out throughout.
  */
 import type { PolicyThresholds } from '../domain/settings';
-import { countingSort, type DailyRollups, type EntityRollup, IntMap } from './daily';
+import { countingSort, type DailyRollups, type EntityRollup, type IdColumn, IntMap, type SumColumn } from './daily';
 import { appLabel, bytesLabel, countLabel, dayLabel, hoursLabel, ratioLabel } from './risk-text';
 
 export type RiskLevel = 'High' | 'Medium' | 'Low' | 'Informational';
@@ -203,6 +203,27 @@ function popcount(x: number): number {
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
+/** The median of a sorted array without its element at `skip`, as `median` computes it; NaN when none is left. */
+export function medianWithout(sorted: Float64Array, skip: number): number {
+  const len = sorted.length - 1;
+  if (len <= 0) return Number.NaN;
+  const at = (j: number) => (j < skip ? sorted[j] : sorted[j + 1]);
+  const m = len >> 1;
+  return len % 2 ? at(m) : (at(m - 1) + at(m)) / 2;
+}
+
+/** Index of the first value ≥ x in a sorted array. */
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Number of values ≤ x in a sorted array. */
 function upperBound(sorted: Int32Array, x: number): number {
   let lo = 0;
@@ -235,7 +256,7 @@ class DenseIndex {
  */
 export function byEntityAndDay(
   count: number,
-  entity: Int32Array,
+  entity: IdColumn,
   day: Int32Array,
   entities: number,
   minDay: number,
@@ -259,6 +280,13 @@ export function byEntityAndDay(
   });
   const byDay = countingSort(rows, (i) => rank.get(day[i]) as number, distinct.length);
   return countingSort(byDay, (i) => entity[i], entities);
+}
+
+/** `src` read in `order`: out[k] = src[order[k]]. */
+function permuted<T extends Int32Array | Uint16Array | Float32Array | Float64Array>(src: T, order: Int32Array): T {
+  const out = new (src.constructor as new (length: number) => T)(order.length);
+  for (let k = 0; k < order.length; k++) out[k] = src[order[k]];
+  return out;
 }
 
 interface Candidate extends Anomaly {
@@ -307,80 +335,113 @@ export function assessRisk(
   /** (entity, day offset) → entity-day row: a dense table unless stray days make it too wide. */
   const dayRowOf = n * span <= 1 << 24 ? new DenseIndex(n * span) : new IntMap(r.days.n);
   for (let i = 0; i < r.days.n; i++) dayRowOf.set(r.days.entity[i] * span + (r.days.day[i] - minDay), i);
-  const rowOrder = byEntityAndDay(r.rows.n, r.rows.entity, r.rows.day, n, minDay, span);
+  // Rows are judged entity by entity, day by day: the columns every row is read for are copied into that order once
+  // (the positions below), so the loop reads memory front to back instead of jumping across millions of rows; the
+  // rest are read through `rowAt` for the few rows an anomaly names. Each entity-day row has its rows at positions
+  // [rowStart, rowEnd), in row order; every row has an entity-day row.
+  const rowCount = r.rows.n;
   const rowStart = new Int32Array(r.days.n);
   const rowEnd = new Int32Array(r.days.n);
-  for (let k = 0; k < r.rows.n; ) {
-    const i = rowOrder[k];
-    const di = dayRowOf.get(r.rows.entity[i] * span + (r.rows.day[i] - minDay));
-    rowStart[di] = k;
-    for (k++; k < r.rows.n; k++) {
-      const j = rowOrder[k];
-      if (r.rows.entity[j] !== r.rows.entity[i] || r.rows.day[j] !== r.rows.day[i]) break;
+  const rowAt = new Int32Array(rowCount);
+  let rowApp: IdColumn;
+  let rowUp: SumColumn;
+  {
+    const groupOf = new Int32Array(rowCount);
+    for (let i = 0; i < rowCount; i++) {
+      const di = dayRowOf.get(r.rows.entity[i] * span + (r.rows.day[i] - minDay));
+      groupOf[i] = di;
+      rowEnd[di]++;
     }
-    rowEnd[di] = k;
+    for (let q = 0, at = 0; q < dayOrder.length; q++) {
+      const di = dayOrder[q];
+      rowStart[di] = at;
+      at += rowEnd[di];
+      rowEnd[di] = at;
+    }
+    const fill = rowStart.slice();
+    for (let i = 0; i < rowCount; i++) rowAt[fill[groupOf[i]]++] = i;
+    rowApp = permuted(r.rows.app, rowAt);
+    rowUp = permuted(r.rows.up, rowAt);
   }
-  // The same groups with each one's rows in app order, to find an app's row by binary search.
-  const appCount = apps.length;
-  const identity = new Int32Array(r.rows.n);
-  for (let i = 0; i < r.rows.n; i++) identity[i] = i;
-  const rowsByApp = byEntityAndDay(
-    r.rows.n,
-    r.rows.entity,
-    r.rows.day,
-    n,
-    minDay,
-    span,
-    countingSort(identity, (i) => r.rows.app[i], appCount),
-  );
-  /** The row of entity e, app a, day d; -1 for none. */
+  const rowTx = (k: number) => r.rows.transactions[rowAt[k]];
+  const rowHours = (k: number) => r.rows.hours[rowAt[k]];
+  const rowLast = (k: number) => r.rows.last[rowAt[k]];
+  // To find an app's row in an entity-day range by binary search: the range's apps as sortable keys, app × G plus
+  // the offset in the range (G, the widest range), each range sorted on its own (natively, small) the first time
+  // it is searched: few are (spikes, first uses).
+  let widest = 1;
+  for (let di = 0; di < r.days.n; di++) widest = Math.max(widest, rowEnd[di] - rowStart[di]);
+  const appKeys = apps.length * widest <= 2 ** 32 ? new Uint32Array(rowCount) : new Float64Array(rowCount);
+  const keyed = new Uint8Array(r.days.n);
+  /** The position of entity e's row of app a on day d; -1 for none. */
   const rowOf = (e: number, a: number, d: number): number => {
     const off = d - minDay;
     if (off < 0 || off >= span) return -1;
     const di = dayRowOf.get(e * span + off);
     if (di < 0) return -1;
+    if (!keyed[di]) {
+      keyed[di] = 1;
+      const s = rowStart[di];
+      const end = rowEnd[di];
+      for (let k = s; k < end; k++) appKeys[k] = rowApp[k] * widest + (k - s);
+      if (end - s > 1) appKeys.subarray(s, end).sort();
+    }
+    const low = a * widest;
     let lo = rowStart[di];
     let hi = rowEnd[di];
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (r.rows.app[rowsByApp[mid]] < a) lo = mid + 1;
+      if (appKeys[mid] < low) lo = mid + 1;
       else hi = mid;
     }
-    return lo < rowEnd[di] && r.rows.app[rowsByApp[lo]] === a ? rowsByApp[lo] : -1;
+    return lo < rowEnd[di] && appKeys[lo] < low + widest ? rowStart[di] + (appKeys[lo] - low) : -1;
   };
-  const NO_ROWS = new Int32Array(0);
-  /** The (entity, app, day) rows of entity e on day d, in row order. */
-  const rowsOn = (e: number, d: number): Int32Array => {
-    const off = d - minDay;
-    if (off < 0 || off >= span) return NO_ROWS;
-    const di = dayRowOf.get(e * span + off);
-    return di < 0 ? NO_ROWS : rowOrder.subarray(rowStart[di], rowEnd[di]);
-  };
-  // First day of each (entity, app): the first of its rows in (entity, day) order; kept per row.
-  const firstOfRow = new Int32Array(r.rows.n);
-  const firstsByApp: number[][] = Array.from({ length: appCount }, () => []);
+  // First day of each (entity, app): the first of its rows in (entity, day) order; kept per position.
+  const appCount = apps.length;
+  const firstOfRow = new Int32Array(rowCount);
+  // Per app, every entity's first-use day, sorted (each app's range of one array): how many others used it by a day,
+  // or started near it.
+  const firstsStart = new Int32Array(appCount + 1);
+  let firstDays: Int32Array;
   {
     const stamp = new Int32Array(appCount);
     const firstDayOfApp = new Int32Array(appCount);
-    for (let k = 0; k < r.rows.n; k++) {
-      const i = rowOrder[k];
-      const a = r.rows.app[i];
-      const e = r.rows.entity[i];
-      if (stamp[a] !== e + 1) {
-        stamp[a] = e + 1;
-        firstDayOfApp[a] = r.rows.day[i];
-        firstsByApp[a].push(r.rows.day[i]);
+    let pairs = 0;
+    for (let e = 0; e < n; e++) {
+      for (const di of daysOf(e)) {
+        const d = r.days.day[di];
+        for (let k = rowStart[di]; k < rowEnd[di]; k++) {
+          const a = rowApp[k];
+          if (stamp[a] !== e + 1) {
+            stamp[a] = e + 1;
+            firstDayOfApp[a] = d;
+            pairs++;
+            firstsStart[a + 1]++;
+          }
+          firstOfRow[k] = firstDayOfApp[a];
+        }
       }
-      firstOfRow[i] = firstDayOfApp[a];
     }
+    for (let a = 0; a < appCount; a++) firstsStart[a + 1] += firstsStart[a];
+    firstDays = new Int32Array(pairs);
+    const fill = firstsStart.slice(0, appCount);
+    // (entity, app, day) is unique: the row on an app's first day is the entity's first row of it.
+    for (let di = 0; di < r.days.n; di++) {
+      const d = r.days.day[di];
+      for (let k = rowStart[di]; k < rowEnd[di]; k++) if (firstOfRow[k] === d) firstDays[fill[rowApp[k]]++] = d;
+    }
+    for (let a = 0; a < appCount; a++) firstDays.subarray(firstsStart[a], firstsStart[a + 1]).sort();
   }
-  // Per app, every entity's first-use day, sorted: how many others used it by a day, or started near it.
-  const firsts = firstsByApp.map((xs) => Int32Array.from(xs).sort());
-  const othersBy = (a: number, d: number, self: number) => upperBound(firsts[a], d) - (self <= d ? 1 : 0);
-  const othersAround = (a: number, d: number, self: number) =>
-    upperBound(firsts[a], d + p.peerDays) -
-    upperBound(firsts[a], d - p.peerDays - 1) -
-    (Math.abs(self - d) <= p.peerDays ? 1 : 0);
+  const firsts = (a: number) => firstDays.subarray(firstsStart[a], firstsStart[a + 1]);
+  const othersBy = (a: number, d: number, self: number) => upperBound(firsts(a), d) - (self <= d ? 1 : 0);
+  const othersAround = (a: number, d: number, self: number) => {
+    const days = firsts(a);
+    return (
+      upperBound(days, d + p.peerDays) -
+      upperBound(days, d - p.peerDays - 1) -
+      (Math.abs(self - d) <= p.peerDays ? 1 : 0)
+    );
+  };
 
   // The fleet's (non-noise) transactions per UTC hour of the day, and each entity's own.
   const hourTx = new Float64Array(24);
@@ -393,14 +454,19 @@ export function assessRisk(
     }
   }
   const allTx = hourTx.reduce((a, b) => a + b, 0);
-  /** Share of the rest of the fleet's transactions that fall in hour h (the entity's own left out). */
-  const hourShareOthers = (e: number, h: number) => {
+  const ownTx = new Float64Array(n);
+  for (let e = 0; e < n; e++) {
     let own = 0;
     for (let x = 0; x < 24; x++) own += ownHourTx[e * 24 + x];
-    const rest = allTx - own;
+    ownTx[e] = own;
+  }
+  /** Share of the rest of the fleet's transactions that fall in hour h (the entity's own left out). */
+  const hourShareOthers = (e: number, h: number) => {
+    const rest = allTx - ownTx[e];
     return rest > 0 ? (hourTx[h] - ownHourTx[e * 24 + h]) / rest : 0;
   };
 
+  const noiseApp = Uint8Array.from(apps, (a) => (a.noise ? 1 : 0));
   const isRisky = (a: number) => apps[a].score !== null && apps[a].score! <= t.riskyScore;
   const isUnsanctioned = (a: number) => apps[a].sanction === 'Unsanctioned';
   const candidates: Candidate[] = [];
@@ -425,7 +491,7 @@ export function assessRisk(
       const learned = d - firstDay >= p.learningDays && window.length >= p.minHistoryDays;
       const inWindow = d >= fromDay && d < toDay;
       const rows: number[] = [];
-      for (const i of rowsOn(e, d)) if (!apps[r.rows.app[i]].noise) rows.push(i);
+      for (let k = rowStart[di]; k < rowEnd[di]; k++) if (!noiseApp[rowApp[k]]) rows.push(k);
       if (inWindow && learned) judged[e] = 1;
       if (inWindow) {
         const txs = window.map((x) => x.tx);
@@ -445,16 +511,16 @@ export function assessRisk(
             (tx - m) / Math.max(mad(txs, m), 0.1 * m, 1) >= p.spikeRobustZ;
           if (spike) {
             let top = -1;
-            for (const i of rows) if (top < 0 || r.rows.transactions[i] > r.rows.transactions[top]) top = i;
-            const a = top >= 0 ? r.rows.app[top] : -1;
+            for (const i of rows) if (top < 0 || rowTx(i) > rowTx(top)) top = i;
+            const a = top >= 0 ? rowApp[top] : -1;
             let share = '';
             // A busy day lifts every app; a spike that one app takes, far beyond its own median there, is sharper.
             let concentrated = false;
             if (top >= 0) {
-              const topTx = r.rows.transactions[top];
+              const topTx = rowTx(top);
               const perDay = window.map((x) => {
                 const j = rowOf(e, a, x.day);
-                return j >= 0 ? r.rows.transactions[j] : 0;
+                return j >= 0 ? rowTx(j) : 0;
               });
               const appMedian = median(perDay);
               const appRatio = topTx / Math.max(appMedian, 1);
@@ -476,9 +542,9 @@ export function assessRisk(
         }
 
         for (const i of rows) {
-          const a = r.rows.app[i];
+          const a = rowApp[i];
           const info = apps[a];
-          const up = r.rows.up[i];
+          const up = rowUp[i];
           const first = learned && firstOfRow[i] === d;
           // How many others use the app (binary searches) only where a rule asks.
           const needsPeers = (!Number.isNaN(up) && up >= uploadMin) || (first && info.sanction !== 'Sanctioned');
@@ -520,7 +586,7 @@ export function assessRisk(
                 kind: 'upload-spike',
                 magnitude: up,
                 severity,
-                time: r.rows.last[i],
+                time: rowLast(i),
                 app: info.key,
                 appIndex: a,
                 text,
@@ -537,14 +603,14 @@ export function assessRisk(
             let ftx = 0;
             let fup = Number.NaN;
             let hours = 0;
-            let last = r.rows.last[i];
+            let last = rowLast(i);
             for (let k = 0; k < p.firstUseDays; k++) {
               const j = rowOf(e, a, d + k);
               if (j >= 0) {
-                ftx += r.rows.transactions[j];
-                if (!Number.isNaN(r.rows.up[j])) fup = (Number.isNaN(fup) ? 0 : fup) + r.rows.up[j];
-                hours = Math.max(hours, popcount(r.rows.hours[j]));
-                last = Math.max(last, r.rows.last[j]);
+                ftx += rowTx(j);
+                if (!Number.isNaN(rowUp[j])) fup = (Number.isNaN(fup) ? 0 : fup) + rowUp[j];
+                hours = Math.max(hours, popcount(rowHours(j)));
+                last = Math.max(last, rowLast(j));
               }
             }
             let severity: AnomalySeverity | null = null;
@@ -615,10 +681,10 @@ export function assessRisk(
               qFar >= high && longHistory ? 'High' : q >= min ? 'Medium' : q >= 10 ? 'Low' : null;
             if (severity) {
               const reached = rows
-                .filter((i) => r.rows.hours[i] & newMask)
-                .sort((x, y) => r.rows.transactions[y] - r.rows.transactions[x])
+                .filter((i) => rowHours(i) & newMask)
+                .sort((x, y) => rowTx(y) - rowTx(x))
                 .slice(0, 2)
-                .map((i) => apps[r.rows.app[i]].name);
+                .map((i) => apps[rowApp[i]].name);
               const to = reached.length ? `, reaching ${reached.join(' and ')}` : '';
               const span = d - firstDay;
               candidates.push({
@@ -671,21 +737,62 @@ export function assessRisk(
     }
     return lo;
   };
+  const fleetEvent = (c: Candidate, peers: number) => {
+    c.fleetEvent = true;
+    c.severity = 'Low';
+    c.text += c.peerText(peers);
+  };
+  // Off-hours peers are the others active the same night at overlapping hours: an entity has one such candidate a
+  // night, so candidates with the same hours share their peers but for themselves. Each night is judged per
+  // distinct set of hours, with each candidate's own amount taken out of the sorted list (a maintenance night of
+  // thousands costs a sort, not thousands of them).
+  const nights = groups.get('off-hours') ?? [];
+  for (let start = 0; start < nights.length; ) {
+    let end = start + 1;
+    while (end < nights.length && nights[end].day === nights[start].day) end++;
+    const night = nights.slice(start, end);
+    start = end;
+    const masks = new Map<number, Candidate[]>();
+    for (const c of night) {
+      const same = masks.get(c.hourMask);
+      if (same) same.push(c);
+      else masks.set(c.hourMask, [c]);
+    }
+    for (const [mask, same] of masks) {
+      const overlapping: number[] = [];
+      for (const o of night) if (o.hourMask & mask) overlapping.push(Math.log1p(Math.max(0, o.magnitude)));
+      const peers = overlapping.length - 1;
+      if (peers < peerMin) continue;
+      const logs = Float64Array.from(overlapping).sort();
+      const deviations = new Map<number, Float64Array>();
+      for (const c of same) {
+        const x = Math.log1p(Math.max(0, c.magnitude));
+        const m = medianWithout(logs, lowerBound(logs, x));
+        let devs = deviations.get(m);
+        if (!devs) {
+          devs = logs.map((v) => Math.abs(v - m)).sort();
+          deviations.set(m, devs);
+        }
+        const spread = Math.max(
+          1.4826 * medianWithout(devs, lowerBound(devs, Math.abs(x - m))),
+          Math.LN2 / p.peerRobustZ,
+        );
+        if (!(x > m + p.peerRobustZ * spread)) fleetEvent(c, peers);
+      }
+    }
+  }
   for (const c of candidates) {
-    if (c.kind === 'first-use') continue;
+    if (c.kind === 'first-use' || c.kind === 'off-hours') continue;
     const g = groups.get(groupKey(c)) ?? [];
-    const span = c.kind === 'upload-spike' ? p.peerDays : c.kind === 'transaction-spike' ? 1 : 0;
+    const span = c.kind === 'upload-spike' ? p.peerDays : 1;
     const peers = new Map<number, number>();
     for (let k = firstOnOrAfter(g, c.day - span); k < g.length && g[k].day <= c.day + span; k++) {
       const o = g[k];
       if (o.entity === c.entity) continue;
-      if (c.kind === 'off-hours' && !(o.hourMask & c.hourMask)) continue;
       peers.set(o.entity, Math.max(peers.get(o.entity) ?? 0, o.magnitude));
     }
     if (peers.size >= peerMin && !outlierAmong(c.magnitude, [...peers.values()], p.peerRobustZ)) {
-      c.fleetEvent = true;
-      c.severity = 'Low';
-      c.text += c.peerText(peers.size);
+      fleetEvent(c, peers.size);
     }
   }
 
