@@ -64,7 +64,7 @@ describe('imports and the report cache', () => {
       noSignal,
     );
     expect(warm).toHaveBeenCalledTimes(2);
-    expect(warm).toHaveBeenLastCalledWith();
+    expect(warm).toHaveBeenLastCalledWith(undefined, true);
     e.close();
   });
 });

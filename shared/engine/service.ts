@@ -153,7 +153,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         // The UI shows the imported source's report next (when anything was imported): have it ready, then the
         // others the import changed. A live batch leaves the UI where it is: only the view it shows is warmed.
         if (r.transactions > 0 || r.files.some((f) => f.rowsAccepted > 0)) {
-          if (req.warm === 'view') state.prewarm();
+          if (req.warm === 'view') state.prewarm(undefined, true);
           else state.prewarm(r.sourceId);
         }
         return r;

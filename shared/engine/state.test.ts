@@ -89,7 +89,7 @@ describe('engine state cache', () => {
     expect((await state.tables(all('global'))).summary).toEqual((await state.tables(v)).summary);
   });
 
-  it('shares one computation between concurrent callers and re-warms the last view after a tag change', async () => {
+  it('shares one computation between concurrent callers and re-warms the last view, then the others, after a tag change', async () => {
     const { state, sourceId } = await importedState('state-shared');
     const v = all(`source:${sourceId}`);
     const [a, b] = await Promise.all([state.tables(v), state.tables(v)]);
@@ -103,6 +103,8 @@ describe('engine state cache', () => {
     const again = await state.tables(v);
     expect(again).not.toBe(a);
     expect(again.apps.find((x) => x.appId === app!.appId)?.tags).toContain('Sanctioned');
+    // The other reports follow once the analyst is idle, so switching report after tagging is warm too.
+    await until(() => cacheOf(state).has(keyOf('global')));
   });
 
   it('drops a warm-up the data changed under, and the next view computes afresh', async () => {

@@ -160,20 +160,21 @@ export class EngineState {
    * Computes, in the background, what the UI may ask for next, so those views are served from the cache.
    * After an import (`sourceId`): the report of the source just imported over all time (what the UI switches
    * to), then Global, the view last asked for and the other reports over all time — those still cached cost
-   * nothing. Without a source: the view last asked for (after a tag or setting change, or a live batch). One
+   * nothing. Without a source (a tag or setting change): the view last asked for, then every report; with
+   * `viewOnly` (a live batch, which leaves the UI where it is) only the view last asked for. One
    * report at a time, yielding between its stages; the reports after the first run their stages only while no
    * view has been asked for in a while, so the analyst's requests are not held up behind them. A request for a
    * report being warmed joins it instead of starting over. A newer prewarm replaces the queue, starting once the
    * first report of the older one is done (or stopped, its data having changed). Failures surface when a view
    * is asked for.
    */
-  prewarm(sourceId?: string): void {
+  prewarm(sourceId?: string, viewOnly = false): void {
     const ticket = ++this.warmTicket;
     const current = () => ticket === this.warmTicket;
     const run = async () => {
       if (this.warming.warm === 'next') await this.warming.step;
       let views: ViewRequest[] = this.lastView ? [this.lastView] : [];
-      if (sourceId !== undefined) {
+      if (!viewOnly) {
         await this.load();
         if (!current()) return;
         views = this.warmOrder(sourceId);
@@ -189,13 +190,22 @@ export class EngineState {
     run().catch(() => {});
   }
 
-  /** After an import of `sourceId`: its report, Global, the last view, then the other reports, over all time. */
-  private warmOrder(sourceId: string): ViewRequest[] {
+  /**
+   * After an import of `sourceId`: its report, Global, the last view, then the other reports, over all time.
+   * Without a source (a tag, override or setting change cleared every report): the last view first, then Global
+   * and the other reports, so switching report afterwards does not meet a cold computation either.
+   */
+  private warmOrder(sourceId?: string): ViewRequest[] {
     const reports = this.reportList();
     const all = (id: string): ViewRequest => ({ report: { id }, window: { preset: 'all' } });
-    const own = reports.find((r) => r.kind !== 'global' && r.sourceIds.includes(sourceId)) ?? reports[0];
-    const views = [all(own.id), all(reports[0].id)];
-    if (this.lastView) views.push(this.lastView);
+    const views: ViewRequest[] = [];
+    if (sourceId === undefined) {
+      if (this.lastView) views.push(this.lastView);
+    } else {
+      const own = reports.find((r) => r.kind !== 'global' && r.sourceIds.includes(sourceId)) ?? reports[0];
+      views.push(all(own.id), all(reports[0].id));
+      if (this.lastView) views.push(this.lastView);
+    }
     for (const r of reports) views.push(all(r.id));
     const seen = new Set<string>();
     return views
