@@ -27,13 +27,21 @@ export type BytesColumn = Float32Array | Float64Array | null;
 export type TimeColumn = Int32Array | Float64Array;
 
 /** A block in the first layout: Int32 ids, Float64 numbers, absolute times. */
-export interface WideFactBlock {
-  seq?: number;
-  importId: string;
-  sourceId: string;
-  count: number;
-  strings: string[];
-  hour: Int32Array;
+export interface WideFactBlock
+  extends Omit<
+    FactBlockRecord,
+    | 'device'
+    | 'deviceName'
+    | 'user'
+    | 'localIp'
+    | 'host'
+    | 'transactions'
+    | 'blocked'
+    | 'bytesUp'
+    | 'bytesDown'
+    | 'firstSeen'
+    | 'lastSeen'
+  > {
   device: Int32Array;
   deviceName: Int32Array;
   user: Int32Array;
