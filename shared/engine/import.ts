@@ -234,9 +234,14 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
   for (const imp of await db.imports.where('sourceId').equals(sourceId).toArray()) {
     if (imp.status === 'committed') for (const h of imp.sha256) knownSha.add(h);
   }
+  // Event keys stored by an earlier version hashed Defender's readable key; while a source holds any, its events
+  // are also looked up that way, so an overlapping export imported after an upgrade still adds nothing twice.
+  let legacyKeys = false;
   for (const kb of await db.keyBlocks.where('sourceId').equals(sourceId).toArray()) {
     const into = kb.kind === 'raw-coverage' ? rawCoverage : kb.kind === 'fact-coverage' ? factCoverage : knownKeys;
-    for (const h of kb.hashes) into.add(h);
+    if (kb.kind === undefined) legacyKeys = true;
+    const hs = kb.hashes;
+    for (let i = 0; i < hs.length; i++) into.add(hs[i]);
   }
 
   // 3. staging record
@@ -267,6 +272,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       mapping: req.mapping,
       files: detected.map((d) => ({ name: d.source.name, formatId: d.format.id, head: d.source.head })),
       scratch: new Map(),
+      readableEventKeys: legacyKeys,
     };
     const blockSize = opts.blockSize ?? 4096;
     let factsWritten = 0;
@@ -316,7 +322,12 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
           const covering = otherCoverage !== null && otherCoverage.size > 0;
           let h = e.eventHash ?? -1;
           if (h < 0 && e.eventKey !== null) h = hashKey(e.eventKey);
-          if (h >= 0 && (knownKeys.has(h) || (covering ? seenInFile.has(h) : !seenInFile.addIfAbsent(h)))) {
+          const legacyDuplicate =
+            legacyKeys && e.eventHash != null && e.eventKey !== null && knownKeys.has(hashKey(e.eventKey));
+          if (
+            legacyDuplicate ||
+            (h >= 0 && (knownKeys.has(h) || (covering ? seenInFile.has(h) : !seenInFile.addIfAbsent(h))))
+          ) {
             file.rowsDuplicate++;
             skip(w ? DUPLICATE_FACT : DUPLICATE_EVENT);
             return;
@@ -414,7 +425,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     checkCancel();
     if (importKeys.length > 0) {
       const hashes = importKeys.length === 1 ? importKeys[0] : concat(importKeys);
-      await db.keyBlocks.add({ importId, sourceId, hashes });
+      await db.keyBlocks.add({ importId, sourceId, hashes, kind: 'events' });
       // The store holds its own copy now; ours (8 bytes a key, 70 MB for 8.8M events) can go before the commit.
       importKeys.length = 0;
     }

@@ -3,7 +3,7 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import Papa from 'papaparse';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runImport } from '../engine/import';
+import { hashKey, runImport } from '../engine/import';
 import type { ImportRequest } from '../engine/protocol';
 import { Sha256 } from '../engine/sha256';
 import { openDb } from '../store/db';
@@ -101,5 +101,28 @@ describe('Defender event keys across formats', () => {
     expect(again.files[0].format).toBe('defender-eventhub');
     expect(again.transactions).toBe(0);
     expect(again.files[0].rowsDuplicate).toBe(20);
+  });
+
+  it('still match the keys an earlier version stored (hashes of the readable key) after an upgrade', async () => {
+    const whole = await runImport(await newDb(), { files: [fileOf('all.csv', PLASO)], source }, opts);
+    const db = await newDb();
+    const first = await runImport(db, { files: [fileOf('first.csv', csvOf(ROWS.slice(0, 80)))], source }, opts);
+    // Stored as the earlier version did: the readable DeviceId|Timestamp|ReportId hashed, no kind.
+    const legacy = collectLogged(defenderCsvFormat, csvOf(ROWS.slice(0, 80)), { readableEventKeys: true }).events.map(
+      (e) => hashKey(e.eventKey ?? ''),
+    );
+    const stored = await db.keyBlocks.where('sourceId').equals(first.sourceId).toArray();
+    const events = stored.filter((b) => b.kind === 'events');
+    expect(events).toHaveLength(1);
+    await db.keyBlocks.delete(events[0].seq!);
+    await db.keyBlocks.add({
+      importId: events[0].importId,
+      sourceId: first.sourceId,
+      hashes: Float64Array.from(legacy),
+    });
+
+    const rest = await runImport(db, { files: [fileOf('rest.json', jsonOf(ROWS.slice(40)))], source }, opts);
+    expect(rest.files[0].rowsDuplicate).toBeGreaterThan(0);
+    expect(first.transactions + rest.transactions).toBe(whole.transactions);
   });
 });

@@ -51,6 +51,11 @@ export interface ParseContext {
    * e.g. Zeek ssl/http/dns answers keyed by uid or IP for the conn parser to join.
    */
   scratch: Map<string, unknown>;
+  /**
+   * Also give Defender events their readable `eventKey` (DeviceId|Timestamp|ReportId): the import asks for it
+   * when the source holds de-dup keys stored before keys became hashes of their parts, to match those too.
+   */
+  readableEventKeys?: boolean;
 }
 
 export interface CustomMapping {

@@ -349,7 +349,7 @@ const KeyMetaSchema = v.object({
   importId: v.string(),
   sourceId: v.string(),
   count,
-  kind: v.optional(v.picklist(['raw-coverage', 'fact-coverage'])),
+  kind: v.optional(v.picklist(['events', 'raw-coverage', 'fact-coverage'])),
 });
 
 function damaged(detail: string): BackupError {

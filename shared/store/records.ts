@@ -101,9 +101,11 @@ export interface KeyBlockRecord {
   sourceId: string;
   hashes: Float64Array;
   /**
-   * What the hashes stand for: event keys (absent, the default), or the device
-   * hours (device|hour) an import covered with raw endpoint events or with
-   * pre-aggregated facts, so one is never added on top of the other.
+   * What the hashes stand for: event keys, or the device hours (device|hour) an
+   * import covered with raw endpoint events or with pre-aggregated facts, so one
+   * is never added on top of the other. Event keys are `events` since Defender
+   * keys became hashes of their parts; absent = stored by an earlier version,
+   * whose Defender keys hashed the readable DeviceId|Timestamp|ReportId.
    */
-  kind?: 'raw-coverage' | 'fact-coverage';
+  kind?: 'events' | 'raw-coverage' | 'fact-coverage';
 }
