@@ -14,9 +14,11 @@
  * string key per event cost a third of the aggregation time in garbage
  * collection, and ~130 bytes per bucket for the key alone).
  */
+
 import type { NetworkEvent } from '../domain/event';
 import { packFactBlock } from '../store/fact-block';
 import type { FactBlockRecord } from '../store/records';
+import { resized } from './typed';
 
 const HOUR = 3_600_000;
 
@@ -177,11 +179,7 @@ export class FactAggregator {
 
   private grow(): void {
     this.cap *= 2;
-    const g = <T extends Int32Array | Float64Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(this.cap);
-      b.set(a);
-      return b;
-    };
+    const g = <T extends Int32Array | Float64Array>(a: T): T => resized(a, this.cap);
     this.hour = g(this.hour);
     this.deviceId = g(this.deviceId);
     this.deviceNameId = g(this.deviceNameId);

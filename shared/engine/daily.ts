@@ -10,10 +10,12 @@
  * Bytes: NaN means "the source cannot say" and stays NaN through the sums
  * unless some fact of the row knew them; never read it as 0.
  */
+
 import type { Matcher } from '../catalog/matcher';
 import { refKey } from '../catalog/matcher';
 import type { ScoreOverride, Scorer } from '../catalog/score';
 import { type SanctionTag, sanctionOf, type TagState, tagsFor } from '../catalog/tags';
+import { resized } from './typed';
 import type { WorkingSet } from './working-set';
 
 const HOURS_PER_DAY = 24;
@@ -98,19 +100,13 @@ export class AppIndex {
 class F64 {
   a = new Float64Array(256);
   ensure(n: number): void {
-    if (n <= this.a.length) return;
-    const b = new Float64Array(Math.max(n, this.a.length * 2));
-    b.set(this.a);
-    this.a = b;
+    if (n > this.a.length) this.a = resized(this.a, Math.max(n, this.a.length * 2));
   }
 }
 class I32 {
   a = new Int32Array(256);
   ensure(n: number): void {
-    if (n <= this.a.length) return;
-    const b = new Int32Array(Math.max(n, this.a.length * 2));
-    b.set(this.a);
-    this.a = b;
+    if (n > this.a.length) this.a = resized(this.a, Math.max(n, this.a.length * 2));
   }
 }
 

@@ -4,11 +4,13 @@
  * at query time, through the host → app matcher: a newer catalog, a custom app
  * or a promoted domain re-attributes past data without re-import.
  */
+
 import type { Matcher } from '../catalog/matcher';
 import { refKey } from '../catalog/matcher';
 import type { ScoreOverride, Scorer } from '../catalog/score';
 import { type TagState, tagsFor } from '../catalog/tags';
 import { sourceMaskOf } from './daily';
+import { resized } from './typed';
 import type { WorkingSet } from './working-set';
 
 const HOUR = 3_600_000;
@@ -121,11 +123,7 @@ class Accs {
   push(): number {
     const e = this.n++;
     if (this.n > this.transactions.length) {
-      const grow = (a: Float64Array) => {
-        const b = new Float64Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
+      const grow = <T extends Float64Array>(a: T): T => resized(a, a.length * 2);
       this.transactions = grow(this.transactions);
       this.blocked = grow(this.blocked);
       this.up = grow(this.up);

@@ -4,9 +4,11 @@
  * one global string dictionary. The store is the durable copy; this is the
  * query engine. Rebuilt after each import commit.
  */
+
 import type { CloudscopeDb } from '../store/db';
 import type { BytesColumn, CountColumn } from '../store/fact-block';
 import type { FactBlockRecord } from '../store/records';
+import { resized } from './typed';
 
 export class StringPool {
   readonly strings: string[] = [];
@@ -90,9 +92,7 @@ export class WorkingSet {
     cap: number,
     wider?: new (n: number) => T,
   ): T {
-    const b = new (wider ?? (a.constructor as new (n: number) => T))(cap);
-    b.set(a.subarray(0, this.n));
-    return b;
+    return resized(a.subarray(0, this.n) as T, cap, wider);
   }
 
   private resize(cap: number): void {

@@ -28,20 +28,7 @@ export type TimeColumn = Int32Array | Float64Array;
 
 /** A block in the first layout: Int32 ids, Float64 numbers, absolute times. */
 export interface WideFactBlock
-  extends Omit<
-    FactBlockRecord,
-    | 'device'
-    | 'deviceName'
-    | 'user'
-    | 'localIp'
-    | 'host'
-    | 'transactions'
-    | 'blocked'
-    | 'bytesUp'
-    | 'bytesDown'
-    | 'firstSeen'
-    | 'lastSeen'
-  > {
+  extends Pick<FactBlockRecord, 'seq' | 'importId' | 'sourceId' | 'count' | 'strings' | 'hour'> {
   device: Int32Array;
   deviceName: Int32Array;
   user: Int32Array;
