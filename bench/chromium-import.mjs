@@ -21,8 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The switches `e2e/browser.ts` launches Chromium with. */
+export const ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -34,15 +35,15 @@ const ARGS = [
 ];
 
 /**
- * Starts `node <nodeDir>/web.mjs --port 0` (it serves `<nodeDir>/../web`) and
+ * Starts `node <nodeDir>/web.mjs --port 0 [...extra]` (it serves `<nodeDir>/../web`) and
  * resolves with its URL and a stop function.
  */
-export async function startServer(nodeDir = join(root, 'dist/node')) {
+export async function startServer(nodeDir = join(root, 'dist/node'), extra = []) {
   const entry = join(nodeDir, 'web.mjs');
   if (!existsSync(entry) || !existsSync(join(nodeDir, '../web/index.html'))) {
     throw new Error('the app is not built: run "npm run build" (or npm run build:web && npm run build:node) first');
   }
-  const child = spawn(process.execPath, [entry, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [entry, '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('web server did not start within 20 s')), 20_000);

@@ -20,28 +20,17 @@
 //                             [--wide 100k] [--wide-only]
 // Inputs come from bench/.data/ (generated with bench/gen/*.mjs if missing); the app is built into bench/out/ui/
 // (on first use, or with --build) so dist/ is never disturbed. Prints a Markdown summary and one JSON line.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { ARGS, CHROMIUM, startServer } from './chromium-import.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(root, 'bench/out/ui');
 const DATA = join(root, 'bench/.data');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// The same switches as e2e/browser.ts.
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -162,34 +151,6 @@ function flingTable(page, label, step, frames) {
     },
     { label, step, frames },
   );
-}
-
-async function startServer() {
-  const child = spawn(process.execPath, [join(OUT, 'node/web.mjs'), '--port', '0', '--no-collector'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('web server did not start within 20 s')), 20_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/?)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`web server exited with ${code}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 const num = (s) => Number(String(s).replace(/[^0-9]/g, ''));
@@ -348,7 +309,7 @@ async function main() {
       .toString()
       .trim(),
   };
-  const server = await startServer();
+  const server = await startServer(join(OUT, 'node'), ['--no-collector']);
   const profile = mkdtempSync(join(tmpdir(), 'cloudscope-ui-bench-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
