@@ -158,6 +158,9 @@ describe('investigating imported telemetry', () => {
     await shows(expected.transactions);
     expect(await transactions.textContent()).toBe(expected.transactions.toLocaleString('en-US'));
     await screenshot(page, 'dashboard-custom-window');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForTimeout(300);
+    await screenshot(page, 'dashboard-custom-window-dark');
     expect(session.errors).toEqual([]);
   });
 
