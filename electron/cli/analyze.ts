@@ -317,7 +317,7 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
   ]);
   const exportNotes: string[] = [];
   if (args.exports?.length) {
-    const set = buildExports({
+    const set = await buildExports({
       kinds: args.exports,
       stamp: { generatedAt: Date.now(), generator: 'Cloudscope analyze' },
       catalog,

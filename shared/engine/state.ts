@@ -419,7 +419,7 @@ export class EngineState {
     const { info, win, sources } = await this.context(v);
     const imports = this.imports.filter((i) => sources.has(i.sourceId)).flatMap((i) => i.files);
     const audit = (await this.db.audit.toArray()).map(({ id: _id, ...a }) => a);
-    return buildExports({
+    const set = await buildExports({
       kinds,
       stamp: { generatedAt: Date.now(), generator: DEFAULT_GENERATOR },
       catalog: this.matcher!.catalog,
@@ -434,7 +434,8 @@ export class EngineState {
       window: win,
       focusDevices,
       audit,
-    }).files;
+    });
+    return set.files;
   }
 
   /**

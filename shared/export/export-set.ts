@@ -60,7 +60,8 @@ export interface ExportSet {
   summary: string[];
 }
 
-export function buildExports(input: ExportSetInput): ExportSet {
+/** Builds the exports asked for; ECharts (for the report's charts) is loaded only when a report is among them. */
+export async function buildExports(input: ExportSetInput): Promise<ExportSet> {
   const kinds = new Set(input.kinds);
   const plan = planBlocking({
     catalog: input.catalog,
@@ -110,18 +111,22 @@ export function buildExports(input: ExportSetInput): ExportSet {
   }
 
   if (kinds.has('report') || kinds.has('bundle')) {
-    const html = incidentReportHtml({
-      stamp: input.stamp,
-      reportName: input.reportName,
-      window: input.window,
-      focusDevices: input.focusDevices,
-      tables: input.tables,
-      signals: input.signals,
-      imports: input.imports,
-      settings: input.settings,
-      catalogVersion: input.catalog.version,
-      plan,
-    });
+    const { barChartSvg } = await import('./report-charts');
+    const html = incidentReportHtml(
+      {
+        stamp: input.stamp,
+        reportName: input.reportName,
+        window: input.window,
+        focusDevices: input.focusDevices,
+        tables: input.tables,
+        signals: input.signals,
+        imports: input.imports,
+        settings: input.settings,
+        catalogVersion: input.catalog.version,
+        plan,
+      },
+      barChartSvg,
+    );
     if (kinds.has('report')) {
       files.push({ name: 'report.html', mime: 'text/html', content: html });
       summary.push('Incident report: report.html');

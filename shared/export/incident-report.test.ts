@@ -3,6 +3,7 @@ import { DEFAULT_SETTINGS } from '../domain/settings';
 import type { AppRow, DeviceRow, Tables } from '../engine/query';
 import type { ImportFileRecord } from '../store/records';
 import { type IncidentReportInput, incidentReportHtml } from './incident-report';
+import { barChartSvg } from './report-charts';
 import type { SignalRow } from './reports';
 
 const T0 = Date.UTC(2026, 9, 1, 8);
@@ -144,7 +145,7 @@ const sectionOf = (html: string, heading: string) => {
 };
 
 describe('incident report', () => {
-  const html = incidentReportHtml(base);
+  const html = incidentReportHtml(base, barChartSvg);
 
   it('is one self-contained HTML file that fetches nothing', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
@@ -207,29 +208,35 @@ describe('incident report', () => {
   });
 
   it('puts focus devices first, even when they are not risky, and leads with their signals', () => {
-    const focused = incidentReportHtml({ ...base, focusDevices: ['abc123'] });
+    const focused = incidentReportHtml({ ...base, focusDevices: ['abc123'] }, barChartSvg);
     expect(focused).toContain('Focus devices');
     const devices = sectionOf(focused, 'Focus devices and risky devices');
     expect(devices.indexOf('KIOSK-1')).toBeGreaterThan(0);
     expect(devices.indexOf('KIOSK-1')).toBeLessThan(devices.indexOf('LAPTOP-7'));
-    const onLaptop = incidentReportHtml({ ...base, focusDevices: ['laptop-7'], signals: [...signals].reverse() });
+    const onLaptop = incidentReportHtml(
+      { ...base, focusDevices: ['laptop-7'], signals: [...signals].reverse() },
+      barChartSvg,
+    );
     const sig = sectionOf(onLaptop, 'Signals');
     expect(sig.indexOf('Upload spike')).toBeLessThan(sig.indexOf('New risky app'));
   });
 
   it('says plainly what is missing instead of printing zeros', () => {
-    const empty = incidentReportHtml({
-      ...base,
-      tables: {
-        apps: [],
-        devices: [],
-        users: [],
-        ips: [],
-        summary: { ...tables.summary, traffic: null, upload: null },
+    const empty = incidentReportHtml(
+      {
+        ...base,
+        tables: {
+          apps: [],
+          devices: [],
+          users: [],
+          ips: [],
+          summary: { ...tables.summary, traffic: null, upload: null },
+        },
+        signals: [],
+        imports: [],
       },
-      signals: [],
-      imports: [],
-    });
+      barChartSvg,
+    );
     expect(empty).toContain('No unsanctioned app was used in this window.');
     expect(empty).toContain('No signals were raised in this window.');
     expect(empty).toContain('No device risk levels were computed for this report.');

@@ -18,7 +18,7 @@ import type { AppRow, DeviceRow, Tables } from '../engine/query';
 import { isoSecond } from '../formats/time';
 import type { ImportFileRecord } from '../store/records';
 import type { BlockPlan } from './block-plan';
-import { barChartSvg } from './report-charts';
+import type { BarChartSvg } from './report-charts';
 import type { SignalRow } from './reports';
 import type { ExportStamp } from './types';
 
@@ -163,7 +163,11 @@ function settingsRows(s: Settings): string[] {
   return rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`);
 }
 
-export function incidentReportHtml(input: IncidentReportInput): string {
+/**
+ * The report as one HTML file. `barChartSvg` comes from `loadReportCharts()`: ECharts is loaded only
+ * when a report is written (it is a third of the command line's start-up otherwise).
+ */
+export function incidentReportHtml(input: IncidentReportInput, barChartSvg: BarChartSvg): string {
   const { tables, settings } = input;
   const title = input.title ?? 'Cloud app usage and risk';
   const focus = new Set((input.focusDevices ?? []).map((d) => d.toLowerCase()));

@@ -31,6 +31,8 @@ export interface BarChartOptions {
 const FONT = 'Segoe UI, Helvetica Neue, Arial, sans-serif';
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
+export type BarChartSvg = (data: readonly BarDatum[], opts: BarChartOptions) => string | null;
+
 /** A bar chart as an `<svg>` element; null when there is nothing to draw or the renderer fails. */
 export function barChartSvg(data: readonly BarDatum[], opts: BarChartOptions): string | null {
   if (data.length === 0) return null;
