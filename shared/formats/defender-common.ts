@@ -251,6 +251,8 @@ interface Pending {
   line: number;
   devKey: string;
   reportId: string;
+  /** The event's de-duplication hash (DefenderPrep.eventHash), -1 without a ReportId. */
+  hash: number;
   /** Hash of the socket (device, local port, remote IP, remote port); -1 without one. Chains may mix sockets of equal hash. */
   key: number;
   /** The socket's remote IP and ports (compared on the chain walk, with devKey). */
@@ -299,6 +301,7 @@ export class DefenderNormalizer {
   private frontier = 0;
 
   private readonly readableKeys: boolean;
+  private readonly scratch = emptyPrep();
 
   constructor(ctx: ParseContext, opts?: Partial<NormalizerOptions>) {
     this.timeZone = opts?.timeZone ?? ctx.timeZone ?? 'UTC';
@@ -313,122 +316,68 @@ export class DefenderNormalizer {
 
   /** Reads one row; reports it to the sink now (skip, reject) or when it leaves the buffer (event). */
   row(r: DefenderRow, line: number, sink: ParseSink): void {
-    const action = r.actionType;
-    let info: ActionInfo | undefined;
-    const table = r.table;
-    const tableIsNetwork = table.length > 0 && (table === NETWORK_TABLE || table.endsWith(NETWORK_TABLE));
-    if (table.length > 0 && !tableIsNetwork) {
-      sink.skip(line, notNetwork(table.startsWith('AdvancedHunting-') ? table.slice(16) : table));
+    prepRow(r, line, this.timeZone, this.scratch);
+    this.take(this.scratch, sink);
+  }
+
+  /**
+   * The stateful half of `row`: a row already read by `prepRow` (here, or in a scan worker that
+   * read its part of the file) meets the buffer, the merge rules and the DNS answers, in file order.
+   */
+  take(pr: DefenderPrep, sink: ParseSink): void {
+    const line = pr.line;
+    const kind = pr.kind;
+    if (kind === PrepKind.Skip) {
+      sink.skip(line, pr.reason);
       return;
     }
-    if (!r.hasActionType) {
-      // A projected hunt without ActionType: every row is taken as a connection.
-      info = PROJECTED;
-    } else {
-      info = NETWORK_ACTIONS.get(action) ?? NETWORK_ACTIONS_LOWER.get(action.toLowerCase());
-      if (!info) {
-        if (action.length === 0) {
-          if (tableIsNetwork) sink.reject(line, 'no ActionType');
-          else sink.skip(line, notNetwork('no ActionType'));
-          return;
-        }
-        const c = action.charCodeAt(0);
-        const looksNetwork =
-          tableIsNetwork || ((c === 67 || c === 99) && action.toLowerCase().startsWith('connection'));
-        if (!looksNetwork) {
-          sink.skip(line, notNetwork(guessTable(action, r.deviceId.length > 0 || r.deviceName.length > 0)));
-          return;
-        }
-        info = classifyUnknownNetworkAction(action);
-      }
-    }
-
-    let tv = r.time;
-    if (tv === '') tv = r.timeGenerated;
-    const time = parseDefenderTime(tv, this.timeZone);
-    if (Number.isNaN(time)) {
-      sink.reject(line, 'unreadable Timestamp');
+    if (kind === PrepKind.Reject) {
+      sink.reject(line, pr.reason);
       return;
     }
-    const deviceId = r.deviceId.length > 0 ? r.deviceId : null;
-    const deviceName = r.deviceName.length > 0 ? r.deviceName : null;
-    if (deviceId === null && deviceName === null) {
-      sink.reject(line, 'no DeviceId or DeviceName');
+    if (kind === PrepKind.Dns) {
+      if (pr.dnsName !== null && pr.dnsIps.length > 0) this.learnDns(pr.devKey, pr.dnsName, pr.dnsIps);
+      sink.skip(line, pr.reason);
       return;
     }
-    if (info.kind === Kind.Skip) {
-      sink.skip(line, info.reason);
-      return;
-    }
-    const devKey = deviceId ?? (deviceName as string).toLowerCase();
-
-    let af: Record<string, unknown> | null = null;
-    if (info.kind !== Kind.Connection) {
-      af = parseAdditional(r.additional);
-      const dir = af ? af.direction : undefined;
-      if (typeof dir === 'string' && (dir === 'In' || dir.toLowerCase() === 'in')) {
-        sink.skip(line, info.kind === Kind.Dns ? info.reason : 'inbound inspection');
-        return;
-      }
-      if (info.kind === Kind.Dns) {
-        if (af) this.learnDns(devKey, af);
-        sink.skip(line, info.reason);
-        return;
-      }
-    }
-
-    const remoteIp = normalizeIp(r.remoteIp);
-    const remotePort = toPort(r.remotePort);
-    const localPort = toPort(r.localPort);
-    const urlParts = parseRemoteUrl(r.remoteUrl);
-    let eventAction = info.action;
-    if (info.kind === Kind.Connection && eventAction !== 'blocked' && mayMentionBlock(r.additional)) {
-      af = parseAdditional(r.additional);
-      if (af && additionalSaysBlocked(af)) eventAction = 'blocked';
-    }
-
+    const time = pr.time;
+    const devKey = pr.devKey;
     const ev: NetworkEvent = {
       time,
-      deviceId,
-      deviceName,
-      user: accountOf(r, deviceName),
-      localIp: normalizeIp(r.localIp),
-      remoteIp,
-      remotePort,
-      host: urlParts.host,
-      url: urlParts.url,
-      bytesUp: null,
-      bytesDown: null,
-      action: eventAction,
-      process: r.process.length > 0 ? r.process : null,
+      deviceId: pr.deviceId,
+      deviceName: pr.deviceName,
+      user: pr.user,
+      localIp: pr.localIp,
+      remoteIp: pr.remoteIp,
+      remotePort: pr.remotePort < 0 ? null : pr.remotePort,
+      host: pr.host,
+      url: pr.url,
+      bytesUp: pr.bytesUp,
+      bytesDown: pr.bytesDown,
+      action: pr.action,
+      process: pr.process,
       eventKey: null,
       eventHash: null, // set when the event leaves the buffer
     };
-    const key =
-      localPort !== null && remoteIp !== null && remotePort !== null
-        ? socketHash(devKey, localPort, remoteIp, remotePort)
-        : -1;
     const p: Pending = {
       ev,
       line,
       devKey,
-      reportId: r.reportId,
-      key,
-      remoteIp,
-      localPort: localPort ?? -1,
-      remotePort: remotePort ?? -1,
-      uid: null,
+      reportId: pr.reportId,
+      hash: pr.eventHash,
+      key: pr.key,
+      remoteIp: pr.remoteIp,
+      localPort: pr.localPort,
+      remotePort: pr.remotePort,
+      uid: pr.uid,
       moreUids: null,
-      isConnection: info.kind === Kind.Connection,
+      isConnection: kind === PrepKind.Connection,
       dead: false,
       prevSame: null,
       nextSame: null,
     };
 
-    if (info.kind === Kind.Inspection) {
-      const uidV = af ? af.uid : undefined;
-      if (typeof uidV === 'string' && uidV.length > 0) p.uid = `${devKey}|${uidV}`;
-      if (af) enrichFromInspection(ev, af);
+    if (kind === PrepKind.Inspection) {
       const target = this.findForInspection(p);
       if (target) {
         mergeInto(target.ev, ev);
@@ -440,7 +389,7 @@ export class DefenderNormalizer {
         this.advance(time, sink);
         return;
       }
-    } else if (key >= 0) {
+    } else if (p.key >= 0) {
       this.absorbInspections(p, sink);
     }
     this.enqueue(p, sink);
@@ -573,10 +522,8 @@ export class DefenderNormalizer {
         const name = this.dns.byDevice.get(p.devKey)?.get(ev.remoteIp);
         if (name !== undefined) ev.host = name;
       }
-      // The key uses the normalised time, so the same event read from CSV, JSON,
-      // Event Hub or a Sentinel export (ms display precision) gets the same key.
-      if (p.reportId.length > 0) {
-        ev.eventHash = defenderEventHash(p.devKey, ev.time, p.reportId);
+      if (p.hash >= 0) {
+        ev.eventHash = p.hash;
         if (this.readableKeys) ev.eventKey = `${p.devKey}|${isoTime(ev.time)}|${p.reportId}`;
       }
       sink.event(ev);
@@ -588,18 +535,9 @@ export class DefenderNormalizer {
     }
   }
 
-  private learnDns(devKey: string, af: Record<string, unknown>): void {
-    const q = af.query;
-    if (typeof q !== 'string') return;
-    const name = normalizeHost(q);
-    if (name === null) return;
-    const answers = answerList(af.answers);
-    if (answers.length === 0) return;
+  private learnDns(devKey: string, name: string, ips: readonly string[]): void {
     let m = this.dns.byDevice.get(devKey);
-    for (const a of answers) {
-      if (typeof a !== 'string') continue;
-      const ip = normalizeIp(a);
-      if (ip === null || !isIpLiteral(ip)) continue;
+    for (const ip of ips) {
       if (this.dns.size >= DNS_MAP_LIMIT) {
         this.dns.byDevice.clear();
         this.dns.size = 0;
@@ -613,6 +551,220 @@ export class DefenderNormalizer {
       if (!m.has(ip)) this.dns.size++;
       m.set(ownCopy(ip) as string, ownCopy(name) as string);
     }
+  }
+}
+
+/** What a row is to the normaliser, decided without its state (see DefenderPrep). */
+export enum PrepKind {
+  Skip = 0,
+  Reject = 1,
+  /** A DNS inspection: its answers are learnt, the row is skipped with `reason`. */
+  Dns = 2,
+  Connection = 3,
+  Inspection = 4,
+}
+
+/**
+ * One row as far as it can be read without the normaliser's state: every value cleaned up,
+ * the event's host and bytes as the row itself gives them (AdditionalFields of an inspection
+ * included), its de-duplication hash and socket hash. Flat, so that a scan worker can send
+ * the rows of its part of a file to the normaliser as columns (defender-batch.ts).
+ */
+export interface DefenderPrep {
+  kind: PrepKind;
+  line: number;
+  /** Why a Skip, Reject or Dns row is not an event. */
+  reason: string;
+  time: number;
+  deviceId: string | null;
+  deviceName: string | null;
+  /** DeviceId, else the lower-cased DeviceName: the device of the merge and DNS rules and of the event key. */
+  devKey: string;
+  user: string | null;
+  localIp: string | null;
+  remoteIp: string | null;
+  /** -1 when absent. */
+  remotePort: number;
+  /** -1 when absent. */
+  localPort: number;
+  host: string | null;
+  url: string | null;
+  bytesUp: number | null;
+  bytesDown: number | null;
+  action: EventAction;
+  process: string | null;
+  /** '' without one (then no `eventHash`); only readable event keys need it once the hash is known. */
+  reportId: string;
+  /** defenderEventHash of device, time and ReportId; -1 without a ReportId. */
+  eventHash: number;
+  /** socketHash of device, local port, remote IP and port; -1 when one of them is missing. */
+  key: number;
+  /** `devKey|uid` of an inspection's Zeek uid, else null. */
+  uid: string | null;
+  /** A DNS row's query name (normalised), null when it has none. */
+  dnsName: string | null;
+  /** A DNS row's answers that are IP addresses (normalised). */
+  dnsIps: string[];
+}
+
+export function emptyPrep(): DefenderPrep {
+  return {
+    kind: PrepKind.Skip,
+    line: 0,
+    reason: '',
+    time: 0,
+    deviceId: null,
+    deviceName: null,
+    devKey: '',
+    user: null,
+    localIp: null,
+    remoteIp: null,
+    remotePort: -1,
+    localPort: -1,
+    host: null,
+    url: null,
+    bytesUp: null,
+    bytesDown: null,
+    action: 'allowed',
+    process: null,
+    reportId: '',
+    eventHash: -1,
+    key: -1,
+    uid: null,
+    dnsName: null,
+    dnsIps: [],
+  };
+}
+
+function prepOut(out: DefenderPrep, kind: PrepKind, line: number, reason: string): void {
+  out.kind = kind;
+  out.line = line;
+  out.reason = reason;
+}
+
+/** Reads one row into `out` (reused): everything `take` needs, decided without the normaliser's state. */
+export function prepRow(r: DefenderRow, line: number, timeZone: string, out: DefenderPrep): void {
+  const action = r.actionType;
+  let info: ActionInfo | undefined;
+  const table = r.table;
+  const tableIsNetwork = table.length > 0 && (table === NETWORK_TABLE || table.endsWith(NETWORK_TABLE));
+  if (table.length > 0 && !tableIsNetwork) {
+    prepOut(out, PrepKind.Skip, line, notNetwork(table.startsWith('AdvancedHunting-') ? table.slice(16) : table));
+    return;
+  }
+  if (!r.hasActionType) {
+    // A projected hunt without ActionType: every row is taken as a connection.
+    info = PROJECTED;
+  } else {
+    info = NETWORK_ACTIONS.get(action) ?? NETWORK_ACTIONS_LOWER.get(action.toLowerCase());
+    if (!info) {
+      if (action.length === 0) {
+        if (tableIsNetwork) prepOut(out, PrepKind.Reject, line, 'no ActionType');
+        else prepOut(out, PrepKind.Skip, line, notNetwork('no ActionType'));
+        return;
+      }
+      const c = action.charCodeAt(0);
+      const looksNetwork = tableIsNetwork || ((c === 67 || c === 99) && action.toLowerCase().startsWith('connection'));
+      if (!looksNetwork) {
+        const hasDevice = r.deviceId.length > 0 || r.deviceName.length > 0;
+        prepOut(out, PrepKind.Skip, line, notNetwork(guessTable(action, hasDevice)));
+        return;
+      }
+      info = classifyUnknownNetworkAction(action);
+    }
+  }
+
+  let tv = r.time;
+  if (tv === '') tv = r.timeGenerated;
+  const time = parseDefenderTime(tv, timeZone);
+  if (Number.isNaN(time)) {
+    prepOut(out, PrepKind.Reject, line, 'unreadable Timestamp');
+    return;
+  }
+  const deviceId = r.deviceId.length > 0 ? r.deviceId : null;
+  const deviceName = r.deviceName.length > 0 ? r.deviceName : null;
+  if (deviceId === null && deviceName === null) {
+    prepOut(out, PrepKind.Reject, line, 'no DeviceId or DeviceName');
+    return;
+  }
+  if (info.kind === Kind.Skip) {
+    prepOut(out, PrepKind.Skip, line, info.reason);
+    return;
+  }
+  const devKey = deviceId ?? (deviceName as string).toLowerCase();
+  out.devKey = devKey;
+
+  let af: Record<string, unknown> | null = null;
+  if (info.kind !== Kind.Connection) {
+    af = parseAdditional(r.additional);
+    const dir = af ? af.direction : undefined;
+    if (typeof dir === 'string' && (dir === 'In' || dir.toLowerCase() === 'in')) {
+      prepOut(out, PrepKind.Skip, line, info.kind === Kind.Dns ? info.reason : 'inbound inspection');
+      return;
+    }
+    if (info.kind === Kind.Dns) {
+      prepOut(out, PrepKind.Dns, line, info.reason);
+      prepDns(af, out);
+      return;
+    }
+  }
+
+  const remoteIp = normalizeIp(r.remoteIp);
+  const remotePort = toPort(r.remotePort);
+  const localPort = toPort(r.localPort);
+  const urlParts = parseRemoteUrl(r.remoteUrl);
+  let eventAction = info.action;
+  if (info.kind === Kind.Connection && eventAction !== 'blocked' && mayMentionBlock(r.additional)) {
+    af = parseAdditional(r.additional);
+    if (af && additionalSaysBlocked(af)) eventAction = 'blocked';
+  }
+  out.kind = info.kind === Kind.Connection ? PrepKind.Connection : PrepKind.Inspection;
+  out.line = line;
+  out.reason = '';
+  out.time = time;
+  out.deviceId = deviceId;
+  out.deviceName = deviceName;
+  out.user = accountOf(r, deviceName);
+  out.localIp = normalizeIp(r.localIp);
+  out.remoteIp = remoteIp;
+  out.remotePort = remotePort ?? -1;
+  out.localPort = localPort ?? -1;
+  out.host = urlParts.host;
+  out.url = urlParts.url;
+  out.bytesUp = null;
+  out.bytesDown = null;
+  out.action = eventAction;
+  out.process = r.process.length > 0 ? r.process : null;
+  out.reportId = r.reportId;
+  // The key uses the normalised time, so the same event read from CSV, JSON,
+  // Event Hub or a Sentinel export (ms display precision) gets the same key.
+  out.eventHash = r.reportId.length > 0 ? defenderEventHash(devKey, time, r.reportId) : -1;
+  out.key =
+    localPort !== null && remoteIp !== null && remotePort !== null
+      ? socketHash(devKey, localPort, remoteIp, remotePort)
+      : -1;
+  out.uid = null;
+  if (info.kind === Kind.Inspection && af) {
+    const uidV = af.uid;
+    if (typeof uidV === 'string' && uidV.length > 0) out.uid = `${devKey}|${uidV}`;
+    enrichFromInspection(out, af);
+  }
+}
+
+/** A DNS row's query name and the answers that are IP addresses. */
+function prepDns(af: Record<string, unknown> | null, out: DefenderPrep): void {
+  out.dnsName = null;
+  out.dnsIps.length = 0;
+  if (!af) return;
+  const q = af.query;
+  if (typeof q !== 'string') return;
+  const name = normalizeHost(q);
+  if (name === null) return;
+  out.dnsName = name;
+  for (const a of answerList(af.answers)) {
+    if (typeof a !== 'string') continue;
+    const ip = normalizeIp(a);
+    if (ip !== null && isIpLiteral(ip)) out.dnsIps.push(ip);
   }
 }
 
@@ -718,7 +870,7 @@ function accountOf(r: DefenderRow, deviceName: string | null): string | null {
   return `${dom}\\${name}`;
 }
 
-function enrichFromInspection(ev: NetworkEvent, af: Record<string, unknown>): void {
+function enrichFromInspection(ev: DefenderPrep, af: Record<string, unknown>): void {
   if (ev.host === null) {
     const sn = af.server_name;
     const h = af.host;
