@@ -26,7 +26,13 @@ export default defineConfig({
     minify: false,
     sourcemap: true,
     rolldownOptions: {
-      input: { web: 'electron/cli/web.ts', analyze: 'electron/cli/analyze.ts', kql: 'electron/cli/kql.ts' },
+      input: {
+        web: 'electron/cli/web.ts',
+        analyze: 'electron/cli/analyze.ts',
+        kql: 'electron/cli/kql.ts',
+        // A worker thread of analyze, loaded by its file name (electron/cli/scan-channels.ts).
+        'scan-worker': 'electron/cli/scan-worker.ts',
+      },
       external,
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

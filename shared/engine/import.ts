@@ -12,8 +12,11 @@
  * - loss-free accounting: rowsRead = accepted + skipped + rejected per file.
  */
 import type { NetworkEvent } from '../domain/event';
+import { DefenderNormalizer } from '../formats/defender-common';
+import { DefenderCsvParser } from '../formats/defender-csv';
+import { type PartOptions, readDefenderCsvInParts, type ScanChannel } from '../formats/defender-parts';
 import { detectFormat, formatById } from '../formats/registry';
-import type { FormatDefinition, FormatId, ParseContext, ParseSink } from '../formats/types';
+import type { FormatDefinition, FormatId, FormatParser, ParseContext, ParseSink } from '../formats/types';
 import type { CloudscopeDb } from '../store/db';
 import type { DataSourceRecord, ImportFileRecord, ImportRecord } from '../store/records';
 import { deviceKeyOf, FactAggregator } from './aggregate';
@@ -50,7 +53,17 @@ export interface ImportOptions {
   now?: () => number;
   /** Block size for packed fact records. */
   blockSize?: number;
+  /**
+   * Scan workers for large Defender CSV files (formats/defender-parts.ts), made when the first such
+   * file comes and closed when the import ends; without it every file is read on this thread.
+   */
+  scanWorkers?: () => ScanChannel[];
+  /** Part sizes for scan workers (tests use small ones). */
+  partOptions?: PartOptions;
 }
+
+/** Files smaller than this are read on the importing thread (starting workers would cost more). */
+export const PARALLEL_MIN_BYTES = 4 << 20;
 
 /** 53-bit hash of a source event key (two FNV-1a lanes), compact enough to keep per source. */
 export function hashKey(s: string): number {
@@ -260,6 +273,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     firstEvent: null,
     lastEvent: null,
   };
+  let closeChannels = () => {};
   try {
     await db.transaction('rw', db.dataSources, db.imports, async () => {
       if (!(await db.dataSources.get(sourceId))) await db.dataSources.add(source);
@@ -291,6 +305,11 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     };
 
     // 4. parse every text, in pass order
+    let channels: ScanChannel[] | null = null;
+    closeChannels = () => {
+      for (const c of channels ?? []) c.close();
+      channels = null;
+    };
     for (const [fileIndex, { source: src, format }] of detected.entries()) {
       checkCancel();
       const file = emptyFileRecord(src.name, src.size, format.id);
@@ -376,9 +395,20 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       const parser = format.open(ctx);
       const fileBlocks: number[] = [];
       const factsBefore = factsWritten;
-      for await (const chunk of src.chunks) {
+      const inParts =
+        parser instanceof DefenderCsvParser &&
+        src.raw !== undefined &&
+        opts.scanWorkers !== undefined &&
+        !ctx.readableEventKeys &&
+        !DefenderNormalizer.readableKeys &&
+        (src.size === null || src.size >= PARALLEL_MIN_BYTES);
+      if (inParts && channels === null) channels = opts.scanWorkers?.() ?? [];
+      const steps: AsyncIterable<unknown> =
+        inParts && src.raw
+          ? readDefenderCsvInParts(src.raw(), parser, sink, channels ?? [], opts.partOptions)
+          : pushChunks(src.chunks, parser, sink);
+      for await (const _ of steps) {
         checkCancel();
-        parser.push(chunk, sink);
         if (pendingFlush) {
           fileBlocks.push(...(await flush(pendingFlush, fileCoverage)));
           pendingFlush = null;
@@ -422,6 +452,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       record.sha256.push(file.sha256);
     }
     record.files.push(...unreadable);
+    closeChannels();
     checkCancel();
     if (importKeys.length > 0) {
       const hashes = importKeys.length === 1 ? importKeys[0] : concat(importKeys);
@@ -465,6 +496,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       durationMs: record.durationMs,
     };
   } catch (e) {
+    closeChannels();
     await rollback(db, importId, sourceId).catch(() => {});
     meter.finish(signal?.aborted ? 'cancelled' : 'failed', rowsDone, bytesDone, bytesTotal, errors);
     if (signal?.aborted) throw new CancelledError();
@@ -475,6 +507,14 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       );
     }
     throw e;
+  }
+}
+
+/** Feeds text chunks to a parser, yielding after each. */
+async function* pushChunks(chunks: AsyncIterable<string>, parser: FormatParser, sink: ParseSink): AsyncGenerator<void> {
+  for await (const chunk of chunks) {
+    parser.push(chunk, sink);
+    yield;
   }
 }
 

@@ -28,6 +28,11 @@ export interface TextSource {
   sha256(): Promise<string>;
   /** True when the bytes were an .xlsx workbook converted to CSV. */
   xlsx: boolean;
+  /**
+   * For UTF-8 text: the same text as bytes from its start (BOM included), to read in place of
+   * `chunks` (one or the other, once). Scan workers read parts of it (formats/defender-parts.ts).
+   */
+  raw?: () => AsyncIterable<Uint8Array>;
 }
 
 export interface SourceOptions {
@@ -88,6 +93,7 @@ async function withHead(
   text: AsyncIterator<string>,
   sha256: () => Promise<string>,
   xlsx: boolean,
+  raw?: () => AsyncIterable<Uint8Array>,
 ): Promise<TextSource> {
   const first: string[] = [];
   let len = 0;
@@ -113,7 +119,58 @@ async function withHead(
       yield r.value;
     }
   }
-  return { name, size, head, chunks: chunks(), sha256, xlsx };
+  return { name, size, head, chunks: chunks(), sha256, xlsx, raw };
+}
+
+/**
+ * Bytes that can be read twice from their start: as they pass to the decoder (which reads just the head
+ * when the reader takes `raw`), copies are kept; `raw` replays them, then goes on with the stream.
+ * Copies, because a worker hasher may take the passing chunks' buffers.
+ */
+function replayable(bytes: AsyncIterable<Uint8Array>): {
+  bytes: AsyncIterable<Uint8Array>;
+  raw: () => AsyncIterable<Uint8Array>;
+  /** Stops keeping copies (the head has been read). */
+  stop: () => void;
+  utf16: () => boolean;
+} {
+  const it = bytes[Symbol.asyncIterator]();
+  const seen: Uint8Array[] = [];
+  let recording = true;
+  let passedOn = false;
+  let replayed = false;
+  async function* first(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      if (replayed) throw new Error('this text is being read as bytes');
+      const r = await it.next();
+      if (r.done) return;
+      if (recording) seen.push(r.value.slice());
+      else passedOn = true;
+      yield r.value;
+    }
+  }
+  async function* raw(): AsyncGenerator<Uint8Array> {
+    if (passedOn || replayed) throw new Error('this text is already being read');
+    replayed = true;
+    while (seen.length > 0) yield seen.shift() as Uint8Array;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return {
+    bytes: first(),
+    raw,
+    stop: () => {
+      recording = false;
+    },
+    utf16: () => seen.length > 0 && isUtf16(seen[0]),
+  };
+}
+
+function isUtf16(b: Uint8Array): boolean {
+  return b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff));
 }
 
 /**
@@ -184,7 +241,13 @@ export async function openSources(input: ByteInput, opts: SourceOptions): Promis
   }
 
   const bytes = isGzip(first) ? gunzip(counted(false)) : counted(true);
-  return [await withHead(input.name, input.size, decode(bytes)[Symbol.asyncIterator](), sha256, false)];
+  const twice = replayable(bytes);
+  const text = decode(twice.bytes)[Symbol.asyncIterator]();
+  const src = await withHead(input.name, input.size, text, sha256, false, twice.raw);
+  twice.stop();
+  // Only UTF-8 text is read as bytes (decoderFor takes UTF-16 from a BOM).
+  if (twice.utf16()) src.raw = undefined;
+  return [src];
 }
 
 async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {

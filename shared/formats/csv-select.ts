@@ -89,6 +89,38 @@ export class CsvSelect {
     }
   }
 
+  /**
+   * Reads a part of a file that starts at a record boundary after the header (a scan worker's
+   * share): no header, no BOM, line ends as the whole file has them. Lines count from 1 in the part.
+   */
+  startPart(crlf: boolean): void {
+    this.rest = '';
+    this.nextLine = 1;
+    this.started = true;
+    this.crlf = crlf;
+    this.header = [];
+  }
+
+  /** Whether the text pushed so far ends inside a record (a part then did not end at a record boundary). */
+  get partial(): boolean {
+    return this.rest.length > 0;
+  }
+
+  /** Whether records end at CRLF (null until the first line break is seen). */
+  get crlfLineEnds(): boolean | null {
+    return this.crlf;
+  }
+
+  /** Physical lines read so far. */
+  get linesRead(): number {
+    return this.nextLine - 1;
+  }
+
+  /** Counts lines read elsewhere (a scan worker's part), so later line numbers stay physical. */
+  skipLines(n: number): void {
+    this.nextLine += n;
+  }
+
   /** The value of a slot of the current record, `""` escapes resolved (for raw slots). */
   unescaped(slot: number): string {
     const v = this.values[slot];

@@ -5,7 +5,16 @@
  * Header-driven: columns are found by name (with aliases) once, then read by index.
  */
 import { CsvSelect } from './csv-select';
-import { DefenderNormalizer, type DefenderRow, emptyRow, readsAdditional } from './defender-common';
+import { type PrepBatch, type PrepBatchReader, PrepBatchWriter } from './defender-batch';
+import {
+  DefenderNormalizer,
+  type DefenderRow,
+  emptyPrep,
+  emptyRow,
+  PrepKind,
+  prepRow,
+  readsAdditional,
+} from './defender-common';
 import { type DefenderField, fieldForColumn, headerSaysUtc } from './defender-values';
 import type { FormatDefinition, FormatParser, ParseContext, ParseSink } from './types';
 
@@ -63,83 +72,77 @@ const SINGLE_SLOTS = 15;
 /** Columns of a few thousand distinct values at most in an export (per device, user, app, action). */
 const INTERNED_SLOTS = [S_DEV_ID, S_DEV_NAME, S_ACTION, S_URL, S_RIP, S_LIP, S_PROC, S_UPN, S_ACCT, S_DOM, S_TABLE];
 
+/** Where the normaliser's fields sit in a file's header: all a scan worker needs to read a part of the file. */
+export interface DefenderCsvLayout {
+  headerLen: number;
+  /** CsvSelect columns: the single fields by slot, then every ReportId column, then every AdditionalFields column. */
+  columns: number[];
+  reportSlots: number[];
+  additionalSlots: number[];
+  hasActionType: boolean;
+  noTimeColumn: boolean;
+  /** Zone for timestamps without one (Sentinel "[UTC]" headers force UTC). */
+  timeZone: string;
+}
+
+export function defenderCsvLayout(header: string[], ctxTimeZone: string): DefenderCsvLayout {
+  const h = header.slice();
+  if (h.length > 0 && h[0].charCodeAt(0) === 0xfeff) h[0] = h[0].slice(1);
+  const idx = indexColumns(h);
+  const iTime = first(idx.time);
+  const iTimeGen = first(idx.timeGenerated);
+  const iAction = first(idx.actionType);
+  const columns = [
+    iTime,
+    iTimeGen,
+    first(idx.deviceId),
+    first(idx.deviceName),
+    iAction,
+    first(idx.remoteUrl),
+    first(idx.remoteIp),
+    first(idx.remotePort),
+    first(idx.localIp),
+    first(idx.localPort),
+    first(idx.process),
+    first(idx.upn),
+    first(idx.accountName),
+    first(idx.accountDomain),
+    first(idx.table),
+  ];
+  const timeCol = iTime >= 0 ? h[iTime] : iTimeGen >= 0 ? h[iTimeGen] : '';
+  return {
+    headerLen: h.length,
+    columns: [...columns, ...idx.reportId, ...idx.additional],
+    reportSlots: idx.reportId.map((_, k) => SINGLE_SLOTS + k),
+    additionalSlots: idx.additional.map((_, k) => SINGLE_SLOTS + idx.reportId.length + k),
+    hasActionType: iAction >= 0,
+    noTimeColumn: iTime < 0 && iTimeGen < 0,
+    timeZone: headerSaysUtc(timeCol) ? 'UTC' : ctxTimeZone || 'UTC',
+  };
+}
+
 /**
- * Reads with CsvSelect, not PapaParse: only the ~17 columns the normaliser reads
- * are cut into strings (measured on 0.5M-row exports: see csv-select.ts).
+ * Records of a Defender CSV as DefenderRows. Reads with CsvSelect, not PapaParse:
+ * only the ~17 columns the normaliser reads are cut into strings (measured on
+ * 0.5M-row exports: see csv-select.ts).
  */
-class DefenderCsvParser implements FormatParser {
-  private readonly csv = new CsvSelect(',');
-  private readonly row: DefenderRow = emptyRow();
-  private headerLen = 0;
-  private norm: DefenderNormalizer | null = null;
-  private noTimeColumn = false;
-  // Union exports split these over typed columns (ReportId_long / ReportId_string): their slots.
-  private reportSlots: number[] = [];
-  private additionalSlots: number[] = [];
-  private sink: ParseSink | null = null;
-  private readonly onHeader = (fields: string[]) => this.header(fields);
-  private readonly onRecord = () => this.record(this.sink as ParseSink);
+class DefenderCsvRows {
+  readonly csv = new CsvSelect(',');
+  readonly row: DefenderRow = emptyRow();
+  private layout: DefenderCsvLayout | null = null;
 
-  constructor(private readonly ctx: ParseContext) {}
-
-  push(text: string, sink: ParseSink): void {
-    this.sink = sink;
-    this.csv.push(text, this.onHeader, this.onRecord);
+  configure(layout: DefenderCsvLayout): void {
+    this.layout = layout;
+    this.csv.select(layout.columns, layout.additionalSlots, INTERNED_SLOTS);
+    this.row.hasActionType = layout.hasActionType;
   }
 
-  end(sink: ParseSink): void {
-    this.sink = sink;
-    this.csv.end(this.onHeader, this.onRecord);
-    this.norm?.end(sink);
-  }
-
-  private header(fields: string[]): void {
-    const h = fields.slice();
-    if (h.length > 0 && h[0].charCodeAt(0) === 0xfeff) h[0] = h[0].slice(1);
-    this.headerLen = h.length;
-    const idx = indexColumns(h);
-    const iTime = first(idx.time);
-    const iTimeGen = first(idx.timeGenerated);
-    const iAction = first(idx.actionType);
-    const columns = [
-      iTime,
-      iTimeGen,
-      first(idx.deviceId),
-      first(idx.deviceName),
-      iAction,
-      first(idx.remoteUrl),
-      first(idx.remoteIp),
-      first(idx.remotePort),
-      first(idx.localIp),
-      first(idx.localPort),
-      first(idx.process),
-      first(idx.upn),
-      first(idx.accountName),
-      first(idx.accountDomain),
-      first(idx.table),
-    ];
-    this.reportSlots = idx.reportId.map((_, k) => SINGLE_SLOTS + k);
-    this.additionalSlots = idx.additional.map((_, k) => SINGLE_SLOTS + idx.reportId.length + k);
-    this.csv.select([...columns, ...idx.reportId, ...idx.additional], this.additionalSlots, INTERNED_SLOTS);
-    this.row.hasActionType = iAction >= 0;
-    this.noTimeColumn = iTime < 0 && iTimeGen < 0;
-    const timeCol = iTime >= 0 ? h[iTime] : iTimeGen >= 0 ? h[iTimeGen] : '';
-    this.norm = new DefenderNormalizer(this.ctx, {
-      timeZone: headerSaysUtc(timeCol) ? 'UTC' : this.ctx.timeZone || 'UTC',
-    });
-  }
-
-  private record(sink: ParseSink): void {
+  /** Fills `row` from the current record; the reason when the record is rejected instead. */
+  read(): string | null {
     const csv = this.csv;
-    const norm = this.norm as DefenderNormalizer;
-    if (csv.fieldCount !== this.headerLen) {
-      sink.reject(csv.line, `${csv.fieldCount} fields, the header has ${this.headerLen}`);
-      return;
-    }
-    if (this.noTimeColumn) {
-      sink.reject(csv.line, 'no Timestamp column in the header');
-      return;
-    }
+    const layout = this.layout as DefenderCsvLayout;
+    if (csv.fieldCount !== layout.headerLen) return `${csv.fieldCount} fields, the header has ${layout.headerLen}`;
+    if (layout.noTimeColumn) return 'no Timestamp column in the header';
     const v = csv.values;
     const r = this.row;
     r.time = v[S_TIME];
@@ -157,17 +160,16 @@ class DefenderCsvParser implements FormatParser {
     r.accountName = v[S_ACCT];
     r.accountDomain = v[S_DOM];
     r.table = v[S_TABLE];
-    r.reportId = firstFilled(v, this.reportSlots);
-    r.additional = this.additional(v, r.actionType);
-    norm.row(r, csv.line, sink);
+    r.reportId = firstFilled(v, layout.reportSlots);
+    r.additional = this.additional(v, r.actionType, layout.additionalSlots);
+    return null;
   }
 
   /**
    * AdditionalFields, `""` escapes resolved only when the normaliser may parse it
    * (most rows are plain connections that only look for "lock" in it).
    */
-  private additional(v: string[], action: string): string {
-    const slots = this.additionalSlots;
+  private additional(v: string[], action: string, slots: number[]): string {
     for (let i = 0; i < slots.length; i++) {
       const s = v[slots[i]];
       if (s.length === 0) continue;
@@ -176,6 +178,114 @@ class DefenderCsvParser implements FormatParser {
     }
     return '';
   }
+}
+
+/** The reader of a whole file (and, with scan workers, of the pieces between their parts). */
+export class DefenderCsvParser implements FormatParser {
+  private readonly rows = new DefenderCsvRows();
+  private norm: DefenderNormalizer | null = null;
+  private layoutSeen: DefenderCsvLayout | null = null;
+  private sink: ParseSink | null = null;
+  private readonly onHeader = (fields: string[]) => this.header(fields);
+  private readonly onRecord = () => this.record(this.sink as ParseSink);
+
+  constructor(private readonly ctx: ParseContext) {}
+
+  push(text: string, sink: ParseSink): void {
+    this.sink = sink;
+    this.rows.csv.push(text, this.onHeader, this.onRecord);
+  }
+
+  end(sink: ParseSink): void {
+    this.sink = sink;
+    this.rows.csv.end(this.onHeader, this.onRecord);
+    this.norm?.end(sink);
+  }
+
+  /** The header's layout once the header has been read (for scan workers), else null. */
+  get layout(): DefenderCsvLayout | null {
+    return this.layoutSeen;
+  }
+
+  /** Whether records end at CRLF, once known. */
+  get crlf(): boolean | null {
+    return this.rows.csv.crlfLineEnds;
+  }
+
+  /** Whether the text pushed so far ends at a record boundary (a scan worker's part may start here). */
+  get atRecordBoundary(): boolean {
+    return !this.rows.csv.partial;
+  }
+
+  /**
+   * Rows a scan worker read from the part that follows the text pushed so far: each goes to the
+   * normaliser as if read here, line numbers continuing this reader's.
+   */
+  takePart(batch: PrepBatch, reader: PrepBatchReader, sink: ParseSink): void {
+    const norm = this.norm as DefenderNormalizer;
+    reader.read(batch, this.rows.csv.linesRead, (p) => norm.take(p, sink));
+    this.rows.csv.skipLines(batch.lines);
+  }
+
+  private header(fields: string[]): void {
+    const layout = defenderCsvLayout(fields, this.ctx.timeZone);
+    this.layoutSeen = layout;
+    this.rows.configure(layout);
+    this.norm = new DefenderNormalizer(this.ctx, { timeZone: layout.timeZone });
+  }
+
+  private record(sink: ParseSink): void {
+    const csv = this.rows.csv;
+    const reason = this.rows.read();
+    if (reason !== null) sink.reject(csv.line, reason);
+    else (this.norm as DefenderNormalizer).row(this.rows.row, csv.line, sink);
+  }
+}
+
+/**
+ * A scan worker's reader: parts of a file that start and end at record boundaries after the
+ * header, read into batches of prepared rows (the normaliser's stateless half) for the thread
+ * that holds the normaliser.
+ */
+export class DefenderCsvPartReader {
+  private readonly rows = new DefenderCsvRows();
+  private readonly prep = emptyPrep();
+  private readonly writer = new PrepBatchWriter();
+
+  constructor(
+    private readonly layout: DefenderCsvLayout,
+    private readonly crlf: boolean,
+  ) {
+    this.rows.configure(layout);
+  }
+
+  /**
+   * The part's rows. `aligned` false: the part does not end at a record boundary (a line break
+   * inside a quoted field); the caller then reads the part itself, and only takes the batch's strings.
+   */
+  read(text: string): { batch: PrepBatch; aligned: boolean } {
+    const csv = this.rows.csv;
+    const rows = this.rows;
+    const prep = this.prep;
+    const tz = this.layout.timeZone;
+    const writer = this.writer;
+    csv.startPart(this.crlf);
+    writer.begin(Math.ceil(text.length / 120));
+    csv.push(text, noHeader, () => {
+      const reason = rows.read();
+      if (reason !== null) {
+        prep.kind = PrepKind.Reject;
+        prep.line = csv.line;
+        prep.reason = reason;
+      } else prepRow(rows.row, csv.line, tz, prep);
+      writer.add(prep);
+    });
+    return { batch: writer.finish(csv.linesRead), aligned: !csv.partial };
+  }
+}
+
+function noHeader(): void {
+  throw new Error('a part has no header');
 }
 
 function firstFilled(v: string[], slots: number[]): string {

@@ -1,0 +1,39 @@
+/** Scan worker threads for `analyze` (see shared/formats/defender-parts.ts). */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ScanChannel, ScanReply } from '../../shared/formats/defender-parts';
+
+/** The worker script, built next to analyze.mjs; absent when the command runs from its TypeScript sources. */
+const SCRIPT = new URL('./scan-worker.mjs', import.meta.url);
+
+/** Default number of scan workers: one per core (the importing thread mostly waits for them). */
+export function defaultScanThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/** `n` worker threads as scan channels; none when the worker script is not there (sources, tests). */
+export function nodeScanChannels(n: number): ScanChannel[] {
+  if (n <= 0 || SCRIPT.protocol !== 'file:' || !existsSync(fileURLToPath(SCRIPT))) return [];
+  return Array.from({ length: n }, () => {
+    const worker = new Worker(SCRIPT);
+    const ch: ScanChannel = {
+      onReply: null,
+      onError: null,
+      post(msg, transfer) {
+        worker.postMessage(msg, transfer);
+      },
+      close() {
+        void worker.terminate();
+      },
+    };
+    worker.on('message', (r: ScanReply) => ch.onReply?.(r));
+    // A worker that dies fails the import (rolled back), with its message.
+    worker.on('error', (e) => ch.onError?.(e));
+    worker.on('exit', (code) => {
+      if (code !== 0) ch.onError?.(new Error(`a scan worker stopped (exit code ${code})`));
+    });
+    return ch;
+  });
+}

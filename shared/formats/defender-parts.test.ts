@@ -1,0 +1,281 @@
+// A Defender CSV read with scan workers (here: channels that scan on this thread, in their own
+// reader objects, exactly as a worker would) reports the same events, skips and rejections, in the
+// same order and with the same line numbers, as one reader of the whole text — however the file
+// is cut, with quoted line breaks, CRLF, a BOM, multi-byte characters, DNS answers and inspections
+// that merge across the cuts.
+import { describe, expect, it } from 'vitest';
+import { type DefenderCsvParser, defenderCsvFormat } from './defender-csv';
+import { inThreadChannel, readDefenderCsvInParts } from './defender-parts';
+import { collectLogged, mulberry32, readFixture } from './testing/harness';
+import type { ParseSink } from './types';
+
+const HEADER = [
+  'Timestamp',
+  'DeviceId',
+  'DeviceName',
+  'ActionType',
+  'RemoteIP',
+  'RemotePort',
+  'RemoteUrl',
+  'LocalIP',
+  'LocalPort',
+  'Protocol',
+  'InitiatingProcessFileName',
+  'InitiatingProcessCommandLine',
+  'InitiatingProcessAccountName',
+  'InitiatingProcessAccountUpn',
+  'ReportId',
+  'AdditionalFields',
+];
+
+const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
+
+/** A seeded export: mostly time-descending, with the row kinds the normaliser treats differently. */
+function makeCsv(seed: number, rows: number, crlf: boolean, bom: boolean): string {
+  const rnd = mulberry32(seed);
+  const pick = <T>(a: T[]) => a[Math.floor(rnd() * a.length)];
+  const devices = ['dev-a', 'dev-b', 'dev-ç', 'dev-d'];
+  const ips = ['20.1.1.1', '20.1.1.2', '52.9.9.9', '2001:db8::1', '13.107.6.152'];
+  const hosts = ['', '', 'teams.microsoft.com', 'www.dropbox.com', '例え.jp', 'mega.nz'];
+  let t = Date.UTC(2026, 9, 1, 12);
+  const out: string[] = [HEADER.join(',')];
+  let lastConn: string[] | null = null;
+  for (let i = 0; i < rows; i++) {
+    t -= Math.floor(rnd() * 4000);
+    if (rnd() < 0.01) t += 200_000; // out of order now and then
+    const ts = new Date(t).toISOString().replace('Z', '0000Z');
+    const dev = pick(devices);
+    const r = rnd();
+    let row: string[];
+    const lport = String(40000 + Math.floor(rnd() * 50));
+    const rip = pick(ips);
+    const cmd = rnd() < 0.05 ? q(`powershell -c "Get-Item",\n  x${i}`) : rnd() < 0.3 ? q('a, "b"') : 'proc.exe -x';
+    if (r < 0.55) {
+      row = [
+        ts,
+        dev,
+        `${dev}.contoso.com`,
+        pick(['ConnectionSuccess', 'ConnectionFailed', 'ConnectionAttempt']),
+        rip,
+        '443',
+        pick(hosts),
+        '10.0.0.5',
+        lport,
+        'Tcp',
+        'chrome.exe',
+        cmd,
+        'alice',
+        'alice@contoso.com',
+        String(i),
+        '',
+      ];
+      lastConn = row;
+    } else if (r < 0.7 && lastConn) {
+      // An inspection of the previous connection's socket, a second or so later or earlier.
+      const af = JSON.stringify({
+        direction: 'Out',
+        server_name: pick(hosts) || 'files.example.org',
+        uid: `C${i % 7}`,
+      });
+      row = [
+        ts,
+        lastConn[1],
+        lastConn[2],
+        pick(['SslConnectionInspected', 'HttpConnectionInspected']),
+        lastConn[4],
+        lastConn[5],
+        '',
+        lastConn[7],
+        lastConn[8],
+        'Tcp',
+        '',
+        '',
+        '',
+        '',
+        String(i),
+        q(af),
+      ];
+    } else if (r < 0.8) {
+      const af = JSON.stringify({ direction: 'Out', query: 'cdn.example.net', answers: [rip, 'cname.example.net'] });
+      row = [
+        ts,
+        dev,
+        `${dev}.contoso.com`,
+        'DnsConnectionInspected',
+        '10.0.0.1',
+        '53',
+        '',
+        '10.0.0.5',
+        lport,
+        'Udp',
+        '',
+        '',
+        '',
+        '',
+        String(i),
+        q(af),
+      ];
+    } else if (r < 0.86) {
+      row = [
+        ts,
+        dev,
+        dev,
+        'InboundConnectionAccepted',
+        rip,
+        '50000',
+        '',
+        '10.0.0.5',
+        '443',
+        'Tcp',
+        'svc.exe',
+        '',
+        'system',
+        '',
+        String(i),
+        '',
+      ];
+    } else if (r < 0.9) {
+      row = [ts, dev, dev, 'FileCreated', '', '', '', '', '', '', 'x.exe', '', '', '', String(i), ''];
+    } else if (r < 0.93) {
+      row = [ts, dev, dev, 'ConnectionSuccess', rip, '443', ''].concat(['only', 'seven']); // wrong field count
+    } else if (r < 0.95) {
+      row = ['not a time', dev, dev, 'ConnectionSuccess', rip, '443', '', '', '', '', '', '', '', '', String(i), ''];
+    } else if (r < 0.97) {
+      row = [
+        ts,
+        dev,
+        dev,
+        'ConnectionSuccess',
+        rip,
+        '443',
+        pick(hosts),
+        '10.0.0.5',
+        lport,
+        'Tcp',
+        'é.exe',
+        '',
+        'bob',
+        '',
+        String(i),
+        q(JSON.stringify({ action: 'Blocked' })),
+      ];
+    } else {
+      out.push(''); // a blank line
+      continue;
+    }
+    out.push(row.join(','));
+  }
+  const eol = crlf ? '\r\n' : '\n';
+  return (bom ? '\ufeff' : '') + out.join(eol) + (rnd() < 0.5 ? eol : '');
+}
+
+function chunksOf(bytes: Uint8Array, rnd: () => number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; ) {
+    const n = 1 + Math.floor(rnd() * 700);
+    out.push(bytes.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+async function* iterate(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  for (const c of chunks) yield c;
+}
+
+async function inParts(
+  text: string,
+  seed: number,
+  workers: number,
+  stats = { fromWorkers: 0, readHere: 0 },
+): Promise<string[]> {
+  const rnd = mulberry32(seed);
+  const log: string[] = [];
+  const sink: ParseSink = {
+    event: (e) => log.push(`E ${JSON.stringify(e)}`),
+    skip: (l, r) => log.push(`S ${l} ${r}`),
+    reject: (l, r) => log.push(`R ${l} ${r}`),
+  };
+  const parser = defenderCsvFormat.open({ timeZone: 'UTC', fileName: 'f', files: [], scratch: new Map() });
+  const channels = Array.from({ length: workers }, () => inThreadChannel());
+  const bytes = new TextEncoder().encode(text);
+  const partBytes = 64 + Math.floor(rnd() * 3000);
+  const firstBytes = 16 + Math.floor(rnd() * 2000);
+  for await (const _ of readDefenderCsvInParts(
+    iterate(chunksOf(bytes, rnd)),
+    parser as DefenderCsvParser,
+    sink,
+    channels,
+    { partBytes, firstBytes, depth: 1 + Math.floor(rnd() * 3), stats },
+  ));
+  parser.end(sink);
+  return log;
+}
+
+describe('Defender CSV read in parts by scan workers', () => {
+  it('reports exactly what one reader reports, on generated exports cut anywhere', async () => {
+    for (let seed = 1; seed <= 24; seed++) {
+      const text = makeCsv(seed, 400, seed % 3 === 0, seed % 2 === 0);
+      const whole = collectLogged(defenderCsvFormat, text).log;
+      expect(whole.some((l) => l.startsWith('E '))).toBe(true);
+      const stats = { fromWorkers: 0, readHere: 0 };
+      const parts = await inParts(text, seed * 31, 1 + (seed % 3), stats);
+      expect(parts, `seed ${seed}`).toEqual(whole);
+      expect(stats.fromWorkers, `seed ${seed}`).toBeGreaterThan(0);
+    }
+  });
+
+  it('merges an inspection into its connection when a cut falls between them', async () => {
+    const text = makeCsv(99, 3000, false, false);
+    const whole = collectLogged(defenderCsvFormat, text).log;
+    const merged = whole.filter((l) => l.includes('inspection merged')).length;
+    expect(merged).toBeGreaterThan(50);
+    for (const seed of [5, 6, 7]) expect(await inParts(text, seed, 2)).toEqual(whole);
+  });
+
+  it('reads the real samples the same way', async () => {
+    for (const f of ['defender/plaso/advanced_hunting_test.csv', 'defender/plaso/advanced_hunting_test_002.csv']) {
+      const text = readFixture(f);
+      const whole = collectLogged(defenderCsvFormat, text).log;
+      for (const seed of [1, 2, 3]) expect(await inParts(text, seed, 2), f).toEqual(whole);
+    }
+  });
+
+  it('uses the workers when the cuts hold, and reads a part itself when a quoted line break spans a cut', async () => {
+    // Every line end inside a quoted field: a worker's part that starts or ends there is read again here.
+    const rows = [HEADER.join(',')];
+    for (let i = 0; i < 300; i++) {
+      const ts = new Date(Date.UTC(2026, 9, 1) - i * 1000).toISOString();
+      const cmd = i % 6 === 0 ? q('line one\nline two\nline three') : 'plain';
+      if (i % 50 === 25) rows.push(`${ts},dev,too,few`);
+      rows.push(
+        [
+          ts,
+          'dev',
+          'dev',
+          'ConnectionSuccess',
+          '20.1.1.1',
+          '443',
+          'a.example.com',
+          '10.0.0.5',
+          String(40000 + i),
+          'Tcp',
+          'p.exe',
+          cmd,
+          'u',
+          '',
+          String(i),
+          '',
+        ].join(','),
+      );
+    }
+    const text = rows.join('\n');
+    const whole = collectLogged(defenderCsvFormat, text).log;
+    expect(whole.filter((l) => l.startsWith('E ')).length).toBe(300);
+    expect(whole.filter((l) => l.startsWith('R ')).length).toBe(6);
+    const stats = { fromWorkers: 0, readHere: 0 };
+    for (const seed of [11, 12, 13, 14]) expect(await inParts(text, seed, 2, stats)).toEqual(whole);
+    expect(stats.fromWorkers).toBeGreaterThan(0);
+    expect(stats.readHere).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,230 @@
+/**
+ * A Defender CSV read by several threads. The thread that imports keeps the
+ * normaliser (its buffer, merge rules and DNS answers need the rows in file
+ * order); scan workers do the rest of the reading of most of the file: decoding,
+ * cutting fields and `prepRow`, which is most of the work (bench/RESULTS.md).
+ *
+ * The bytes are cut into parts at line ends. The importing thread reads the
+ * first part itself (the header comes from it) and, of every later part, the
+ * text up to its first line end and from its last one: the pieces that join one
+ * part to the next. The text in between goes to a worker, which reads it as
+ * records from its start and sends back prepared rows (defender-batch.ts).
+ * A line end may sit inside a quoted field, so the worker's result is used only
+ * when it holds: the importing thread is at a record boundary when the part
+ * starts, and the worker's scan ends at one. Otherwise the importing thread
+ * reads that part itself, so the result is always what one thread would read,
+ * row for row, line numbers included.
+ */
+import { batchBuffers, type PrepBatch, PrepBatchReader } from './defender-batch';
+import { type DefenderCsvLayout, type DefenderCsvParser, DefenderCsvPartReader } from './defender-csv';
+import type { ParseSink } from './types';
+
+export type ScanRequest =
+  | { t: 'layout'; layout: DefenderCsvLayout; crlf: boolean }
+  | { t: 'part'; seq: number; bytes: Uint8Array };
+
+export type ScanReply =
+  | { t: 'part'; seq: number; bytes: Uint8Array; batch: PrepBatch; aligned: boolean }
+  | { t: 'error'; seq: number; bytes: Uint8Array; message: string };
+
+/** One scan worker as the importing thread sees it (a Node worker thread, a browser Worker, or this thread). */
+export interface ScanChannel {
+  post(msg: ScanRequest, transfer: ArrayBuffer[]): void;
+  /** Set by the reader before the first post. */
+  onReply: ((msg: ScanReply) => void) | null;
+  /** Set by the reader: the worker is gone, its parts will not be answered. */
+  onError: ((e: Error) => void) | null;
+  close(): void;
+}
+
+/** The worker's side: answers part requests (what a scan worker's message handler calls). */
+export function scanHandler(): (msg: ScanRequest) => { reply: ScanReply; transfer: ArrayBuffer[] } | null {
+  let reader: DefenderCsvPartReader | null = null;
+  // A part starts after a line end: no BOM to strip (one in the middle of a file is a character).
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  return (msg) => {
+    if (msg.t === 'layout') {
+      reader = new DefenderCsvPartReader(msg.layout, msg.crlf);
+      return null;
+    }
+    try {
+      if (!reader) throw new Error('a part came before the layout');
+      const { batch, aligned } = reader.read(decoder.decode(msg.bytes));
+      return {
+        reply: { t: 'part', seq: msg.seq, bytes: msg.bytes, batch, aligned },
+        transfer: [msg.bytes.buffer as ArrayBuffer, ...batchBuffers(batch)],
+      };
+    } catch (e) {
+      return {
+        reply: { t: 'error', seq: msg.seq, bytes: msg.bytes, message: e instanceof Error ? e.message : String(e) },
+        transfer: [msg.bytes.buffer as ArrayBuffer],
+      };
+    }
+  };
+}
+
+/** A channel that scans on this thread, later (tests; and the same results as a worker, by construction). */
+export function inThreadChannel(): ScanChannel {
+  const handle = scanHandler();
+  const ch: ScanChannel = {
+    onReply: null,
+    onError: null,
+    post(msg) {
+      setTimeout(() => {
+        const r = handle(msg);
+        if (r) ch.onReply?.(r.reply);
+      }, 0);
+    },
+    close() {},
+  };
+  return ch;
+}
+
+export interface PartOptions {
+  /** Bytes per part (default 2 MiB). */
+  partBytes?: number;
+  /** Bytes the importing thread reads itself before any part (the header is in them; default 64 KiB). */
+  firstBytes?: number;
+  /** Parts sent and not yet taken, per channel (default 2). */
+  depth?: number;
+  /** Counts parts whose rows came from a worker, and parts sent but then read here (a cut inside a quoted field). */
+  stats?: { fromWorkers: number; readHere: number };
+}
+
+/** Line feed that ends a record candidate: any LF, or in a CRLF file an LF after a CR. */
+function isBoundary(b: Uint8Array, i: number, crlf: boolean): boolean {
+  return !crlf || (i > 0 && b[i - 1] === 13);
+}
+function firstBoundary(b: Uint8Array, crlf: boolean): number {
+  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) if (isBoundary(b, i, crlf)) return i;
+  return -1;
+}
+function lastBoundary(b: Uint8Array, crlf: boolean): number {
+  for (let i = b.lastIndexOf(10); i >= 0; i = i > 0 ? b.lastIndexOf(10, i - 1) : -1)
+    if (isBoundary(b, i, crlf)) return i;
+  return -1;
+}
+
+/** A part in file order: read here whole (`reply` null), or head here, body by a worker, tail here. */
+interface Pending {
+  head: Uint8Array;
+  tail: Uint8Array;
+  channel: number;
+  reply: Promise<ScanReply> | null;
+}
+
+/**
+ * Reads UTF-8 bytes of a Defender CSV into `parser` (its normaliser gets every row in file order),
+ * with the channels' help. Yields after each part taken, so the caller can flush, report progress
+ * and cancel. The caller ends the parser.
+ */
+export async function* readDefenderCsvInParts(
+  bytes: AsyncIterable<Uint8Array>,
+  parser: DefenderCsvParser,
+  sink: ParseSink,
+  channels: ScanChannel[],
+  opts: PartOptions = {},
+): AsyncGenerator<void> {
+  const partBytes = opts.partBytes ?? 2 << 20;
+  const firstBytes = opts.firstBytes ?? 64 << 10;
+  const depth = Math.max(1, opts.depth ?? 2) * Math.max(1, channels.length);
+  const decoder = new TextDecoder('utf-8');
+  const readers = channels.map(() => new PrepBatchReader());
+  const waiting = new Map<number, { resolve: (r: ScanReply) => void; reject: (e: Error) => void }>();
+  let failed: Error | null = null;
+  for (const ch of channels) {
+    ch.onReply = (r) => {
+      const w = waiting.get(r.seq);
+      waiting.delete(r.seq);
+      w?.resolve(r);
+    };
+    ch.onError = (e) => {
+      failed ??= e;
+      for (const w of waiting.values()) w.reject(e);
+      waiting.clear();
+    };
+  }
+  const queue: Pending[] = [];
+  let seq = 0;
+  let next = 0;
+  let layoutSent = false;
+  let crlf = false;
+
+  const pushBytes = (b: Uint8Array) => {
+    if (b.byteLength > 0) parser.push(decoder.decode(b, { stream: true }), sink);
+  };
+  const take = async (p: Pending) => {
+    pushBytes(p.head);
+    if (p.reply === null) return;
+    const r = await p.reply;
+    if (r.t === 'part' && r.aligned && parser.atRecordBoundary) {
+      parser.takePart(r.batch, readers[p.channel], sink);
+      if (opts.stats) opts.stats.fromWorkers++;
+    } else {
+      if (r.t === 'part') readers[p.channel].strings(r.batch);
+      pushBytes(r.bytes);
+      if (opts.stats) opts.stats.readHere++;
+    }
+    pushBytes(p.tail);
+  };
+  /** One part's bytes: read here until the layout is known, else cut and sent. */
+  const dispatch = (b: Uint8Array): Pending | null => {
+    if (!layoutSent) {
+      pushBytes(b);
+      const layout = parser.layout;
+      const c = parser.crlf;
+      if (layout === null || c === null || channels.length === 0) return null;
+      crlf = c;
+      for (const ch of channels) ch.post({ t: 'layout', layout, crlf }, []);
+      layoutSent = true;
+      return null;
+    }
+    const f = firstBoundary(b, crlf);
+    const l = f < 0 ? -1 : lastBoundary(b, crlf);
+    if (f < 0 || l <= f) return { head: b, tail: b.subarray(0, 0), channel: -1, reply: null };
+    const body = b.slice(f + 1, l + 1);
+    const channel = next;
+    next = (next + 1) % channels.length;
+    const s = seq++;
+    if (failed) throw failed;
+    const reply = new Promise<ScanReply>((resolve, reject) => waiting.set(s, { resolve, reject }));
+    // Awaited in order later; a failure before then must not count as unhandled.
+    reply.catch(() => {});
+    channels[channel].post({ t: 'part', seq: s, bytes: body }, [body.buffer as ArrayBuffer]);
+    return { head: b.subarray(0, f + 1), tail: b.subarray(l + 1), channel, reply };
+  };
+
+  let buf = new Uint8Array(firstBytes);
+  let fill = 0;
+  let want = firstBytes;
+  for await (const chunk of bytes) {
+    let off = 0;
+    while (off < chunk.byteLength) {
+      const n = Math.min(want - fill, chunk.byteLength - off);
+      buf.set(chunk.subarray(off, off + n), fill);
+      fill += n;
+      off += n;
+      if (fill < want) break;
+      const p = dispatch(buf);
+      want = partBytes;
+      buf = new Uint8Array(want);
+      fill = 0;
+      if (p) queue.push(p);
+      while (queue.length > depth) {
+        await take(queue.shift() as Pending);
+        yield;
+      }
+      if (!p) yield;
+    }
+  }
+  if (fill > 0) {
+    const p = dispatch(buf.subarray(0, fill));
+    if (p) queue.push(p);
+  }
+  while (queue.length > 0) {
+    await take(queue.shift() as Pending);
+    yield;
+  }
+  const rest = decoder.decode();
+  if (rest.length > 0) parser.push(rest, sink);
+}
