@@ -1,9 +1,11 @@
 // The import flow's harder paths: a preview, a CSV no format knows mapped by hand, rejected rows with
 // line numbers and reasons, and the same file again adding nothing.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { analyze, parseArgs } from '../electron/cli/analyze';
 import { actions, components } from './app-page';
 import { openApp, type Session, screenshot } from './browser';
 
@@ -78,6 +80,75 @@ describe('import flow', () => {
       .locator('dd');
     await tx.waitFor();
     expect(await tx.textContent()).toBe('3');
+    expect(session.errors).toEqual([]);
+  });
+});
+
+describe('a large Defender export', () => {
+  it('is read with scan workers and counts what analyze counts, rejected line included', async () => {
+    // Large enough to be cut into parts (PARALLEL_MIN_BYTES); a malformed row two thirds in.
+    const file = join(dir, 'hunt-export.csv');
+    execFileSync('node', [
+      'bench/gen/defender.mjs',
+      '--rows',
+      '14000',
+      '--shape',
+      'full',
+      '--seed',
+      '5',
+      '--out',
+      file,
+    ]);
+    const text = readFileSync(file, 'utf8');
+    const lines = text.split('\n');
+    const bad = Math.floor(lines.length * 0.66);
+    // The portal writes CRLF: the row keeps the file's line ends (a bare LF would be inside a field).
+    lines.splice(bad, 0, `2026-10-01T00:00:00Z,only,three${text.includes('\r\n') ? '\r' : ''}`);
+    writeFileSync(file, lines.join('\n'));
+    const out = join(dir, 'analyze-large');
+    const args = parseArgs([file, '--out', out, '--quiet', '--threads', '0']);
+    if (args === 'help') throw new Error('help');
+    await analyze(args);
+    const [imp] = JSON.parse(readFileSync(join(out, 'imports.json'), 'utf8'));
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(imp.rejections).toEqual([{ line: bad + 1, reason: '3 fields, the header has 40' }]);
+
+    session = await openApp(baseUrl);
+    const { page } = session;
+    const workers: string[] = [];
+    page.on('worker', (w) => workers.push(w.url()));
+    const c = components(page);
+    await actions(page).waitForEngine();
+    await c.importButton.click();
+    const chooser = page.waitForEvent('filechooser');
+    await c.importDialog.getByRole('button', { name: 'Choose files…' }).click();
+    await (await chooser).setFiles([file]);
+    await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
+    const result = c.importDialog.getByRole('region', { name: 'Import result' });
+    await result.waitFor({ timeout: 60_000 });
+    const row = result.getByRole('row', { name: /hunt-export\.csv/ });
+    const n = (x: number) => x.toLocaleString('en-US');
+    expect(await row.getByRole('cell').allTextContents()).toEqual([
+      'hunt-export.csv',
+      'defender-csv',
+      n(imp.rowsRead),
+      n(imp.rowsAccepted),
+      n(imp.rowsSkipped),
+      n(imp.rowsRejected),
+    ]);
+    expect(
+      workers.some((u) => /scan\.worker/.test(u)),
+      workers.join(', '),
+    ).toBe(true);
+    await result.getByText('1 rejected rows').click();
+    await expect(result.getByText(`Line ${bad + 1}: 3 fields, the header has 40`).isVisible()).resolves.toBe(true);
+    await c.importDialog.getByRole('button', { name: 'Done' }).click();
+    const tx = page
+      .locator('.kpi')
+      .filter({ has: page.getByText('Transactions', { exact: true }) })
+      .locator('dd');
+    await tx.waitFor();
+    await expect.poll(() => tx.textContent()).toBe(n(summary.transactions));
     expect(session.errors).toEqual([]);
   });
 });

@@ -86,8 +86,9 @@ Options:
   --export <kinds>    comma-separated, written under <out>/exports/: indicators (Defender for
                       Endpoint indicators-001.csv…), bluecoat, squid, pac, domains, report
                       (report.html), bundle (evidence.zip), or all
-  --threads <n>       worker threads that help read large Defender CSV files (default: one per
-                      core, at most 4; 0 reads on the main thread only; the reports are the same)
+  --threads <n>       worker threads that help read large Defender CSV files (default: one
+                      per core but one, at least 1, at most 4; 0: the main thread reads
+                      alone); the reports are the same either way
   --quiet             no progress on stderr
   --help              this text
 

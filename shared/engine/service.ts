@@ -5,6 +5,7 @@
  * another case swaps the database and the state under the same handlers.
  */
 import type { Settings } from '../domain/settings';
+import type { ScanChannel } from '../formats/defender-parts';
 import { registerBuiltinFormats, xlsxToCsv } from '../formats/index';
 import { backupCase, backupFileName, readBackup, writeBackup } from '../store/backup';
 import {
@@ -42,6 +43,8 @@ export interface EngineOptions extends OpenOptions {
   /** SHA-256 of import files only, which may hash elsewhere (the browser's hash worker); else `createHasher`. */
   createImportHasher?: () => AsyncHasher;
   xlsxToCsv?: (bytes: Uint8Array) => Iterable<string>;
+  /** Scan workers for large Defender CSV files (see ImportOptions.scanWorkers). */
+  scanWorkers?: () => ScanChannel[];
   /** Asks the browser to keep the database under storage pressure (navigator.storage.persist). */
   persist?: () => Promise<boolean>;
 }
@@ -147,6 +150,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
           onProgress: ctx.progress,
           createHasher: opts.createImportHasher ?? createHasher,
           xlsxToCsv: opts.xlsxToCsv ?? xlsxToCsv,
+          scanWorkers: opts.scanWorkers,
         });
         // Only the reports over the imported source changed; the others stay cached.
         state.invalidateData([r.sourceId]);

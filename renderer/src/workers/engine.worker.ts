@@ -6,10 +6,14 @@
 import type { EngineMethods } from '../../../shared/engine/protocol';
 import { serve } from '../../../shared/engine/rpc';
 import { createEngine } from '../../../shared/engine/service';
+import { workerScanChannels } from './scan-channels';
 import { workerHashers } from './worker-hasher';
 
 declare const self: DedicatedWorkerGlobalScope;
 declare const __APP_VERSION__: string;
+
+/** Scan workers per large import: one per core but the one this worker needs (it takes every row), at most 4. */
+const SCAN_WORKERS = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
 
 const queue: MessageEvent[] = [];
 const early = (ev: MessageEvent) => queue.push(ev);
@@ -23,6 +27,12 @@ createEngine({
   createImportHasher: workerHashers(
     () => new Worker(new URL('./hash.worker.ts', import.meta.url), { type: 'module', name: 'hash' }),
   ),
+  // Large Defender CSV files are read with scan workers on the other cores (started per import).
+  scanWorkers: () =>
+    workerScanChannels(
+      () => new Worker(new URL('./scan.worker.ts', import.meta.url), { type: 'module', name: 'scan' }),
+      SCAN_WORKERS,
+    ),
 }).then(
   (engine) => {
     self.removeEventListener('message', early);

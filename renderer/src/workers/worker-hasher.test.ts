@@ -17,16 +17,19 @@ function bytesOf(n: number, seed: number): Uint8Array {
 }
 
 /** A hash worker served over a MessageChannel; counts the chunks it received. */
-function channelWorker(): { spawn: () => HashWorker; received: number[]; close(): void } {
+function channelWorker(wholeBytes?: number): { spawn: () => HashWorker; received: number[]; close(): void } {
   const { port1, port2 } = new MessageChannel();
   const received: number[] = [];
   port2.addEventListener('message', (ev: MessageEvent<HashRequest>) => {
     if ('bytes' in ev.data) received.push(ev.data.bytes.byteLength);
   });
-  serveHashes({
-    addEventListener: (type, listener) => port2.addEventListener(type, listener),
-    postMessage: (reply: HashReply) => port2.postMessage(reply),
-  });
+  serveHashes(
+    {
+      addEventListener: (type, listener) => port2.addEventListener(type, listener),
+      postMessage: (reply: HashReply) => port2.postMessage(reply),
+    },
+    wholeBytes,
+  );
   port2.start();
   const worker: HashWorker = {
     postMessage: (m, transfer) => port1.postMessage(m, transfer),
@@ -58,6 +61,25 @@ describe('workerHashers', () => {
     }
     const digests = await Promise.all(hashers.map((h) => h.digest()));
     expect(digests).toEqual(files.map(reference));
+    ch.close();
+  });
+
+  it('hashes short streams whole (WebCrypto) and long ones as they come, with the same digests', async () => {
+    // 50,000 bytes kept whole at most: the 100,003-byte file switches to the JS hasher on its way.
+    const ch = channelWorker(50_000);
+    const create = workerHashers(ch.spawn);
+    const files = [bytesOf(10, 9), bytesOf(49_999, 10), bytesOf(50_001, 11), bytesOf(100_003, 12)];
+    const hashers = files.map(() => create());
+    for (let off = 0; off < 100_003; off += 7001) {
+      files.forEach((f, i) => {
+        const part = f.subarray(off, off + 7001);
+        if (part.byteLength > 0) hashers[i].update(part);
+      });
+    }
+    expect(await Promise.all(hashers.map((h) => h.digest()))).toEqual(files.map(reference));
+    expect(reference(new TextEncoder().encode('abc'))).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
     ch.close();
   });
 
