@@ -7,7 +7,7 @@
 import type { EventAction } from '../domain/event';
 import { type DefenderPrep, emptyPrep, PrepKind } from './defender-common';
 
-/** The rows of one part, as sent from a scan worker. */
+/** The rows of one part, as sent from a scan worker (arrays may be longer than `rows`: they are reused). */
 export interface PrepBatch {
   rows: number;
   /** Physical lines the part spans. */
@@ -47,26 +47,46 @@ export class PrepBatchWriter {
   private fresh: string[] = [];
   private n = 0;
   private cap = 0;
-  private kind = new Uint8Array(0);
-  private line = new Int32Array(0);
-  private action = new Uint8Array(0);
-  private idCols = new Int32Array(0);
-  private time = new Float64Array(0);
-  private hash = new Float64Array(0);
-  private bytes = new Float64Array(0);
-  private ints = new Int32Array(0);
+  private kind: Uint8Array = new Uint8Array(0);
+  private line: Int32Array = new Int32Array(0);
+  private action: Uint8Array = new Uint8Array(0);
+  private idCols: Int32Array = new Int32Array(0);
+  private time: Float64Array = new Float64Array(0);
+  private hash: Float64Array = new Float64Array(0);
+  private bytes: Float64Array = new Float64Array(0);
+  private ints: Int32Array = new Int32Array(0);
   private dnsStart: number[] = [];
   private dnsIps: number[] = [];
   private anyDns = false;
 
-  /** Starts a batch sized for about `rows` rows (it grows if needed). */
+  /** Arrays of batches the reader has finished with. */
+  private readonly spare: PrepBatch[] = [];
+
+  /** Starts a batch sized for about `rows` rows (it grows if needed), in returned arrays when there are some. */
   begin(rows: number): void {
     this.n = 0;
     this.fresh = [];
     this.dnsIps = [];
     this.dnsStart = [];
     this.anyDns = false;
-    this.alloc(Math.max(16, rows));
+    const want = Math.max(16, rows);
+    const old = this.spare.pop();
+    if (old && old.kind.length >= want) {
+      this.cap = old.kind.length;
+      this.kind = old.kind;
+      this.line = old.line;
+      this.action = old.action;
+      this.idCols = old.ids;
+      this.time = old.time;
+      this.hash = old.hash;
+      this.bytes = old.bytes;
+      this.ints = old.ints;
+    } else this.alloc(want);
+  }
+
+  /** Takes back the arrays of a batch the reader has finished with. */
+  recycle(b: PrepBatch): void {
+    if (this.spare.length < 4) this.spare.push(b);
   }
 
   add(p: DefenderPrep): void {
@@ -111,7 +131,7 @@ export class PrepBatchWriter {
     if (this.anyDns) this.dnsStart.push(this.dnsIps.length);
   }
 
-  /** The batch so far, trimmed; the writer starts empty again with `begin`. */
+  /** The batch so far, in the writer's arrays (moved to the reader); the writer starts again with `begin`. */
   finish(lines: number): PrepBatch {
     const n = this.n;
     if (this.anyDns) this.dnsStart.push(this.dnsIps.length);
@@ -119,14 +139,14 @@ export class PrepBatchWriter {
       rows: n,
       lines,
       strings: this.fresh,
-      kind: this.kind.slice(0, n),
-      line: this.line.slice(0, n),
-      action: this.action.slice(0, n),
-      ids: this.idCols.slice(0, n * ID_COLS),
-      time: this.time.slice(0, n),
-      hash: this.hash.slice(0, n),
-      bytes: this.bytes.slice(0, n * 2),
-      ints: this.ints.slice(0, n * 3),
+      kind: this.kind,
+      line: this.line,
+      action: this.action,
+      ids: this.idCols,
+      time: this.time,
+      hash: this.hash,
+      bytes: this.bytes,
+      ints: this.ints,
       dnsStart: this.anyDns ? Int32Array.from(this.dnsStart) : new Int32Array(0),
       dnsIps: Int32Array.from(this.dnsIps),
     };

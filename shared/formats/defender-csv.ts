@@ -259,6 +259,11 @@ export class DefenderCsvPartReader {
     this.rows.configure(layout);
   }
 
+  /** Arrays of a batch the normaliser's thread has read, to fill again. */
+  recycle(batch: PrepBatch): void {
+    this.writer.recycle(batch);
+  }
+
   /**
    * The part's rows. `aligned` false: the part does not end at a record boundary (a line break
    * inside a quoted field); the caller then reads the part itself, and only takes the batch's strings.

@@ -19,9 +19,16 @@ import { batchBuffers, type PrepBatch, PrepBatchReader } from './defender-batch'
 import { type DefenderCsvLayout, type DefenderCsvParser, DefenderCsvPartReader } from './defender-csv';
 import type { ParseSink } from './types';
 
+/**
+ * `bytes` is a whole part buffer, the part's text being `bytes[from, to)`; it comes back with the reply
+ * and is used again for a later part, as the batch's arrays are (`recycle`): the threads hand the same
+ * few buffers back and forth instead of allocating ~2 bytes per byte read (garbage collection measured
+ * at ~10% of the browser import before).
+ */
 export type ScanRequest =
   | { t: 'layout'; layout: DefenderCsvLayout; crlf: boolean }
-  | { t: 'part'; seq: number; bytes: Uint8Array };
+  | { t: 'part'; seq: number; bytes: Uint8Array; from: number; to: number }
+  | { t: 'recycle'; batch: PrepBatch };
 
 export type ScanReply =
   | { t: 'part'; seq: number; bytes: Uint8Array; batch: PrepBatch; aligned: boolean }
@@ -47,9 +54,13 @@ export function scanHandler(): (msg: ScanRequest) => { reply: ScanReply; transfe
       reader = new DefenderCsvPartReader(msg.layout, msg.crlf);
       return null;
     }
+    if (msg.t === 'recycle') {
+      reader?.recycle(msg.batch);
+      return null;
+    }
     try {
       if (!reader) throw new Error('a part came before the layout');
-      const { batch, aligned } = reader.read(decoder.decode(msg.bytes));
+      const { batch, aligned } = reader.read(decoder.decode(msg.bytes.subarray(msg.from, msg.to)));
       return {
         reply: { t: 'part', seq: msg.seq, bytes: msg.bytes, batch, aligned },
         transfer: [msg.bytes.buffer as ArrayBuffer, ...batchBuffers(batch)],
@@ -109,8 +120,13 @@ function lastBoundary(b: Uint8Array, crlf: boolean): number {
 interface Pending {
   head: Uint8Array;
   tail: Uint8Array;
+  /** Where the body is in the part's buffer. */
+  from: number;
+  to: number;
   channel: number;
   reply: Promise<ScanReply> | null;
+  /** The part's buffer when read here whole (to use again once read). */
+  own: Uint8Array | null;
 }
 
 /**
@@ -153,19 +169,26 @@ export async function* readDefenderCsvInParts(
   const pushBytes = (b: Uint8Array) => {
     if (b.byteLength > 0) parser.push(decoder.decode(b, { stream: true }), sink);
   };
+  /** Part buffers back from the workers, to fill again. */
+  const free: Uint8Array[] = [];
   const take = async (p: Pending) => {
     pushBytes(p.head);
-    if (p.reply === null) return;
+    if (p.reply === null) {
+      if (p.own && p.own.byteLength === partBytes) free.push(p.own);
+      return;
+    }
     const r = await p.reply;
     if (r.t === 'part' && r.aligned && parser.atRecordBoundary) {
       parser.takePart(r.batch, readers[p.channel], sink);
       if (opts.stats) opts.stats.fromWorkers++;
     } else {
       if (r.t === 'part') readers[p.channel].strings(r.batch);
-      pushBytes(r.bytes);
+      pushBytes(r.bytes.subarray(p.from, p.to));
       if (opts.stats) opts.stats.readHere++;
     }
     pushBytes(p.tail);
+    if (r.t === 'part') channels[p.channel].post({ t: 'recycle', batch: r.batch }, batchBuffers(r.batch));
+    if (r.bytes.byteLength === partBytes) free.push(r.bytes);
   };
   /** One part's bytes: read here until the layout is known, else cut and sent. */
   const dispatch = (b: Uint8Array): Pending | null => {
@@ -181,8 +204,7 @@ export async function* readDefenderCsvInParts(
     }
     const f = firstBoundary(b, crlf);
     const l = f < 0 ? -1 : lastBoundary(b, crlf);
-    if (f < 0 || l <= f) return { head: b, tail: b.subarray(0, 0), channel: -1, reply: null };
-    const body = b.slice(f + 1, l + 1);
+    if (f < 0 || l <= f) return { head: b, tail: b.subarray(0, 0), from: 0, to: 0, channel: -1, reply: null, own: b };
     const channel = next;
     next = (next + 1) % channels.length;
     const s = seq++;
@@ -190,11 +212,14 @@ export async function* readDefenderCsvInParts(
     const reply = new Promise<ScanReply>((resolve, reject) => waiting.set(s, { resolve, reject }));
     // Awaited in order later; a failure before then must not count as unhandled.
     reply.catch(() => {});
-    channels[channel].post({ t: 'part', seq: s, bytes: body }, [body.buffer as ArrayBuffer]);
-    return { head: b.subarray(0, f + 1), tail: b.subarray(l + 1), channel, reply };
+    // The head and tail are read here: copies, as the buffer goes to the worker.
+    const head = b.slice(0, f + 1);
+    const tail = b.slice(l + 1);
+    channels[channel].post({ t: 'part', seq: s, bytes: b, from: f + 1, to: l + 1 }, [b.buffer as ArrayBuffer]);
+    return { head, tail, from: f + 1, to: l + 1, channel, reply, own: null };
   };
 
-  let buf = new Uint8Array(firstBytes);
+  let buf: Uint8Array = new Uint8Array(firstBytes);
   let fill = 0;
   let want = firstBytes;
   for await (const chunk of bytes) {
@@ -207,7 +232,7 @@ export async function* readDefenderCsvInParts(
       if (fill < want) break;
       const p = dispatch(buf);
       want = partBytes;
-      buf = new Uint8Array(want);
+      buf = free.pop() ?? new Uint8Array(want);
       fill = 0;
       if (p) queue.push(p);
       while (queue.length > depth) {
