@@ -2,16 +2,19 @@
 import { readFileSync } from 'node:fs';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { inThreadChannel, type ScanChannel } from '../formats/defender-parts';
 import { registerBuiltinFormats } from '../formats/index';
 import { registerFormats } from '../formats/registry';
 import type { FormatDefinition } from '../formats/types';
 import { openDb } from '../store/db';
+import { widenFactBlock } from '../store/fact-block';
 import { runImport } from './import';
 import type { ImportRequest } from './protocol';
 import { CancelledError } from './rpc';
 import { Sha256 } from './sha256';
 
 const SQUID = readFileSync('shared/formats/fixtures/squid/test-access-extensive.log');
+const PLASO = readFileSync('shared/formats/fixtures/defender/plaso/advanced_hunting_test.csv');
 let n = 0;
 const newDb = () => openDb(`import-test-${n++}`, { indexedDB, IDBKeyRange });
 
@@ -63,6 +66,16 @@ const exploding: FormatDefinition = {
 };
 
 beforeAll(() => registerBuiltinFormats());
+
+/** The channel, noting when it is closed. */
+function counted(c: ScanChannel, onClose: () => void): ScanChannel {
+  const close = c.close;
+  c.close = () => {
+    onClose();
+    close();
+  };
+  return c;
+}
 
 async function counts(db: Awaited<ReturnType<typeof newDb>>) {
   return {
@@ -133,6 +146,68 @@ describe('runImport', () => {
     );
     await expect(p).rejects.toBeInstanceOf(CancelledError);
     expect(await counts(db)).toEqual({ imports: 0, blocks: 0, sources: 0 });
+  });
+
+  it('reads a Defender export with scan workers into the same facts and provenance as without', async () => {
+    // The sample twice in one file: its second copy is all duplicates (the event key set is exercised too).
+    const text = new Uint8Array(PLASO.byteLength * 2);
+    text.set(PLASO);
+    text.set(PLASO.subarray(PLASO.indexOf(10) + 1), PLASO.byteLength);
+    const doubled = text.subarray(0, PLASO.byteLength * 2 - PLASO.indexOf(10) - 1);
+    const run = async (channels: ScanChannel[] | null) => {
+      const db = await newDb();
+      const closed: boolean[] = [];
+      const r = await runImport(
+        db,
+        { files: [fileOf('hunt.csv', doubled, 4096)], source: { kind: 'continuous' } },
+        channels === null
+          ? opts
+          : {
+              ...opts,
+              parallelMinBytes: 0,
+              partOptions: { partBytes: 3000, firstBytes: 2000 },
+              scanWorkers: () => channels.map((c) => counted(c, () => closed.push(true))),
+            },
+      );
+      const facts = (await db.factBlocks.toArray()).map(widenFactBlock).map(({ importId: _i, ...b }) => b);
+      return { file: r.files[0], facts, transactions: r.transactions, closed: closed.length };
+    };
+    const one = await run(null);
+    const parts = await run([inThreadChannel(), inThreadChannel()]);
+    expect(one.file.rowsDuplicate).toBeGreaterThan(0);
+    expect(parts.file).toEqual(one.file);
+    expect(parts.transactions).toBe(one.transactions);
+    expect(parts.facts.map((f) => ({ ...f, sourceId: '' }))).toEqual(one.facts.map((f) => ({ ...f, sourceId: '' })));
+    expect(parts.closed).toBe(2);
+  });
+
+  it('leaves the store as before and stops the scan workers when cancelled', async () => {
+    const db = await newDb();
+    const ac = new AbortController();
+    let closed = 0;
+    const channel = counted(inThreadChannel(), () => closed++);
+    const post = channel.post;
+    let parts = 0;
+    // Cancelled while parts are on their way (the third part sent).
+    channel.post = (msg, transfer) => {
+      if (msg.t === 'part' && ++parts === 3) ac.abort();
+      post(msg, transfer);
+    };
+    const p = runImport(
+      db,
+      { files: [fileOf('hunt.csv', PLASO, 2048)], source: { kind: 'continuous' } },
+      {
+        ...opts,
+        signal: ac.signal,
+        parallelMinBytes: 0,
+        partOptions: { partBytes: 2000, firstBytes: 2000 },
+        scanWorkers: () => [channel],
+      },
+    );
+    await expect(p).rejects.toBeInstanceOf(CancelledError);
+    expect(parts).toBeGreaterThanOrEqual(3);
+    expect(await counts(db)).toEqual({ imports: 0, blocks: 0, sources: 0 });
+    expect(closed).toBe(1);
   });
 
   it('sweeps staging left by a crash when the store opens', async () => {

@@ -60,6 +60,8 @@ export interface ImportOptions {
   scanWorkers?: () => ScanChannel[];
   /** Part sizes for scan workers (tests use small ones). */
   partOptions?: PartOptions;
+  /** Files from this size are read with scan workers (default PARALLEL_MIN_BYTES; tests use 0). */
+  parallelMinBytes?: number;
 }
 
 /** Files smaller than this are read on the importing thread (starting workers would cost more). */
@@ -411,7 +413,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
         opts.scanWorkers !== undefined &&
         !ctx.readableEventKeys &&
         !DefenderNormalizer.readableKeys &&
-        (src.size === null || src.size >= PARALLEL_MIN_BYTES);
+        (src.size === null || src.size >= (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES));
       if (inParts && channels === null) channels = opts.scanWorkers?.() ?? [];
       const steps: AsyncIterable<unknown> =
         inParts && src.raw
