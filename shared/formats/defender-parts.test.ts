@@ -5,7 +5,7 @@
 // that merge across the cuts.
 import { describe, expect, it } from 'vitest';
 import { type DefenderCsvParser, defenderCsvFormat } from './defender-csv';
-import { inThreadChannel, readDefenderCsvInParts } from './defender-parts';
+import { inThreadChannel, readDefenderCsvInParts, type ScanChannel } from './defender-parts';
 import { collectLogged, mulberry32, readFixture } from './testing/harness';
 import type { ParseSink } from './types';
 
@@ -188,6 +188,7 @@ async function inParts(
   seed: number,
   workers: number,
   stats = { fromWorkers: 0, readHere: 0 },
+  make: () => ScanChannel[] = () => Array.from({ length: workers }, () => inThreadChannel()),
 ): Promise<string[]> {
   const rnd = mulberry32(seed);
   const log: string[] = [];
@@ -197,7 +198,7 @@ async function inParts(
     reject: (l, r) => log.push(`R ${l} ${r}`),
   };
   const parser = defenderCsvFormat.open({ timeZone: 'UTC', fileName: 'f', files: [], scratch: new Map() });
-  const channels = Array.from({ length: workers }, () => inThreadChannel());
+  const channels = make();
   const bytes = new TextEncoder().encode(text);
   const partBytes = 64 + Math.floor(rnd() * 3000);
   const firstBytes = 16 + Math.floor(rnd() * 2000);
@@ -212,7 +213,45 @@ async function inParts(
   return log;
 }
 
+/** A worker whose script cannot start: it fails before answering anything. */
+function deadChannel(): ScanChannel {
+  const ch: ScanChannel = {
+    onReply: null,
+    onError: null,
+    post() {
+      setTimeout(() => ch.onError?.(new Error('cannot load the scan worker')), 0);
+    },
+    close() {},
+  };
+  return ch;
+}
+
 describe('Defender CSV read in parts by scan workers', () => {
+  it('leaves out a worker that fails to start, and reads alone when none starts', async () => {
+    const text = makeCsv(77, 600, false, true);
+    const whole = collectLogged(defenderCsvFormat, text).log;
+    const some = { fromWorkers: 0, readHere: 0 };
+    expect(await inParts(text, 3, 0, some, () => [deadChannel(), inThreadChannel()])).toEqual(whole);
+    expect(some.fromWorkers).toBeGreaterThan(0);
+    const none = { fromWorkers: 0, readHere: 0 };
+    expect(await inParts(text, 3, 0, none, () => [deadChannel()])).toEqual(whole);
+    expect(none).toEqual({ fromWorkers: 0, readHere: 0 });
+  });
+
+  it('fails the read when a worker dies holding parts', async () => {
+    const text = makeCsv(78, 600, false, false);
+    const dying = (): ScanChannel => {
+      const ch = inThreadChannel();
+      const post = ch.post;
+      ch.post = (msg, transfer) => {
+        if (msg.t === 'part') setTimeout(() => ch.onError?.(new Error('scan worker crashed')), 0);
+        else post(msg, transfer);
+      };
+      return ch;
+    };
+    await expect(inParts(text, 4, 0, undefined, () => [dying()])).rejects.toThrow('scan worker crashed');
+  });
+
   it('reports exactly what one reader reports, on generated exports cut anywhere', async () => {
     for (let seed = 1; seed <= 24; seed++) {
       const text = makeCsv(seed, 400, seed % 3 === 0, seed % 2 === 0);

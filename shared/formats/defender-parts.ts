@@ -31,8 +31,11 @@ export type ScanRequest =
   | { t: 'recycle'; batch: PrepBatch };
 
 export type ScanReply =
+  | { t: 'ready'; seq: -1 }
   | { t: 'part'; seq: number; bytes: Uint8Array; batch: PrepBatch; aligned: boolean }
   | { t: 'error'; seq: number; bytes: Uint8Array; message: string };
+
+type PartReply = Exclude<ScanReply, { t: 'ready' }>;
 
 /** One scan worker as the importing thread sees it (a Node worker thread, a browser Worker, or this thread). */
 export interface ScanChannel {
@@ -52,7 +55,7 @@ export function scanHandler(): (msg: ScanRequest) => { reply: ScanReply; transfe
   return (msg) => {
     if (msg.t === 'layout') {
       reader = new DefenderCsvPartReader(msg.layout, msg.crlf);
-      return null;
+      return { reply: { t: 'ready', seq: -1 }, transfer: [] };
     }
     if (msg.t === 'recycle') {
       reader?.recycle(msg.batch);
@@ -124,7 +127,7 @@ interface Pending {
   from: number;
   to: number;
   channel: number;
-  reply: Promise<ScanReply> | null;
+  reply: Promise<PartReply> | null;
   /** The part's buffer when read here whole (to use again once read). */
   own: Uint8Array | null;
 }
@@ -146,24 +149,46 @@ export async function* readDefenderCsvInParts(
   const depth = Math.max(1, opts.depth ?? 2) * Math.max(1, channels.length);
   const decoder = new TextDecoder('utf-8');
   const readers = channels.map(() => new PrepBatchReader());
-  const waiting = new Map<number, { resolve: (r: ScanReply) => void; reject: (e: Error) => void }>();
+  const waiting = new Map<number, { resolve: (r: PartReply) => void; reject: (e: Error) => void }>();
   let failed: Error | null = null;
-  for (const ch of channels) {
-    ch.onReply = (r) => {
-      const w = waiting.get(r.seq);
-      waiting.delete(r.seq);
-      w?.resolve(r);
-    };
-    ch.onError = (e) => {
-      failed ??= e;
-      for (const w of waiting.values()) w.reject(e);
-      waiting.clear();
-    };
-  }
+  /**
+   * Channels that answered the layout, in the order parts go round. A worker that fails before (say,
+   * its script cannot load here) is left out: its parts are read here instead, nothing lost.
+   */
+  const live: number[] = [];
+  const ready = channels.map(
+    (ch, i) =>
+      new Promise<void>((resolve) => {
+        let answered = false;
+        ch.onReply = (r) => {
+          if (r.t === 'ready') {
+            answered = true;
+            live.push(i);
+            resolve();
+            return;
+          }
+          const w = waiting.get(r.seq);
+          waiting.delete(r.seq);
+          w?.resolve(r);
+        };
+        ch.onError = (e) => {
+          if (!answered) {
+            answered = true;
+            resolve();
+            return;
+          }
+          // Parts it holds are lost with it: the import fails (and is rolled back).
+          failed ??= e;
+          for (const w of waiting.values()) w.reject(e);
+          waiting.clear();
+        };
+      }),
+  );
   const queue: Pending[] = [];
   let seq = 0;
   let next = 0;
   let layoutSent = false;
+  let readyWait: Promise<unknown> | null = null;
   let crlf = false;
 
   const pushBytes = (b: Uint8Array) => {
@@ -200,16 +225,18 @@ export async function* readDefenderCsvInParts(
       crlf = c;
       for (const ch of channels) ch.post({ t: 'layout', layout, crlf }, []);
       layoutSent = true;
+      readyWait = Promise.all(ready);
       return null;
     }
     const f = firstBoundary(b, crlf);
     const l = f < 0 ? -1 : lastBoundary(b, crlf);
-    if (f < 0 || l <= f) return { head: b, tail: b.subarray(0, 0), from: 0, to: 0, channel: -1, reply: null, own: b };
-    const channel = next;
-    next = (next + 1) % channels.length;
+    if (f < 0 || l <= f || live.length === 0)
+      return { head: b, tail: b.subarray(0, 0), from: 0, to: 0, channel: -1, reply: null, own: b };
+    const channel = live[next % live.length];
+    next++;
     const s = seq++;
     if (failed) throw failed;
-    const reply = new Promise<ScanReply>((resolve, reject) => waiting.set(s, { resolve, reject }));
+    const reply = new Promise<PartReply>((resolve, reject) => waiting.set(s, { resolve, reject }));
     // Awaited in order later; a failure before then must not count as unhandled.
     reply.catch(() => {});
     // The head and tail are read here: copies, as the buffer goes to the worker.
@@ -231,6 +258,10 @@ export async function* readDefenderCsvInParts(
       off += n;
       if (fill < want) break;
       const p = dispatch(buf);
+      if (readyWait) {
+        await readyWait;
+        readyWait = null;
+      }
       want = partBytes;
       buf = free.pop() ?? new Uint8Array(want);
       fill = 0;
