@@ -18,6 +18,13 @@ import type { ViewRequest } from './state';
 import type { AppPage, Dashboard, DevicePage, ReportInfo, TablePage, TableRequest, UserPage } from './views';
 
 /** A file handed to the engine: bytes as a (transferable) web stream. */
+
+/** The dashboard of a report and window; `riskPending`: risk and signals are still being computed (empty here). */
+export type DashboardView = Dashboard & {
+  window: { from: number | null; to: number | null };
+  signals: SignalRow[];
+  riskPending: boolean;
+};
 export interface ImportSourceFile {
   name: string;
   size: number | null;
@@ -70,10 +77,9 @@ export interface EngineMethods {
   /** Score weights and unknown-value handling: changing them re-scores everything, no re-import. */
   'engine.configure': { params: { settings: Partial<Settings> }; result: null };
   'reports.list': { params: Record<string, never>; result: ReportInfo[] };
-  'query.dashboard': {
-    params: ViewRequest;
-    result: Dashboard & { window: { from: number | null; to: number | null }; signals: SignalRow[] };
-  };
+  'query.dashboard': { params: ViewRequest; result: DashboardView };
+  /** The dashboard as soon as its tables are known, perhaps before risk and signals (`riskPending`). */
+  'query.dashboardFirst': { params: ViewRequest; result: DashboardView };
   'query.table': { params: ViewRequest & { table: TableRequest }; result: TablePage };
   'query.device': { params: ViewRequest & { key: string }; result: DevicePage | null };
   'query.app': { params: ViewRequest & { key: string }; result: AppPage | null };

@@ -50,6 +50,31 @@ describe('imports and the report cache', () => {
     e.close();
   });
 
+  it('shows a cold dashboard’s tables before its risk and signals, a computed one whole', async () => {
+    const e = await createEngine({ dbName: 'service-warm-first', indexedDB, IDBKeyRange });
+    const h = e.handlers;
+    const a = await h['import.run'](
+      { files: [squid('alpha', 40)], source: { name: 'A', kind: 'continuous' }, warm: 'view' },
+      noSignal,
+    );
+    // A window nothing warmed: computed now, the tables first.
+    const v: ViewRequest = { report: { id: `source:${a.sourceId}` }, window: { preset: '7d' } };
+    const first = await h['query.dashboardFirst'](v, noSignal);
+    expect(first.riskPending).toBe(true);
+    expect(first.riskiestDevices).toEqual([]);
+    expect(first.signals).toEqual([]);
+    const whole = await h['query.dashboard'](v, noSignal);
+    expect(whole.riskPending).toBe(false);
+    expect(whole.riskiestDevices.length).toBeGreaterThan(0);
+    // The same tables both times: the first answer was not a computation of its own.
+    expect(first.summary).toBe(whole.summary);
+    expect(first.topByTransactions.map((x) => x.name)).toEqual(whole.topByTransactions.map((x) => x.name));
+    const again = await h['query.dashboardFirst'](v, noSignal);
+    expect(again.riskPending).toBe(false);
+    expect(again.riskiestDevices).toEqual(whole.riskiestDevices);
+    e.close();
+  });
+
   it('warms every report after a file import, only the view on screen after a live batch', async () => {
     const warm = vi.spyOn(EngineState.prototype, 'prewarm');
     const e = await createEngine({ dbName: 'service-warm-flag', indexedDB, IDBKeyRange });

@@ -174,6 +174,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     },
     'reports.list': () => state.reports(),
     'query.dashboard': (v) => state.dashboard(v),
+    'query.dashboardFirst': (v) => state.dashboardFirst(v),
     'query.table': (v) => state.table(v, v.table),
     'query.device': (v) => state.device(v, v.key),
     'query.app': (v) => state.app(v, v.key),

@@ -23,6 +23,7 @@ import type { CloudscopeDb } from '../store/db';
 import { selectFacts } from '../store/fact-block';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { anonymizeHistory, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
+import type { DashboardView } from './protocol';
 import { type AppRow, computeTables, type Tables } from './query';
 import { applyRisk, type RiskRun, riskSteps } from './risk-report';
 import {
@@ -68,6 +69,10 @@ interface Computed {
 
 interface CacheEntry {
   result: Promise<Computed>;
+  /** The tables and daily series, before risk and signals (the dashboard shows them first). */
+  early: Promise<Pick<Computed, 'tables' | 'series'>>;
+  /** Whether `result` has settled. */
+  done: boolean;
   /** The report's sources when the computation began: it is dropped when any of them changes. */
   sourceIds: readonly string[];
   /** What else of the report the result depends on (name, sources, signals or not): a different one is a miss. */
@@ -296,6 +301,11 @@ export class EngineState {
    * change. A warm-up (`warm`) yields between the stages (computeTables, rollups, device risk, user risk, signals).
    */
   private async computed(v: ViewRequest, warm?: Warm): Promise<Computed> {
+    return (await this.entry(v, warm)).result;
+  }
+
+  /** The cache entry of a report and window, its computation started (or joined) as `computed` describes. */
+  private async entry(v: ViewRequest, warm?: Warm): Promise<CacheEntry> {
     const staged = warm !== undefined;
     const { ws, info, win, sources } = await this.context(v, warm);
     if (!staged) this.lastView = v;
@@ -311,7 +321,7 @@ export class EngineState {
         this.sleeping.get(hit.result)?.();
         hit.result.then(this.answered, this.answered);
       }
-      return hit.result;
+      return hit;
     }
     const ctx = { matcher: this.matcher!, scorer: this.scorerOf(), tags: this.tags, overrides: this.overrides };
     const { thresholds, signalSeverity, anonymize } = this.settings;
@@ -335,9 +345,20 @@ export class EngineState {
         });
       }
     };
+    let tablesReady: (t: Pick<Computed, 'tables' | 'series'>) => void = () => {};
+    let tablesFailed: (e: unknown) => void = () => {};
+    const early = new Promise<Pick<Computed, 'tables' | 'series'>>((resolve, reject) => {
+      tablesReady = resolve;
+      tablesFailed = reject;
+    });
+    early.catch(() => {});
     const run = async (): Promise<Computed> => {
       if (staged) await yieldStage();
       const tables = computeTables(ws, { ...ctx, sources, from: win.from, to: win.to });
+      const series = timeline(ws, { ...win, sources });
+      tablesReady({ tables, series });
+      // A dashboard waiting for the tables is answered before risk and signals are computed.
+      if (!staged) await pause();
       const steps = riskSteps(ws, { ...ctx, report: info, from: win.from, to: win.to, thresholds, signalSeverity });
       let step: IteratorResult<void, RiskRun>;
       do {
@@ -346,34 +367,61 @@ export class EngineState {
       } while (!step.done);
       applyRisk(tables, step.value);
       if (anonymize) anonymizeTables(tables, this.pseudonyms);
-      return { tables, signals: step.value.signals, series: timeline(ws, { ...win, sources }) };
+      return { tables, signals: step.value.signals, series };
     };
-    const p: Promise<Computed> = run().catch((e: unknown) => {
-      if (this.cache.get(key)?.result === p) this.cache.delete(key);
-      throw e;
-    });
-    this.cache.set(key, { result: p, sourceIds: info.sourceIds, shape });
+    const p: Promise<Computed> = run().then(
+      (r) => {
+        entry.done = true;
+        return r;
+      },
+      (e: unknown) => {
+        entry.done = true;
+        tablesFailed(e);
+        if (this.cache.get(key)?.result === p) this.cache.delete(key);
+        throw e;
+      },
+    );
+    const entry: CacheEntry = { result: p, early, done: false, sourceIds: info.sourceIds, shape };
+    this.cache.set(key, entry);
     for (const old of this.cache.keys()) {
       if (this.cache.size <= CACHE_LIMIT) break;
       this.cache.delete(old);
     }
     // A view computes at once, without yielding: it is answered now.
     if (!staged) this.answered();
-    return p;
+    return entry;
   }
 
   async signals(v: ViewRequest): Promise<SignalRow[]> {
     return (await this.computed(v)).signals;
   }
 
-  async dashboard(
-    v: ViewRequest,
-  ): Promise<Dashboard & { window: { from: number | null; to: number | null }; signals: SignalRow[] }> {
+  async dashboard(v: ViewRequest): Promise<DashboardView> {
     const { tables, signals, series } = await this.computed(v);
     const { win } = await this.context(v);
     const order: Record<string, number> = { High: 4, Medium: 3, Low: 2, Informational: 1 };
     const top = [...signals].sort((a, b) => (order[b.severity] ?? 0) - (order[a.severity] ?? 0) || b.time - a.time);
-    return { ...dashboard(tables, series), window: win, signals: top.slice(0, 10) };
+    return { ...dashboard(tables, series), window: win, signals: top.slice(0, 10), riskPending: false };
+  }
+
+  /**
+   * The dashboard as soon as its tables are known: complete when the report is computed already, else
+   * without risk and signals (`riskPending`, riskiest devices and signals empty) while they are computed
+   * (on 10M events, ~1.3 s for the tables against ~4.5 s in all); `dashboard` then gives the rest.
+   */
+  async dashboardFirst(v: ViewRequest): Promise<DashboardView> {
+    const e = await this.entry(v);
+    if (e.done) return this.dashboard(v);
+    const first = await Promise.race([e.result.then(() => null), e.early]);
+    if (first === null) return this.dashboard(v);
+    const { win } = await this.context(v);
+    return {
+      ...dashboard(first.tables, first.series),
+      riskiestDevices: [],
+      window: win,
+      signals: [],
+      riskPending: true,
+    };
   }
 
   async table(v: ViewRequest, req: TableRequest): Promise<TablePage> {
