@@ -28,7 +28,6 @@ import { type AppRow, computeTables, type Tables } from './query';
 import { applyRisk, type RiskRun, riskSteps } from './risk-report';
 import {
   type AppPage,
-  type Dashboard,
   type DayPoint,
   type DevicePage,
   dashboard,
