@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ScanChannel, ScanReply } from '../../shared/formats/defender-parts';
+import { channelOf, type ScanChannel, type ScanReply } from '../../shared/formats/defender-parts';
 
 /** The worker script, built next to analyze.mjs; absent when the command runs from its TypeScript sources. */
 const SCRIPT = new URL('./scan-worker.mjs', import.meta.url);
@@ -21,16 +21,10 @@ export function nodeScanChannels(n: number): ScanChannel[] {
   if (n <= 0 || SCRIPT.protocol !== 'file:' || !existsSync(fileURLToPath(SCRIPT))) return [];
   return Array.from({ length: n }, () => {
     const worker = new Worker(SCRIPT);
-    const ch: ScanChannel = {
-      onReply: null,
-      onError: null,
-      post(msg, transfer) {
-        worker.postMessage(msg, transfer);
-      },
-      close() {
-        void worker.terminate();
-      },
-    };
+    const ch = channelOf(
+      (msg, transfer) => worker.postMessage(msg, transfer),
+      () => void worker.terminate(),
+    );
     worker.on('message', (r: ScanReply) => ch.onReply?.(r));
     // A worker that dies fails the import (rolled back), with its message.
     worker.on('error', (e) => ch.onError?.(e));

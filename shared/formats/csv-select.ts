@@ -226,7 +226,6 @@ export class CsvSelect {
       const owned = this.owned;
       const raw = this.raw;
       const rawEscaped = this.rawEscaped;
-      const interned = this.interned;
       const start = pos;
       let p = pos;
       let col = 0;
@@ -343,30 +342,8 @@ export class CsvSelect {
             if (crlf && end < n) end--;
             if (end > p && s.charCodeAt(end - 1) === CR) end--;
           }
-          const table = slot >= 0 ? interned[slot] : null;
-          if (table !== null && end - p <= INTERN_MAX_LEN) {
-            rawEscaped[slot] = 0;
-            value = internAt(table, s, p, end);
-            owned[slot] = 1;
-          } else if (slot >= 0) {
-            rawEscaped[slot] = 0;
-            // A value repeating the previous record's (device, user, action…) is the same string object:
-            // no new string, and Map lookups and comparisons downstream hit the cached hash or identity.
-            const prev = values[slot];
-            const len = end - p;
-            if (len > 0 && prev.length === len && s.startsWith(prev, p)) {
-              value = prev;
-              if (!owned[slot]) {
-                // Kept across records, so it must not pin the chunk it was cut from (V8 copies slices
-                // shorter than 13 characters anyway).
-                if (len >= 13) value = ownCopy(prev);
-                owned[slot] = 1;
-              }
-            } else {
-              value = s.slice(p, end);
-              owned[slot] = 0;
-            }
-          } else if (all || col === 0) value = s.slice(p, end);
+          if (slot >= 0) value = this.cut(slot, s, p, end);
+          else if (all || col === 0) value = s.slice(p, end);
         }
         if (col === 0) firstLen = value.length;
         if (all) (fields as string[]).push(value);
@@ -412,6 +389,31 @@ export class CsvSelect {
   }
 
   /**
+   * s[p, end) (unquoted) as the value of `slot`: interned, or the previous record's string again when the
+   * value repeats (device, user, action…: no new string, and Map lookups downstream hit the cached hash or
+   * identity), else a slice.
+   */
+  private cut(slot: number, s: string, p: number, end: number): string {
+    this.rawEscaped[slot] = 0;
+    const len = end - p;
+    const table = this.interned[slot];
+    if (table !== null && len <= INTERN_MAX_LEN) {
+      this.owned[slot] = 1;
+      return internAt(table, s, p, end);
+    }
+    const prev = this.values[slot];
+    if (len > 0 && prev.length === len && s.startsWith(prev, p)) {
+      if (this.owned[slot]) return prev;
+      // Kept across records, so it must not pin the chunk it was cut from (V8 copies slices shorter than
+      // 13 characters anyway).
+      this.owned[slot] = 1;
+      return len >= 13 ? ownCopy(prev) : prev;
+    }
+    this.owned[slot] = 0;
+    return s.slice(p, end);
+  }
+
+  /**
    * scan's fast path: the record s[pos, lf) holds no quote and ends at `lf` (a record end). Same
    * values, counts and line numbers as the general path (the differential test covers both).
    */
@@ -425,9 +427,7 @@ export class CsvSelect {
     const slotOf = this.slotOf;
     const width = slotOf.length;
     const values = this.values;
-    const owned = this.owned;
     const rawEscaped = this.rawEscaped;
-    const interned = this.interned;
     let p = pos;
     let col = 0;
     for (;;) {
@@ -435,26 +435,7 @@ export class CsvSelect {
       const last = fe < 0 || fe >= end;
       if (last) fe = end;
       const slot = col < width ? slotOf[col] : -1;
-      if (slot >= 0) {
-        rawEscaped[slot] = 0;
-        const table = interned[slot];
-        const len = fe - p;
-        if (table !== null && len <= INTERN_MAX_LEN) {
-          values[slot] = internAt(table, s, p, fe);
-          owned[slot] = 1;
-        } else {
-          const prev = values[slot];
-          if (len > 0 && prev.length === len && s.startsWith(prev, p)) {
-            if (!owned[slot]) {
-              if (len >= 13) values[slot] = ownCopy(prev);
-              owned[slot] = 1;
-            }
-          } else {
-            values[slot] = s.slice(p, fe);
-            owned[slot] = 0;
-          }
-        }
-      }
+      if (slot >= 0) values[slot] = this.cut(slot, s, p, fe);
       col++;
       if (last) break;
       p = fe + 1;

@@ -47,6 +47,11 @@ export interface ScanChannel {
   close(): void;
 }
 
+/** A channel over a worker's post and stop functions; the reader sets its callbacks. */
+export function channelOf(post: ScanChannel['post'], close: () => void): ScanChannel {
+  return { onReply: null, onError: null, post, close };
+}
+
 /** The worker's side: answers part requests (what a scan worker's message handler calls). */
 export function scanHandler(): (msg: ScanRequest) => { reply: ScanReply; transfer: ArrayBuffer[] } | null {
   let reader: DefenderCsvPartReader | null = null;
@@ -80,17 +85,15 @@ export function scanHandler(): (msg: ScanRequest) => { reply: ScanReply; transfe
 /** A channel that scans on this thread, later (tests; and the same results as a worker, by construction). */
 export function inThreadChannel(): ScanChannel {
   const handle = scanHandler();
-  const ch: ScanChannel = {
-    onReply: null,
-    onError: null,
-    post(msg) {
+  const ch = channelOf(
+    (msg) => {
       setTimeout(() => {
         const r = handle(msg);
         if (r) ch.onReply?.(r.reply);
       }, 0);
     },
-    close() {},
-  };
+    () => {},
+  );
   return ch;
 }
 

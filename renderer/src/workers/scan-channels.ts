@@ -1,5 +1,5 @@
 /** Scan workers of the engine worker, as scan channels (shared/formats/defender-parts.ts). */
-import type { ScanChannel, ScanReply } from '../../../shared/formats/defender-parts';
+import { channelOf, type ScanChannel, type ScanReply } from '../../../shared/formats/defender-parts';
 
 /**
  * `n` workers from `make`; none when workers cannot be started here (the engine worker then reads alone).
@@ -15,16 +15,10 @@ export function workerScanChannels(make: () => Worker, n: number): ScanChannel[]
     } catch {
       break;
     }
-    const ch: ScanChannel = {
-      onReply: null,
-      onError: null,
-      post(msg, transfer) {
-        worker.postMessage(msg, transfer);
-      },
-      close() {
-        worker.terminate();
-      },
-    };
+    const ch = channelOf(
+      (msg, transfer) => worker.postMessage(msg, transfer),
+      () => worker.terminate(),
+    );
     worker.addEventListener('message', (ev: MessageEvent<ScanReply>) => ch.onReply?.(ev.data));
     worker.addEventListener('error', (ev) => ch.onError?.(new Error(`a scan worker failed: ${ev.message}`)));
     out.push(ch);
