@@ -27,6 +27,33 @@ describe('risk text', () => {
     expect(dayLabel(Date.UTC(2026, 10, 3) / 86_400_000)).toBe('3 Nov');
   });
 
+  it('groups counts exactly as toLocaleString does, whatever the size or sign', () => {
+    const values = [
+      0,
+      -0,
+      0.4,
+      -0.4,
+      1,
+      999,
+      999.5,
+      1000,
+      12345,
+      999_999,
+      1_000_000,
+      -1234.6,
+      2 ** 53 - 1,
+      2 ** 53 + 2,
+      1e21,
+    ];
+    let x = 1;
+    for (let i = 0; i < 2000; i++) {
+      x = (x * 48271) % 2147483647;
+      values.push((x / 2147483647 - 0.3) * 10 ** (i % 16));
+    }
+    for (const v of values) expect(countLabel(v), String(v)).toBe(Math.round(v).toLocaleString('en-US'));
+    expect(countLabel(Number.NaN)).toBe(Number.NaN.toLocaleString('en-US'));
+  });
+
   it('labels apps with score, missing data, sanction, or as unidentified', () => {
     expect(appLabel(app({ sanction: 'Unsanctioned' }))).toBe('WeTransfer (score 4.0, unsanctioned)');
     expect(appLabel(app({ score: 0, noData: true }))).toBe('WeTransfer (score 0.0, no risk data)');

@@ -28,9 +28,20 @@ export function bytesLabel(n: number): string {
   return `${v < 10 ? (Math.round(v * 10) / 10).toFixed(1) : Math.round(v)} ${units[u]}`;
 }
 
-/** "12,400". */
+/**
+ * "12,400": what `Math.round(n).toLocaleString('en-US')` writes, grouped by hand for safe integers. Reasons and
+ * signals write counts for every candidate anomaly, and in Chromium each toLocaleString call was measured at
+ * 265 ms in all of a 10M-event report's risk computation.
+ */
 export function countLabel(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  const r = Math.round(n);
+  if (!Number.isSafeInteger(r) || Object.is(r, -0)) return r.toLocaleString('en-US');
+  const digits = String(r < 0 ? -r : r);
+  if (digits.length <= 3) return r < 0 ? `-${digits}` : digits;
+  const head = digits.length % 3 || 3;
+  let out = digits.slice(0, head);
+  for (let i = head; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return r < 0 ? `-${out}` : out;
 }
 
 /** "25×", "7.5×". */
