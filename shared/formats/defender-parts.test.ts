@@ -189,6 +189,7 @@ async function inParts(
   workers: number,
   stats = { fromWorkers: 0, readHere: 0 },
   make: () => ScanChannel[] = () => Array.from({ length: workers }, () => inThreadChannel()),
+  readyTimeoutMs?: number,
 ): Promise<string[]> {
   const rnd = mulberry32(seed);
   const log: string[] = [];
@@ -207,7 +208,7 @@ async function inParts(
     parser as DefenderCsvParser,
     sink,
     channels,
-    { partBytes, firstBytes, depth: 1 + Math.floor(rnd() * 3), stats },
+    { partBytes, firstBytes, depth: 1 + Math.floor(rnd() * 3), stats, readyTimeoutMs },
   ));
   parser.end(sink);
   return log;
@@ -236,6 +237,11 @@ describe('Defender CSV read in parts by scan workers', () => {
     const none = { fromWorkers: 0, readHere: 0 };
     expect(await inParts(text, 3, 0, none, () => [deadChannel()])).toEqual(whole);
     expect(none).toEqual({ fromWorkers: 0, readHere: 0 });
+    // One that never answers at all is given up on after the timeout.
+    const silent: ScanChannel = { onReply: null, onError: null, post() {}, close() {} };
+    const quiet = { fromWorkers: 0, readHere: 0 };
+    expect(await inParts(text, 3, 0, quiet, () => [silent, inThreadChannel()], 50)).toEqual(whole);
+    expect(quiet.fromWorkers).toBeGreaterThan(0);
   });
 
   it('fails the read when a worker dies holding parts', async () => {

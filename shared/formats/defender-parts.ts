@@ -37,6 +37,9 @@ export type ScanReply =
 
 type PartReply = Exclude<ScanReply, { t: 'ready' }>;
 
+/** How long a worker may take to answer the layout before its share is read by the importing thread. */
+const READY_TIMEOUT_MS = 15_000;
+
 /** One scan worker as the importing thread sees it (a Node worker thread, a browser Worker, or this thread). */
 export interface ScanChannel {
   post(msg: ScanRequest, transfer: ArrayBuffer[]): void;
@@ -104,6 +107,8 @@ export interface PartOptions {
   firstBytes?: number;
   /** Parts sent and not yet taken, per channel (default 2). */
   depth?: number;
+  /** How long a worker may take to answer the layout (default 15 s). */
+  readyTimeoutMs?: number;
   /** Counts parts whose rows came from a worker, and parts sent but then read here (a cut inside a quoted field). */
   stats?: { fromWorkers: number; readHere: number };
 }
@@ -163,9 +168,16 @@ export async function* readDefenderCsvInParts(
     (ch, i) =>
       new Promise<void>((resolve) => {
         let answered = false;
+        // A worker that neither answers nor fails (never seen) must not hold the import up.
+        const timer = setTimeout(() => {
+          answered = true;
+          resolve();
+        }, opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
         ch.onReply = (r) => {
           if (r.t === 'ready') {
+            if (answered) return;
             answered = true;
+            clearTimeout(timer);
             live.push(i);
             resolve();
             return;
@@ -177,6 +189,7 @@ export async function* readDefenderCsvInParts(
         ch.onError = (e) => {
           if (!answered) {
             answered = true;
+            clearTimeout(timer);
             resolve();
             return;
           }
