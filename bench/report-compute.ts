@@ -155,6 +155,7 @@ async function main(): Promise<void> {
       return r;
     };
     const total0 = performance.now();
+    time('computeAppsOnly', () => computeTables(ws, { ...app, sources }, true));
     const tables = time('computeTables', () => computeTables(ws, { ...app, sources }));
     const daily = time('computeDaily', () => computeDaily(ws, { ...app, sources, from: null, to: null }));
     const devices = time('riskDevices', () => assessRisk(daily, 'device', { thresholds }));

@@ -155,4 +155,20 @@ describe('computeTables', () => {
     expect(windowed.summary.transactions).toBe(tx);
     expect(windowed.summary.transactions).toBeLessThan(t.summary.transactions);
   });
+
+  it('gives the dashboard’s first answer the same apps, users and summary with appsOnly, and no entity rows', () => {
+    for (const c of [
+      { ...ctx },
+      { ...ctx, sources: new Set(['s2']) },
+      { ...ctx, from: FIXTURE_T0, to: FIXTURE_T0 + 86_400_000 },
+    ]) {
+      const full = computeTables(ws, c);
+      const quick = computeTables(ws, c, true);
+      expect(quick.summary).toEqual(full.summary);
+      const app = ({ devices: _d, ips: _i, ...a }: (typeof full.apps)[number]) => a;
+      expect(quick.apps.map(app)).toEqual(full.apps.map(app));
+      expect(quick.apps.some((a) => a.users > 0)).toBe(true);
+      expect([quick.devices, quick.users, quick.ips]).toEqual([[], [], []]);
+    }
+  });
 });

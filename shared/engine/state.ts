@@ -353,11 +353,15 @@ export class EngineState {
     early.catch(() => {});
     const run = async (): Promise<Computed> => {
       if (staged) await yieldStage();
-      const tables = computeTables(ws, { ...ctx, sources, from: win.from, to: win.to });
       const series = timeline(ws, { ...win, sources });
-      tablesReady({ tables, series });
-      // A dashboard waiting for the tables is answered before risk and signals are computed.
-      if (!staged) await pause();
+      if (!staged) {
+        // A view asked: the dashboard's apps and summary first (a third of the tables' time), answered before
+        // the rest is computed.
+        tablesReady({ tables: computeTables(ws, { ...ctx, sources, from: win.from, to: win.to }, true), series });
+        await pause();
+      }
+      const tables = computeTables(ws, { ...ctx, sources, from: win.from, to: win.to });
+      if (staged) tablesReady({ tables, series });
       const steps = riskSteps(ws, { ...ctx, report: info, from: win.from, to: win.to, thresholds, signalSeverity });
       let step: IteratorResult<void, RiskRun>;
       do {
@@ -404,9 +408,10 @@ export class EngineState {
   }
 
   /**
-   * The dashboard as soon as its tables are known: complete when the report is computed already, else
-   * without risk and signals (`riskPending`, riskiest devices and signals empty) while they are computed
-   * (on 10M events, ~1.3 s for the tables against ~4.5 s in all); `dashboard` then gives the rest.
+   * The dashboard as soon as its apps and summary are known: complete when the report is computed already,
+   * else without risk and signals (`riskPending`, riskiest devices and signals empty) while the rest is
+   * computed (on 4M facts in Node, 0.4 s for the apps against ~4.7 s in all); `dashboard` then gives the rest.
+   * Its app rows carry users but not IP address or device counts (0): the dashboard shows neither.
    */
   async dashboardFirst(v: ViewRequest): Promise<DashboardView> {
     const e = await this.entry(v);
