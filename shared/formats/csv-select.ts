@@ -372,20 +372,25 @@ export class CsvSelect {
         onHeader(fields as string[]);
         continue;
       }
-      if (col < width) {
-        // Columns past the end of a short record read as empty.
-        const columns = this.columns;
-        for (let k = 0; k < columns.length; k++) {
-          if (columns[k] >= col) {
-            values[k] = '';
-            rawEscaped[k] = 0;
-          }
+      this.record(col, line, onRecord);
+    }
+  }
+
+  /** Hands the record just cut to `onRecord`: `col` fields, from physical line `line`. */
+  private record(col: number, line: number, onRecord: () => void): void {
+    if (col < this.slotOf.length) {
+      // Columns past the end of a short record read as empty.
+      const columns = this.columns;
+      for (let k = 0; k < columns.length; k++) {
+        if (columns[k] >= col) {
+          this.values[k] = '';
+          this.rawEscaped[k] = 0;
         }
       }
-      this.fieldCount = col;
-      this.line = line;
-      onRecord();
     }
+    this.fieldCount = col;
+    this.line = line;
+    onRecord();
   }
 
   /**
@@ -427,7 +432,6 @@ export class CsvSelect {
     const slotOf = this.slotOf;
     const width = slotOf.length;
     const values = this.values;
-    const rawEscaped = this.rawEscaped;
     let p = pos;
     let col = 0;
     for (;;) {
@@ -440,18 +444,7 @@ export class CsvSelect {
       if (last) break;
       p = fe + 1;
     }
-    if (col < width) {
-      const columns = this.columns;
-      for (let k = 0; k < columns.length; k++) {
-        if (columns[k] >= col) {
-          values[k] = '';
-          rawEscaped[k] = 0;
-        }
-      }
-    }
-    this.fieldCount = col;
-    this.line = line;
-    onRecord();
+    this.record(col, line, onRecord);
   }
 }
 
