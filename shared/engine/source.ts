@@ -66,11 +66,16 @@ function isZip(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
 }
 
+/** UTF-16 as its BOM says, else null (UTF-8). */
+function utf16Of(first: Uint8Array): 'utf-16le' | 'utf-16be' | null {
+  if (first.length >= 2 && first[0] === 0xff && first[1] === 0xfe) return 'utf-16le';
+  if (first.length >= 2 && first[0] === 0xfe && first[1] === 0xff) return 'utf-16be';
+  return null;
+}
+
 function decoderFor(first: Uint8Array): TextDecoder {
-  if (first.length >= 2 && first[0] === 0xff && first[1] === 0xfe) return new TextDecoder('utf-16le');
-  if (first.length >= 2 && first[0] === 0xfe && first[1] === 0xff) return new TextDecoder('utf-16be');
   // ignoreBOM false (the default) strips a UTF-8 BOM.
-  return new TextDecoder('utf-8');
+  return new TextDecoder(utf16Of(first) ?? 'utf-8');
 }
 
 async function* decode(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
@@ -165,12 +170,8 @@ function replayable(bytes: AsyncIterable<Uint8Array>): {
     stop: () => {
       recording = false;
     },
-    utf16: () => seen.length > 0 && isUtf16(seen[0]),
+    utf16: () => seen.length > 0 && utf16Of(seen[0]) !== null,
   };
-}
-
-function isUtf16(b: Uint8Array): boolean {
-  return b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff));
 }
 
 /**
