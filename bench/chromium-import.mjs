@@ -131,8 +131,8 @@ function selfTimes(profile, top = 30) {
     .map(([fn, us]) => ({ fn, seconds: us / 1e6, share: us / total }));
 }
 
-/** Imports `file` through the Import telemetry dialog; resolves with the wall seconds and the result row. */
-async function importThroughDialog(page, file) {
+/** Imports `file` through the Import telemetry dialog; resolves with the wall time, the result row's cells and the dialog. */
+export async function importThroughDialog(page, file, timeout = 15 * 60_000) {
   await page.getByRole('button', { name: 'Import telemetry' }).first().click();
   const dialog = page.getByRole('dialog', { name: 'Import telemetry' });
   await dialog.waitFor();
@@ -146,13 +146,13 @@ async function importThroughDialog(page, file) {
   await importButton.click();
   const failed = dialog
     .getByRole('alert')
-    .waitFor({ timeout: 15 * 60_000 })
+    .waitFor({ timeout })
     .then(async () => {
       throw new Error(`import failed: ${await dialog.getByRole('alert').textContent()}`);
     });
   // Once the result is there the context closes and this wait fails: that is not an error.
   failed.catch(() => {});
-  await Promise.race([result.waitFor({ timeout: 15 * 60_000 }), failed]);
+  await Promise.race([result.waitFor({ timeout }), failed]);
   const wallSeconds = (performance.now() - t0) / 1000;
   const cells = await result.locator('tbody tr').first().locator('td').allInnerTexts();
   return { wallSeconds, cells, dialog };

@@ -28,7 +28,7 @@ import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { ARGS, CHROMIUM, startServer } from './chromium-import.mjs';
+import { ARGS, CHROMIUM, importThroughDialog, startServer } from './chromium-import.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(root, 'bench/out/ui');
@@ -159,19 +159,7 @@ const num = (s) => Number(String(s).replace(/[^0-9]/g, ''));
 
 /** Imports one file through the dialog; resolves with the accepted row count and the wall time. */
 async function importFile(page, file) {
-  await page.getByRole('button', { name: 'Import telemetry' }).first().click();
-  const dialog = page.getByRole('dialog', { name: 'Import telemetry' });
-  await dialog.waitFor();
-  const chooser = page.waitForEvent('filechooser');
-  await dialog.getByRole('button', { name: 'Choose files…' }).click();
-  await (await chooser).setFiles(file);
-  await dialog.getByRole('list', { name: 'Files to import' }).waitFor();
-  const result = dialog.getByRole('region', { name: 'Import result' });
-  const t0 = performance.now();
-  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
-  await result.waitFor({ timeout: 30 * 60_000 });
-  const seconds = (performance.now() - t0) / 1000;
-  const cells = await result.locator('tbody tr').first().locator('td').allInnerTexts();
+  const { wallSeconds: seconds, cells, dialog } = await importThroughDialog(page, file, 30 * 60_000);
   await dialog.getByRole('button', { name: 'Done' }).click();
   await dialog.waitFor({ state: 'hidden' });
   return { file, rows: num(cells[2]), accepted: num(cells[3]), seconds };
