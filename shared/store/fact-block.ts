@@ -27,8 +27,9 @@ export type BytesColumn = Float32Array | Float64Array | null;
 export type TimeColumn = Int32Array | Float64Array;
 
 /** A block in the first layout: Int32 ids, Float64 numbers, absolute times. */
-export interface WideFactBlock
-  extends Pick<FactBlockRecord, 'seq' | 'importId' | 'sourceId' | 'count' | 'strings' | 'hour'> {
+type WideFactBlockHeader = Pick<FactBlockRecord, 'seq' | 'importId' | 'sourceId' | 'count' | 'strings' | 'hour'>;
+
+export interface WideFactBlock extends WideFactBlockHeader {
   device: Int32Array;
   deviceName: Int32Array;
   user: Int32Array;
@@ -110,9 +111,8 @@ export function timeAt(col: TimeColumn, hour: Int32Array, i: number): number {
   return col instanceof Int32Array ? hour[i] * HOUR + col[i] : col[i];
 }
 
-/** A block in the narrow layout: the same facts, each value read back exactly (columns already narrow are shared). */
-export function packFactBlock(b: FactBlockRecord | WideFactBlock): FactBlockRecord {
-  const wide = widenFactBlock(b);
+/** The fields both layouts share, as they are (the store key `seq` only when the block has one). */
+function blockHeader(b: FactBlockRecord | WideFactBlock): WideFactBlockHeader {
   return {
     ...(b.seq !== undefined ? { seq: b.seq } : {}),
     importId: b.importId,
@@ -120,6 +120,14 @@ export function packFactBlock(b: FactBlockRecord | WideFactBlock): FactBlockReco
     count: b.count,
     strings: b.strings,
     hour: b.hour,
+  };
+}
+
+/** A block in the narrow layout: the same facts, each value read back exactly (columns already narrow are shared). */
+export function packFactBlock(b: FactBlockRecord | WideFactBlock): FactBlockRecord {
+  const wide = widenFactBlock(b);
+  return {
+    ...blockHeader(b),
     device: packIds(wide.device),
     deviceName: packIds(wide.deviceName),
     user: packIds(wide.user),
@@ -152,12 +160,7 @@ const wideCounts = (col: CountColumn): Float64Array => (col instanceof Float64Ar
 /** A block in the wide layout (the backup file's columns); columns already wide are shared, not copied. */
 export function widenFactBlock(b: FactBlockRecord | WideFactBlock): WideFactBlock {
   return {
-    ...(b.seq !== undefined ? { seq: b.seq } : {}),
-    importId: b.importId,
-    sourceId: b.sourceId,
-    count: b.count,
-    strings: b.strings,
-    hour: b.hour,
+    ...blockHeader(b),
     device: wideIds(b.device),
     deviceName: wideIds(b.deviceName),
     user: wideIds(b.user),
