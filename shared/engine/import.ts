@@ -319,6 +319,11 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       for (const c of channels ?? []) c.close();
       channels = null;
     };
+    /** The import's scan workers, started for its first large Defender CSV. */
+    const scanChannels = (make: () => ScanChannel[]): ScanChannel[] => {
+      if (channels === null) channels = make();
+      return channels;
+    };
     for (const [fileIndex, { source: src, format }] of detected.entries()) {
       checkCancel();
       const file = emptyFileRecord(src.name, src.size, format.id);
@@ -407,17 +412,14 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       const parser = format.open(ctx);
       const fileBlocks: number[] = [];
       const factsBefore = factsWritten;
-      const inParts =
-        parser instanceof DefenderCsvParser &&
-        src.raw !== undefined &&
-        opts.scanWorkers !== undefined &&
-        !ctx.readableEventKeys &&
-        !DefenderNormalizer.readableKeys &&
-        (src.size === null || src.size >= (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES));
-      if (inParts && channels === null) channels = opts.scanWorkers?.() ?? [];
+      // A large Defender CSV whose bytes can be read as they are goes to the scan workers (started once).
       const steps: AsyncIterable<unknown> =
-        inParts && src.raw
-          ? readDefenderCsvInParts(src.raw(), parser, sink, channels ?? [], opts.partOptions)
+        parser instanceof DefenderCsvParser &&
+        src.raw &&
+        opts.scanWorkers &&
+        !DefenderNormalizer.keepsReadableKeys(ctx) &&
+        (src.size === null || src.size >= (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES))
+          ? readDefenderCsvInParts(src.raw(), parser, sink, scanChannels(opts.scanWorkers), opts.partOptions)
           : pushChunks(src.chunks, parser, sink);
       for await (const _ of steps) {
         checkCancel();

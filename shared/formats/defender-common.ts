@@ -286,6 +286,11 @@ export class DefenderNormalizer {
    * string cost ~300 bytes of garbage per event (measured in bench/).
    */
   static readableKeys = false;
+
+  /** Whether events read with `ctx` get readable keys (then rows need their ReportId to the end: no scan workers). */
+  static keepsReadableKeys(ctx: ParseContext): boolean {
+    return DefenderNormalizer.readableKeys || ctx.readableEventKeys === true;
+  }
   private readonly timeZone: string;
   private readonly queue: Pending[] = [];
   private head = 0;
@@ -305,7 +310,7 @@ export class DefenderNormalizer {
 
   constructor(ctx: ParseContext, opts?: Partial<NormalizerOptions>) {
     this.timeZone = opts?.timeZone ?? ctx.timeZone ?? 'UTC';
-    this.readableKeys = DefenderNormalizer.readableKeys || ctx.readableEventKeys === true;
+    this.readableKeys = DefenderNormalizer.keepsReadableKeys(ctx);
     let dns = ctx.scratch?.get(DNS_SCRATCH_KEY) as DnsMap | undefined;
     if (!dns) {
       dns = { size: 0, byDevice: new Map() };
