@@ -875,15 +875,15 @@ function accountOf(r: DefenderRow, deviceName: string | null): string | null {
   return `${dom}\\${name}`;
 }
 
-function enrichFromInspection(ev: DefenderPrep, af: Record<string, unknown>): void {
-  if (ev.host === null) {
+function enrichFromInspection(row: DefenderPrep, af: Record<string, unknown>): void {
+  if (row.host === null) {
     const sn = af.server_name;
     const h = af.host;
-    if (typeof sn === 'string' && sn.length > 0) ev.host = normalizeHost(sn);
-    if (ev.host === null && typeof h === 'string' && h.length > 0) ev.host = normalizeHost(h);
+    if (typeof sn === 'string' && sn.length > 0) row.host = normalizeHost(sn);
+    if (row.host === null && typeof h === 'string' && h.length > 0) row.host = normalizeHost(h);
   }
-  if (ev.bytesUp === null) ev.bytesUp = toCount(af.orig_bytes);
-  if (ev.bytesDown === null) ev.bytesDown = toCount(af.resp_bytes);
+  if (row.bytesUp === null) row.bytesUp = toCount(af.orig_bytes);
+  if (row.bytesDown === null) row.bytesDown = toCount(af.resp_bytes);
 }
 
 /** What an inspection adds to the connection it describes: what the connection lacks. */
