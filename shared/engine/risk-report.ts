@@ -8,9 +8,9 @@ import type { PolicyThresholds, Severity } from '../domain/settings';
 import type { SignalRow } from '../export/reports';
 import { type AppContext, type DailyRollups, dailySteps } from './daily';
 import type { Tables } from './query';
-import type { ReportDef } from './reports';
-import { assessRisk, type RiskAssessment, type RiskLevel, type RiskParams } from './risk';
-import { discoverySignals, type SignalParams } from './signals';
+import type { ReportDef, TimeWindow } from './reports';
+import { type RiskAssessment, type RiskBase, type RiskLevel, type RiskParams, riskBase, riskIn } from './risk';
+import { type SignalParams, type SignalResult, signalBase, signalsIn } from './signals';
 import type { WorkingSet } from './working-set';
 
 export interface RiskRunOptions extends AppContext {
@@ -45,25 +45,50 @@ export function runRisk(ws: WorkingSet, o: RiskRunOptions): RiskRun {
  * caller that must stay responsive (the engine worker warming its cache) can let other work in.
  */
 export function* riskSteps(ws: WorkingSet, o: RiskRunOptions): Generator<void, RiskRun> {
+  const { daily, bases } = yield* riskBaseSteps(ws, o);
+  return { daily, ...riskInWindow(bases, { from: o.from ?? null, to: o.to ?? null }) };
+}
+
+/**
+ * A report's risk and signals on every day of its rollups (which end with `o.to`, else with the data): every
+ * window over the same rollups picks its days from these (`riskInWindow`), in milliseconds.
+ */
+export interface RiskBases {
+  devices: RiskBase;
+  users: RiskBase;
+  signals: SignalResult;
+}
+
+/** The rollups of the report's sources up to `o.to` (history before any window included), then the bases. */
+export function* riskBaseSteps(
+  ws: WorkingSet,
+  o: Omit<RiskRunOptions, 'from'>,
+): Generator<void, { daily: DailyRollups; bases: RiskBases }> {
   const sources = o.report ? new Set(o.report.sourceIds) : null;
   const daily = yield* dailySteps(ws, { ...o, sources, from: null, to: o.to ?? null });
   yield;
-  const window = { from: o.from ?? null, to: o.to ?? null };
-  const riskOpts = { thresholds: o.thresholds, ...window, params: o.riskParams };
-  const devices = assessRisk(daily, 'device', riskOpts);
+  const riskOpts = { thresholds: o.thresholds, params: o.riskParams };
+  const devices = riskBase(daily, 'device', riskOpts);
   yield;
-  const users = assessRisk(daily, 'user', riskOpts);
+  const users = riskBase(daily, 'user', riskOpts);
   yield;
-  const policy = discoverySignals(daily, {
+  const signals = signalBase(daily, {
     report: o.report ?? { name: 'Imported data', raisesSignals: false },
     thresholds: o.thresholds,
     severity: o.signalSeverity,
-    window,
     params: o.signalParams,
   });
+  return { daily, bases: { devices, users, signals } };
+}
+
+/** Device and user risk and signals in a window, from the bases of rollups that end where the window does (or later, past the data). */
+export function riskInWindow(b: RiskBases, window: TimeWindow): Omit<RiskRun, 'daily'> {
+  const devices = riskIn(b.devices, window);
+  const users = riskIn(b.users, window);
+  const policy = signalsIn(b.signals, window);
   const notApplicable = new Set<string>(policy.notApplicable);
   for (const a of devices.values()) for (const x of a.notApplicable) notApplicable.add(x);
-  return { daily, devices, users, signals: policy.signals, notApplicable: [...notApplicable] };
+  return { devices, users, signals: policy.signals, notApplicable: [...notApplicable] };
 }
 
 /** Fills Risk level and Reasons of the device and user rows; an entity with no rating is Informational. */

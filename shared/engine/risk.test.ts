@@ -7,7 +7,17 @@ import { createScorer } from '../catalog/score';
 import type { TagState } from '../catalog/tags';
 import { DEFAULT_SETTINGS } from '../domain/settings';
 import { computeDaily } from './daily';
-import { assessRisk, hourDistance, mad, median, medianWithout, outlierAmong, type RiskOptions } from './risk';
+import {
+  assessRisk,
+  hourDistance,
+  mad,
+  median,
+  medianWithout,
+  outlierAmong,
+  type RiskOptions,
+  riskBase,
+  riskIn,
+} from './risk';
 import { FIXTURE_T0, type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
 
 const DAY = 86_400_000;
@@ -245,6 +255,36 @@ describe('device risk', () => {
     expect(after.get('dev-2')!.level).toBe('Informational');
     const before = rate(facts, { to: FIXTURE_T0 + 15 * DAY }, unsanctioned);
     expect(before.get('dev-2')!.level).toBe('Informational');
+  });
+
+  it('serves every window from one base: peers counted in the window only, the base never changed', () => {
+    // Three devices spike on CRM one day, a fourth the next: peers (within a day) in all time, alone in its own day.
+    const facts = fleet(false);
+    for (const [k, day] of [
+      [1, 16],
+      [2, 16],
+      [3, 16],
+      [4, 17],
+    ])
+      for (let hour = 10; hour < 16; hour++) facts.push({ ...pc(k), day, hour, host: 'crm.example', tx: 200 });
+    const ws = fixtureWorkingSet(facts);
+    const ctx = { matcher: createMatcher(catalog), scorer: createScorer(catalog.date, {}), tags: {}, overrides };
+    const base = riskBase(computeDaily(ws, { ...ctx, to: null }), 'device', {
+      thresholds: DEFAULT_SETTINGS.thresholds,
+    });
+    const spike = (risk: ReturnType<typeof riskIn>) => risk.get('dev-4')!.anomalies[0];
+    const whole = riskIn(base, {});
+    expect([spike(whole).severity, spike(whole).fleetEvent]).toEqual(['Low', true]);
+    const ownDay = riskIn(base, { from: FIXTURE_T0 + 17 * DAY, to: FIXTURE_T0 + 18 * DAY });
+    expect([spike(ownDay).severity, spike(ownDay).fleetEvent]).toEqual(['High', false]);
+    expect(spike(ownDay).text).not.toContain('other devices');
+    expect([...ownDay.keys()].filter((k) => ownDay.get(k)!.anomalies.length)).toEqual(['dev-4']);
+    // The same answers again, in any order, and the same as assessRisk over rollups that end with the window.
+    expect(riskIn(base, {})).toEqual(whole);
+    const to = FIXTURE_T0 + 18 * DAY;
+    const daily = computeDaily(ws, { ...ctx, to });
+    const thresholds = DEFAULT_SETTINGS.thresholds;
+    expect(assessRisk(daily, 'device', { thresholds, from: FIXTURE_T0 + 17 * DAY, to })).toEqual(ownDay);
   });
 
   it('rates users the same way', () => {

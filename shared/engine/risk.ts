@@ -289,7 +289,7 @@ function permuted<T extends Int32Array | Uint16Array | Float32Array | Float64Arr
   return out;
 }
 
-interface Candidate extends Anomaly {
+export interface Candidate extends Anomaly {
   entity: number;
   appIndex: number;
   /** Off-hours: the new hours (bit mask). */
@@ -305,21 +305,50 @@ const NOUN: Record<EntityRollup['dimension'], [string, string]> = {
   ip: ['IP address', 'IP addresses'],
 };
 
+/**
+ * What one dimension's risk is judged from, on every day of the rollups: the anomalies each day would raise
+ * before peers temper them, and each entity's days. A window only picks days from it (`riskIn`), so the work
+ * is done once for every window over the same rollups — they end where the data (or the window's end) does.
+ */
+export interface RiskBase {
+  params: RiskParams;
+  keys: string[];
+  labels: string[];
+  /** Peers needed for a fleet event. */
+  peerMin: number;
+  /** On every day, entity by entity and day by day; never changed (a window tempers copies). */
+  candidates: readonly Candidate[];
+  /** Entity e's entity-day rows, in day order: dayOrder[dayStart[e]..dayStart[e + 1]). */
+  dayOrder: Int32Array;
+  dayStart: Int32Array;
+  /** By entity-day row: its day, whether it had (non-noise) transactions, whether it was judged (learned). */
+  day: Int32Array;
+  active: Uint8Array;
+  learned: Uint8Array;
+  /** By entity: no day of it knew upload bytes. */
+  noBytes: Uint8Array;
+}
+
+/** Device or user risk in a window: `riskIn(riskBase(…))`, where the rollups end with the window. */
 export function assessRisk(
   daily: DailyRollups,
   dimension: EntityRollup['dimension'],
   opts: RiskOptions,
 ): Map<string, RiskAssessment> {
+  return riskIn(riskBase(daily, dimension, opts), opts);
+}
+
+export function riskBase(
+  daily: DailyRollups,
+  dimension: EntityRollup['dimension'],
+  opts: Pick<RiskOptions, 'thresholds' | 'params'>,
+): RiskBase {
   const p: RiskParams = { ...DEFAULT_RISK_PARAMS, ...opts.params };
   const t = opts.thresholds;
   const r = daily[dimension];
   const apps = daily.apps;
   const [noun, nouns] = NOUN[dimension];
   const n = r.keys.length;
-  const out = new Map<string, RiskAssessment>();
-  if (n === 0) return out;
-  const fromDay = opts.from != null ? Math.floor(opts.from / DAY) : Number.NEGATIVE_INFINITY;
-  const toDay = opts.to != null ? Math.ceil(opts.to / DAY) : Number.POSITIVE_INFINITY;
   const peerMin = Math.max(p.peerMinCount, Math.ceil(p.peerShare * n));
   const uploadMin = p.uploadMinShare * t.highUploadBytes;
 
@@ -470,7 +499,7 @@ export function assessRisk(
   const isRisky = (a: number) => apps[a].score !== null && apps[a].score! <= t.riskyScore;
   const isUnsanctioned = (a: number) => apps[a].sanction === 'Unsanctioned';
   const candidates: Candidate[] = [];
-  const judged = new Uint8Array(n);
+  const learnedRow = new Uint8Array(r.days.n);
   const noBytes = new Uint8Array(n).fill(1);
 
   for (let e = 0; e < n; e++) {
@@ -489,221 +518,218 @@ export function assessRisk(
       for (let h = 0; h < 24; h++) if (r.days.hourTx[di * 24 + h] > 0) dayMask |= 1 << h;
       const window = hist.filter((x) => x.day >= d - p.lookbackDays);
       const learned = d - firstDay >= p.learningDays && window.length >= p.minHistoryDays;
-      const inWindow = d >= fromDay && d < toDay;
       const rows: number[] = [];
       for (let k = rowStart[di]; k < rowEnd[di]; k++) if (!noiseApp[rowApp[k]]) rows.push(k);
-      if (inWindow && learned) judged[e] = 1;
-      if (inWindow) {
-        const txs = window.map((x) => x.tx);
-        const m = median(txs);
-        const ups = window.filter((x) => !Number.isNaN(x.up)).map((x) => x.up);
-        const mUp = ups.length >= p.minHistoryDays ? median(ups) : Number.NaN;
-        const peakUp = ups.length ? Math.max(...ups) : Number.NaN;
-        const base = { entity: e, day: d, fleetEvent: false, hourMask: 0, magnitude: 0 };
+      if (learned) learnedRow[di] = 1;
+      const txs = window.map((x) => x.tx);
+      const m = median(txs);
+      const ups = window.filter((x) => !Number.isNaN(x.up)).map((x) => x.up);
+      const mUp = ups.length >= p.minHistoryDays ? median(ups) : Number.NaN;
+      const peakUp = ups.length ? Math.max(...ups) : Number.NaN;
+      const base = { entity: e, day: d, fleetEvent: false, hourMask: 0, magnitude: 0 };
 
-        // Transaction spike, named by the app that took most of it.
-        if (learned && m > 0) {
-          const ratio = tx / m;
-          // The robust z (a sort of the history) only where the cheap tests pass.
-          const spike =
-            tx >= p.spikeMinTransactions &&
-            ratio >= p.spikeRatioMedium &&
-            (tx - m) / Math.max(mad(txs, m), 0.1 * m, 1) >= p.spikeRobustZ;
-          if (spike) {
-            let top = -1;
-            for (const i of rows) if (top < 0 || rowTx(i) > rowTx(top)) top = i;
-            const a = top >= 0 ? rowApp[top] : -1;
-            let share = '';
-            // A busy day lifts every app; a spike that one app takes, far beyond its own median there, is sharper.
-            let concentrated = false;
-            if (top >= 0) {
-              const topTx = rowTx(top);
-              const perDay = window.map((x) => {
-                const j = rowOf(e, a, x.day);
-                return j >= 0 ? rowTx(j) : 0;
-              });
-              const appMedian = median(perDay);
-              const appRatio = topTx / Math.max(appMedian, 1);
-              concentrated = topTx >= 0.5 * tx && appRatio >= p.spikeRatioHigh;
-              share = `; ${countLabel(topTx)} of them to ${apps[a].name}, ${ratioLabel(appRatio)} its daily median there (${countLabel(appMedian)})`;
+      // Transaction spike, named by the app that took most of it.
+      if (learned && m > 0) {
+        const ratio = tx / m;
+        // The robust z (a sort of the history) only where the cheap tests pass.
+        const spike =
+          tx >= p.spikeMinTransactions &&
+          ratio >= p.spikeRatioMedium &&
+          (tx - m) / Math.max(mad(txs, m), 0.1 * m, 1) >= p.spikeRobustZ;
+        if (spike) {
+          let top = -1;
+          for (const i of rows) if (top < 0 || rowTx(i) > rowTx(top)) top = i;
+          const a = top >= 0 ? rowApp[top] : -1;
+          let share = '';
+          // A busy day lifts every app; a spike that one app takes, far beyond its own median there, is sharper.
+          let concentrated = false;
+          if (top >= 0) {
+            const topTx = rowTx(top);
+            const perDay = window.map((x) => {
+              const j = rowOf(e, a, x.day);
+              return j >= 0 ? rowTx(j) : 0;
+            });
+            const appMedian = median(perDay);
+            const appRatio = topTx / Math.max(appMedian, 1);
+            concentrated = topTx >= 0.5 * tx && appRatio >= p.spikeRatioHigh;
+            share = `; ${countLabel(topTx)} of them to ${apps[a].name}, ${ratioLabel(appRatio)} its daily median there (${countLabel(appMedian)})`;
+          }
+          candidates.push({
+            ...base,
+            kind: 'transaction-spike',
+            magnitude: tx,
+            severity: ratio >= p.spikeRatioHigh || concentrated ? 'High' : 'Medium',
+            time: r.days.last[di],
+            app: a >= 0 ? apps[a].key : null,
+            appIndex: a,
+            text: `made ${countLabel(tx)} transactions on ${dayLabel(d)}, ${ratioLabel(ratio)} its daily median (${countLabel(m)})${share}`,
+            peerText: (k) => `; ${k} other ${nouns} spiked on it too`,
+          });
+        }
+      }
+
+      for (const i of rows) {
+        const a = rowApp[i];
+        const info = apps[a];
+        const up = rowUp[i];
+        const first = learned && firstOfRow[i] === d;
+        // How many others use the app (binary searches) only where a rule asks.
+        const needsPeers = (!Number.isNaN(up) && up >= uploadMin) || (first && info.sanction !== 'Sanctioned');
+        const others = needsPeers ? othersBy(a, d, firstOfRow[i]) : 0;
+        const rare = others < peerMin;
+
+        // Upload spike (bytes known only: unknown is n/a, never zero).
+        if (!Number.isNaN(up) && up >= uploadMin) {
+          // A reputable app many peers use is ordinary even on first use; first use is still named.
+          const suspicious = isRisky(a) || isUnsanctioned(a) || rare;
+          let severity: AnomalySeverity | null = null;
+          let text = '';
+          if (learned && !Number.isNaN(mUp)) {
+            const ratio = up / Math.max(mUp, p.uploadFloorBytes);
+            if (ratio >= p.uploadRatio && up >= p.uploadPeakRatio * peakUp) {
+              if (suspicious) severity = up >= t.highUploadBytes ? 'High' : 'Medium';
+              else
+                severity =
+                  up >= p.uploadOrdinaryHighFactor * t.highUploadBytes
+                    ? 'High'
+                    : up >= t.highUploadBytes
+                      ? 'Medium'
+                      : 'Low';
+              const vs =
+                mUp > 0
+                  ? `${ratioLabel(up / mUp)} its daily median (${bytesLabel(mUp)}) and ${ratioLabel(up / peakUp)} its largest day in ${ups.length} days`
+                  : `against a daily median of 0 B`;
+              text = `uploaded ${bytesLabel(up)} to ${appLabel(info)} on ${dayLabel(d)}, ${vs}`;
             }
+          } else if ((isRisky(a) || isUnsanctioned(a)) && up >= t.highUploadBytes) {
+            // Before any upload baseline exists, only the app's own risk speaks.
+            severity = 'High';
+            text = `uploaded ${bytesLabel(up)} to ${appLabel(info)} on ${dayLabel(d)}, before its upload baseline was learned`;
+          }
+          if (severity) {
+            if (first) text += `; first use on this ${noun}`;
             candidates.push({
               ...base,
-              kind: 'transaction-spike',
-              magnitude: tx,
-              severity: ratio >= p.spikeRatioHigh || concentrated ? 'High' : 'Medium',
-              time: r.days.last[di],
-              app: a >= 0 ? apps[a].key : null,
+              kind: 'upload-spike',
+              magnitude: up,
+              severity,
+              time: rowLast(i),
+              app: info.key,
               appIndex: a,
-              text: `made ${countLabel(tx)} transactions on ${dayLabel(d)}, ${ratioLabel(ratio)} its daily median (${countLabel(m)})${share}`,
-              peerText: (k) => `; ${k} other ${nouns} spiked on it too`,
+              text,
+              peerText: (k) => `; ${k} other ${nouns} uploaded large amounts to it the same fortnight`,
             });
           }
         }
 
-        for (const i of rows) {
-          const a = rowApp[i];
-          const info = apps[a];
-          const up = rowUp[i];
-          const first = learned && firstOfRow[i] === d;
-          // How many others use the app (binary searches) only where a rule asks.
-          const needsPeers = (!Number.isNaN(up) && up >= uploadMin) || (first && info.sanction !== 'Sanctioned');
-          const others = needsPeers ? othersBy(a, d, firstOfRow[i]) : 0;
-          const rare = others < peerMin;
-
-          // Upload spike (bytes known only: unknown is n/a, never zero).
-          if (!Number.isNaN(up) && up >= uploadMin) {
-            // A reputable app many peers use is ordinary even on first use; first use is still named.
-            const suspicious = isRisky(a) || isUnsanctioned(a) || rare;
-            let severity: AnomalySeverity | null = null;
-            let text = '';
-            if (learned && !Number.isNaN(mUp)) {
-              const ratio = up / Math.max(mUp, p.uploadFloorBytes);
-              if (ratio >= p.uploadRatio && up >= p.uploadPeakRatio * peakUp) {
-                if (suspicious) severity = up >= t.highUploadBytes ? 'High' : 'Medium';
-                else
-                  severity =
-                    up >= p.uploadOrdinaryHighFactor * t.highUploadBytes
-                      ? 'High'
-                      : up >= t.highUploadBytes
-                        ? 'Medium'
-                        : 'Low';
-                const vs =
-                  mUp > 0
-                    ? `${ratioLabel(up / mUp)} its daily median (${bytesLabel(mUp)}) and ${ratioLabel(up / peakUp)} its largest day in ${ups.length} days`
-                    : `against a daily median of 0 B`;
-                text = `uploaded ${bytesLabel(up)} to ${appLabel(info)} on ${dayLabel(d)}, ${vs}`;
-              }
-            } else if ((isRisky(a) || isUnsanctioned(a)) && up >= t.highUploadBytes) {
-              // Before any upload baseline exists, only the app's own risk speaks.
-              severity = 'High';
-              text = `uploaded ${bytesLabel(up)} to ${appLabel(info)} on ${dayLabel(d)}, before its upload baseline was learned`;
-            }
-            if (severity) {
-              if (first) text += `; first use on this ${noun}`;
-              candidates.push({
-                ...base,
-                kind: 'upload-spike',
-                magnitude: up,
-                severity,
-                time: rowLast(i),
-                app: info.key,
-                appIndex: a,
-                text,
-                peerText: (k) => `; ${k} other ${nouns} uploaded large amounts to it the same fortnight`,
-              });
+        // First use of an unsanctioned, risky or fleet-unseen app.
+        if (first && info.sanction !== 'Sanctioned') {
+          const around = othersAround(a, d, d);
+          if (around >= peerMin) continue; // a rollout: the fleet is adopting it
+          // A first contact is often a single probe: judge the app's first days of use together.
+          let ftx = 0;
+          let fup = Number.NaN;
+          let hours = 0;
+          let last = rowLast(i);
+          for (let k = 0; k < p.firstUseDays; k++) {
+            const j = rowOf(e, a, d + k);
+            if (j >= 0) {
+              ftx += rowTx(j);
+              if (!Number.isNaN(rowUp[j])) fup = (Number.isNaN(fup) ? 0 : fup) + rowUp[j];
+              hours = Math.max(hours, popcount(rowHours(j)));
+              last = Math.max(last, rowLast(j));
             }
           }
-
-          // First use of an unsanctioned, risky or fleet-unseen app.
-          if (first && info.sanction !== 'Sanctioned') {
-            const around = othersAround(a, d, d);
-            if (around >= peerMin) continue; // a rollout: the fleet is adopting it
-            // A first contact is often a single probe: judge the app's first days of use together.
-            let ftx = 0;
-            let fup = Number.NaN;
-            let hours = 0;
-            let last = rowLast(i);
-            for (let k = 0; k < p.firstUseDays; k++) {
-              const j = rowOf(e, a, d + k);
-              if (j >= 0) {
-                ftx += rowTx(j);
-                if (!Number.isNaN(rowUp[j])) fup = (Number.isNaN(fup) ? 0 : fup) + rowUp[j];
-                hours = Math.max(hours, popcount(rowHours(j)));
-                last = Math.max(last, rowLast(j));
-              }
-            }
-            let severity: AnomalySeverity | null = null;
-            const raise = (s: AnomalySeverity | null) => {
-              if (s && (!severity || SEVERITY_RANK[s] > SEVERITY_RANK[severity])) severity = s;
-            };
-            if (isUnsanctioned(a)) {
-              raise(ftx >= p.firstUseTransactions ? (rare ? 'High' : 'Medium') : 'Low');
-            }
-            if (isRisky(a)) {
-              if (rare) raise(ftx >= p.firstUseHighTransactions ? 'High' : ftx >= 5 ? 'Low' : null);
-              else raise(ftx >= p.firstUseTransactions ? 'Low' : null);
-            }
-            if (others === 0) {
-              raise(
-                ftx >= p.unseenHighTransactions || (hours >= p.beaconHours && ftx >= p.unseenMediumTransactions)
-                  ? 'High'
-                  : ftx >= p.unseenMediumTransactions
-                    ? 'Medium'
-                    : ftx >= p.firstUseTransactions
-                      ? 'Low'
-                      : null,
-              );
-            }
-            if (severity) {
-              const who =
-                others === 0
-                  ? `no other ${noun} has used it`
-                  : `${others} other ${others === 1 ? noun : nouns} ${others === 1 ? 'uses' : 'use'} it`;
-              const upText = !Number.isNaN(fup) && fup > 0 ? `, ${bytesLabel(fup)} uploaded` : '';
-              const span = `in its first ${p.firstUseDays} days, in up to ${hours} ${hours === 1 ? 'hour' : 'distinct hours'} a day`;
-              candidates.push({
-                ...base,
-                kind: 'first-use',
-                severity,
-                time: last,
-                app: info.key,
-                appIndex: a,
-                text: `first use of ${appLabel(info)} on ${dayLabel(d)}: ${countLabel(ftx)} transactions ${span}${upText}; ${who}`,
-                peerText: () => '',
-              });
-            }
+          let severity: AnomalySeverity | null = null;
+          const raise = (s: AnomalySeverity | null) => {
+            if (s && (!severity || SEVERITY_RANK[s] > SEVERITY_RANK[severity])) severity = s;
+          };
+          if (isUnsanctioned(a)) {
+            raise(ftx >= p.firstUseTransactions ? (rare ? 'High' : 'Medium') : 'Low');
+          }
+          if (isRisky(a)) {
+            if (rare) raise(ftx >= p.firstUseHighTransactions ? 'High' : ftx >= 5 ? 'Low' : null);
+            else raise(ftx >= p.firstUseTransactions ? 'Low' : null);
+          }
+          if (others === 0) {
+            raise(
+              ftx >= p.unseenHighTransactions || (hours >= p.beaconHours && ftx >= p.unseenMediumTransactions)
+                ? 'High'
+                : ftx >= p.unseenMediumTransactions
+                  ? 'Medium'
+                  : ftx >= p.firstUseTransactions
+                    ? 'Low'
+                    : null,
+            );
+          }
+          if (severity) {
+            const who =
+              others === 0
+                ? `no other ${noun} has used it`
+                : `${others} other ${others === 1 ? noun : nouns} ${others === 1 ? 'uses' : 'use'} it`;
+            const upText = !Number.isNaN(fup) && fup > 0 ? `, ${bytesLabel(fup)} uploaded` : '';
+            const span = `in its first ${p.firstUseDays} days, in up to ${hours} ${hours === 1 ? 'hour' : 'distinct hours'} a day`;
+            candidates.push({
+              ...base,
+              kind: 'first-use',
+              severity,
+              time: last,
+              app: info.key,
+              appIndex: a,
+              text: `first use of ${appLabel(info)} on ${dayLabel(d)}: ${countLabel(ftx)} transactions ${span}${upText}; ${who}`,
+              peerText: () => '',
+            });
           }
         }
+      }
 
-        // Activity at hours of the day the entity is not in the habit of being active in.
-        if (learned) {
-          let habit = 0;
-          for (let h = 0; h < 24; h++) if (hourDays[h] >= p.offHoursHabitDays) habit |= 1 << h;
-          const newMask = dayMask & ~habit;
-          if (newMask) {
-            let q = 0;
-            let qFar = 0;
-            let seenBefore = 0;
-            const newHours: number[] = [];
-            for (let h = 0; h < 24; h++) {
-              if (!(newMask & (1 << h))) continue;
-              const v = r.days.hourTx[di * 24 + h];
-              newHours.push(h);
-              q += v;
-              seenBefore = Math.max(seenBefore, hourDays[h]);
-              if (hourShareOthers(e, h) < p.rareHourShare && hourDistance(h, habit) >= p.offHoursDistance) qFar += v;
-            }
-            const min = Math.max(p.offHoursMinTransactions, p.offHoursMedianShare * m);
-            const high = Math.max(p.offHoursMinTransactions, p.offHoursHighMedianShare * m);
-            const longHistory = d - firstDay >= p.offHoursHighHistoryDays;
-            const severity: AnomalySeverity | null =
-              qFar >= high && longHistory ? 'High' : q >= min ? 'Medium' : q >= 10 ? 'Low' : null;
-            if (severity) {
-              const reached = rows
-                .filter((i) => rowHours(i) & newMask)
-                .sort((x, y) => rowTx(y) - rowTx(x))
-                .slice(0, 2)
-                .map((i) => apps[rowApp[i]].name);
-              const to = reached.length ? `, reaching ${reached.join(' and ')}` : '';
-              const span = d - firstDay;
-              candidates.push({
-                ...base,
-                kind: 'off-hours',
-                magnitude: q,
-                severity,
-                time: r.days.last[di],
-                app: null,
-                appIndex: -1,
-                hourMask: newMask,
-                text: `active at ${hoursLabel(newHours)} on ${dayLabel(d)} (${countLabel(q)} transactions${to}), ${
-                  seenBefore === 0
-                    ? `hours it was never active in ${span} days of history`
-                    : `hours it had been active in on at most ${seenBefore} ${seenBefore === 1 ? 'day' : 'days'} in ${span} days of history`
-                }`,
-                peerText: (k) => `; ${k} other ${nouns} were active at those hours that night too`,
-              });
-            }
+      // Activity at hours of the day the entity is not in the habit of being active in.
+      if (learned) {
+        let habit = 0;
+        for (let h = 0; h < 24; h++) if (hourDays[h] >= p.offHoursHabitDays) habit |= 1 << h;
+        const newMask = dayMask & ~habit;
+        if (newMask) {
+          let q = 0;
+          let qFar = 0;
+          let seenBefore = 0;
+          const newHours: number[] = [];
+          for (let h = 0; h < 24; h++) {
+            if (!(newMask & (1 << h))) continue;
+            const v = r.days.hourTx[di * 24 + h];
+            newHours.push(h);
+            q += v;
+            seenBefore = Math.max(seenBefore, hourDays[h]);
+            if (hourShareOthers(e, h) < p.rareHourShare && hourDistance(h, habit) >= p.offHoursDistance) qFar += v;
+          }
+          const min = Math.max(p.offHoursMinTransactions, p.offHoursMedianShare * m);
+          const high = Math.max(p.offHoursMinTransactions, p.offHoursHighMedianShare * m);
+          const longHistory = d - firstDay >= p.offHoursHighHistoryDays;
+          const severity: AnomalySeverity | null =
+            qFar >= high && longHistory ? 'High' : q >= min ? 'Medium' : q >= 10 ? 'Low' : null;
+          if (severity) {
+            const reached = rows
+              .filter((i) => rowHours(i) & newMask)
+              .sort((x, y) => rowTx(y) - rowTx(x))
+              .slice(0, 2)
+              .map((i) => apps[rowApp[i]].name);
+            const to = reached.length ? `, reaching ${reached.join(' and ')}` : '';
+            const span = d - firstDay;
+            candidates.push({
+              ...base,
+              kind: 'off-hours',
+              magnitude: q,
+              severity,
+              time: r.days.last[di],
+              app: null,
+              appIndex: -1,
+              hourMask: newMask,
+              text: `active at ${hoursLabel(newHours)} on ${dayLabel(d)} (${countLabel(q)} transactions${to}), ${
+                seenBefore === 0
+                  ? `hours it was never active in ${span} days of history`
+                  : `hours it had been active in on at most ${seenBefore} ${seenBefore === 1 ? 'day' : 'days'} in ${span} days of history`
+              }`,
+              peerText: (k) => `; ${k} other ${nouns} were active at those hours that night too`,
+            });
           }
         }
       }
@@ -711,6 +737,39 @@ export function assessRisk(
       for (let h = 0; h < 24; h++) if (dayMask & (1 << h)) hourDays[h]++;
     }
   }
+
+  const active = new Uint8Array(r.days.n);
+  for (let i = 0; i < r.days.n; i++) active[i] = r.days.transactions[i] > 0 ? 1 : 0;
+  return {
+    params: p,
+    keys: r.keys,
+    labels: r.labels,
+    peerMin,
+    candidates,
+    dayOrder,
+    dayStart,
+    day: r.days.day,
+    active,
+    learned: learnedRow,
+    noBytes,
+  };
+}
+
+/** Risk in a window from its base: the anomalies on the window's days, tempered by the peers in it; levels and reasons. */
+export function riskIn(
+  base: RiskBase,
+  window: { from?: number | null; to?: number | null },
+): Map<string, RiskAssessment> {
+  const { params: p, keys, labels, peerMin, noBytes } = base;
+  const n = keys.length;
+  const out = new Map<string, RiskAssessment>();
+  if (n === 0) return out;
+  const fromDay = window.from != null ? Math.floor(window.from / DAY) : Number.NEGATIVE_INFINITY;
+  const toDay = window.to != null ? Math.ceil(window.to / DAY) : Number.POSITIVE_INFINITY;
+  const inWindow = (d: number) => d >= fromDay && d < toDay;
+  const candidates: Candidate[] = [];
+  for (const c of base.candidates) if (inWindow(c.day)) candidates.push({ ...c });
+  const daysOf = (e: number) => base.dayOrder.subarray(base.dayStart[e], base.dayStart[e + 1]);
 
   // Peers: the same behaviour on the same app (or the same night) by many others is a fleet event.
   // Each group is sorted by day, so a candidate looks only at the days its span covers.
@@ -812,17 +871,23 @@ export function assessRisk(
     const level: RiskLevel = anomalies.length ? anomalies[0].severity : 'Informational';
     const reasons = anomalies.slice(0, p.maxReasons).map((a) => a.text);
     if (anomalies.length > p.maxReasons) reasons.push(`and ${anomalies.length - p.maxReasons} more anomalies`);
-    const inWindow = daysOf(e).some((i) => r.days.day[i] >= fromDay && r.days.day[i] < toDay);
-    const learning = inWindow && !judged[e];
+    let seen = false;
+    let judged = false;
+    for (const i of daysOf(e)) {
+      if (!inWindow(base.day[i])) continue;
+      seen = true;
+      if (base.learned[i]) judged = true;
+    }
+    const learning = seen && !judged;
     if (learning && anomalies.length === 0) {
-      const active = daysOf(e).filter((i) => r.days.day[i] < toDay && r.days.transactions[i] > 0).length;
+      const active = daysOf(e).filter((i) => base.day[i] < toDay && base.active[i] === 1).length;
       reasons.push(
         `still learning its baseline: ${active} active ${active === 1 ? 'day' : 'days'} of data, judged after ${p.learningDays} days and ${p.minHistoryDays} active days`,
       );
     }
-    out.set(r.keys[e], {
-      key: r.keys[e],
-      label: r.labels[e],
+    out.set(keys[e], {
+      key: keys[e],
+      label: labels[e],
       level,
       reasons,
       anomalies,

@@ -74,7 +74,17 @@ interface Pending {
   matches: Match[];
 }
 
+/** Discovery signals in a window: `signalsIn(signalBase(…))`, where the rollups end with the window. */
 export function discoverySignals(daily: DailyRollups, opts: SignalOptions): SignalResult {
+  return signalsIn(signalBase(daily, opts), opts.window);
+}
+
+/**
+ * Every signal the rollups raise, on any day, in the order a report lists them: which ones an app raises (and
+ * which its 90 days of quiet after one drop) depends on the data before the window, never on the window, so one
+ * base serves every window over the same rollups.
+ */
+export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'window'>): SignalResult {
   const p: SignalParams = { ...DEFAULT_SIGNAL_PARAMS, ...opts.params };
   const t = opts.thresholds;
   if (!opts.report.raisesSignals) return { signals: [], notApplicable: ['snapshot reports never raise signals'] };
@@ -207,14 +217,11 @@ export function discoverySignals(daily: DailyRollups, opts: SignalOptions): Sign
   const rank = (pp: Pending) => Math.min(...pp.matches.map((m) => order.indexOf(m.type)));
   pending.sort((x, y) => Math.floor(x.time / DAY) - Math.floor(y.time / DAY) || rank(x) - rank(y) || x.time - y.time);
   const lastSignal = new Map<number, number>();
-  const from = opts.window?.from ?? Number.NEGATIVE_INFINITY;
-  const to = opts.window?.to ?? Number.POSITIVE_INFINITY;
   const signals: SignalRow[] = [];
   for (const s of pending) {
     const prev = lastSignal.get(s.app);
     if (prev !== undefined && s.time < prev + p.dedupeDays * DAY) continue;
     lastSignal.set(s.app, s.time);
-    if (s.time < from || s.time >= to) continue;
     const matches = [...s.matches].sort((x, y) => order.indexOf(x.type) - order.indexOf(y.type));
     const [head, ...rest] = matches;
     const also = rest.map((m) => `; also ${m.type.toLowerCase()}: ${m.text}`).join('');
@@ -229,4 +236,11 @@ export function discoverySignals(daily: DailyRollups, opts: SignalOptions): Sign
   }
   signals.sort((x, y) => x.time - y.time || x.app.localeCompare(y.app));
   return { signals, notApplicable };
+}
+
+/** The base's signals in a window (by their time), in the same order. */
+export function signalsIn(base: SignalResult, window?: TimeWindow): SignalResult {
+  const from = window?.from ?? Number.NEGATIVE_INFINITY;
+  const to = window?.to ?? Number.POSITIVE_INFINITY;
+  return { signals: base.signals.filter((s) => s.time >= from && s.time < to), notApplicable: base.notApplicable };
 }
