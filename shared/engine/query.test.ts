@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../catalog/loader';
 import { createMatcher } from '../catalog/matcher';
 import { createScorer } from '../catalog/score';
-import { computeTables } from './query';
+import { computeTables, type DeviceRow, topDevices } from './query';
 import { FIXTURE_T0, type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
+import { dashboard } from './views';
 import type { WorkingSet } from './working-set';
 
 const catalog = loadCatalog(
@@ -169,6 +170,43 @@ describe('computeTables', () => {
       expect(quick.apps.map(app)).toEqual(full.apps.map(app));
       expect(quick.apps.some((a) => a.users > 0)).toBe(true);
       expect([quick.devices, quick.users, quick.ips]).toEqual([[], [], []]);
+    }
+  });
+
+  it('finds the dashboard’s riskiest devices without the whole device table, ties and all', () => {
+    // Twenty devices, many alike (same transactions, traffic and names): the order must be the table's.
+    const r = rng(11);
+    const facts: FixtureFact[] = [];
+    for (let k = 0; k < 20; k++)
+      for (let j = 0; j < 1 + (k % 3); j++)
+        facts.push({
+          day: j,
+          hour: 9,
+          device: `dev-${(k * 7) % 20}`,
+          deviceName: k % 4 === 0 ? undefined : `PC-${k % 5}`,
+          host: j % 2 ? 'teams.example' : 'shop.example',
+          tx: 10,
+          ...(k % 2 ? { up: 100 } : {}),
+          source: 's1',
+        });
+    facts.push(...randomFacts(300).map((f) => ({ ...f, device: `dev-${20 + Math.floor(r() * 5)}` })));
+    const fleet = fixtureWorkingSet(facts);
+    const levels = ['High', 'Medium', 'Low', 'Informational'];
+    const levelOf = new Map<string, string>();
+    // Twelve alike devices High: the eight shown are chosen among equals by traffic, name and first seen.
+    for (let k = 0; k < 25; k++) levelOf.set(`dev-${k}`, k < 12 ? 'High' : levels[Math.floor(r() * 4)]);
+    const order: Record<string, number> = { High: 4, Medium: 3, Low: 2, Informational: 1 };
+    const rated = (d: DeviceRow) => ({ ...d, riskLevel: levelOf.get(d.key) ?? null });
+    for (const c of [
+      { ...ctx },
+      { ...ctx, sources: new Set(['s1']) },
+      { ...ctx, from: FIXTURE_T0, to: FIXTURE_T0 + 86_400_000 },
+    ]) {
+      const full = computeTables(fleet, c);
+      const expected = dashboard({ ...full, devices: full.devices.map(rated) }, []).riskiestDevices;
+      expect(expected).toHaveLength(8);
+      const top = topDevices(fleet, c, (key) => order[levelOf.get(key) ?? ''] ?? 0, 8).map(rated);
+      expect(top).toEqual(expected);
     }
   });
 });

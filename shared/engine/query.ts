@@ -443,3 +443,57 @@ export function computeTables(ws: WorkingSet, ctx: QueryContext, appsOnly = fals
     },
   };
 }
+
+/**
+ * The first `limit` rows of the device table by `rank` (higher first), then transactions — the dashboard's
+ * riskiest devices — without computing the whole table: one pass of totals over the selected facts puts the
+ * devices in that order, ties as the table has them (traffic, transactions, name, first seen), and only the
+ * chosen devices' rows are computed, each over its own facts (so every figure is the table's).
+ */
+export function topDevices(
+  ws: WorkingSet,
+  ctx: QueryContext,
+  rank: (key: string) => number,
+  limit: number,
+): DeviceRow[] {
+  const rows = selected(ws, ctx);
+  const locals = new Locals(ws.pool.strings.length);
+  const acc = new Accs();
+  const names: number[] = [];
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k];
+    const dev = ws.device[i];
+    if (dev < 0) continue;
+    const d = locals.local(dev);
+    if (d === acc.n) {
+      acc.push();
+      names.push(-1);
+    }
+    acc.add(d, ws, i);
+    if (ws.deviceName[i] >= 0) names[d] = ws.deviceName[i];
+  }
+  const n = locals.ids.length;
+  const keys = locals.ids.map((id) => ws.str(id) ?? '');
+  const label = (d: number) => (names[d] >= 0 ? (ws.str(names[d]) ?? keys[d]) : keys[d]);
+  const ranks = keys.map(rank);
+  const traffic = (d: number) => acc.totals(d).traffic ?? -1;
+  const order = Array.from({ length: n }, (_, d) => d).sort(
+    (x, y) =>
+      ranks[y] - ranks[x] ||
+      acc.transactions[y] - acc.transactions[x] ||
+      traffic(y) - traffic(x) ||
+      label(x).localeCompare(label(y)) ||
+      x - y,
+  );
+  const chosen = order.slice(0, limit);
+  const place = new Map(chosen.map((d, at) => [keys[d], at]));
+  const wanted = new Uint8Array(n);
+  for (const d of chosen) wanted[d] = 1;
+  const own: number[] = [];
+  for (let k = 0; k < rows.length; k++) {
+    const dev = ws.device[rows[k]];
+    if (dev >= 0 && wanted[locals.of[dev] - 1] === 1) own.push(rows[k]);
+  }
+  const devices = computeTables(ws, { ...ctx, rows: own }).devices;
+  return devices.sort((x, y) => (place.get(x.key) ?? 0) - (place.get(y.key) ?? 0));
+}
