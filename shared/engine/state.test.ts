@@ -3,14 +3,19 @@
 import { readFileSync } from 'node:fs';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../domain/settings';
 import { registerBuiltinFormats } from '../formats/index';
 import { type CloudscopeDb, openDb } from '../store/db';
 import { runImport } from './import';
 import type { Tables } from './query';
+import { runRisk } from './risk-report';
 import { Sha256 } from './sha256';
 import { EngineState, type ViewRequest } from './state';
+import { dashboard } from './views';
+import type { WorkingSet } from './working-set';
 
 const FX = 'shared/formats/fixtures';
+const DAY_MS = 86_400_000;
 const DAY_S = 86_400;
 
 async function importBytes(db: CloudscopeDb, bytes: Uint8Array, name: string, source: { id?: string; name?: string }) {
@@ -71,7 +76,91 @@ async function settled(s: EngineState): Promise<void> {
   throw new Error('the cache kept changing');
 }
 
+/**
+ * Six proxy clients at work on weekdays for three weeks (from `start`, Unix s), with what risk rates: one client
+ * busy at night (day 16), one spiking to another site (day 18), one working nights from day 18 on.
+ */
+function fleetLog(start: number): Uint8Array {
+  const lines: string[] = [];
+  const line = (t: number, ip: string, host: string, user: string) =>
+    lines.push(`${t}.000    120 ${ip} TCP_TUNNEL/200 4000 CONNECT ${host}:443 ${user} HIER_DIRECT/192.0.2.1 -`);
+  for (let day = 0; day < 21; day++)
+    for (let k = 1; k <= 6; k++) {
+      const ip = `10.9.0.${k}`;
+      if (day % 7 < 5)
+        for (let h = 8; h < 18; h++)
+          for (let j = 0; j < 10; j++) line(start + day * DAY_S + h * 3600 + j * 60, ip, 'www.worky.com', `u${k}`);
+      if (k === 5 && day === 16)
+        for (let h = 1; h < 4; h++)
+          for (let j = 0; j < 30; j++) line(start + day * DAY_S + h * 3600 + j * 60, ip, 'www.worky.com', `u${k}`);
+      if (k === 3 && day === 18)
+        for (let j = 0; j < 1500; j++) line(start + day * DAY_S + 12 * 3600 + j, ip, 'www.other-site.com', `u${k}`);
+    }
+  // A night-shift client from day 18 on: after it, those hours are no longer ones the fleet rarely works.
+  for (let day = 18; day < 21; day++)
+    for (let h = 1; h < 4; h++)
+      for (let j = 0; j < 300; j++) line(start + day * DAY_S + h * 3600 + j * 10, '10.9.0.7', 'www.worky.com', 'u7');
+  lines.sort();
+  return new TextEncoder().encode(`${lines.join('\n')}\n`);
+}
+
 describe('engine state cache', () => {
+  it('serves every window to the end of the data from one risk base, the dashboard before the whole tables, as runRisk rates', async () => {
+    const db = await openDb('state-risk-base', { indexedDB, IDBKeyRange });
+    const start = Date.UTC(2026, 8, 7) / 1000;
+    const r = await importBytes(db, fleetLog(start), 'access.log', { name: 'Fleet' });
+    const state = new EngineState(db);
+    const id = `source:${r.sourceId}`;
+    const bases = () => (state as unknown as { bases: Map<string, unknown> }).bases;
+    const ws = await (state as unknown as { load(): Promise<WorkingSet> }).load();
+    const t0 = start * 1000;
+    const windows: ViewRequest['window'][] = [
+      { preset: 'all' },
+      { preset: '7d' },
+      // Past the last event: the same rollups as all time.
+      { preset: 'custom', from: t0 + 12 * DAY_MS, to: t0 + 30 * DAY_MS },
+      // Ending before the data does: rollups of their own.
+      { preset: 'custom', from: t0 + 10 * DAY_MS, to: t0 + 17 * DAY_MS },
+    ];
+    const levels = new Set<string>();
+    const night = new Map<string, string | null>();
+    for (const [i, window] of windows.entries()) {
+      const v: ViewRequest = { report: { id }, window };
+      const dash = await state.dashboard(v);
+      expect(bases().size).toBe(i < 3 ? 1 : 2);
+      const tables = await state.tables(v);
+      // The dashboard answered before the whole tables is the one they give.
+      expect(dash.riskiestDevices).toEqual(dashboard(tables, []).riskiestDevices);
+      expect(dash.riskiestDevices.length).toBeGreaterThan(0);
+      // Rated as runRisk rates the window, over rollups that end with the window.
+      const win =
+        window.preset === 'custom'
+          ? { from: window.from, to: window.to }
+          : (dash.window as { from: number | null; to: number | null });
+      const run = runRisk(ws, {
+        matcher: (state as unknown as { matcher: never }).matcher,
+        scorer: (state as unknown as { scorerOf(): never }).scorerOf(),
+        tags: {},
+        overrides: {},
+        report: { name: 'Fleet', raisesSignals: true, sourceIds: [r.sourceId] },
+        ...win,
+        thresholds: DEFAULT_SETTINGS.thresholds,
+        signalSeverity: DEFAULT_SETTINGS.signalSeverity,
+      });
+      for (const d of tables.devices) {
+        expect([d.riskLevel, d.reasons]).toEqual([run.devices.get(d.key)!.level, run.devices.get(d.key)!.reasons]);
+        levels.add(`${window.preset}:${d.riskLevel}`);
+      }
+      night.set(JSON.stringify(window), tables.devices.find((d) => d.key === '10.9.0.5')!.riskLevel);
+      expect(await state.signals(v)).toEqual(run.signals);
+    }
+    // Something to rate: the night and the spike in the whole window, not in the one that ends first.
+    expect(levels).toContain('all:High');
+    expect([...levels].filter((l) => l.startsWith('all:')).length).toBeGreaterThan(1);
+    // The night of day 16 is rare for the fleet up to day 17 only: the window that ends there has rollups of its own.
+    expect([...night.values()]).toEqual(['Medium', 'Medium', 'Medium', 'High']);
+  });
+
   it('warms the imported source’s report over all time first, and the view then comes from that work', async () => {
     const { state, sourceId } = await importedState('state-prewarm');
     expect(cacheOf(state).size).toBe(0);

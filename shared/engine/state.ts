@@ -1,9 +1,11 @@
 /**
  * The engine's working state over one case database: the in-memory working
  * set, the catalog with custom apps, tags, score overrides and settings, with
- * computed tables cached per (report, window). A change to some sources' data
- * (an import, a deletion, retention) drops only the reports over those sources;
- * a catalog, tag, override or setting change drops them all.
+ * computed tables cached per (report, window), and risk bases per report and
+ * end of its rollups (every window to the end of the data shares one). A
+ * change to some sources' data (an import, a deletion, retention) drops only
+ * the reports over those sources; a catalog, tag, override or setting change
+ * drops them all.
  */
 import { BUILTIN_CATALOG } from '../catalog/builtin';
 import { customAppId, loadCatalog, validateCustomApp } from '../catalog/loader';
@@ -24,8 +26,8 @@ import { selectFacts } from '../store/fact-block';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { anonymizeHistory, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
 import type { DashboardView } from './protocol';
-import { type AppRow, computeTables, type Tables } from './query';
-import { applyRisk, type RiskRun, riskSteps } from './risk-report';
+import { type AppRow, computeTables, type Tables, topDevices } from './query';
+import { applyRisk, type RiskBases, riskBaseSteps, riskInWindow } from './risk-report';
 import {
   type AppPage,
   type DayPoint,
@@ -38,6 +40,8 @@ import {
   queryTable,
   type ReportInfo,
   type ReportRef,
+  RISK_ORDER,
+  RISKIEST_SHOWN,
   resolveWindow,
   type TablePage,
   type TableRequest,
@@ -70,6 +74,8 @@ interface CacheEntry {
   result: Promise<Computed>;
   /** The tables and daily series, before risk and signals (the dashboard shows them first). */
   early: Promise<Pick<Computed, 'tables' | 'series'>>;
+  /** The whole dashboard: for a view, before the whole tables are computed (it needs only eight device rows). */
+  dash: Promise<DashboardView>;
   /** The report's sources when the computation began: it is dropped when any of them changes. */
   sourceIds: readonly string[];
   /** What else of the report the result depends on (name, sources, signals or not): a different one is a miss. */
@@ -78,6 +84,18 @@ interface CacheEntry {
 
 /** Cached (report, window) results kept; the least recently used go first. */
 const CACHE_LIMIT = 16;
+/** Risk bases kept (per report and end of its rollups); each holds a few arrays per entity-day, not the rollups. */
+const BASE_LIMIT = 8;
+const HOUR_MS = 3_600_000;
+
+/** A report's risk bases (see riskBaseSteps), in progress or done, shared by every window over the same rollups. */
+interface BaseEntry {
+  result: Promise<RiskBases>;
+  sourceIds: readonly string[];
+  shape: string;
+  /** The computation that computes it: a view that needs it wakes a sleeping warm-up, as one joining its result does. */
+  owner: Promise<Computed>;
+}
 /** Reports warmed after an import at most (the imported source's first), so warm-ups never evict each other. */
 const WARM_LIMIT = 8;
 
@@ -114,6 +132,10 @@ export class EngineState {
   private readonly pseudonyms = new Pseudonyms();
   /** Per (report, window), least recently used first: the computation, in progress or done, so callers share it. */
   private readonly cache = new Map<string, CacheEntry>();
+  /** Per (report, end of its rollups), least recently used first. */
+  private readonly bases = new Map<string, BaseEntry>();
+  /** Bumped whenever data, tags or settings change: a computation begun before shares no risk base. */
+  private epoch = 0;
   /** Warm-ups someone asked for since (a view joined them): they finish even if the data changes. */
   private readonly joined = new WeakSet<Promise<Computed>>();
   /** Idle warm-ups waiting for a quiet moment: a view that joins one wakes it. */
@@ -138,6 +160,7 @@ export class EngineState {
    * alone); without, every cached report is. A warm-up of a dropped report that no view joined stops.
    */
   invalidateData(changedSources?: Iterable<string>): void {
+    this.epoch++;
     this.ws = null;
     this.loading = null;
     if (changedSources === undefined) {
@@ -146,10 +169,13 @@ export class EngineState {
     }
     const changed = new Set(changedSources);
     for (const [key, e] of this.cache) if (e.sourceIds.some((s) => changed.has(s))) this.cache.delete(key);
+    for (const [key, e] of this.bases) if (e.sourceIds.some((s) => changed.has(s))) this.bases.delete(key);
   }
 
   private dropCache(): void {
+    this.epoch++;
     this.cache.clear();
+    this.bases.clear();
   }
 
   configure(settings: Partial<Settings>): void {
@@ -321,7 +347,8 @@ export class EngineState {
       return hit;
     }
     const ctx = { matcher: this.matcher!, scorer: this.scorerOf(), tags: this.tags, overrides: this.overrides };
-    const { thresholds, signalSeverity, anonymize } = this.settings;
+    const { anonymize } = this.settings;
+    const epoch = this.epoch;
     // Stale: the cache dropped this warm-up (its data, tags or settings changed) and no view asked for it.
     const stale = () => staged && this.cache.get(key)?.result !== p && !this.joined.has(p);
     /** Lets other messages in before the next stage; an idle warm-up nobody joined also waits for a quiet moment. */
@@ -349,33 +376,52 @@ export class EngineState {
       tablesFailed = reject;
     });
     early.catch(() => {});
+    let dashReady: (d: DashboardView) => void = () => {};
+    let dashFailed: (e: unknown) => void = () => {};
+    const dash = new Promise<DashboardView>((resolve, reject) => {
+      dashReady = resolve;
+      dashFailed = reject;
+    });
+    dash.catch(() => {});
     const run = async (): Promise<Computed> => {
       if (staged) await yieldStage();
       const series = timeline(ws, { ...win, sources });
+      const q = { ...ctx, sources, from: win.from, to: win.to };
       if (!staged) {
         // A view asked: the dashboard's apps and summary first (a third of the tables' time), answered before
-        // the rest is computed.
-        tablesReady({ tables: computeTables(ws, { ...ctx, sources, from: win.from, to: win.to }, true), series });
+        // the rest; then risk and signals (from the report's bases, often computed already for another window)
+        // with the eight riskiest devices' rows, answered as the whole dashboard; the whole tables last.
+        const first = computeTables(ws, q, true);
+        tablesReady({ tables: first, series });
         await pause();
+        const risk = riskInWindow(await this.riskBases(ws, info, win, epoch, p, null), win);
+        const level = (key: string) => RISK_ORDER[risk.devices.get(key)?.level ?? 'Informational'];
+        const top: Tables = { ...first, devices: topDevices(ws, q, level, RISKIEST_SHOWN) };
+        applyRisk(top, risk);
+        if (anonymize) anonymizeTables(top, this.pseudonyms);
+        dashReady(this.wholeDashboard({ tables: top, signals: risk.signals, series }, win));
+        await pause();
+        const tables = computeTables(ws, q);
+        applyRisk(tables, risk);
+        if (anonymize) anonymizeTables(tables, this.pseudonyms);
+        return { tables, signals: risk.signals, series };
       }
-      const tables = computeTables(ws, { ...ctx, sources, from: win.from, to: win.to });
-      if (staged) tablesReady({ tables, series });
-      const steps = riskSteps(ws, { ...ctx, report: info, from: win.from, to: win.to, thresholds, signalSeverity });
-      let step: IteratorResult<void, RiskRun>;
-      do {
-        if (staged) await yieldStage();
-        step = steps.next();
-      } while (!step.done);
-      applyRisk(tables, step.value);
+      const tables = computeTables(ws, q);
+      tablesReady({ tables, series });
+      const risk = riskInWindow(await this.riskBases(ws, info, win, epoch, p, yieldStage), win);
+      applyRisk(tables, risk);
       if (anonymize) anonymizeTables(tables, this.pseudonyms);
-      return { tables, signals: step.value.signals, series };
+      const computed = { tables, signals: risk.signals, series };
+      dashReady(this.wholeDashboard(computed, win));
+      return computed;
     };
     const p: Promise<Computed> = run().catch((e: unknown) => {
       tablesFailed(e);
+      dashFailed(e);
       if (this.cache.get(key)?.result === p) this.cache.delete(key);
       throw e;
     });
-    const entry: CacheEntry = { result: p, early, sourceIds: info.sourceIds, shape };
+    const entry: CacheEntry = { result: p, early, dash, sourceIds: info.sourceIds, shape };
     this.cache.set(key, entry);
     for (const old of this.cache.keys()) {
       if (this.cache.size <= CACHE_LIMIT) break;
@@ -386,27 +432,80 @@ export class EngineState {
     return entry;
   }
 
+  /**
+   * The report's risk bases for a window: those of the rollups that end where the window does — past the report's
+   * last event, the same rollups as no end at all, so every preset and any window to the end of the data share
+   * one — computed by `owner` (stepping with `step` when it is a warm-up) unless already there or in progress.
+   * A view (no `step`) that finds them in progress in a sleeping warm-up wakes it. A computation begun before the
+   * data, tags or settings last changed (`epoch`) neither uses nor leaves one.
+   */
+  private riskBases(
+    ws: WorkingSet,
+    info: ReportInfo,
+    win: { from: number | null; to: number | null },
+    epoch: number,
+    owner: Promise<Computed>,
+    step: (() => Promise<void>) | null,
+  ): Promise<RiskBases> {
+    const pastData =
+      win.to === null || info.lastEvent === null || Math.ceil(win.to / HOUR_MS) > Math.floor(info.lastEvent / HOUR_MS);
+    const to = pastData ? null : win.to;
+    const key = JSON.stringify([info.id, to]);
+    const shape = JSON.stringify([info.name, info.raisesSignals, [...info.sourceIds].sort()]);
+    const shared = epoch === this.epoch;
+    const hit = shared ? this.bases.get(key) : undefined;
+    if (hit) this.bases.delete(key);
+    if (hit?.shape === shape) {
+      this.bases.set(key, hit);
+      if (!step) {
+        this.joined.add(hit.owner);
+        this.sleeping.get(hit.owner)?.();
+      }
+      return hit.result;
+    }
+    const ctx = { matcher: this.matcher!, scorer: this.scorerOf(), tags: this.tags, overrides: this.overrides };
+    const { thresholds, signalSeverity } = this.settings;
+    const result = (async () => {
+      const steps = riskBaseSteps(ws, { ...ctx, report: info, to, thresholds, signalSeverity });
+      for (;;) {
+        if (step) await step();
+        const next = steps.next();
+        if (next.done) return next.value.bases;
+      }
+    })();
+    result.catch(() => {
+      if (this.bases.get(key)?.result === result) this.bases.delete(key);
+    });
+    if (!shared) return result;
+    this.bases.set(key, { result, sourceIds: info.sourceIds, shape, owner });
+    for (const old of this.bases.keys()) {
+      if (this.bases.size <= BASE_LIMIT) break;
+      this.bases.delete(old);
+    }
+    return result;
+  }
+
   async signals(v: ViewRequest): Promise<SignalRow[]> {
     return (await this.computed(v)).signals;
   }
 
   async dashboard(v: ViewRequest): Promise<DashboardView> {
-    const computed = await this.computed(v);
-    return this.wholeDashboard(computed, (await this.context(v)).win);
+    return (await this.entry(v)).dash;
   }
 
   private wholeDashboard({ tables, signals, series }: Computed, win: DashboardView['window']): DashboardView {
-    const order: Record<string, number> = { High: 4, Medium: 3, Low: 2, Informational: 1 };
-    const top = [...signals].sort((a, b) => (order[b.severity] ?? 0) - (order[a.severity] ?? 0) || b.time - a.time);
+    const top = [...signals].sort(
+      (a, b) => (RISK_ORDER[b.severity] ?? 0) - (RISK_ORDER[a.severity] ?? 0) || b.time - a.time,
+    );
     return { ...dashboard(tables, series), window: win, signals: top.slice(0, 10), riskPending: false };
   }
 
   async dashboardFirst(v: ViewRequest): Promise<DashboardView> {
     const e = await this.entry(v);
     const { win } = await this.context(v);
-    // The whole result when it is there first (or already), without asking the cache again.
-    const first = await Promise.race([e.result, e.early.then((early) => ({ early }))]);
-    if (!('early' in first)) return this.wholeDashboard(first, win);
+    // The whole dashboard when it is there first (or already).
+    const first = await Promise.race([e.dash, e.early.then((early) => ({ early }))]);
+    if (!('early' in first)) return first;
     return {
       ...dashboard(first.early.tables, first.early.series),
       riskiestDevices: [],
