@@ -161,6 +161,27 @@ describe('engine state cache', () => {
     expect([...night.values()]).toEqual(['Medium', 'Medium', 'Medium', 'High']);
   });
 
+  it('computes a view’s whole tables after its dashboard only in a quiet moment, or at once when asked for', async () => {
+    const { state, sourceId } = await importedState('state-tail');
+    const v = all(`source:${sourceId}`);
+    const d = await state.dashboard(v);
+    expect(d.riskPending).toBe(false);
+    let whole = false;
+    void cacheOf(state)
+      .get(keyOf(`source:${sourceId}`))!
+      .result.then(() => {
+        whole = true;
+      });
+    // Another window meanwhile: answered, the first view's tables still waiting.
+    await state.dashboard({ report: v.report, window: { preset: '7d' } });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(whole).toBe(false);
+    // Asked for: computed now, and the dashboard's riskiest devices are the whole table's.
+    const tables = await state.tables(v);
+    expect(whole).toBe(true);
+    expect(d.riskiestDevices.map((x) => x.key)).toEqual(dashboard(tables, []).riskiestDevices.map((x) => x.key));
+  });
+
   it('warms the imported source’s report over all time first, and the view then comes from that work', async () => {
     const { state, sourceId } = await importedState('state-prewarm');
     expect(cacheOf(state).size).toBe(0);

@@ -76,6 +76,8 @@ interface CacheEntry {
   early: Promise<Pick<Computed, 'tables' | 'series'>>;
   /** The whole dashboard: for a view, before the whole tables are computed (it needs only eight device rows). */
   dash: Promise<DashboardView>;
+  /** Computed for a view (its whole tables wait for a quiet moment once the dashboard is answered), not a warm-up. */
+  view: boolean;
   /** The report's sources when the computation began: it is dropped when any of them changes. */
   sourceIds: readonly string[];
   /** What else of the report the result depends on (name, sources, signals or not): a different one is a miss. */
@@ -93,8 +95,9 @@ interface BaseEntry {
   result: Promise<RiskBases>;
   sourceIds: readonly string[];
   shape: string;
-  /** The computation that computes it: a view that needs it wakes a sleeping warm-up, as one joining its result does. */
+  /** The computation that computes it: a view that needs it meanwhile wakes a sleeping warm-up, as one joining its result does. */
   owner: Promise<Computed>;
+  done: boolean;
 }
 /** Reports warmed after an import at most (the imported source's first), so warm-ups never evict each other. */
 const WARM_LIMIT = 8;
@@ -327,8 +330,11 @@ export class EngineState {
     return (await this.entry(v, warm)).result;
   }
 
-  /** The cache entry of a report and window, its computation started (or joined) as `computed` describes. */
-  private async entry(v: ViewRequest, warm?: Warm): Promise<CacheEntry> {
+  /**
+   * The cache entry of a report and window, its computation started (or joined) as `computed` describes. A view
+   * that `needs` only the dashboard does not hurry the whole tables of a view computed before.
+   */
+  private async entry(v: ViewRequest, warm?: Warm, needs: 'dash' | 'result' = 'result'): Promise<CacheEntry> {
     const staged = warm !== undefined;
     const { ws, info, win, sources } = await this.context(v, warm);
     if (!staged) this.lastView = v;
@@ -340,9 +346,12 @@ export class EngineState {
       // Most recently used last; a view that joins a warm-up keeps it going whatever changes meanwhile.
       this.cache.set(key, hit);
       if (!staged) {
-        this.joined.add(hit.result);
-        this.sleeping.get(hit.result)?.();
-        hit.result.then(this.answered, this.answered);
+        const all = needs === 'result' || !hit.view;
+        if (all) {
+          this.joined.add(hit.result);
+          this.sleeping.get(hit.result)?.();
+        }
+        (all ? hit.result : hit.dash).then(this.answered, this.answered);
       }
       return hit;
     }
@@ -350,14 +359,17 @@ export class EngineState {
     const { anonymize } = this.settings;
     const epoch = this.epoch;
     // Stale: the cache dropped this warm-up (its data, tags or settings changed) and no view asked for it.
-    const stale = () => staged && this.cache.get(key)?.result !== p && !this.joined.has(p);
-    /** Lets other messages in before the next stage; an idle warm-up nobody joined also waits for a quiet moment. */
-    const yieldStage = async () => {
+    const stale = () => this.cache.get(key)?.result !== p && !this.joined.has(p);
+    /**
+     * Lets other messages in before the next stage; an idle stage (of a warm-up, or a view's whole tables after its
+     * dashboard) nobody joined also waits for a quiet moment.
+     */
+    const yieldStage = async (idle = warm === 'idle') => {
       await pause();
       for (;;) {
         if (stale()) throw new StaleWarmUp();
         const quiet = Date.now() - this.lastAsked;
-        if (warm !== 'idle' || this.joined.has(p) || quiet >= IDLE_MS) return;
+        if (!idle || this.joined.has(p) || quiet >= IDLE_MS) return;
         await new Promise<void>((resolve) => {
           const wake = () => {
             clearTimeout(timer);
@@ -400,7 +412,9 @@ export class EngineState {
         applyRisk(top, risk);
         if (anonymize) anonymizeTables(top, this.pseudonyms);
         dashReady(this.wholeDashboard({ tables: top, signals: risk.signals, series }, win));
-        await pause();
+        // The whole tables in a quiet moment, or at once for whoever asks for them: an analyst flipping through
+        // windows is not kept waiting by the tables of one already left.
+        await yieldStage(true);
         const tables = computeTables(ws, q);
         applyRisk(tables, risk);
         if (anonymize) anonymizeTables(tables, this.pseudonyms);
@@ -421,7 +435,9 @@ export class EngineState {
       if (this.cache.get(key)?.result === p) this.cache.delete(key);
       throw e;
     });
-    const entry: CacheEntry = { result: p, early, dash, sourceIds: info.sourceIds, shape };
+    // Nobody may wait for a view's whole tables (its dashboard came first): a stale one stops unheard.
+    p.catch(() => {});
+    const entry: CacheEntry = { result: p, early, dash, view: !staged, sourceIds: info.sourceIds, shape };
     this.cache.set(key, entry);
     for (const old of this.cache.keys()) {
       if (this.cache.size <= CACHE_LIMIT) break;
@@ -457,7 +473,7 @@ export class EngineState {
     if (hit) this.bases.delete(key);
     if (hit?.shape === shape) {
       this.bases.set(key, hit);
-      if (!step) {
+      if (!step && !hit.done) {
         this.joined.add(hit.owner);
         this.sleeping.get(hit.owner)?.();
       }
@@ -477,7 +493,14 @@ export class EngineState {
       if (this.bases.get(key)?.result === result) this.bases.delete(key);
     });
     if (!shared) return result;
-    this.bases.set(key, { result, sourceIds: info.sourceIds, shape, owner });
+    const entry: BaseEntry = { result, sourceIds: info.sourceIds, shape, owner, done: false };
+    result.then(
+      () => {
+        entry.done = true;
+      },
+      () => {},
+    );
+    this.bases.set(key, entry);
     for (const old of this.bases.keys()) {
       if (this.bases.size <= BASE_LIMIT) break;
       this.bases.delete(old);
@@ -490,7 +513,7 @@ export class EngineState {
   }
 
   async dashboard(v: ViewRequest): Promise<DashboardView> {
-    return (await this.entry(v)).dash;
+    return (await this.entry(v, undefined, 'dash')).dash;
   }
 
   private wholeDashboard({ tables, signals, series }: Computed, win: DashboardView['window']): DashboardView {
@@ -501,7 +524,7 @@ export class EngineState {
   }
 
   async dashboardFirst(v: ViewRequest): Promise<DashboardView> {
-    const e = await this.entry(v);
+    const e = await this.entry(v, undefined, 'dash');
     const { win } = await this.context(v);
     // The whole dashboard when it is there first (or already).
     const first = await Promise.race([e.dash, e.early.then((early) => ({ early }))]);
