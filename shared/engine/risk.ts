@@ -224,16 +224,36 @@ function lowerBound(sorted: Float64Array, x: number): number {
   return lo;
 }
 
-/** Number of values ≤ x in a sorted array. */
-function upperBound(sorted: Int32Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
+/** The index after the last value ≤ x in sorted[from..to). */
+function upperBound(sorted: Int32Array, from: number, to: number, x: number): number {
+  let lo = from;
+  let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (sorted[mid] <= x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * How many entities' first day of app `a` is on or before day `x`, from every entity's first day of each app
+ * (app a's sorted in `firstDays[start[a]..start[a + 1])`, days in [minDay, minDay + span)): a running count per
+ * app and day when that table is at most `denseLimit` cells (one read), else a binary search.
+ */
+export function firstUseCounter(
+  firstDays: Int32Array,
+  start: Int32Array,
+  minDay: number,
+  span: number,
+  denseLimit = 1 << 24,
+): (a: number, x: number) => number {
+  const apps = start.length - 1;
+  if (apps * span > denseLimit) return (a, x) => upperBound(firstDays, start[a], start[a + 1], x) - start[a];
+  const upTo = new Int32Array(apps * span);
+  for (let a = 0; a < apps; a++) for (let j = start[a]; j < start[a + 1]; j++) upTo[a * span + firstDays[j] - minDay]++;
+  for (let a = 0; a < apps; a++) for (let off = 1; off < span; off++) upTo[a * span + off] += upTo[a * span + off - 1];
+  return (a, x) => (x < minDay ? 0 : upTo[a * span + Math.min(x - minDay, span - 1)]);
 }
 
 /** A dense stand-in for IntMap over keys below `size`. */
@@ -461,16 +481,10 @@ export function riskBase(
     }
     for (let a = 0; a < appCount; a++) firstDays.subarray(firstsStart[a], firstsStart[a + 1]).sort();
   }
-  const firsts = (a: number) => firstDays.subarray(firstsStart[a], firstsStart[a + 1]);
-  const othersBy = (a: number, d: number, self: number) => upperBound(firsts(a), d) - (self <= d ? 1 : 0);
-  const othersAround = (a: number, d: number, self: number) => {
-    const days = firsts(a);
-    return (
-      upperBound(days, d + p.peerDays) -
-      upperBound(days, d - p.peerDays - 1) -
-      (Math.abs(self - d) <= p.peerDays ? 1 : 0)
-    );
-  };
+  const usedBy = firstUseCounter(firstDays, firstsStart, minDay, span);
+  const othersBy = (a: number, d: number, self: number) => usedBy(a, d) - (self <= d ? 1 : 0);
+  const othersAround = (a: number, d: number, self: number) =>
+    usedBy(a, d + p.peerDays) - usedBy(a, d - p.peerDays - 1) - (Math.abs(self - d) <= p.peerDays ? 1 : 0);
 
   // The fleet's (non-noise) transactions per UTC hour of the day, and each entity's own.
   const hourTx = new Float64Array(24);
