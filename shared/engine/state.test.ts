@@ -182,6 +182,19 @@ describe('engine state cache', () => {
     expect(d.riskiestDevices.map((x) => x.key)).toEqual(dashboard(tables, []).riskiestDevices.map((x) => x.key));
   });
 
+  it('keeps its cache through a theme or block-list setting change, and drops it for one results depend on', async () => {
+    const { state, sourceId } = await importedState('state-settings');
+    const v = all(`source:${sourceId}`);
+    const tables = await state.tables(v);
+    state.configure({ theme: 'dark', blockUnsanctionedApps: false, warnBypassHours: 4 });
+    expect(await state.tables(v)).toBe(tables);
+    state.configure({ thresholds: { ...DEFAULT_SETTINGS.thresholds, riskyScore: 6 } });
+    expect(await state.tables(v)).not.toBe(tables);
+    const again = await state.tables(v);
+    state.configure({ anonymize: true });
+    expect((await state.tables(v)).users.map((u) => u.user)).not.toEqual(again.users.map((u) => u.user));
+  });
+
   it('warms the imported source’s report over all time first, and the view then comes from that work', async () => {
     const { state, sourceId } = await importedState('state-prewarm');
     expect(cacheOf(state).size).toBe(0);

@@ -102,6 +102,15 @@ interface BaseEntry {
 /** Reports warmed after an import at most (the imported source's first), so warm-ups never evict each other. */
 const WARM_LIMIT = 8;
 
+/**
+ * The settings computed results depend on, as a key: all but the theme and what only exports read when they are
+ * made (block-list options), so changing those keeps every cached report.
+ */
+function resultSettings(s: Settings): string {
+  const { theme: _theme, blockUnsanctionedApps: _block, warnBypassHours: _bypass, ...rest } = s;
+  return JSON.stringify(rest);
+}
+
 /** A warm-up whose data changed before anyone asked for its view: stopped, never shown. */
 class StaleWarmUp extends Error {}
 
@@ -181,8 +190,14 @@ export class EngineState {
     this.bases.clear();
   }
 
+  /**
+   * New settings. Only those a computed result depends on drop the cache: the UI sends every change (the theme
+   * too), and recomputing a 10M-event report for a theme toggle would keep the dashboard waiting for seconds.
+   */
   configure(settings: Partial<Settings>): void {
+    const before = resultSettings(this.settings);
     this.settings = normalizeSettings({ ...this.settings, ...settings });
+    if (resultSettings(this.settings) === before) return;
     this.scorer = null;
     this.dropCache();
   }
