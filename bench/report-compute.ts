@@ -1,7 +1,8 @@
 /**
  * The cold cost of one report view in Node: what `EngineState.computed()` and the dashboard
  * do on the first view after an import — computeTables, the daily rollups, device and user
- * risk, discovery signals, the timeline — each timed on its own, over a working set built
+ * risk, discovery signals, the timeline; then what a window over rollups already judged costs
+ * (the risk bases, riskInWindow) and the dashboard's riskiest devices (topDevices) — each timed on its own, over a working set built
  * from one telemetry file (parsed and aggregated in memory, no store), optionally replicated
  * over more devices (`--scale k`: k copies of every fact, each copy with its own devices,
  * users and IPs; hosts and days unchanged) to reach 10M-event fact counts without a
@@ -23,12 +24,12 @@ import { createScorer } from '../shared/catalog/score';
 import { DEFAULT_SETTINGS } from '../shared/domain/settings';
 import { FactAggregator } from '../shared/engine/aggregate';
 import { computeDaily } from '../shared/engine/daily';
-import { computeTables } from '../shared/engine/query';
-import { assessRisk } from '../shared/engine/risk';
-import { applyRisk, runRisk } from '../shared/engine/risk-report';
-import { discoverySignals } from '../shared/engine/signals';
+import { computeTables, topDevices } from '../shared/engine/query';
+import { assessRisk, riskBase } from '../shared/engine/risk';
+import { applyRisk, riskInWindow, runRisk } from '../shared/engine/risk-report';
+import { discoverySignals, signalBase } from '../shared/engine/signals';
 import { HEAD_CHARS } from '../shared/engine/source';
-import { dashboard, timeline } from '../shared/engine/views';
+import { dashboard, RISK_ORDER, RISKIEST_SHOWN, timeline } from '../shared/engine/views';
 import { WorkingSet } from '../shared/engine/working-set';
 import { registerBuiltinFormats } from '../shared/formats/index';
 import { detectFormat } from '../shared/formats/registry';
@@ -163,6 +164,19 @@ async function main(): Promise<void> {
     const signals = time('signals', () =>
       discoverySignals(daily, { report, thresholds, severity: DEFAULT_SETTINGS.signalSeverity }),
     );
+    // What a window over rollups already judged costs (engine state: risk bases shared by windows), and the
+    // dashboard's riskiest devices without the whole device table.
+    const riskOpts = { thresholds };
+    const bases = {
+      devices: time('riskBaseDevices', () => riskBase(daily, 'device', riskOpts)),
+      users: time('riskBaseUsers', () => riskBase(daily, 'user', riskOpts)),
+      signals: time('signalBase', () =>
+        signalBase(daily, { report, thresholds, severity: DEFAULT_SETTINGS.signalSeverity }),
+      ),
+    };
+    time('riskInWindow', () => riskInWindow(bases, { from: null, to: null }));
+    const level = (key: string) => RISK_ORDER[devices.get(key)?.level ?? 'Informational'];
+    time('topDevices', () => topDevices(ws, { ...app, sources }, level, RISKIEST_SHOWN));
     const series = time('timeline', () => timeline(ws, { sources }));
     applyRisk(tables, { devices, users });
     const dash = time('dashboard', () => dashboard(tables, series));

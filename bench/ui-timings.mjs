@@ -8,10 +8,13 @@
 //     "first" is the first view of that report since the last import (engine cache cold), "repeat" the later ones;
 //  2. device page — from a click on a Machines row until the page's title is the device's name and its
 //     Overview tab's Transactions KPI equals the row's Transactions cell, with the activity chart's canvas;
-//     Then a cold computation on screen: the endpoint report's window set to Custom (a window nothing has
-//     computed), until its tables are drawn and until its risk and signals are in too;
+//     Then a cold computation on screen: the endpoint report's window set to Custom (a window whose tables nothing
+//     has computed; its risk from the base the report's windows share), until its tables are drawn and until its
+//     risk and signals are in too; then the same with its last day 3 days earlier (nothing shared);
 //  3. Discovered apps (Squid report: many apps) — from the click on the nav link to the first data row, and
-//     from a scroll to the middle (then 1/4, 3/4) until every visible row holds data (no "…" placeholders).
+//     from a scroll to the middle (then 1/4, 3/4) until every visible row holds data (no "…" placeholders);
+//     then the app reopened (a page reload: the working set loaded again, nothing computed) until its dashboard
+//     is drawn and until its risk and signals are in.
 //
 //  4. 100k-row tables ("100k rows scroll smoothly"): a Squid file of --wide rows (default 100k), each row its own
 //     client IP, user and registrable domain, so Discovered apps, IP addresses and Users each hold ~100k rows;
@@ -198,36 +201,78 @@ function switchReport(page, value, expected) {
 }
 
 /**
- * Switches the window to Custom (its days: the report's whole range, a window nothing has computed) and resolves
- * with the milliseconds until the dashboard is drawn with its tables (`firstMs`: not busy, every chart drawn) and
- * until its risk and signals are in too (`wholeMs`: no card busy any more): a cold computation on screen.
+ * Changes the window and resolves with the milliseconds until the dashboard is drawn with its tables (`firstMs`:
+ * not busy, every chart drawn) and until its risk and signals are in too (`wholeMs`: no card busy any more): a
+ * cold computation on screen. `change`: 'custom' switches to Custom (its days: the report's whole range, a window
+ * whose tables nothing has computed; its risk comes from the base the report's other windows share), 'earlier'
+ * moves the Custom window's last day `days` earlier (rollups, risk and signals of its own: nothing shared).
  */
-function coldWindow(page) {
-  return page.evaluate(async () => {
-    const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
-    const select = document.querySelector('select[aria-label="Time window"]');
-    const t0 = performance.now();
-    select.value = 'custom';
-    select.dispatchEvent(new Event('change', { bubbles: true }));
-    let started = false;
-    let firstMs = null;
-    for (;;) {
-      await frame();
-      if (performance.now() - t0 > 300_000) throw new Error('cold dashboard not ready within 300 s');
-      const dash = document.querySelector('.dashboard');
-      if (!dash) continue;
-      const busy = dash.getAttribute('aria-busy') === 'true';
-      if (!started) {
-        if (!busy) continue;
-        started = true;
+function coldWindow(page, change, days = 3) {
+  return page.evaluate(
+    async ({ change, days }) => {
+      const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+      // The dashboard may be busy for less than a frame: watch the attribute itself.
+      let started = false;
+      const watch = new MutationObserver(() => {
+        if (document.querySelector('.dashboard')?.getAttribute('aria-busy') === 'true') started = true;
+      });
+      watch.observe(document.body, { attributes: true, subtree: true, attributeFilter: ['aria-busy'] });
+      const t0 = performance.now();
+      if (change === 'custom') {
+        const select = document.querySelector('select[aria-label="Time window"]');
+        select.value = 'custom';
+        select.dispatchEvent(new Event('change', { bubbles: true }));
+      } else {
+        const to = document.querySelector('input[aria-label="To"]');
+        const d = new Date(`${to.value}T12:00:00`);
+        d.setDate(d.getDate() - days);
+        const p = (n) => String(n).padStart(2, '0');
+        to.value = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+        to.dispatchEvent(new Event('change', { bubbles: true }));
       }
-      if (busy || dash.querySelectorAll('canvas').length < 5) continue;
-      firstMs ??= performance.now() - t0;
-      if (dash.querySelector('.card[aria-busy="true"]')) continue;
-      await frame();
-      return { firstMs, wholeMs: performance.now() - t0 };
-    }
-  });
+      let firstMs = null;
+      try {
+        for (;;) {
+          await frame();
+          if (performance.now() - t0 > 300_000) throw new Error('cold dashboard not ready within 300 s');
+          const dash = document.querySelector('.dashboard');
+          if (!dash || !started) continue;
+          if (dash.getAttribute('aria-busy') === 'true' || dash.querySelectorAll('canvas').length < 5) continue;
+          firstMs ??= performance.now() - t0;
+          if (dash.querySelector('.card[aria-busy="true"]')) continue;
+          await frame();
+          return { firstMs, wholeMs: performance.now() - t0 };
+        }
+      } finally {
+        watch.disconnect();
+      }
+    },
+    { change, days },
+  );
+}
+
+/**
+ * Reopens the app (a page reload: the engine worker starts over and loads the working set from IndexedDB) and
+ * resolves with the milliseconds until the dashboard it opens on is drawn (`firstMs`) and until its risk and
+ * signals are in (`wholeMs`), measured from outside the page (a reload ends its clock), polled every frame.
+ */
+async function reopen(page) {
+  const t0 = performance.now();
+  await page.reload();
+  const opts = { polling: 'raf', timeout: 600_000 };
+  await page.waitForFunction(
+    () => {
+      const d = document.querySelector('.dashboard');
+      return d && d.getAttribute('aria-busy') !== 'true' && d.querySelectorAll('canvas').length >= 5;
+    },
+    null,
+    opts,
+  );
+  const firstMs = performance.now() - t0;
+  await page.waitForFunction(() => !document.querySelector('.dashboard .card[aria-busy="true"]'), null, opts);
+  const wholeMs = performance.now() - t0;
+  const report = await page.locator('select[aria-label="Report"]').evaluate((s) => s.selectedOptions[0]?.textContent);
+  return { firstMs, wholeMs, report: report?.trim() };
 }
 
 /** Clicks Machines row `index` and resolves with the milliseconds until the device's Overview is drawn. */
@@ -456,8 +501,12 @@ async function timeMain(page, files, out) {
   // A cold computation of the endpoint report on screen: a window nothing has computed.
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await switchReport(page, endpoint.value, expected[endpoint.value]);
-  out.cold = await coldWindow(page);
+  out.cold = await coldWindow(page, 'custom');
   log(`  cold window: tables on screen ${out.cold.firstMs.toFixed(0)} ms, whole ${out.cold.wholeMs.toFixed(0)} ms`);
+  out.coldEarlier = await coldWindow(page, 'earlier');
+  log(
+    `  cold window ending 3 days earlier: tables on screen ${out.coldEarlier.firstMs.toFixed(0)} ms, whole ${out.coldEarlier.wholeMs.toFixed(0)} ms`,
+  );
   await page.getByRole('combobox', { name: 'Time window' }).selectOption('all');
 
   // Discovered apps on the Squid report.
@@ -477,6 +526,13 @@ async function timeMain(page, files, out) {
     out.apps.scroll.push({ fraction: f, ...r });
     log(`  apps scroll to ${f}: ${r.ms.toFixed(0)} ms (row ${r.firstVisibleRow})`);
   }
+
+  // Reopening the app: nothing computed, the working set to load first.
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  out.reopen = await reopen(page);
+  log(
+    `  reopen (${out.reopen.report}): dashboard ${out.reopen.firstMs.toFixed(0)} ms, whole ${out.reopen.wholeMs.toFixed(0)} ms`,
+  );
 }
 
 function report(machine, out) {
@@ -504,7 +560,9 @@ function mainLines(out) {
   return [
     `- dashboard after switching report, first (cold): ${dashFirst.map(r0).join(', ')} ms`,
     `- dashboard after switching report, repeat: median ${r0(median(dashRepeat))} ms (${dashRepeat.map(r0).join(', ')})`,
-    `- dashboard, endpoint report, a window nothing computed (cold): tables on screen ${r0(out.cold.firstMs)} ms, risk and signals ${r0(out.cold.wholeMs)} ms`,
+    `- dashboard, endpoint report, a Custom window whose tables nothing computed (cold): tables on screen ${r0(out.cold.firstMs)} ms, risk and signals ${r0(out.cold.wholeMs)} ms`,
+    `- same, its last day 3 days earlier (rollups, risk and signals of its own): tables on screen ${r0(out.coldEarlier.firstMs)} ms, risk and signals ${r0(out.coldEarlier.wholeMs)} ms`,
+    `- reopening the app (page reload, working set loaded again) on ${out.reopen.report}: dashboard on screen ${r0(out.reopen.firstMs)} ms, risk and signals ${r0(out.reopen.wholeMs)} ms`,
     `- device page from a Machines row: median ${r0(median(dev))} ms (${dev.map(r0).join(', ')}); same device again ${r0(out.deviceRepeat.ms)} ms`,
     `- Discovered apps (${out.apps.total}) first rows: median ${r0(median(out.apps.open))} ms (${out.apps.open.map(r0).join(', ')})`,
     `- Discovered apps scroll (1/2, 1/4, 3/4): ${out.apps.scroll.map((s) => r0(s.ms)).join(', ')} ms`,
