@@ -184,6 +184,8 @@ describe('computeTables', () => {
           hour: 9,
           device: `dev-${(k * 7) % 20}`,
           deviceName: k % 4 === 0 ? undefined : `PC-${k % 5}`,
+          user: j % 2 ? `u${k % 3}` : undefined,
+          ip: `10.0.${j}.${k % 4}`,
           host: j % 2 ? 'teams.example' : 'shop.example',
           tx: 10,
           ...(k % 2 ? { up: 100 } : {}),
@@ -197,6 +199,8 @@ describe('computeTables', () => {
     for (let k = 0; k < 25; k++) levelOf.set(`dev-${k}`, k < 12 ? 'High' : levels[Math.floor(r() * 4)]);
     const order: Record<string, number> = { High: 4, Medium: 3, Low: 2, Informational: 1 };
     const rated = (d: DeviceRow) => ({ ...d, riskLevel: levelOf.get(d.key) ?? null });
+    // Some of the rows compared count several apps, users and addresses.
+    let rich = false;
     for (const c of [
       { ...ctx },
       { ...ctx, sources: new Set(['s1']) },
@@ -207,6 +211,8 @@ describe('computeTables', () => {
       expect(expected).toHaveLength(8);
       const top = topDevices(fleet, c, (key) => order[levelOf.get(key) ?? ''] ?? 0, 8).map(rated);
       expect(top).toEqual(expected);
+      rich ||= top.some((d) => d.users > 0 && d.ips > 1 && d.apps > 1);
     }
+    expect(rich).toBe(true);
   });
 });

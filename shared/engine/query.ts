@@ -446,9 +446,9 @@ export function computeTables(ws: WorkingSet, ctx: QueryContext, appsOnly = fals
 
 /**
  * The first `limit` rows of the device table by `rank` (higher first), then transactions — the dashboard's
- * riskiest devices — without computing the whole table: one pass of totals over the selected facts puts the
- * devices in that order, ties as the table has them (traffic, transactions, name, first seen), and only the
- * chosen devices' rows are computed, each over its own facts (so every figure is the table's).
+ * riskiest devices — without computing the whole table: one pass summing each device's transactions and bytes
+ * puts the devices in that order, ties as the table has them (traffic, transactions, name, first seen); the
+ * chosen devices' rows are then summed over their own facts alone (every figure the table's).
  */
 export function topDevices(
   ws: WorkingSet,
@@ -457,43 +457,87 @@ export function topDevices(
   limit: number,
 ): DeviceRow[] {
   const rows = selected(ws, ctx);
-  const locals = new Locals(ws.pool.strings.length);
-  const acc = new Accs();
+  const local = new Int32Array(ws.pool.strings.length);
+  const ids: number[] = [];
+  const tx: number[] = [];
+  const up: number[] = [];
+  const down: number[] = [];
   const names: number[] = [];
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k];
     const dev = ws.device[i];
     if (dev < 0) continue;
-    const d = locals.local(dev);
-    if (d === acc.n) {
-      acc.push();
+    let d = local[dev] - 1;
+    if (d < 0) {
+      d = ids.length;
+      local[dev] = d + 1;
+      ids.push(dev);
+      tx.push(0);
+      up.push(Number.NaN);
+      down.push(Number.NaN);
       names.push(-1);
     }
-    acc.add(d, ws, i);
+    tx[d] += ws.transactions[i];
+    const u = ws.bytesUp[i];
+    if (!Number.isNaN(u)) up[d] = Number.isNaN(up[d]) ? u : up[d] + u;
+    const w = ws.bytesDown[i];
+    if (!Number.isNaN(w)) down[d] = Number.isNaN(down[d]) ? w : down[d] + w;
     if (ws.deviceName[i] >= 0) names[d] = ws.deviceName[i];
   }
-  const n = locals.ids.length;
-  const keys = locals.ids.map((id) => ws.str(id) ?? '');
+  const keys = ids.map((id) => ws.str(id) ?? '');
   const label = (d: number) => (names[d] >= 0 ? (ws.str(names[d]) ?? keys[d]) : keys[d]);
   const ranks = keys.map(rank);
-  const traffic = (d: number) => acc.totals(d).traffic ?? -1;
-  const order = Array.from({ length: n }, (_, d) => d).sort(
+  const traffic = (d: number) =>
+    Number.isNaN(up[d]) && Number.isNaN(down[d])
+      ? -1
+      : (Number.isNaN(up[d]) ? 0 : up[d]) + (Number.isNaN(down[d]) ? 0 : down[d]);
+  const order = Array.from({ length: ids.length }, (_, d) => d).sort(
     (x, y) =>
-      ranks[y] - ranks[x] ||
-      acc.transactions[y] - acc.transactions[x] ||
-      traffic(y) - traffic(x) ||
-      label(x).localeCompare(label(y)) ||
-      x - y,
+      ranks[y] - ranks[x] || tx[y] - tx[x] || traffic(y) - traffic(x) || label(x).localeCompare(label(y)) || x - y,
   );
   const chosen = order.slice(0, limit);
-  const place = new Map(chosen.map((d, at) => [keys[d], at]));
-  const wanted = new Uint8Array(n);
-  for (const d of chosen) wanted[d] = 1;
-  const own: number[] = [];
+  // The chosen devices' rows: totals and distinct apps (as the tables name them), users and IP addresses.
+  const at = new Int32Array(ids.length).fill(-1);
+  chosen.forEach((d, j) => {
+    at[d] = j;
+  });
+  const acc = new Accs();
+  const apps = chosen.map(() => new Set<string>());
+  const users = chosen.map(() => new Set<number>());
+  const ips = chosen.map(() => new Set<number>());
+  for (const _ of chosen) acc.push();
+  const appOfHost = new Map<number, string>();
   for (let k = 0; k < rows.length; k++) {
-    const dev = ws.device[rows[k]];
-    if (dev >= 0 && wanted[locals.of[dev] - 1] === 1) own.push(rows[k]);
+    const i = rows[k];
+    const dev = ws.device[i];
+    const j = dev >= 0 ? at[local[dev] - 1] : -1;
+    if (j < 0) continue;
+    acc.add(j, ws, i);
+    const host = ws.host[i];
+    if (host >= 0) {
+      let key = appOfHost.get(host);
+      if (key === undefined) {
+        const h = ws.str(host) ?? '';
+        key = refKey((IP_RE.test(h) ? ctx.matcher.matchIp(h) : null) ?? ctx.matcher.matchHost(h));
+        appOfHost.set(host, key);
+      }
+      apps[j].add(key);
+    }
+    if (ws.user[i] >= 0) users[j].add(ws.user[i]);
+    if (ws.localIp[i] >= 0) ips[j].add(ws.localIp[i]);
   }
-  const devices = computeTables(ws, { ...ctx, rows: own }).devices;
-  return devices.sort((x, y) => (place.get(x.key) ?? 0) - (place.get(y.key) ?? 0));
+  return chosen.map((d, j) => {
+    const name = label(d);
+    return {
+      ...acc.totals(j),
+      key: keys[d],
+      name,
+      deviceId: names[d] >= 0 && keys[d] !== name.toLowerCase() ? keys[d] : null,
+      apps: apps[j].size,
+      users: users[j].size,
+      ips: ips[j].size,
+      riskLevel: null,
+      reasons: [],
+    };
+  });
 }
