@@ -97,7 +97,7 @@ export interface QueryContext {
   from?: number | null;
   to?: number | null;
   /** Restrict to these fact rows (already filtered by window and sources), e.g. one device's. */
-  rows?: readonly number[];
+  rows?: Int32Array | readonly number[];
 }
 
 export interface Tables {
@@ -185,8 +185,8 @@ class Locals {
 
 const IP_RE = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
 
-/** Which facts fall in the window and sources, in fact order. */
-function selected(ws: WorkingSet, ctx: QueryContext): Int32Array | readonly number[] {
+/** Which facts fall in the window and sources, in fact order (`ctx.rows` when given): pass as `rows` to reuse. */
+export function selectedFacts(ws: WorkingSet, ctx: QueryContext): Int32Array | readonly number[] {
   if (ctx.rows) return ctx.rows;
   const fromHour = ctx.from != null ? Math.floor(ctx.from / HOUR) : Number.NEGATIVE_INFINITY;
   const toHour = ctx.to != null ? Math.ceil(ctx.to / HOUR) : Number.POSITIVE_INFINITY;
@@ -245,7 +245,7 @@ function distinctPairs(
  * their users (not their IP addresses or devices, left 0) and the summary; no device, user or IP rows.
  */
 export function computeTables(ws: WorkingSet, ctx: QueryContext, appsOnly = false): Tables {
-  const rows = selected(ws, ctx);
+  const rows = selectedFacts(ws, ctx);
   const poolSize = ws.pool.strings.length;
   // host string id -> app entity index + 1, resolved once per distinct host
   const appOfHost = new Int32Array(poolSize);
@@ -456,7 +456,7 @@ export function topDevices(
   rank: (key: string) => number,
   limit: number,
 ): DeviceRow[] {
-  const rows = selected(ws, ctx);
+  const rows = selectedFacts(ws, ctx);
   const local = new Int32Array(ws.pool.strings.length);
   const ids: number[] = [];
   const tx: number[] = [];

@@ -26,8 +26,10 @@ import { selectFacts } from '../store/fact-block';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { anonymizeHistory, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
 import type { DashboardView } from './protocol';
-import { type AppRow, computeTables, type Tables, topDevices } from './query';
+import { type AppRow, computeTables, selectedFacts, type Tables, topDevices } from './query';
+import { riskIn } from './risk';
 import { applyRisk, type RiskBases, riskBaseSteps, riskInWindow } from './risk-report';
+import { signalsIn } from './signals';
 import {
   type AppPage,
   type DayPoint,
@@ -413,7 +415,9 @@ export class EngineState {
     const run = async (): Promise<Computed> => {
       if (staged) await yieldStage();
       const series = timeline(ws, { ...win, sources });
-      const q = { ...ctx, sources, from: win.from, to: win.to };
+      const window = { ...ctx, sources, from: win.from, to: win.to };
+      // The window's facts, found once for every computation below.
+      const q = { ...window, rows: selectedFacts(ws, window) };
       if (!staged) {
         // A view asked: the dashboard's apps and summary first (a third of the tables' time), answered before
         // the rest; then risk and signals (from the report's bases, often computed already for another window)
@@ -421,19 +425,21 @@ export class EngineState {
         const first = computeTables(ws, q, true);
         tablesReady({ tables: first, series });
         await pause();
-        const risk = riskInWindow(await this.riskBases(ws, info, win, epoch, p, null), win);
-        const level = (key: string) => RISK_ORDER[risk.devices.get(key)?.level ?? 'Informational'];
+        const bases = await this.riskBases(ws, info, win, epoch, p, null);
+        const devices = riskIn(bases.devices, win);
+        const { signals } = signalsIn(bases.signals, win);
+        const level = (key: string) => RISK_ORDER[devices.get(key)?.level ?? 'Informational'];
         const top: Tables = { ...first, devices: topDevices(ws, q, level, RISKIEST_SHOWN) };
-        applyRisk(top, risk);
+        applyRisk(top, { devices, users: new Map() });
         if (anonymize) anonymizeTables(top, this.pseudonyms);
-        dashReady(this.wholeDashboard({ tables: top, signals: risk.signals, series }, win));
-        // The whole tables in a quiet moment, or at once for whoever asks for them: an analyst flipping through
-        // windows is not kept waiting by the tables of one already left.
+        dashReady(this.wholeDashboard({ tables: top, signals, series }, win));
+        // User risk and the whole tables in a quiet moment, or at once for whoever asks for them: an analyst
+        // flipping through windows is not kept waiting by the tables of one already left.
         await yieldStage(true);
         const tables = computeTables(ws, q);
-        applyRisk(tables, risk);
+        applyRisk(tables, { devices, users: riskIn(bases.users, win) });
         if (anonymize) anonymizeTables(tables, this.pseudonyms);
-        return { tables, signals: risk.signals, series };
+        return { tables, signals, series };
       }
       const tables = computeTables(ws, q);
       tablesReady({ tables, series });
