@@ -80,6 +80,8 @@ interface CacheEntry {
   dash: Promise<DashboardView>;
   /** Computed for a view (its whole tables wait for a quiet moment once the dashboard is answered), not a warm-up. */
   view: boolean;
+  /** A warm-up that has not begun computing: a view asking for it takes its place (and answers the dashboard first). */
+  waiting: boolean;
   /** The report's sources when the computation began: it is dropped when any of them changes. */
   sourceIds: readonly string[];
   /** What else of the report the result depends on (name, sources, signals or not): a different one is a miss. */
@@ -359,7 +361,8 @@ export class EngineState {
     const shape = JSON.stringify([info.name, info.raisesSignals, [...info.sourceIds].sort()]);
     const hit = this.cache.get(key);
     if (hit) this.cache.delete(key);
-    if (hit?.shape === shape) {
+    // A view replaces a warm-up that is still waiting to begin (nobody joined it, so it stops).
+    if (hit?.shape === shape && !(hit.waiting && !staged)) {
       // Most recently used last; a view that joins a warm-up keeps it going whatever changes meanwhile.
       this.cache.set(key, hit);
       if (!staged) {
@@ -413,7 +416,10 @@ export class EngineState {
     });
     dash.catch(() => {});
     const run = async (): Promise<Computed> => {
-      if (staged) await yieldStage();
+      if (staged) {
+        await yieldStage();
+        entry.waiting = false;
+      }
       const series = timeline(ws, { ...win, sources });
       const window = { ...ctx, sources, from: win.from, to: win.to };
       // The window's facts, found once for every computation below.
@@ -456,9 +462,19 @@ export class EngineState {
       if (this.cache.get(key)?.result === p) this.cache.delete(key);
       throw e;
     });
-    // Nobody may wait for a view's whole tables (its dashboard came first): a stale one stops unheard.
+    // Nobody may wait for a view's whole tables (its dashboard came first): a stale one stops unheard. A view
+    // that asked for them (a table, not the dashboard) has them computed at once.
     p.catch(() => {});
-    const entry: CacheEntry = { result: p, early, dash, view: !staged, sourceIds: info.sourceIds, shape };
+    if (!staged && needs === 'result') this.joined.add(p);
+    const entry: CacheEntry = {
+      result: p,
+      early,
+      dash,
+      view: !staged,
+      waiting: staged,
+      sourceIds: info.sourceIds,
+      shape,
+    };
     this.cache.set(key, entry);
     for (const old of this.cache.keys()) {
       if (this.cache.size <= CACHE_LIMIT) break;
