@@ -348,6 +348,8 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
         file.skipped[reason] = (file.skipped[reason] ?? 0) + 1;
       };
       const sink: ParseSink = {
+        // Every event is counted, keyed and aggregated here and not kept: parsers may fill it again.
+        transient: true,
         event(e: NetworkEvent) {
           if (!Number.isFinite(e.time)) {
             sink.reject(0, 'event without a readable time');
