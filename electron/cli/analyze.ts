@@ -243,7 +243,7 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
   let dataSource: DataSourceRecord | undefined;
   // Set to null once the tables are built: the report files and exports do not need the facts.
   let ws: WorkingSet | null;
-  const parts = { fromWorkers: 0, readHere: 0 };
+  const parts = { fromWorkers: 0, readHere: 0, scannedHere: 0 };
   try {
     result = await runImport(
       db,
@@ -269,7 +269,7 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
     );
     if (!args.quiet && parts.fromWorkers > 0)
       process.stderr.write(
-        `analyze: worker threads read ${parts.fromWorkers} of ${parts.fromWorkers + parts.readHere} parts\n`,
+        `analyze: worker threads read ${parts.fromWorkers} of ${parts.fromWorkers + parts.readHere + parts.scannedHere} parts (${parts.scannedHere} scanned ahead by the main thread)\n`,
       );
     dataSource = await db.dataSources.get(result.sourceId);
     ws = await moveFactsToWorkingSet(db, result.importId ? [result.importId] : []);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NetworkEvent } from '../domain/event';
 import { type DefenderCsvParser, defenderCsvFormat } from './defender-csv';
-import { inThreadChannel, readDefenderCsvInParts, type ScanChannel } from './defender-parts';
+import { channelOf, inThreadChannel, readDefenderCsvInParts, type ScanChannel } from './defender-parts';
 import { collectLogged, mulberry32, readFixture } from './testing/harness';
 import type { ParseSink } from './types';
 
@@ -309,6 +309,27 @@ describe('Defender CSV read in parts by scan workers', () => {
     await inParts(makeCsv(5, 600, false, false), 9, 2, undefined, undefined, undefined, kept);
     expect(kept.log.some((l) => l.startsWith('E '))).toBe(true);
     expect(kept.reused).toBe(0);
+  });
+
+  it('scans later parts itself while a slow worker holds the next one, and reports the same', async () => {
+    const slow = (): ScanChannel => {
+      const inner = inThreadChannel();
+      const outer = channelOf(
+        (msg, transfer) => inner.post(msg, transfer),
+        () => inner.close(),
+      );
+      // Its replies come 20 ms late: the reader would wait for every part.
+      inner.onReply = (r) => setTimeout(() => outer.onReply?.(r), 20);
+      return outer;
+    };
+    for (const seed of [21, 22]) {
+      const text = makeCsv(seed, 1500, seed % 2 === 0, true);
+      const whole = collectLogged(defenderCsvFormat, text).log;
+      const stats = { fromWorkers: 0, readHere: 0, scannedHere: 0 };
+      expect(await inParts(text, seed, 1, stats, () => [slow()]), `seed ${seed}`).toEqual(whole);
+      expect(stats.fromWorkers, `seed ${seed}`).toBeGreaterThan(0);
+      expect(stats.scannedHere, `seed ${seed}`).toBeGreaterThan(0);
+    }
   });
 
   it('merges an inspection into its connection when a cut falls between them', async () => {
