@@ -105,7 +105,10 @@ export interface PartOptions {
   partBytes?: number;
   /** Bytes the importing thread reads itself before any part (the header is in them; default 64 KiB). */
   firstBytes?: number;
-  /** Parts a worker holds at most, sent and not yet answered (default 2). */
+  /**
+   * Parts a worker holds at most, sent and not yet answered (default 2; 4 with one worker: it must have work
+   * for as long as this thread is busy scanning a part itself, as its replies are only seen between parts).
+   */
   depth?: number;
   /** Parts read ahead beyond what the workers hold, for this thread to scan while it would wait (default 4). */
   spare?: number;
@@ -175,7 +178,7 @@ export async function* readDefenderCsvInParts(
 ): AsyncGenerator<void> {
   const partBytes = opts.partBytes ?? 2 << 20;
   const firstBytes = opts.firstBytes ?? 64 << 10;
-  const perChannel = Math.max(1, opts.depth ?? 4);
+  const perChannel = Math.max(1, opts.depth ?? (channels.length === 1 ? 4 : 2));
   /** Parts read ahead of the normaliser: what the workers hold, and a few for this thread to scan while it waits. */
   const ahead = perChannel * Math.max(1, channels.length) + Math.max(0, opts.spare ?? 4);
   const decoder = new TextDecoder('utf-8');
