@@ -306,7 +306,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     /** Writes facts as staging blocks at once (bounded memory), noting the device hours they cover; returns their keys. */
     const flush = async (agg: FactAggregator, coverage: Set<number> | null): Promise<number[]> => {
       if (agg.size === 0) return [];
-      if (coverage) for (let i = 0; i < agg.size; i++) coverage.add(coverageKey(agg.device[i], agg.hour[i]));
+      if (coverage) agg.forEachDeviceHour((device, hour) => coverage.add(coverageKey(device, hour)));
       const blocks = agg.toBlocks(importId, sourceId, blockSize);
       const keys = await db.factBlocks.bulkAdd(blocks, { allKeys: true });
       factsWritten += agg.size;
