@@ -15,7 +15,7 @@ import { createMatcher } from '../../shared/catalog/matcher';
 import { createScorer } from '../../shared/catalog/score';
 import type { TagState } from '../../shared/catalog/tags';
 import { normalizeSettings, type Settings } from '../../shared/domain/settings';
-import { runImport } from '../../shared/engine/import';
+import { PARALLEL_MIN_BYTES, runImport } from '../../shared/engine/import';
 import type { JobProgress } from '../../shared/engine/job';
 import { computeTables } from '../../shared/engine/query';
 import { reportOfSource } from '../../shared/engine/reports';
@@ -33,6 +33,7 @@ import {
   summaryJson,
   usersCsv,
 } from '../../shared/export/reports';
+import type { ScanChannel } from '../../shared/formats/defender-parts';
 import { registerBuiltinFormats, xlsxToCsv } from '../../shared/formats/index';
 import { allFormats, formatById } from '../../shared/formats/registry';
 import { isValidTimeZone, parseIsoTime } from '../../shared/formats/time';
@@ -238,6 +239,11 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
       stream: Readable.toWeb(createReadStream(p, { highWaterMark: 4 * 1024 * 1024 })) as ReadableStream<Uint8Array>,
     })),
   );
+  // A large input may be a Defender CSV for scan workers: they start loading now, on the core this thread
+  // leaves idle while it opens the store and detects the formats (~0.1 s), rather than when the import asks.
+  const threads = args.threads ?? defaultScanThreads();
+  let early: ScanChannel[] | null = files.some((f) => f.size >= PARALLEL_MIN_BYTES) ? nodeScanChannels(threads) : null;
+  let earlyTaken = false;
   const db = await openScratchDb();
   let result: Awaited<ReturnType<typeof runImport>>;
   let dataSource: DataSourceRecord | undefined;
@@ -259,7 +265,10 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
           return { update: (b) => void h.update(b), digest: () => h.digest('hex') };
         },
         xlsxToCsv,
-        scanWorkers: () => nodeScanChannels(args.threads ?? defaultScanThreads()),
+        scanWorkers: () => {
+          earlyTaken = early !== null;
+          return early ?? nodeScanChannels(threads);
+        },
         partOptions: { stats: parts },
         onProgress: progressPrinter(args.quiet),
         // One block per flush of the import (250k facts): every block repeats the strings its facts use,
@@ -274,6 +283,9 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
     dataSource = await db.dataSources.get(result.sourceId);
     ws = await moveFactsToWorkingSet(db, result.importId ? [result.importId] : []);
   } finally {
+    // Workers started early for an import that did not need them (the import closes those it took).
+    if (!earlyTaken) for (const c of early ?? []) c.close();
+    early = null;
     await dropScratchDb(db);
   }
   const catalog = loadCatalog(BUILTIN_CATALOG, []);
