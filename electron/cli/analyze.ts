@@ -34,7 +34,7 @@ import {
   usersCsv,
 } from '../../shared/export/reports';
 import type { ScanChannel } from '../../shared/formats/defender-parts';
-import { registerBuiltinFormats, xlsxToCsv } from '../../shared/formats/index';
+import { registerBuiltinFormats } from '../../shared/formats/index';
 import { allFormats, formatById } from '../../shared/formats/registry';
 import { isValidTimeZone, parseIsoTime } from '../../shared/formats/time';
 import type { DataSourceRecord } from '../../shared/store/records';
@@ -264,7 +264,8 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
           const h = createHash('sha256');
           return { update: (b) => void h.update(b), digest: () => h.digest('hex') };
         },
-        xlsxToCsv,
+        // SheetJS is a megabyte of code (~30 ms of every run's start-up): loaded when a workbook comes.
+        xlsxToCsv: async (bytes) => (await import('../../shared/formats/xlsx-csv')).xlsxToCsvChunks(bytes),
         scanWorkers: () => {
           earlyTaken = early !== null;
           return early ?? nodeScanChannels(threads);

@@ -24,7 +24,7 @@ import { ProgressMeter } from './job';
 import type { ImportRequest, ImportResult } from './protocol';
 import { CancelledError, RpcError } from './rpc';
 import type { AsyncHasher } from './sha256';
-import { openSources, type TextSource } from './source';
+import { openSources, type TextSource, type XlsxToCsv } from './source';
 
 export const MAX_REJECTIONS_KEPT = 1000;
 /** Facts held in memory before they are flushed as staging blocks (bounds memory on huge imports). */
@@ -49,7 +49,7 @@ export interface ImportOptions {
   onProgress?: (p: import('./job').JobProgress) => void;
   /** SHA-256 of each file as given; may hash elsewhere while the parse goes on (the browser's hash worker). */
   createHasher(): AsyncHasher;
-  xlsxToCsv?: (bytes: Uint8Array) => Iterable<string>;
+  xlsxToCsv?: XlsxToCsv;
   now?: () => number;
   /** Block size for packed fact records. */
   blockSize?: number;
