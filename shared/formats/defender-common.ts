@@ -32,6 +32,7 @@ import {
   toCount,
   toPort,
 } from './defender-values';
+import { IntKeyTable } from './int-key-table';
 import type { ParseContext, ParseSink } from './types';
 
 /**
@@ -295,8 +296,8 @@ export class DefenderNormalizer {
   private readonly queue: Pending[] = [];
   private head = 0;
   private live = 0;
-  /** Newest buffered event per socket hash; older ones hang off `prevSame`. */
-  private readonly byKey = new Map<number, Pending>();
+  /** Newest buffered event per socket hash; older ones hang off `prevSame`. At most MERGE_BUFFER keys: a quarter full. */
+  private readonly byKey = new IntKeyTable<Pending>(14);
   private readonly byUid = new Map<string, Pending>();
   private readonly dns: DnsMap;
   // Sort detection (see SORT_SLACK_MS): +1 ascending, -1 descending, 0 not known yet.
