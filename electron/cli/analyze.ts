@@ -239,10 +239,11 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
       stream: Readable.toWeb(createReadStream(p, { highWaterMark: 4 * 1024 * 1024 })) as ReadableStream<Uint8Array>,
     })),
   );
-  // A large input may be a Defender CSV for scan workers: they start loading now, on the core this thread
-  // leaves idle while it opens the store and detects the formats (~0.1 s), rather than when the import asks.
+  // A large .csv input may be a Defender export for scan workers: they start loading now, on the core this
+  // thread leaves idle while it opens the store and detects the formats (~0.1 s), rather than when the import asks.
   const threads = args.threads ?? defaultScanThreads();
-  let early: ScanChannel[] | null = files.some((f) => f.size >= PARALLEL_MIN_BYTES) ? nodeScanChannels(threads) : null;
+  const mayScan = files.some((f) => f.size >= PARALLEL_MIN_BYTES && /\.csv$/i.test(f.name));
+  let early: ScanChannel[] | null = mayScan ? nodeScanChannels(threads) : null;
   let earlyTaken = false;
   const db = await openScratchDb();
   let result: Awaited<ReturnType<typeof runImport>>;
