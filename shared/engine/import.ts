@@ -24,7 +24,7 @@ import { ProgressMeter } from './job';
 import type { ImportRequest, ImportResult } from './protocol';
 import { CancelledError, RpcError } from './rpc';
 import type { AsyncHasher } from './sha256';
-import { openSources, type TextSource } from './source';
+import { openSources, type TextSource, type XlsxToCsv } from './source';
 
 export const MAX_REJECTIONS_KEPT = 1000;
 /** Facts held in memory before they are flushed as staging blocks (bounds memory on huge imports). */
@@ -49,7 +49,7 @@ export interface ImportOptions {
   onProgress?: (p: import('./job').JobProgress) => void;
   /** SHA-256 of each file as given; may hash elsewhere while the parse goes on (the browser's hash worker). */
   createHasher(): AsyncHasher;
-  xlsxToCsv?: (bytes: Uint8Array) => Iterable<string>;
+  xlsxToCsv?: XlsxToCsv;
   now?: () => number;
   /** Block size for packed fact records. */
   blockSize?: number;
@@ -306,7 +306,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     /** Writes facts as staging blocks at once (bounded memory), noting the device hours they cover; returns their keys. */
     const flush = async (agg: FactAggregator, coverage: Set<number> | null): Promise<number[]> => {
       if (agg.size === 0) return [];
-      if (coverage) for (let i = 0; i < agg.size; i++) coverage.add(coverageKey(agg.device[i], agg.hour[i]));
+      if (coverage) agg.forEachDeviceHour((device, hour) => coverage.add(coverageKey(device, hour)));
       const blocks = agg.toBlocks(importId, sourceId, blockSize);
       const keys = await db.factBlocks.bulkAdd(blocks, { allKeys: true });
       factsWritten += agg.size;
@@ -348,6 +348,8 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
         file.skipped[reason] = (file.skipped[reason] ?? 0) + 1;
       };
       const sink: ParseSink = {
+        // Every event is counted, keyed and aggregated here and not kept: parsers may fill it again.
+        transient: true,
         event(e: NetworkEvent) {
           if (!Number.isFinite(e.time)) {
             sink.reject(0, 'event without a readable time');

@@ -6,7 +6,8 @@
  */
 import type { Settings } from '../domain/settings';
 import type { ScanChannel } from '../formats/defender-parts';
-import { registerBuiltinFormats, xlsxToCsv } from '../formats/index';
+import { registerBuiltinFormats } from '../formats/index';
+import { xlsxToCsvChunks } from '../formats/xlsx-csv';
 import { backupCase, backupFileName, readBackup, writeBackup } from '../store/backup';
 import {
   type CaseRecord,
@@ -149,7 +150,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
           signal: ctx.signal,
           onProgress: ctx.progress,
           createHasher: opts.createImportHasher ?? createHasher,
-          xlsxToCsv: opts.xlsxToCsv ?? xlsxToCsv,
+          xlsxToCsv: opts.xlsxToCsv ?? xlsxToCsvChunks,
           scanWorkers: opts.scanWorkers,
         });
         // Only the reports over the imported source changed; the others stay cached.

@@ -35,13 +35,16 @@ export interface TextSource {
   raw?: () => AsyncIterable<Uint8Array>;
 }
 
+/** An .xlsx workbook as CSV text chunks. */
+export type XlsxToCsv = (bytes: Uint8Array) => Iterable<string> | Promise<Iterable<string>>;
+
 export interface SourceOptions {
   createHasher(): AsyncHasher;
   /** Called with the number of raw bytes read, for progress. */
   onBytes(n: number): void;
   signal?: AbortSignal;
-  /** Converts an .xlsx workbook to CSV text chunks (from the Defender format module). */
-  xlsxToCsv?: (bytes: Uint8Array) => Iterable<string>;
+  /** Converts an .xlsx workbook to CSV text chunks (formats/xlsx-csv.ts; a promise when it loads that first). */
+  xlsxToCsv?: XlsxToCsv;
 }
 
 async function* iterate(stream: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
@@ -228,7 +231,7 @@ export async function openSources(input: ByteInput, opts: SourceOptions): Promis
     const entries = unzipSync(all);
     const names = Object.keys(entries);
     if (names.some((n) => n === 'xl/workbook.xml') && opts.xlsxToCsv) {
-      const csv = opts.xlsxToCsv(all);
+      const csv = await opts.xlsxToCsv(all);
       return [await withHead(input.name, input.size, toAsync(csv)[Symbol.asyncIterator](), sha256, true)];
     }
     const out: TextSource[] = [];

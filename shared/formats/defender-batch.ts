@@ -97,11 +97,13 @@ export class PrepBatchWriter {
     this.action[r] = ACTION_CODE[p.action];
     const ids = this.idCols;
     const o = r * ID_COLS;
-    ids[o] = this.id(p.reason);
+    // No reason (every event's) is -1, read back as '', without a lookup.
+    ids[o] = p.reason.length === 0 ? -1 : this.id(p.reason);
     if (p.kind === PrepKind.Connection || p.kind === PrepKind.Inspection) {
       ids[o + 1] = this.id(p.deviceId);
       ids[o + 2] = this.id(p.deviceName);
-      ids[o + 3] = this.id(p.devKey);
+      // The device key is the DeviceId when there is one: the same string, the same id.
+      ids[o + 3] = p.devKey === p.deviceId ? ids[o + 1] : this.id(p.devKey);
       ids[o + 4] = this.id(p.user);
       ids[o + 5] = this.id(p.localIp);
       ids[o + 6] = this.id(p.remoteIp);

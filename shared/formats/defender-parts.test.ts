@@ -4,8 +4,9 @@
 // is cut, with quoted line breaks, CRLF, a BOM, multi-byte characters, DNS answers and inspections
 // that merge across the cuts.
 import { describe, expect, it } from 'vitest';
+import type { NetworkEvent } from '../domain/event';
 import { type DefenderCsvParser, defenderCsvFormat } from './defender-csv';
-import { inThreadChannel, readDefenderCsvInParts, type ScanChannel } from './defender-parts';
+import { channelOf, inThreadChannel, readDefenderCsvInParts, type ScanChannel } from './defender-parts';
 import { collectLogged, mulberry32, readFixture } from './testing/harness';
 import type { ParseSink } from './types';
 
@@ -183,6 +184,27 @@ async function* iterate(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const c of chunks) yield c;
 }
 
+/**
+ * A sink writing what it is told to `log`. A transient one keeps no event (as the import's), and counts
+ * the events it is handed again: objects the normaliser filled once more after an earlier event.
+ */
+function loggingSink(transient = false): ParseSink & { log: string[]; reused: number } {
+  const seen = new WeakSet<NetworkEvent>();
+  const sink = {
+    transient,
+    log: [] as string[],
+    reused: 0,
+    event: (e: NetworkEvent) => {
+      if (seen.has(e)) sink.reused++;
+      seen.add(e);
+      sink.log.push(`E ${JSON.stringify(e)}`);
+    },
+    skip: (l: number, r: string) => sink.log.push(`S ${l} ${r}`),
+    reject: (l: number, r: string) => sink.log.push(`R ${l} ${r}`),
+  };
+  return sink;
+}
+
 async function inParts(
   text: string,
   seed: number,
@@ -190,14 +212,9 @@ async function inParts(
   stats = { fromWorkers: 0, readHere: 0 },
   make: () => ScanChannel[] = () => Array.from({ length: workers }, () => inThreadChannel()),
   readyTimeoutMs?: number,
+  sink = loggingSink(),
 ): Promise<string[]> {
   const rnd = mulberry32(seed);
-  const log: string[] = [];
-  const sink: ParseSink = {
-    event: (e) => log.push(`E ${JSON.stringify(e)}`),
-    skip: (l, r) => log.push(`S ${l} ${r}`),
-    reject: (l, r) => log.push(`R ${l} ${r}`),
-  };
   const parser = defenderCsvFormat.open({ timeZone: 'UTC', fileName: 'f', files: [], scratch: new Map() });
   const channels = make();
   const bytes = new TextEncoder().encode(text);
@@ -211,7 +228,7 @@ async function inParts(
     { partBytes, firstBytes, depth: 1 + Math.floor(rnd() * 3), stats, readyTimeoutMs },
   ));
   parser.end(sink);
-  return log;
+  return sink.log;
 }
 
 /** A worker whose script cannot start: it fails before answering anything. */
@@ -267,6 +284,51 @@ describe('Defender CSV read in parts by scan workers', () => {
       const parts = await inParts(text, seed * 31, 1 + (seed % 3), stats);
       expect(parts, `seed ${seed}`).toEqual(whole);
       expect(stats.fromWorkers, `seed ${seed}`).toBeGreaterThan(0);
+    }
+  });
+
+  it('reports the same to a sink that keeps no events, which gets the same objects filled again', async () => {
+    // Over MERGE_BUFFER rows: these exports step back in time now and then, so events wait until the buffer is full.
+    for (let seed = 1; seed <= 3; seed++) {
+      const text = makeCsv(seed, 10_000, seed % 3 === 0, seed % 2 === 0);
+      const whole = collectLogged(defenderCsvFormat, text).log;
+      const alone = loggingSink(true);
+      const parser = defenderCsvFormat.open({ timeZone: 'UTC', fileName: 'f', files: [], scratch: new Map() });
+      parser.push(text, alone);
+      parser.end(alone);
+      expect(alone.log, `seed ${seed}`).toEqual(whole);
+      expect(alone.reused, `seed ${seed}`).toBeGreaterThan(0);
+      const helped = loggingSink(true);
+      expect(await inParts(text, seed * 7, 2, undefined, undefined, undefined, helped), `seed ${seed}`).toEqual(whole);
+      expect(helped.reused, `seed ${seed}`).toBeGreaterThan(0);
+    }
+  });
+
+  it('gives a sink that keeps its events a new object for every event', async () => {
+    const kept = loggingSink();
+    await inParts(makeCsv(5, 600, false, false), 9, 2, undefined, undefined, undefined, kept);
+    expect(kept.log.some((l) => l.startsWith('E '))).toBe(true);
+    expect(kept.reused).toBe(0);
+  });
+
+  it('scans later parts itself while a slow worker holds the next one, and reports the same', async () => {
+    const slow = (): ScanChannel => {
+      const inner = inThreadChannel();
+      const outer = channelOf(
+        (msg, transfer) => inner.post(msg, transfer),
+        () => inner.close(),
+      );
+      // Its replies come 20 ms late: the reader would wait for every part.
+      inner.onReply = (r) => setTimeout(() => outer.onReply?.(r), 20);
+      return outer;
+    };
+    for (const seed of [21, 22]) {
+      const text = makeCsv(seed, 1500, seed % 2 === 0, true);
+      const whole = collectLogged(defenderCsvFormat, text).log;
+      const stats = { fromWorkers: 0, readHere: 0, scannedHere: 0 };
+      expect(await inParts(text, seed, 1, stats, () => [slow()]), `seed ${seed}`).toEqual(whole);
+      expect(stats.fromWorkers, `seed ${seed}`).toBeGreaterThan(0);
+      expect(stats.scannedHere, `seed ${seed}`).toBeGreaterThan(0);
     }
   });
 

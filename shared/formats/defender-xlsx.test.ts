@@ -4,8 +4,9 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { NetworkEvent } from '../domain/event';
 import { defenderCsvFormat } from './defender-csv';
-import { defenderXlsxFormat, xlsxToCsvChunks } from './defender-xlsx';
+import { defenderXlsxFormat } from './defender-xlsx';
 import type { FormatDefinition, ParseContext } from './types';
+import { xlsxToCsvChunks } from './xlsx-csv';
 
 const PLASO = readFileSync(new URL('./fixtures/defender/plaso/advanced_hunting_test.csv', import.meta.url), 'utf8');
 

@@ -5,7 +5,7 @@ import { customCsvFormat } from './custom-csv';
 import { defenderCsvFormat } from './defender-csv';
 import { defenderEventHubFormat } from './defender-eventhub';
 import { defenderJsonFormat } from './defender-json';
-import { defenderXlsxFormat, xlsxToCsvChunks } from './defender-xlsx';
+import { defenderXlsxFormat } from './defender-xlsx';
 import { factsCsvFormat } from './facts-csv';
 import { factsJsonFormat } from './facts-json';
 import { fortigateFormat } from './fortigate';
@@ -39,6 +39,3 @@ export const BUILTIN_FORMATS = [
 export function registerBuiltinFormats(): void {
   registerFormats(BUILTIN_FORMATS);
 }
-
-/** .xlsx workbook → CSV text, for the import pipeline's source layer. */
-export const xlsxToCsv = xlsxToCsvChunks;

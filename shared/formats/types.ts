@@ -34,6 +34,12 @@ export type FormatId =
 
 export interface ParseSink {
   event(e: NetworkEvent): void;
+  /**
+   * True when `event` copies what it needs and keeps no reference to the event: a parser may then
+   * fill the same object again for a later event (the Defender normaliser does, to allocate nothing
+   * per event on files of millions of rows). Absent or false: every event is the sink's to keep.
+   */
+  readonly transient?: boolean;
   skip(line: number, reason: string): void;
   reject(line: number, reason: string): void;
 }
