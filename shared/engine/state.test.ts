@@ -55,7 +55,7 @@ function squidLog(tag: string, start: number, n: number, step = 3600): Uint8Arra
 
 /** The state's cache, read for what it holds (its keys name report and window). */
 const cacheOf = (s: EngineState) =>
-  (s as unknown as { cache: Map<string, { result: Promise<{ tables: Tables }> }> }).cache;
+  (s as unknown as { cache: Map<string, { result: Promise<{ tables: Tables }>; waiting: boolean }> }).cache;
 const keyOf = (reportId: string) => JSON.stringify([reportId, { from: null, to: null }]);
 const all = (reportId: string): ViewRequest => ({ report: { id: reportId }, window: { preset: 'all' } });
 
@@ -248,7 +248,8 @@ describe('engine state cache', () => {
     const v = all(`source:${sourceId}`);
     const own = keyOf(`source:${sourceId}`);
     state.prewarm(sourceId);
-    await until(() => cacheOf(state).has(own));
+    // Begun (a view asking for a warm-up still waiting to begin would take its place instead of joining it).
+    await until(() => cacheOf(state).get(own)?.waiting === false);
     const warming = cacheOf(state).get(own)!.result;
     const asked = state.tables(v);
     // The request reaches the cache after a few microtasks; the warm-up moves on only in macrotasks.
