@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../catalog/loader';
 import { createMatcher } from '../catalog/matcher';
 import { createScorer } from '../catalog/score';
-import { computeTables, type DeviceRow, topDevices } from './query';
+import { computeTables, type DeviceRow, selectedFacts, topDevices } from './query';
 import { FIXTURE_T0, type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
-import { dashboard } from './views';
+import { dashboard, timeline } from './views';
 import type { WorkingSet } from './working-set';
 
 const catalog = loadCatalog(
@@ -170,6 +170,33 @@ describe('computeTables', () => {
       expect(quick.apps.map(app)).toEqual(full.apps.map(app));
       expect(quick.apps.some((a) => a.users > 0)).toBe(true);
       expect([quick.devices, quick.users, quick.ips]).toEqual([[], [], []]);
+    }
+  });
+
+  it('gives the daily series of the window and sources, from the facts or from rows already selected', () => {
+    const day = 86_400_000;
+    for (const c of [
+      { sources: new Set(['s1']) },
+      { from: FIXTURE_T0 + day, to: FIXTURE_T0 + 5 * day + 7 * 3_600_000 },
+      { sources: new Set(['s2']), from: FIXTURE_T0 + 2 * day },
+    ]) {
+      // Reference: fact by fact, a Map per day.
+      const ref = new Map<number, { day: number; transactions: number; upload: number | null; download: null }>();
+      const fromHour = c.from !== undefined ? Math.floor(c.from / 3_600_000) : -Infinity;
+      const toHour = c.to !== undefined ? Math.ceil(c.to / 3_600_000) : Infinity;
+      for (let i = 0; i < ws.n; i++) {
+        if (c.sources && !c.sources.has(ws.str(ws.source[i]) ?? '')) continue;
+        if (ws.hour[i] < fromHour || ws.hour[i] >= toHour) continue;
+        const d = Math.floor(ws.hour[i] / 24) * day;
+        const p = ref.get(d) ?? { day: d, transactions: 0, upload: null, download: null };
+        p.transactions += ws.transactions[i];
+        if (!Number.isNaN(ws.bytesUp[i])) p.upload = (p.upload ?? 0) + ws.bytesUp[i];
+        ref.set(d, p);
+      }
+      const expected = [...ref.values()].sort((a, b) => a.day - b.day);
+      expect(expected.length).toBeGreaterThan(2);
+      expect(timeline(ws, c)).toEqual(expected);
+      expect(timeline(ws, { ...c, rows: selectedFacts(ws, { ...ctx, ...c }) })).toEqual(expected);
     }
   });
 

@@ -420,10 +420,10 @@ export class EngineState {
         await yieldStage();
         entry.waiting = false;
       }
-      const series = timeline(ws, { ...win, sources });
       const window = { ...ctx, sources, from: win.from, to: win.to };
       // The window's facts, found once for every computation below.
       const q = { ...window, rows: selectedFacts(ws, window) };
+      const series = timeline(ws, q);
       if (!staged) {
         // A view asked: the dashboard's apps and summary first (a third of the tables' time), answered before
         // the rest; then risk and signals (from the report's bases, often computed already for another window)
@@ -770,7 +770,7 @@ export class EngineState {
       to: win.to,
       rows,
     });
-    return { ws, rows, apps: own.apps, timeline: timeline(ws, ctx, { column, values: new Set([id]) }) };
+    return { ws, rows, apps: own.apps, timeline: timeline(ws, { ...ctx, rows }, { column, values: new Set([id]) }) };
   }
 
   /** A history with names replaced by pseudonyms when anonymization is on. */
@@ -836,7 +836,7 @@ export class EngineState {
       homepage: catalogApp?.homepage ?? null,
       vendor: catalogApp?.vendor ?? null,
       catalogDomains: catalogApp?.domains ?? [],
-      timeline: timeline(ws, ctx, { column: 'host', values: hostIds }),
+      timeline: timeline(ws, { ...ctx, rows }, { column: 'host', values: hostIds }),
       users: this.named(historyOf(ws, rows, 'user'), 'User'),
       devices: this.named(historyOf(ws, rows, 'device'), 'Device'),
       ips: historyOf(ws, rows, 'localIp'),

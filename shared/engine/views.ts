@@ -6,6 +6,7 @@
 import type { AppFilter } from '../catalog/queries';
 import type { ScoreBreakdown } from '../catalog/score';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
+import { sourceMaskOf } from './daily';
 import type { AppRow, DeviceRow, IpRow, QueryContext, Tables, Totals, UserRow } from './query';
 import { type ReportDef, type ReportOptions, reportsFor } from './reports';
 import type { WorkingSet } from './working-set';
@@ -180,37 +181,46 @@ export interface Dashboard {
   hasBytes: boolean;
 }
 
-/** Daily series over the selected facts, optionally for one entity column value. */
+/** Daily series over the selected facts (`ctx.rows`, when given, are those), optionally for one entity column value. */
 export function timeline(
   ws: WorkingSet,
-  ctx: Pick<QueryContext, 'from' | 'to' | 'sources'>,
+  ctx: Pick<QueryContext, 'from' | 'to' | 'sources' | 'rows'>,
   filter?: { column: 'device' | 'user' | 'localIp' | 'host'; values: ReadonlySet<number> },
 ): DayPoint[] {
-  const fromHour = ctx.from != null ? Math.floor(ctx.from / HOUR) : Number.NEGATIVE_INFINITY;
-  const toHour = ctx.to != null ? Math.ceil(ctx.to / HOUR) : Number.POSITIVE_INFINITY;
-  let srcIds: Set<number> | null = null;
-  if (ctx.sources) {
-    srcIds = new Set();
-    for (const s of ctx.sources) srcIds.add(ws.pool.id(s));
-  }
   const days = new Map<number, DayPoint>();
   const col = filter ? ws[filter.column] : null;
-  for (let i = 0; i < ws.n; i++) {
-    const h = ws.hour[i];
-    if (h < fromHour || h >= toHour) continue;
-    if (srcIds && !srcIds.has(ws.source[i])) continue;
-    if (col && filter && !filter.values.has(col[i])) continue;
-    const day = Math.floor((h * HOUR) / DAY) * DAY;
-    let p = days.get(day);
-    if (!p) {
-      p = { day, transactions: 0, upload: null, download: null };
-      days.set(day, p);
+  // Facts come in runs of the same day: the day's point is looked up when the day changes.
+  let lastDay = Number.NaN;
+  let p: DayPoint | undefined;
+  const add = (i: number) => {
+    if (col && filter && !filter.values.has(col[i])) return;
+    const day = Math.floor((ws.hour[i] * HOUR) / DAY) * DAY;
+    if (day !== lastDay) {
+      lastDay = day;
+      p = days.get(day);
+      if (!p) {
+        p = { day, transactions: 0, upload: null, download: null };
+        days.set(day, p);
+      }
     }
-    p.transactions += ws.transactions[i];
+    const point = p as DayPoint;
+    point.transactions += ws.transactions[i];
     const u = ws.bytesUp[i];
-    if (!Number.isNaN(u)) p.upload = (p.upload ?? 0) + u;
+    if (!Number.isNaN(u)) point.upload = (point.upload ?? 0) + u;
     const d = ws.bytesDown[i];
-    if (!Number.isNaN(d)) p.download = (p.download ?? 0) + d;
+    if (!Number.isNaN(d)) point.download = (point.download ?? 0) + d;
+  };
+  if (ctx.rows) {
+    for (let k = 0; k < ctx.rows.length; k++) add(ctx.rows[k]);
+  } else {
+    const fromHour = ctx.from != null ? Math.floor(ctx.from / HOUR) : Number.NEGATIVE_INFINITY;
+    const toHour = ctx.to != null ? Math.ceil(ctx.to / HOUR) : Number.POSITIVE_INFINITY;
+    const mask = sourceMaskOf(ws, ctx.sources);
+    for (let i = 0; i < ws.n; i++) {
+      const h = ws.hour[i];
+      if (h < fromHour || h >= toHour || (mask && mask[ws.source[i]] !== 1)) continue;
+      add(i);
+    }
   }
   return [...days.values()].sort((a, b) => a.day - b.day);
 }
