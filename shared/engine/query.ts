@@ -203,34 +203,36 @@ export function selectedFacts(ws: WorkingSet, ctx: QueryContext): Int32Array | r
 }
 
 /**
- * Distinct pairs by grouping: the selected facts ordered by `group` (a counting sort), then per
- * group a stamp per partner value. For each partner column: how many distinct partners a group
- * has (`own`), and how many distinct groups each partner has (`theirs`). Values < 0 are unknown
- * and never counted.
+ * Distinct pairs by grouping: the selected facts (by position) ordered by their `group` column (a counting
+ * sort), then per group a stamp per partner value. For each partner column: how many distinct partners a group
+ * has (`own`), and how many distinct groups each partner has (`theirs`). Columns hold local indices by the
+ * fact's position among the selected ones; values < 0 are unknown and never counted.
  */
 function distinctPairs(
-  rows: Int32Array | readonly number[],
+  group: Int32Array,
   groups: number,
-  group: (i: number) => number,
-  partners: { value: (i: number) => number; size: number; own: Int32Array; theirs: Int32Array }[],
+  partners: { col: Int32Array; size: number; own: Int32Array; theirs: Int32Array }[],
 ): void {
   const start = new Int32Array(groups + 1);
-  for (let k = 0; k < rows.length; k++) {
-    const g = group(rows[k]);
+  for (let k = 0; k < group.length; k++) {
+    const g = group[k];
     if (g >= 0) start[g + 1]++;
   }
   for (let g = 0; g < groups; g++) start[g + 1] += start[g];
+  // One partner: its values themselves, in group order (read front to back); several: the facts' positions.
+  const single = partners.length === 1 ? partners[0].col : null;
   const order = new Int32Array(start[groups]);
   const next = start.slice(0, groups);
-  for (let k = 0; k < rows.length; k++) {
-    const g = group(rows[k]);
-    if (g >= 0) order[next[g]++] = rows[k];
+  for (let k = 0; k < group.length; k++) {
+    const g = group[k];
+    if (g >= 0) order[next[g]++] = single ? single[k] : k;
   }
   for (const p of partners) {
     const stamp = new Int32Array(p.size);
+    const col = p.col;
     for (let g = 0; g < groups; g++) {
-      for (let k = start[g]; k < start[g + 1]; k++) {
-        const v = p.value(order[k]);
+      for (let j = start[g]; j < start[g + 1]; j++) {
+        const v = single ? order[j] : col[order[j]];
         if (v < 0 || stamp[v] === g + 1) continue;
         stamp[v] = g + 1;
         p.own[g]++;
@@ -283,6 +285,11 @@ export function computeTables(ws: WorkingSet, ctx: QueryContext, appsOnly = fals
     return e;
   };
 
+  // Each selected fact's app, device, user and IP as local indices (-1: none), for the distinct counts below.
+  const appCol = new Int32Array(rows.length);
+  const userCol = new Int32Array(rows.length);
+  const devCol = appsOnly ? null : new Int32Array(rows.length);
+  const ipCol = appsOnly ? null : new Int32Array(rows.length);
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k];
     const hostId = ws.host[i];
@@ -290,16 +297,22 @@ export function computeTables(ws: WorkingSet, ctx: QueryContext, appsOnly = fals
     const user = ws.user[i];
     const ip = ws.localIp[i];
     total.add(0, ws, i);
-    if (hostId >= 0) appAcc.add(entityOf(hostId), ws, i);
+    let a = -1;
+    if (hostId >= 0) {
+      a = entityOf(hostId);
+      appAcc.add(a, ws, i);
+    }
+    appCol[k] = a;
     if (appsOnly) {
       // Only the distinct counts of the summary (and users, for the apps' user counts).
       if (dev >= 0) devLocals.local(dev);
-      if (user >= 0) userLocals.local(user);
+      userCol[k] = user >= 0 ? userLocals.local(user) : -1;
       if (ip >= 0) ipLocals.local(ip);
       continue;
     }
+    let d = -1;
     if (dev >= 0) {
-      const d = devLocals.local(dev);
+      d = devLocals.local(dev);
       if (d === deviceAcc.n) {
         deviceAcc.push();
         deviceNames.push(-1);
@@ -307,16 +320,21 @@ export function computeTables(ws: WorkingSet, ctx: QueryContext, appsOnly = fals
       deviceAcc.add(d, ws, i);
       if (ws.deviceName[i] >= 0) deviceNames[d] = ws.deviceName[i];
     }
+    if (devCol) devCol[k] = d;
+    let u = -1;
     if (user >= 0) {
-      const u = userLocals.local(user);
+      u = userLocals.local(user);
       if (u === userAcc.n) userAcc.push();
       userAcc.add(u, ws, i);
     }
+    userCol[k] = u;
+    let p = -1;
     if (ip >= 0) {
-      const p = ipLocals.local(ip);
+      p = ipLocals.local(ip);
       if (p === ipAcc.n) ipAcc.push();
       ipAcc.add(p, ws, i);
     }
+    if (ipCol) ipCol[k] = p;
   }
 
   // Distinct apps, users, devices and IPs of each entity, by grouping the facts three times.
@@ -324,10 +342,6 @@ export function computeTables(ws: WorkingSet, ctx: QueryContext, appsOnly = fals
   const nDev = devLocals.ids.length;
   const nUser = userLocals.ids.length;
   const nIp = ipLocals.ids.length;
-  const appOf = (i: number) => (ws.host[i] >= 0 ? appOfHost[ws.host[i]] - 1 : -1);
-  const devOf = (i: number) => (ws.device[i] >= 0 ? devLocals.of[ws.device[i]] - 1 : -1);
-  const userOf = (i: number) => (ws.user[i] >= 0 ? userLocals.of[ws.user[i]] - 1 : -1);
-  const ipOf = (i: number) => (ws.localIp[i] >= 0 ? ipLocals.of[ws.localIp[i]] - 1 : -1);
   const count = {
     appUsers: new Int32Array(nApps),
     appIps: new Int32Array(nApps),
@@ -342,19 +356,20 @@ export function computeTables(ws: WorkingSet, ctx: QueryContext, appsOnly = fals
     ipUsers: new Int32Array(nIp),
     ipDevices: new Int32Array(nIp),
   };
-  if (appsOnly) {
-    distinctPairs(rows, nUser, userOf, [{ value: appOf, size: nApps, own: count.userApps, theirs: count.appUsers }]);
+  // appsOnly (no device or IP columns): the apps' users only.
+  if (!devCol || !ipCol) {
+    distinctPairs(userCol, nUser, [{ col: appCol, size: nApps, own: count.userApps, theirs: count.appUsers }]);
   } else {
-    distinctPairs(rows, nDev, devOf, [
-      { value: appOf, size: nApps, own: count.devApps, theirs: count.appDevices },
-      { value: userOf, size: nUser, own: count.devUsers, theirs: count.userDevices },
-      { value: ipOf, size: nIp, own: count.devIps, theirs: count.ipDevices },
+    distinctPairs(devCol, nDev, [
+      { col: appCol, size: nApps, own: count.devApps, theirs: count.appDevices },
+      { col: userCol, size: nUser, own: count.devUsers, theirs: count.userDevices },
+      { col: ipCol, size: nIp, own: count.devIps, theirs: count.ipDevices },
     ]);
-    distinctPairs(rows, nUser, userOf, [
-      { value: appOf, size: nApps, own: count.userApps, theirs: count.appUsers },
-      { value: ipOf, size: nIp, own: count.userIps, theirs: count.ipUsers },
+    distinctPairs(userCol, nUser, [
+      { col: appCol, size: nApps, own: count.userApps, theirs: count.appUsers },
+      { col: ipCol, size: nIp, own: count.userIps, theirs: count.ipUsers },
     ]);
-    distinctPairs(rows, nIp, ipOf, [{ value: appOf, size: nApps, own: count.ipApps, theirs: count.appIps }]);
+    distinctPairs(ipCol, nIp, [{ col: appCol, size: nApps, own: count.ipApps, theirs: count.appIps }]);
   }
   const appHosts: number[][] = Array.from({ length: nApps }, () => []);
   for (const h of resolvedHosts) appHosts[appOfHost[h] - 1].push(h);
