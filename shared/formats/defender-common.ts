@@ -19,7 +19,7 @@
  *   map lives in the import's scratch space, so one file's DNS rows also serve
  *   the files parsed after it.
  */
-import type { EventAction, NetworkEvent } from '../domain/event';
+import { type EventAction, emptyEvent, type NetworkEvent } from '../domain/event';
 import {
   answerList,
   isIpLiteral,
@@ -379,8 +379,7 @@ export class DefenderNormalizer {
 
   /** The buffer entry of a connection or inspection row: a spare one filled again, or a new one. */
   private pendingOf(pr: DefenderPrep, isConnection: boolean): Pending {
-    const p = this.spare.pop();
-    if (p === undefined) return newPending(pr, isConnection);
+    const p = this.spare.pop() ?? blankPending();
     fillEvent(p.ev, pr);
     p.line = pr.line;
     p.devKey = pr.devKey;
@@ -896,39 +895,21 @@ function enrichFromInspection(row: DefenderPrep, af: Record<string, unknown>): v
   if (row.bytesDown === null) row.bytesDown = toCount(af.resp_bytes);
 }
 
-/** A new buffer entry and event for a prepared row (`pendingOf` fills spare ones the same way). */
-function newPending(pr: DefenderPrep, isConnection: boolean): Pending {
-  const ev: NetworkEvent = {
-    time: 0,
-    deviceId: null,
-    deviceName: null,
-    user: null,
-    localIp: null,
-    remoteIp: null,
-    remotePort: null,
-    host: null,
-    url: null,
-    bytesUp: null,
-    bytesDown: null,
-    action: 'allowed',
-    process: null,
-    eventKey: null,
-    eventHash: null,
-  };
-  fillEvent(ev, pr);
+/** A buffer entry with an event, all of it filled by `pendingOf`. */
+function blankPending(): Pending {
   return {
-    ev,
-    line: pr.line,
-    devKey: pr.devKey,
-    reportId: pr.reportId,
-    hash: pr.eventHash,
-    key: pr.key,
-    remoteIp: pr.remoteIp,
-    localPort: pr.localPort,
-    remotePort: pr.remotePort,
-    uid: pr.uid,
+    ev: { ...emptyEvent(0), eventHash: null },
+    line: 0,
+    devKey: '',
+    reportId: '',
+    hash: -1,
+    key: -1,
+    remoteIp: null,
+    localPort: -1,
+    remotePort: -1,
+    uid: null,
     moreUids: null,
-    isConnection,
+    isConnection: false,
     dead: false,
     prevSame: null,
     nextSame: null,
