@@ -5,6 +5,8 @@
  * the real name behind a pseudonym is an explicit act, recorded in the audit log
  * by the caller.
  */
+
+import type { SignalRow } from '../export/reports';
 import { hashKey } from './import';
 import type { Tables } from './query';
 import type { HistoryRow } from './views';
@@ -35,6 +37,21 @@ export function anonymizeTables(t: Tables, p: Pseudonyms): void {
     d.deviceId = null;
   }
   for (const u of t.users) u.user = p.of('User', u.user);
+}
+
+/**
+ * Signals about one device with the device named by its pseudonym (entity, the description it opens, its key), as
+ * copies: one risk base's signal rows serve every window.
+ */
+export function anonymizeSignals(signals: readonly SignalRow[], p: Pseudonyms): SignalRow[] {
+  return signals.map((s) => {
+    if (s.device === undefined) return s;
+    const pseudo = p.of('Device', s.device);
+    const description = s.description.startsWith(s.entity)
+      ? `${pseudo}${s.description.slice(s.entity.length)}`
+      : s.description;
+    return { ...s, entity: pseudo, device: pseudo, description };
+  });
 }
 
 export function anonymizeHistory(rows: HistoryRow[], kind: PseudonymKind, p: Pseudonyms): HistoryRow[] {

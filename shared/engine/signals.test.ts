@@ -101,6 +101,7 @@ describe('discovery signals', () => {
         entity: 'PC-3',
         app: 'WeTransfer',
         description: 'PC-3 uploaded 150 MB to WeTransfer (score 4.0, unsanctioned) on 19 Oct (threshold 100 MB)',
+        device: 'd3',
       },
     ]);
   });

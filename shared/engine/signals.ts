@@ -72,6 +72,8 @@ interface Pending {
   /** Text before the first match's: who or what the signal is about. */
   prefix: string;
   matches: Match[];
+  /** The device's key, when the signal is about one. */
+  device?: string;
 }
 
 /** Discovery signals in a window: `signalsIn(signalBase(…))`, where the rollups end with the window. */
@@ -203,6 +205,7 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
       time: dev.rows.last[i],
       app: a,
       entity: label,
+      device: dev.keys[dev.rows.entity[i]],
       prefix: '',
       matches: [
         {
@@ -232,6 +235,7 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
       entity: s.entity,
       app: apps[s.app].name,
       description: `${s.prefix}${head.text}${also}`,
+      ...(s.device !== undefined ? { device: s.device } : {}),
     });
   }
   signals.sort((x, y) => x.time - y.time || x.app.localeCompare(y.app));

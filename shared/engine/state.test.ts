@@ -186,6 +186,40 @@ describe('engine state cache', () => {
     expect(Date.now() - asked).toBeLessThan(700);
   });
 
+  it('names a device in its signals by pseudonym when anonymization is on', async () => {
+    // One device uploads 200 MB to WeTransfer (bytes from an inspection's AdditionalFields), tagged Unsanctioned.
+    const head =
+      'Timestamp,DeviceId,DeviceName,ActionType,RemoteIP,RemotePort,RemoteUrl,LocalIP,LocalPort,Protocol,ReportId,AdditionalFields';
+    const row = (day: number, id: number, extra: string) =>
+      `2026-10-${String(day).padStart(2, '0')}T10:00:00.0000000Z,d-secret,pc-secret.contoso.com,HttpConnectionInspected,52.1.2.3,443,,10.0.0.5,${50000 + id},Tcp,${id},"${extra.replaceAll('"', '""')}"`;
+    const lines = [head];
+    for (let day = 1; day <= 20; day++)
+      lines.push(row(day, day, '{"direction":"Out","host":"wetransfer.com","orig_bytes":"1000"}'));
+    lines.push(row(21, 99, '{"direction":"Out","host":"wetransfer.com","orig_bytes":"200000000"}'));
+    const db = await openDb('state-anon-signals', { indexedDB, IDBKeyRange });
+    await importBytes(db, new TextEncoder().encode(`${lines.join('\n')}\n`), 'hunt.csv', {
+      name: 'Endpoints',
+    });
+    const state = new EngineState(db);
+    await state.applyTags(['wetransfer'], ['Unsanctioned'], [], 'test');
+    // Defender data: the endpoint report ("Win10 Endpoint Users").
+    const v = all('endpoint');
+    const exfil = <T extends { type: string }>(list: T[]) =>
+      list.filter((x) => x.type === 'Data exfiltration to unsanctioned apps');
+    const plain = exfil(await state.signals(v));
+    expect(plain).toHaveLength(1);
+    expect(plain[0].entity).toBe('pc-secret.contoso.com');
+    state.configure({ anonymize: true });
+    const [anon] = exfil(await state.signals(v));
+    expect(anon.entity).toMatch(/^Device-[0-9A-F]{6}$/);
+    expect(anon.description.startsWith(`${anon.entity} uploaded`)).toBe(true);
+    expect(JSON.stringify(anon)).not.toContain('secret');
+    // The dashboard's signals too; and the base's rows were not changed: off again, the name is back.
+    expect(JSON.stringify((await state.dashboard(v)).signals)).not.toContain('secret');
+    state.configure({ anonymize: false });
+    expect(exfil(await state.signals(v))).toEqual(plain);
+  });
+
   it('keeps its cache through a theme or block-list setting change, and drops it for one results depend on', async () => {
     const { state, sourceId } = await importedState('state-settings');
     const v = all(`source:${sourceId}`);

@@ -24,7 +24,7 @@ import { DEFAULT_GENERATOR, type ExportFile } from '../export/types';
 import type { CloudscopeDb } from '../store/db';
 import { selectFacts } from '../store/fact-block';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
-import { anonymizeHistory, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
+import { anonymizeHistory, anonymizeSignals, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
 import type { DashboardView } from './protocol';
 import { type AppRow, computeTables, selectedFacts, type Tables, topDevices } from './query';
 import { riskIn } from './risk';
@@ -433,7 +433,8 @@ export class EngineState {
         await pause();
         const bases = await this.riskBases(ws, info, win, epoch, p, null);
         const devices = riskIn(bases.devices, win);
-        const { signals } = signalsIn(bases.signals, win);
+        const inWindow = signalsIn(bases.signals, win).signals;
+        const signals = anonymize ? anonymizeSignals(inWindow, this.pseudonyms) : inWindow;
         const level = (key: string) => RISK_ORDER[devices.get(key)?.level ?? 'Informational'];
         const top: Tables = { ...first, devices: topDevices(ws, q, level, RISKIEST_SHOWN) };
         applyRisk(top, { devices, users: new Map() });
@@ -452,7 +453,8 @@ export class EngineState {
       const risk = riskInWindow(await this.riskBases(ws, info, win, epoch, p, yieldStage), win);
       applyRisk(tables, risk);
       if (anonymize) anonymizeTables(tables, this.pseudonyms);
-      const computed = { tables, signals: risk.signals, series };
+      const signals = anonymize ? anonymizeSignals(risk.signals, this.pseudonyms) : risk.signals;
+      const computed = { tables, signals, series };
       dashReady(this.wholeDashboard(computed, win));
       return computed;
     };

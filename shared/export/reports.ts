@@ -77,6 +77,8 @@ export interface SignalRow {
   entity: string;
   app: string;
   description: string;
+  /** The device (its key) when the signal is about one, named by `entity` (exfiltration); not a report column. */
+  device?: string;
 }
 
 /**
