@@ -25,6 +25,7 @@ import type { CloudscopeDb } from '../store/db';
 import { selectFacts } from '../store/fact-block';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { anonymizeHistory, anonymizeSignals, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
+import type { AppContext } from './daily';
 import type { DashboardView } from './protocol';
 import { type AppRow, computeTables, selectedFacts, type Tables, topDevices } from './query';
 import { riskIn } from './risk';
@@ -113,6 +114,11 @@ const WARM_LIMIT = 8;
 function resultSettings(s: Settings): string {
   const { theme: _theme, blockUnsanctionedApps: _block, warnBypassHours: _bypass, ...rest } = s;
   return JSON.stringify(rest);
+}
+
+/** What else of a report its results depend on besides its data (name, signals or not, sources): a cache entry's shape. */
+function shapeOf(info: ReportInfo): string {
+  return JSON.stringify([info.name, info.raisesSignals, [...info.sourceIds].sort()]);
 }
 
 /** A warm-up whose data changed before anyone asked for its view: stopped, never shown. */
@@ -312,6 +318,11 @@ export class EngineState {
     return ws;
   }
 
+  /** What attributes facts to apps and scores them: the catalog, weights, tags and overrides in force. */
+  private appContext(): AppContext {
+    return { matcher: this.matcher!, scorer: this.scorerOf(), tags: this.tags, overrides: this.overrides };
+  }
+
   private scorerOf(): Scorer {
     if (!this.scorer) this.scorer = createScorer(this.matcher!.catalog.date, this.settings);
     return this.scorer;
@@ -358,7 +369,7 @@ export class EngineState {
     const { ws, info, win, sources } = await this.context(v, warm);
     if (!staged) this.lastView = v;
     const key = JSON.stringify([info.id, win]);
-    const shape = JSON.stringify([info.name, info.raisesSignals, [...info.sourceIds].sort()]);
+    const shape = shapeOf(info);
     const hit = this.cache.get(key);
     if (hit) this.cache.delete(key);
     // A view replaces a warm-up that is still waiting to begin (nobody joined it, so it stops).
@@ -375,7 +386,7 @@ export class EngineState {
       }
       return hit;
     }
-    const ctx = { matcher: this.matcher!, scorer: this.scorerOf(), tags: this.tags, overrides: this.overrides };
+    const ctx = this.appContext();
     const { anonymize } = this.settings;
     const epoch = this.epoch;
     // Stale: the cache dropped this warm-up (its data, tags or settings changed) and no view asked for it.
@@ -506,7 +517,7 @@ export class EngineState {
       win.to === null || info.lastEvent === null || Math.ceil(win.to / HOUR_MS) > Math.floor(info.lastEvent / HOUR_MS);
     const to = pastData ? null : win.to;
     const key = JSON.stringify([info.id, to]);
-    const shape = JSON.stringify([info.name, info.raisesSignals, [...info.sourceIds].sort()]);
+    const shape = shapeOf(info);
     const shared = epoch === this.epoch;
     const hit = shared ? this.bases.get(key) : undefined;
     if (hit) this.bases.delete(key);
@@ -518,7 +529,7 @@ export class EngineState {
       }
       return hit.result;
     }
-    const ctx = { matcher: this.matcher!, scorer: this.scorerOf(), tags: this.tags, overrides: this.overrides };
+    const ctx = this.appContext();
     const { thresholds, signalSeverity } = this.settings;
     const result = (async () => {
       const steps = riskBaseSteps(ws, { ...ctx, report: info, to, thresholds, signalSeverity });
@@ -763,10 +774,7 @@ export class EngineState {
     const ctx = { ...win, sources };
     const rows = factRows(ws, ctx, column, new Set([id]));
     const own = computeTables(ws, {
-      matcher: this.matcher!,
-      scorer: this.scorerOf(),
-      tags: this.tags,
-      overrides: this.overrides,
+      ...this.appContext(),
       sources,
       from: win.from,
       to: win.to,
