@@ -53,6 +53,13 @@ export interface MatcherOptions {
 /** Big enough for a fleet's distinct hosts in one report, small enough (tens of MB) for a worker. */
 const DEFAULT_CACHE_SIZE = 200_000;
 
+const IP_RE = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
+
+/** The app of a fact's host: by the catalog's IP ranges when it is an IP address, else by name. */
+export function matchAddress(matcher: Matcher, host: string): AppRef {
+  return (IP_RE.test(host) ? matcher.matchIp(host) : null) ?? matcher.matchHost(host);
+}
+
 /** A string key unique across both kinds, for maps and stores: the app id, or "?" + the unidentified key. */
 export function refKey(ref: AppRef): string {
   return ref.kind === 'app' ? ref.id : `?${ref.key}`;

@@ -12,7 +12,7 @@
  */
 
 import type { Matcher } from '../catalog/matcher';
-import { refKey } from '../catalog/matcher';
+import { matchAddress, refKey } from '../catalog/matcher';
 import type { ScoreOverride, Scorer } from '../catalog/score';
 import { type SanctionTag, sanctionOf, type TagState, tagsFor } from '../catalog/tags';
 import { resized } from './typed';
@@ -43,8 +43,6 @@ export interface AppContext {
   overrides: Readonly<Record<string, ScoreOverride>>;
 }
 
-const IP_RE = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
-
 /** Host string id → app, resolved once per distinct host of a working set. */
 export class AppIndex {
   readonly apps: AppInfo[] = [];
@@ -69,7 +67,7 @@ export class AppIndex {
     if (hit > 0) return hit - 1;
     const host = this.ws.str(hostId) ?? '';
     const { matcher } = this.ctx;
-    const ref = (IP_RE.test(host) ? matcher.matchIp(host) : null) ?? matcher.matchHost(host);
+    const ref = matchAddress(matcher, host);
     const key = refKey(ref);
     let e = this.byKey.get(key);
     if (e === undefined) {
@@ -174,7 +172,8 @@ export class IntMap {
   }
 }
 
-const addBytes = (acc: number, v: number) => (Number.isNaN(v) ? acc : Number.isNaN(acc) ? v : acc + v);
+/** A sum of byte counts where NaN is unknown: stays NaN until some value is known. */
+export const addBytes = (acc: number, v: number) => (Number.isNaN(v) ? acc : Number.isNaN(acc) ? v : acc + v);
 
 /** A column of ids below `count`, 16-bit when they fit. */
 function idColumn(length: number, count: number): IdColumn {
