@@ -189,7 +189,10 @@ class Locals {
 }
 
 /** Which facts fall in the window and sources, in fact order (`ctx.rows` when given): pass as `rows` to reuse. */
-export function selectedFacts(ws: WorkingSet, ctx: QueryContext): Int32Array | readonly number[] {
+export function selectedFacts(
+  ws: WorkingSet,
+  ctx: Pick<QueryContext, 'from' | 'to' | 'sources' | 'rows'>,
+): Int32Array | readonly number[] {
   if (ctx.rows) return ctx.rows;
   const fromHour = ctx.from != null ? Math.floor(ctx.from / HOUR) : Number.NEGATIVE_INFINITY;
   const toHour = ctx.to != null ? Math.ceil(ctx.to / HOUR) : Number.POSITIVE_INFINITY;

@@ -6,8 +6,16 @@
 import type { AppFilter } from '../catalog/queries';
 import type { ScoreBreakdown } from '../catalog/score';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
-import { sourceMaskOf } from './daily';
-import type { AppRow, DeviceRow, IpRow, QueryContext, Tables, Totals, UserRow } from './query';
+import {
+  type AppRow,
+  type DeviceRow,
+  type IpRow,
+  type QueryContext,
+  selectedFacts,
+  type Tables,
+  type Totals,
+  type UserRow,
+} from './query';
 import { type ReportDef, type ReportOptions, reportsFor } from './reports';
 import type { WorkingSet } from './working-set';
 
@@ -187,13 +195,15 @@ export function timeline(
   ctx: Pick<QueryContext, 'from' | 'to' | 'sources' | 'rows'>,
   filter?: { column: 'device' | 'user' | 'localIp' | 'host'; values: ReadonlySet<number> },
 ): DayPoint[] {
+  const rows = selectedFacts(ws, ctx);
   const days = new Map<number, DayPoint>();
   const col = filter ? ws[filter.column] : null;
   // Facts come in runs of the same day: the day's point is looked up when the day changes.
   let lastDay = Number.NaN;
   let p: DayPoint | undefined;
-  const add = (i: number) => {
-    if (col && filter && !filter.values.has(col[i])) return;
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k];
+    if (col && filter && !filter.values.has(col[i])) continue;
     const day = Math.floor((ws.hour[i] * HOUR) / DAY) * DAY;
     if (day !== lastDay) {
       lastDay = day;
@@ -209,18 +219,6 @@ export function timeline(
     if (!Number.isNaN(u)) point.upload = (point.upload ?? 0) + u;
     const d = ws.bytesDown[i];
     if (!Number.isNaN(d)) point.download = (point.download ?? 0) + d;
-  };
-  if (ctx.rows) {
-    for (let k = 0; k < ctx.rows.length; k++) add(ctx.rows[k]);
-  } else {
-    const fromHour = ctx.from != null ? Math.floor(ctx.from / HOUR) : Number.NEGATIVE_INFINITY;
-    const toHour = ctx.to != null ? Math.ceil(ctx.to / HOUR) : Number.POSITIVE_INFINITY;
-    const mask = sourceMaskOf(ws, ctx.sources);
-    for (let i = 0; i < ws.n; i++) {
-      const h = ws.hour[i];
-      if (h < fromHour || h >= toHour || (mask && mask[ws.source[i]] !== 1)) continue;
-      add(i);
-    }
   }
   return [...days.values()].sort((a, b) => a.day - b.day);
 }
