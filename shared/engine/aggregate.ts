@@ -16,7 +16,7 @@
  */
 
 import type { NetworkEvent } from '../domain/event';
-import { packFactBlock } from '../store/fact-block';
+import { type ImportDictionary, packFactBlock } from '../store/fact-block';
 import type { FactBlockRecord } from '../store/records';
 import { resized } from './typed';
 
@@ -226,17 +226,18 @@ export class FactAggregator {
   }
 
   /**
-   * Packs the facts into column blocks of at most `blockSize` rows, strings interned per block, each column in
-   * the narrowest type that holds it exactly (packFactBlock).
+   * Packs the facts into column blocks of at most `blockSize` rows, each column in the narrowest type that holds
+   * it exactly (packFactBlock). With `dict`, the ids are the import dictionary's and each block carries the
+   * strings it adds to it (`dictFrom`); without, each block interns its own strings.
    */
-  toBlocks(importId: string, sourceId: string, blockSize = 4096): FactBlockRecord[] {
+  toBlocks(importId: string, sourceId: string, blockSize = 4096, dict?: ImportDictionary): FactBlockRecord[] {
     const blocks: FactBlockRecord[] = [];
-    // Global string id → id within the current block (-1: not in it yet).
+    // Global string id → id within the current block, or in the import dictionary (-1: not known yet).
     const local = new Int32Array(this.values.length).fill(-1);
     for (let start = 0; start < this.n; start += blockSize) {
       const end = Math.min(this.n, start + blockSize);
       const count = end - start;
-      const strings: string[] = [];
+      let strings: string[] = [];
       const used: number[] = [];
       const col = (ids: Int32Array) => {
         const out = new Int32Array(count);
@@ -248,26 +249,39 @@ export class FactAggregator {
           }
           let l = local[g];
           if (l < 0) {
-            l = strings.length;
-            strings.push(this.values[g]);
+            if (dict) l = dict.id(this.values[g]);
+            else {
+              l = strings.length;
+              strings.push(this.values[g]);
+              used.push(g);
+            }
             local[g] = l;
-            used.push(g);
           }
           out[i] = l;
         }
         return out;
       };
+      const ids = {
+        device: col(this.deviceId),
+        deviceName: col(this.deviceNameId),
+        user: col(this.userId),
+        localIp: col(this.localIpId),
+        host: col(this.hostId),
+      };
+      let dictFrom: { dictFrom: number } | null = null;
+      if (dict) {
+        const added = dict.take();
+        strings = added.strings;
+        dictFrom = { dictFrom: added.dictFrom };
+      }
       blocks.push(
         packFactBlock({
           importId,
           sourceId,
           count,
+          ...dictFrom,
           hour: this.hour.slice(start, end),
-          device: col(this.deviceId),
-          deviceName: col(this.deviceNameId),
-          user: col(this.userId),
-          localIp: col(this.localIpId),
-          host: col(this.hostId),
+          ...ids,
           transactions: this.transactions.slice(start, end),
           blocked: this.blocked.slice(start, end),
           bytesUp: this.bytesUp.slice(start, end),

@@ -18,6 +18,7 @@ import { type PartOptions, readDefenderCsvInParts, type ScanChannel } from '../f
 import { detectFormat, formatById } from '../formats/registry';
 import type { FormatDefinition, FormatId, FormatParser, ParseContext, ParseSink } from '../formats/types';
 import type { CloudscopeDb } from '../store/db';
+import { ImportDictionary } from '../store/fact-block';
 import type { DataSourceRecord, ImportFileRecord, ImportRecord } from '../store/records';
 import { deviceKeyOf, FactAggregator } from './aggregate';
 import { ProgressMeter } from './job';
@@ -298,6 +299,8 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       readableEventKeys: legacyKeys,
     };
     const blockSize = opts.blockSize ?? 4096;
+    // The import's strings, stored once across its blocks (each block carries those it is the first to use).
+    const dictionary = new ImportDictionary();
     let factsWritten = 0;
     const importKeys: Float64Array[] = [];
     const importRawCoverage: number[] = [];
@@ -307,7 +310,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
     const flush = async (agg: FactAggregator, coverage: Set<number> | null): Promise<number[]> => {
       if (agg.size === 0) return [];
       if (coverage) agg.forEachDeviceHour((device, hour) => coverage.add(coverageKey(device, hour)));
-      const blocks = agg.toBlocks(importId, sourceId, blockSize);
+      const blocks = agg.toBlocks(importId, sourceId, blockSize, dictionary);
       const keys = await db.factBlocks.bulkAdd(blocks, { allKeys: true });
       factsWritten += agg.size;
       return keys as number[];
@@ -414,6 +417,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       const parser = format.open(ctx);
       const fileBlocks: number[] = [];
       const factsBefore = factsWritten;
+      const dictionaryBefore = dictionary.mark();
       // A large Defender CSV whose bytes can be read as they are goes to the scan workers (started once).
       const steps: AsyncIterable<unknown> =
         parser instanceof DefenderCsvParser &&
@@ -439,6 +443,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
         // The same bytes again: report what was read, add nothing.
         file.alreadyImported = true;
         await db.factBlocks.bulkDelete(fileBlocks);
+        dictionary.rollback(dictionaryBefore);
         factsWritten = factsBefore;
       } else {
         knownSha.add(file.sha256);

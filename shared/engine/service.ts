@@ -153,8 +153,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
           xlsxToCsv: opts.xlsxToCsv ?? xlsxToCsvChunks,
           scanWorkers: opts.scanWorkers,
         });
-        // Only the reports over the imported source changed; the others stay cached.
-        state.invalidateData([r.sourceId]);
+        // Only the reports over the imported source changed; the others stay cached, as do the facts read (an
+        // import only adds its own).
+        state.invalidateData([r.sourceId], { factsKept: true });
         // The UI shows the imported source's report next (when anything was imported): have it ready, then the
         // others the import changed. A live batch leaves the UI where it is: only the view it shows is warmed.
         if (r.transactions > 0 || r.files.some((f) => f.rowsAccepted > 0)) {

@@ -314,8 +314,9 @@ describe('engine state cache across imports', () => {
     const globalBefore = await state.tables(all('global'));
 
     const b = await importBytes(db, squidLog('bravo', t0 + 30 * DAY_S, 300), 'b.log', { name: 'Proxy B' });
-    state.invalidateData([b.sourceId]);
-    // Same object: not recomputed, though the working set was rebuilt with a new string pool.
+    // As the engine service does after an import: the facts read so far stay, the new import's are read when needed.
+    state.invalidateData([b.sourceId], { factsKept: true });
+    // Same object: not recomputed.
     expect(await state.tables(va)).toBe(before);
     const fresh = new EngineState(db);
     expect(await state.dashboard(va)).toEqual(await fresh.dashboard(va));
@@ -346,7 +347,7 @@ describe('engine state cache across imports', () => {
 
     // More data into A: A and Global recomputed, B kept.
     await importBytes(db, squidLog('alpha', t0 + 10 * DAY_S, 50), 'a2.log', { id: a.sourceId });
-    state.invalidateData([a.sourceId]);
+    state.invalidateData([a.sourceId], { factsKept: true });
     const a2 = await state.tables(va);
     expect(a2.summary.transactions).toBe(250);
     expect(a2).toEqual(await new EngineState(db).tables(va));
@@ -459,5 +460,101 @@ describe('engine state cache across imports', () => {
     // Nothing computed on the old data is served: every view counts the new facts.
     expect((await state.tables(all(`source:${a.sourceId}`))).summary.transactions).toBe(240);
     expect((await state.tables(all('global'))).summary.transactions).toBe(240);
+  });
+});
+
+describe('facts read from the store', () => {
+  const t0 = Date.UTC(2026, 2, 1) / 1000;
+  const file = (name: string, bytes: Uint8Array) => ({
+    name,
+    size: bytes.byteLength,
+    stream: new Blob([bytes as BlobPart]).stream(),
+  });
+  /** One import of `files` into a new source, in blocks of 3 facts (so strings recur across blocks). */
+  const importFiles = (db: CloudscopeDb, files: [string, Uint8Array][], name: string) => {
+    registerBuiltinFormats();
+    return runImport(
+      db,
+      { files: files.map(([n, b]) => file(n, b)), source: { name, kind: 'continuous' } },
+      { createHasher: () => new Sha256(), blockSize: 3 },
+    );
+  };
+
+  it('stores each of an import’s strings once, and a duplicate file in the import leaves none behind', async () => {
+    const a = squidLog('alpha', t0, 120);
+    const b = squidLog('bravo', t0 + 3 * DAY_S, 60);
+    const db = await openDb('state-dictionary', { indexedDB, IDBKeyRange });
+    const r = await importFiles(
+      db,
+      [
+        ['a.log', a],
+        ['a-again.log', a],
+        ['b.log', b],
+      ],
+      'Proxies',
+    );
+    expect(r.files.map((f) => f.alreadyImported ?? false)).toEqual([false, true, false]);
+    const blocks = await db.factBlocks.where('importId').equals(r.importId!).toArray();
+    expect(blocks.length).toBeGreaterThan(10);
+    let size = 0;
+    for (const blk of blocks) {
+      expect(blk.dictFrom).toBe(size);
+      size += blk.strings.length;
+    }
+    const strings = blocks.flatMap((blk) => blk.strings);
+    expect(new Set(strings).size).toBe(strings.length);
+
+    // The same data imported without the duplicate gives the same report.
+    const other = await openDb('state-dictionary-ref', { indexedDB, IDBKeyRange });
+    const ref = await importFiles(
+      other,
+      [
+        ['a.log', a],
+        ['b.log', b],
+      ],
+      'Proxies',
+    );
+    const tables = await new EngineState(db).tables(all(`source:${r.sourceId}`));
+    expect(tables.summary.transactions).toBe(180);
+    expect(tables).toEqual(await new EngineState(other).tables(all(`source:${ref.sourceId}`)));
+  });
+
+  it('keeps, emptied, a block retention clears when later blocks need its strings', async () => {
+    const db = await openDb('state-dictionary-retention', { indexedDB, IDBKeyRange });
+    // One request an hour for 20 days: the first blocks name every client, user and site the later ones use.
+    const r = await importFiles(db, [['a.log', squidLog('alpha', t0, 480)]], 'Proxy');
+    const state = new EngineState(db);
+    const view = all(`source:${r.sourceId}`);
+    const before = await state.tables(view);
+    const first = (await db.factBlocks.where('importId').equals(r.importId!).first())!;
+    expect(first.strings.length).toBeGreaterThan(0);
+    expect(await state.applyRetention(5)).toBeGreaterThan(300);
+    const kept = (await db.factBlocks.get(first.seq!))!;
+    expect([kept.count, kept.strings]).toEqual([0, first.strings]);
+    const after = await state.tables(view);
+    expect(after.summary.transactions).toBeLessThan(180);
+    expect(after.summary.transactions).toBeGreaterThan(100);
+    // Every entity still has its name: the ones left are among those seen before.
+    const names = (t: Tables) => t.users.map((u) => u.user).sort();
+    expect(names(after).length).toBeGreaterThan(0);
+    for (const n of names(after)) expect(names(before)).toContain(n);
+    expect(after).toEqual(await new EngineState(db).tables(view));
+  });
+
+  it('answers a report from its own sources’ facts, without waiting for (or failing on) another’s', async () => {
+    const db = await openDb('state-own-facts', { indexedDB, IDBKeyRange });
+    const a = await importFiles(db, [['a.log', squidLog('alpha', t0, 100)]], 'Proxy A');
+    const b = await importFiles(db, [['b.log', squidLog('bravo', t0, 100)]], 'Proxy B');
+    const va = all(`source:${a.sourceId}`);
+    const expected = await new EngineState(db).tables(va);
+    // B's first block gone: the blocks after it name strings the store no longer holds.
+    const firstOfB = await db.factBlocks.where('importId').equals(b.importId!).primaryKeys();
+    await db.factBlocks.delete(firstOfB[0]);
+    const state = new EngineState(db);
+    expect(await state.tables(va)).toEqual(expected);
+    await expect(state.tables(all(`source:${b.sourceId}`))).rejects.toThrow(/a block before it is missing/);
+    // A failed read is tried again at the next ask, not remembered; A's report is still served.
+    await expect(state.tables(all('global'))).rejects.toThrow(/a block before it is missing/);
+    expect(await state.dashboard(va)).toEqual(await new EngineState(db).dashboard(va));
   });
 });

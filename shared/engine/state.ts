@@ -121,6 +121,15 @@ function shapeOf(info: ReportInfo): string {
   return JSON.stringify([info.name, info.raisesSignals, [...info.sourceIds].sort()]);
 }
 
+/** The facts read from the store so far, into one growing working set. */
+interface Facts {
+  ws: WorkingSet;
+  /** Per import: its facts read into `ws`, or being read. */
+  read: Map<string, Promise<void>>;
+  /** The last read queued: reads run one after another, each import's blocks in store order. */
+  tail: Promise<void>;
+}
+
 /** A warm-up whose data changed before anyone asked for its view: stopped, never shown. */
 class StaleWarmUp extends Error {}
 
@@ -141,9 +150,12 @@ const IDLE_MS = 1000;
 type Warm = 'next' | 'idle';
 
 export class EngineState {
-  private ws: WorkingSet | null = null;
-  /** The load in progress (or done), shared by every caller until the data changes. */
-  private loading: Promise<WorkingSet> | null = null;
+  /** The store's records read (or being read), shared by every caller until they change. */
+  private meta: Promise<void> | null = null;
+  /** The facts read so far; kept when a change only adds imports or leaves facts alone. */
+  private facts: Facts | null = null;
+  /** Bumped whenever the store changes: a load that began before reads again. */
+  private dataVersion = 0;
   private sources: DataSourceRecord[] = [];
   private imports: ImportRecord[] = [];
   private matcher: Matcher | null = null;
@@ -177,14 +189,17 @@ export class EngineState {
   constructor(private readonly db: CloudscopeDb) {}
 
   /**
-   * The store's data changed: the working set is reloaded at the next query. With `changedSources`, only the
-   * cached reports over one of those sources are dropped (a report's results depend on its own sources' facts
-   * alone); without, every cached report is. A warm-up of a dropped report that no view joined stops.
+   * The store changed: its records are read again at the next query, and its facts too unless `factsKept` (an
+   * import only added its own, read when a view needs them; a catalog or name change touched none). With
+   * `changedSources`, only the cached reports over one of those sources are dropped (a report's results depend on
+   * its own sources' facts alone); without, every cached report is. A warm-up of a dropped report that no view
+   * joined stops.
    */
-  invalidateData(changedSources?: Iterable<string>): void {
+  invalidateData(changedSources?: Iterable<string>, opts: { factsKept?: boolean } = {}): void {
     this.epoch++;
-    this.ws = null;
-    this.loading = null;
+    this.dataVersion++;
+    this.meta = null;
+    if (!opts.factsKept) this.facts = null;
     if (changedSources === undefined) {
       this.dropCache();
       return;
@@ -231,7 +246,7 @@ export class EngineState {
       if (this.warming.warm === 'next') await this.warming.step;
       let views: ViewRequest[] = this.lastView ? [this.lastView] : [];
       if (!viewOnly) {
-        await this.load();
+        await this.loadMeta();
         if (!current()) return;
         views = this.warmOrder(sourceId);
       }
@@ -278,26 +293,22 @@ export class EngineState {
     return listReports(this.sources, this.imports, { endpointIntegration: this.settings.endpointIntegration });
   }
 
-  private load(): Promise<WorkingSet> {
-    if (this.ws) return Promise.resolve(this.ws);
-    if (!this.loading) {
-      const p = this.loadNow(() => this.loading === p);
-      this.loading = p;
+  /** The store's records besides the facts (sources, imports, catalog, tags, overrides), read once per change. */
+  private loadMeta(): Promise<void> {
+    if (!this.meta) {
+      const p = this.readMeta(() => this.meta === p);
+      this.meta = p;
       p.catch(() => {
-        if (this.loading === p) this.loading = null;
+        if (this.meta === p) this.meta = null;
       });
     }
-    return this.loading;
+    return this.meta;
   }
 
-  /** Reads the store; `current` says whether the data is still the same when it is done. */
-  private async loadNow(current: () => boolean): Promise<WorkingSet> {
+  /** Reads the store's records; `current` says whether they are still the same when it is done. */
+  private async readMeta(current: () => boolean): Promise<void> {
     const sources = await this.db.dataSources.toArray();
     const imports = await this.db.imports.where('status').equals('committed').toArray();
-    const ws = await WorkingSet.load(
-      this.db,
-      imports.map((i) => i.id),
-    );
     const custom = (await this.db.customApps.toArray()).map((c) => c.app as CustomApp);
     // A newer catalog the analyst imported replaces built-in apps by id; custom apps, tags and overrides
     // are keyed by id and stay attached.
@@ -307,16 +318,56 @@ export class EngineState {
     const overrides = Object.fromEntries(
       (await this.db.overrides.toArray()).map((o) => [o.appId, { score: o.score, note: o.note }]),
     );
-    // The data changed while this load read the store: its callers get the load that reads the new data.
-    if (!current()) return this.load();
+    // The store changed while this read it: its callers get the read of the new records.
+    if (!current()) return this.loadMeta();
     this.sources = sources;
     this.imports = imports;
     this.matcher = matcher;
     this.tags = tags;
     this.overrides = overrides;
-    this.ws = ws;
-    return ws;
   }
+
+  /**
+   * The working set with the facts of the given imports (every committed import when omitted) read in, as a
+   * snapshot later reads leave unchanged. Imports are read once each, one after another, as they are first asked
+   * for: a report's view waits for its own sources' facts only.
+   */
+  private async load(importIds?: readonly string[]): Promise<WorkingSet> {
+    for (;;) {
+      const version = this.dataVersion;
+      await this.loadMeta();
+      if (version !== this.dataVersion) continue;
+      let facts = this.facts;
+      if (!facts) {
+        facts = { ws: new WorkingSet(), read: new Map(), tail: Promise.resolve() };
+        this.facts = facts;
+      }
+      // Every committed import's facts fit without growing the columns again (more when imports were added).
+      facts.ws.reserve(this.imports.reduce((n, i) => n + (i.facts ?? 0), 0));
+      const ids = importIds ?? this.imports.map((i) => i.id);
+      await Promise.all(ids.map((id) => this.readFacts(facts, id)));
+      if (version === this.dataVersion && facts === this.facts) return facts.ws.snapshot();
+    }
+  }
+
+  /** Queues the read of one import's facts into `facts` (once). A failed read starts the facts over at the next ask. */
+  private readFacts(facts: Facts, importId: string): Promise<void> {
+    let p = facts.read.get(importId);
+    if (!p) {
+      p = facts.tail.then(() => facts.ws.readImport(this.db, importId));
+      facts.tail = p.catch(() => {});
+      facts.read.set(importId, p);
+      p.catch(() => {
+        if (this.facts === facts) this.facts = null;
+      });
+    }
+    return p;
+  }
+
+  /** Reads, in the background, the facts of every import not read yet (once a view has been answered). */
+  private readonly readRest = (): void => {
+    this.load().catch(() => {});
+  };
 
   /** What attributes facts to apps and scores them: the catalog, weights, tags and overrides in force. */
   private appContext(): AppContext {
@@ -330,7 +381,7 @@ export class EngineState {
 
   async reports(): Promise<ReportInfo[]> {
     this.lastAsked = Date.now();
-    await this.load();
+    await this.loadMeta();
     return this.reportList();
   }
 
@@ -340,9 +391,18 @@ export class EngineState {
 
   private async context(v: ViewRequest, warm?: Warm) {
     if (!warm) this.lastAsked = Date.now();
-    const ws = await this.load();
-    const reports = this.reportList();
-    const info = reports.find((r) => r.id === v.report.id) ?? reports[0];
+    let info: ReportInfo;
+    let ws: WorkingSet;
+    // The report's own facts; the data may change while they are read, and the report with it.
+    for (;;) {
+      await this.loadMeta();
+      const reports = this.reportList();
+      info = reports.find((r) => r.id === v.report.id) ?? reports[0];
+      const sourceIds = new Set(info.sourceIds);
+      const version = this.dataVersion;
+      ws = await this.load(this.imports.filter((i) => sourceIds.has(i.sourceId)).map((i) => i.id));
+      if (version === this.dataVersion) break;
+    }
     const win = resolveWindow(v.window, info.lastEvent);
     const sources = new Set(info.sourceIds);
     return { ws, info, win, sources };
@@ -426,6 +486,8 @@ export class EngineState {
       dashFailed = reject;
     });
     dash.catch(() => {});
+    // Once a view's dashboard is answered, the facts of the other reports' imports are read in the background.
+    dash.then(this.readRest, () => {});
     const run = async (): Promise<Computed> => {
       if (staged) {
         await yieldStage();
@@ -655,7 +717,7 @@ export class EngineState {
    * re-attributes past traffic at query time, no re-import. Audited.
    */
   async addCustomApp(app: CustomApp, who = 'analyst'): Promise<string> {
-    await this.load();
+    await this.loadMeta();
     const problems = validateCustomApp(app);
     if (problems.length > 0) throw new Error(`Custom app not saved: ${problems.join('; ')}`);
     const taken = new Set(this.matcher!.catalog.apps.map((a) => a.id));
@@ -673,7 +735,7 @@ export class EngineState {
         new: JSON.stringify(stored),
       });
     });
-    this.invalidateData();
+    this.invalidateData(undefined, { factsKept: true });
     return id;
   }
 
@@ -685,7 +747,7 @@ export class EngineState {
         `Catalog not imported: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
       );
     }
-    await this.load();
+    await this.loadMeta();
     const cat = file as CatalogFile;
     const known = new Set(this.matcher!.catalog.apps.map((a) => a.id));
     const added = cat.apps.filter((a) => !known.has(a.id)).length;
@@ -700,7 +762,7 @@ export class EngineState {
         new: `${cat.apps.length} apps`,
       });
     });
-    this.invalidateData();
+    this.invalidateData(undefined, { factsKept: true });
     return { version: cat.version, apps: cat.apps.length, added };
   }
 
@@ -721,7 +783,7 @@ export class EngineState {
 
   /** Overrides an app's score with a note (or removes the override with null); audited, re-scores at once. */
   async setOverride(appId: string, override: ScoreOverride | null, who = 'analyst'): Promise<void> {
-    await this.load();
+    await this.loadMeta();
     if (!this.matcher!.catalog.apps.some((a) => a.id === appId)) throw new Error(`No app ${appId} in the catalog`);
     if (override && (!Number.isFinite(override.score) || override.score < 0 || override.score > 10)) {
       throw new Error('An override score is a number from 0 to 10');
@@ -855,7 +917,7 @@ export class EngineState {
 
   /** Tags one or more apps (last action wins) and records the change in the audit log. */
   async applyTags(appIds: string[], add: string[], remove: string[], who: string): Promise<TagState> {
-    await this.load();
+    await this.loadMeta();
     const r = applyTagChange(this.tags, { appIds, add, remove, who, when: Date.now() });
     await this.db.transaction('rw', this.db.tags, this.db.audit, async () => {
       for (const id of appIds) {
@@ -890,7 +952,7 @@ export class EngineState {
     const trimmed = name.trim();
     if (!trimmed) throw new Error('A data source needs a name');
     await this.db.dataSources.update(id, { name: trimmed });
-    this.invalidateData([id]);
+    this.invalidateData([id], { factsKept: true });
   }
 
   /** Deletes a source with all its imports, facts and keys in one transaction. */
@@ -938,7 +1000,8 @@ export class EngineState {
         if (keep === b.count) return;
         dropped += b.count - keep;
         changed.add(b.sourceId);
-        if (keep === 0) {
+        // A block that adds strings to its import's dictionary stays, empty, for the blocks after it.
+        if (keep === 0 && !(b.dictFrom !== undefined && b.strings.length > 0)) {
           delete (ref as { value?: unknown }).value;
           return;
         }

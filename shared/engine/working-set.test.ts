@@ -4,7 +4,7 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerBuiltinFormats } from '../formats/index';
 import { openDb } from '../store/db';
-import { packFactBlock, type WideFactBlock } from '../store/fact-block';
+import { ImportDictionary, intoDictionary, packFactBlock, type WideFactBlock } from '../store/fact-block';
 import { runImport } from './import';
 import { Sha256 } from './sha256';
 import { factsOf, WorkingSet } from './working-set';
@@ -186,5 +186,46 @@ describe('WorkingSet', () => {
     expect(one.host.length).toBe(b.facts);
     expect(rows(ws).slice(a.facts)).toEqual(rows(one));
     db.close();
+  });
+
+  it('reads blocks that index their import dictionary as it reads blocks with strings of their own', () => {
+    const own = [
+      block('src-a', ['a.com', 'b.com', null]),
+      block('src-a', ['c.com', 'a.com'], 490_050),
+      block('src-b', ['b.com', 'd.com']),
+    ];
+    const dicts = new Map<string, ImportDictionary>();
+    const shared = own.map((b) => {
+      const importId = `imp-${b.sourceId}`;
+      if (!dicts.has(importId)) dicts.set(importId, new ImportDictionary());
+      return packFactBlock(intoDictionary({ ...b, importId }, dicts.get(importId)!));
+    });
+    expect(shared[1].strings).toEqual(['c.com']);
+    const a = new WorkingSet();
+    const b = new WorkingSet();
+    for (const x of own) a.addBlock(x);
+    for (const x of shared) b.addBlock(x);
+    expect(rows(b)).toEqual(rows(a));
+    // A block whose import dictionary misses the blocks before it is refused, not read with the wrong names.
+    expect(() => new WorkingSet().addBlock(shared[1])).toThrow(/a block before it is missing/);
+  });
+
+  it('keeps a snapshot as it was while the set it came from grows', () => {
+    const ws = new WorkingSet();
+    ws.reserve(4);
+    ws.addBlock(block('src-a', ['a.com', 'b.com']));
+    const snap = ws.snapshot();
+    const before = rows(snap);
+    // Into the same columns (reserved room), then past the reserved size and past 2^15 strings (16-bit ids widen).
+    ws.addBlock(block('src-a', ['c.com', 'a.com'], 490_050));
+    expect(rows(snap)).toEqual(before);
+    const many = Array.from({ length: 33_000 }, (_, i) => `h${i}.example`);
+    ws.addBlock(block('src-b', many));
+    expect(ws.n).toBe(33_004);
+    expect(ws.host).toBeInstanceOf(Int32Array);
+    expect(snap.n).toBe(2);
+    expect(rows(snap)).toEqual(before);
+    expect(rows(ws).slice(0, 2)).toEqual(before);
+    expect(() => snap.addBlock(block('src-a', ['x.com']))).toThrow(/read-only/);
   });
 });

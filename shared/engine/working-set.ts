@@ -6,7 +6,7 @@
  */
 
 import type { CloudscopeDb } from '../store/db';
-import type { BytesColumn, CountColumn } from '../store/fact-block';
+import type { IdColumn as BlockIds, BytesColumn, CountColumn, TimeColumn } from '../store/fact-block';
 import type { FactBlockRecord } from '../store/records';
 import { resized } from './typed';
 
@@ -42,6 +42,8 @@ export type NumColumn = Float32Array | Float64Array;
 
 const ID16_LIMIT = 0x8000;
 const HOUR = 3_600_000;
+/** Fact blocks read from the store per request while loading (up to 4,096 facts each). */
+const READ_BATCH = 64;
 
 function fitsFloat32(a: CountColumn | BytesColumn, count: number): boolean {
   if (a === null || a instanceof Uint8Array || a instanceof Uint16Array || a instanceof Float32Array) return true;
@@ -52,10 +54,38 @@ function fitsFloat32(a: CountColumn | BytesColumn, count: number): boolean {
   return true;
 }
 
+/** Writes a block's local string ids as global ones (`map`; -1 stays -1) at `at`. */
+function remapInto(dst: IdColumn, ids: BlockIds, map: ArrayLike<number>, at: number, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const v = ids[i];
+    dst[at + i] = v < 0 ? -1 : map[v];
+  }
+}
+
+/** A block's bytes at `at`: NaN throughout when the block has none. */
+function bytesInto(dst: NumColumn, bytes: BytesColumn, at: number, count: number): void {
+  if (bytes === null) dst.fill(Number.NaN, at, at + count);
+  else dst.set(bytes.subarray(0, count), at);
+}
+
+/** A block's times as UTC ms at `at`: hour-relative ones (Int32Array) are added to their hour. */
+function timesInto(dst: Float64Array, times: TimeColumn, hour: Int32Array, at: number, count: number): void {
+  if (times instanceof Float64Array) {
+    dst.set(times.subarray(0, count), at);
+    return;
+  }
+  for (let i = 0; i < count; i++) dst[at + i] = hour[i] * HOUR + times[i];
+}
+
 export class WorkingSet {
+  constructor(readonly pool = new StringPool()) {}
+
   n = 0;
   private cap = 0;
-  readonly pool = new StringPool();
+  /** A snapshot (see `snapshot`). */
+  private readOnly = false;
+  /** Per import: the pool id of each string of its dictionary so far (see FactBlockRecord.dictFrom). */
+  private readonly dictionaries = new Map<string, number[]>();
   source: IdColumn = new Int16Array(0);
   /** Hours since the Unix epoch (UTC). */
   hour = new Int32Array(0);
@@ -129,39 +159,58 @@ export class WorkingSet {
     return this.copy<NumColumn>(col, this.cap, Float64Array);
   }
 
-  /** Appends one stored block, re-mapping its local string ids into the global pool. */
+  /**
+   * Pool ids of the strings `b`'s ids index: its own strings, or its import's dictionary (kept per import as it
+   * grows, block by block in store order, so each of an import's strings is looked up once).
+   */
+  private idMap(b: FactBlockRecord): ArrayLike<number> {
+    if (b.dictFrom === undefined) {
+      const map = new Int32Array(b.strings.length);
+      for (let i = 0; i < b.strings.length; i++) map[i] = this.pool.id(b.strings[i]);
+      return map;
+    }
+    let dict = this.dictionaries.get(b.importId);
+    if (!dict) {
+      dict = [];
+      this.dictionaries.set(b.importId, dict);
+    }
+    if (b.dictFrom !== dict.length) {
+      throw new Error(
+        `fact block ${b.seq ?? '?'} of import ${b.importId} adds to its dictionary at ${b.dictFrom}, not ${dict.length}: a block before it is missing`,
+      );
+    }
+    for (const s of b.strings) dict.push(this.pool.id(s));
+    return dict;
+  }
+
+  /** Appends one stored block (an import's blocks in store order), re-mapping its string ids into the global pool. */
   addBlock(b: FactBlockRecord): void {
+    if (this.readOnly) throw new Error('a working set snapshot is read-only');
     this.ensure(b.count);
-    const map = new Int32Array(b.strings.length);
-    for (let i = 0; i < b.strings.length; i++) map[i] = this.pool.id(b.strings[i]);
+    const map = this.idMap(b);
     const src = this.pool.id(b.sourceId);
     if (this.pool.strings.length > ID16_LIMIT) this.widenIds();
     this.transactions = this.fit(this.transactions, b.transactions, b.count);
     this.blocked = this.fit(this.blocked, b.blocked, b.count);
     this.bytesUp = this.fit(this.bytesUp, b.bytesUp, b.count);
     this.bytesDown = this.fit(this.bytesDown, b.bytesDown, b.count);
-    const remap = (v: number) => (v < 0 ? -1 : map[v]);
     // Blocks come narrow (packFactBlock) or in the first, wide layout: bytes may be absent, times hour-relative.
-    const { bytesUp, bytesDown, firstSeen, lastSeen } = b;
-    const firstRel = firstSeen instanceof Int32Array;
-    const lastRel = lastSeen instanceof Int32Array;
-    for (let i = 0; i < b.count; i++) {
-      const j = this.n + i;
-      const hourMs = b.hour[i] * HOUR;
-      this.source[j] = src;
-      this.hour[j] = b.hour[i];
-      this.device[j] = remap(b.device[i]);
-      this.deviceName[j] = remap(b.deviceName[i]);
-      this.user[j] = remap(b.user[i]);
-      this.localIp[j] = remap(b.localIp[i]);
-      this.host[j] = remap(b.host[i]);
-      this.transactions[j] = b.transactions[i];
-      this.blocked[j] = b.blocked[i];
-      this.bytesUp[j] = bytesUp === null ? Number.NaN : bytesUp[i];
-      this.bytesDown[j] = bytesDown === null ? Number.NaN : bytesDown[i];
-      this.firstSeen[j] = firstRel ? hourMs + firstSeen[i] : firstSeen[i];
-      this.lastSeen[j] = lastRel ? hourMs + lastSeen[i] : lastSeen[i];
-    }
+    // Column by column: a typed-array copy where the values stay as they are, one tight loop where they change.
+    const at = this.n;
+    const count = b.count;
+    this.source.fill(src, at, at + count);
+    this.hour.set(b.hour.subarray(0, count), at);
+    remapInto(this.device, b.device, map, at, count);
+    remapInto(this.deviceName, b.deviceName, map, at, count);
+    remapInto(this.user, b.user, map, at, count);
+    remapInto(this.localIp, b.localIp, map, at, count);
+    remapInto(this.host, b.host, map, at, count);
+    this.transactions.set(b.transactions.subarray(0, count), at);
+    this.blocked.set(b.blocked.subarray(0, count), at);
+    bytesInto(this.bytesUp, b.bytesUp, at, count);
+    bytesInto(this.bytesDown, b.bytesDown, at, count);
+    timesInto(this.firstSeen, b.firstSeen, b.hour, at, count);
+    timesInto(this.lastSeen, b.lastSeen, b.hour, at, count);
     this.n += b.count;
   }
 
@@ -169,17 +218,46 @@ export class WorkingSet {
     return id < 0 ? null : this.pool.strings[id];
   }
 
+  /** Appends the facts of one import, its blocks in store order, a batch of blocks per store request. */
+  async readImport(db: CloudscopeDb, importId: string): Promise<void> {
+    const keys = await db.factBlocks.where('importId').equals(importId).primaryKeys();
+    for (let k = 0; k < keys.length; k += READ_BATCH) {
+      for (const b of await db.factBlocks.bulkGet(keys.slice(k, k + READ_BATCH))) if (b) this.addBlock(b);
+    }
+  }
+
+  /**
+   * The facts read so far, as they are: later appends to this set leave the snapshot unchanged (they write past
+   * its end, or into new columns when these fill), so a computation that began on it sees the same facts
+   * throughout. Shares the string pool, which only grows. Read-only: appending to a snapshot is not allowed.
+   */
+  snapshot(): WorkingSet {
+    const s = new WorkingSet(this.pool);
+    s.n = this.n;
+    s.cap = this.n;
+    s.source = this.source;
+    s.hour = this.hour;
+    s.device = this.device;
+    s.deviceName = this.deviceName;
+    s.user = this.user;
+    s.localIp = this.localIp;
+    s.host = this.host;
+    s.transactions = this.transactions;
+    s.blocked = this.blocked;
+    s.bytesUp = this.bytesUp;
+    s.bytesDown = this.bytesDown;
+    s.firstSeen = this.firstSeen;
+    s.lastSeen = this.lastSeen;
+    s.readOnly = true;
+    return s;
+  }
+
   /** Loads the committed facts of the given imports (all committed imports when omitted). */
   static async load(db: CloudscopeDb, importIds?: readonly string[]): Promise<WorkingSet> {
     const ids = importIds ?? (await db.imports.where('status').equals('committed').primaryKeys());
     const ws = new WorkingSet();
     ws.reserve(await factsOf(db, ids));
-    for (const id of ids) {
-      await db.factBlocks
-        .where('importId')
-        .equals(id)
-        .each((b) => ws.addBlock(b));
-    }
+    for (const id of ids) await ws.readImport(db, id);
     return ws;
   }
 }

@@ -22,7 +22,15 @@ import {
   type OverrideRecord,
   type TagRecord,
 } from './db';
-import { packFactBlock, type WideFactBlock, widenFactBlock } from './fact-block';
+import {
+  BlockStrings,
+  ImportDictionary,
+  intoDictionary,
+  ownDictionary,
+  packFactBlock,
+  type WideFactBlock,
+  widenFactBlock,
+} from './fact-block';
 import type { DataSourceRecord, FactBlockRecord, ImportRecord, KeyBlockRecord } from './records';
 
 export const BACKUP_FORMAT = 'cloudscope-case-backup';
@@ -189,7 +197,14 @@ export async function backupCase(db: CloudscopeDb, opts: BackupOptions): Promise
   const committed = new Set(imports.map((i) => i.id));
   // The file keeps the first, wide layout (Int32 ids, Float64 numbers, absolute times), so backups made before
   // and after blocks were packed narrow are the same format; a restore packs them again.
-  const factBlocks = read.factBlocks.filter((b) => committed.has(b.importId)).map(widenFactBlock);
+  // Each block with strings of its own, as before import dictionaries: a block emptied by retention that only
+  // kept its import's strings for the blocks after it is left out.
+  const dictionaries = new BlockStrings();
+  const factBlocks = read.factBlocks
+    .filter((b) => committed.has(b.importId))
+    .map((b) => ownDictionary(b, dictionaries.strings(b)))
+    .filter((b) => b.count > 0)
+    .map(widenFactBlock);
   const keyBlocks = read.keyBlocks.filter((b) => committed.has(b.importId));
 
   const entries = new Map<string, Uint8Array>();
@@ -531,6 +546,8 @@ function decode(manifest: BackupManifest, files: Record<string, Uint8Array>): Ca
   const hashes = readFloat64(hashBytes);
 
   let off = 0;
+  // Restored blocks index their import's dictionary again, as an import writes them.
+  const dictionaries = new Map<string, ImportDictionary>();
   const factBlocks: FactBlockRecord[] = factMeta.map((meta) => {
     const end = off + meta.count;
     // slice, not subarray: each record must own its buffer, or IndexedDB would store the whole column per block.
@@ -550,7 +567,12 @@ function decode(manifest: BackupManifest, files: Record<string, Uint8Array>): Ca
       }
     }
     off = end;
-    return packFactBlock(block);
+    let dict = dictionaries.get(meta.importId);
+    if (!dict) {
+      dict = new ImportDictionary();
+      dictionaries.set(meta.importId, dict);
+    }
+    return packFactBlock(intoDictionary(block, dict));
   });
   off = 0;
   const keyBlocks: KeyBlockRecord[] = keyMeta.map((meta) => {

@@ -1,8 +1,12 @@
 // Packed fact blocks: each column in the narrowest type that gives every value back exactly, unknown bytes never 0.
 import { describe, expect, it } from 'vitest';
 import {
+  BlockStrings,
   blockBytes,
   bytesAt,
+  ImportDictionary,
+  intoDictionary,
+  ownDictionary,
   packFactBlock,
   packIds,
   selectFacts,
@@ -149,5 +153,59 @@ describe('packed fact blocks', () => {
     expect(fromPacked.bytesUp).toBeNull();
     expect(fromPacked.firstSeen).toBeInstanceOf(Int32Array);
     expect(facts(selectFacts(b, keep))).toEqual(expected);
+  });
+});
+
+describe('import dictionaries', () => {
+  /** Blocks with strings of their own, as backups hold them: the same strings in a different order each. */
+  const own = [
+    wide(4, { strings: ['dev', 'alice', '10.0.0.1', 'a.com', 'b.com'] }),
+    wide(3, {
+      strings: ['b.com', 'c.com', '10.0.0.1', 'dev', 'bob'],
+      device: new Int32Array(3).fill(3),
+      user: Int32Array.from([4, -1, 4]),
+      host: Int32Array.from([0, 1, 0]),
+    }),
+  ];
+  const names = (b: WideFactBlock | ReturnType<typeof packFactBlock>, strings: readonly string[]) =>
+    Array.from({ length: b.count }, (_, i) => [b.device[i], b.user[i], b.localIp[i], b.host[i]]).map((ids) =>
+      ids.map((id) => (id < 0 ? null : strings[id])),
+    );
+
+  it('stores each of an import’s strings once, in the first block that uses it, and reads back the same names', () => {
+    const dict = new ImportDictionary();
+    const shared = own.map((b) => packFactBlock(intoDictionary(b, dict)));
+    expect(shared.map((b) => [b.dictFrom, b.strings])).toEqual([
+      [0, ['dev', 'alice', '10.0.0.1', 'a.com', 'b.com']],
+      [5, ['bob', 'c.com']],
+    ]);
+    const follow = new BlockStrings();
+    shared.forEach((b, i) => {
+      expect(names(b, follow.strings(b))).toEqual(names(own[i], own[i].strings));
+    });
+    // And back to strings of their own (a backup), the ids renumbered to the strings each block uses.
+    const back = new BlockStrings();
+    const again = shared.map((b) => ownDictionary(b, back.strings(b)));
+    again.forEach((b, i) => {
+      expect(b.dictFrom).toBeUndefined();
+      expect(names(b, b.strings)).toEqual(names(own[i], own[i].strings));
+    });
+    expect(again[1].strings).toEqual(['dev', 'bob', '10.0.0.1', 'b.com', 'c.com']);
+  });
+
+  it('takes back the strings of blocks that were deleted, and refuses a block whose dictionary has a gap', () => {
+    const dict = new ImportDictionary();
+    intoDictionary(own[0], dict);
+    const mark = dict.mark();
+    intoDictionary(own[1], dict);
+    expect(dict.size).toBe(7);
+    dict.rollback(mark);
+    expect(dict.size).toBe(5);
+    expect(dict.id('bob')).toBe(5);
+    expect(dict.take()).toEqual({ strings: ['bob'], dictFrom: 5 });
+
+    const fresh = new ImportDictionary();
+    const [, second] = own.map((b) => intoDictionary(b, fresh));
+    expect(() => new BlockStrings().strings(second)).toThrow(/starts at 5, not 0/);
   });
 });

@@ -27,7 +27,10 @@ export type BytesColumn = Float32Array | Float64Array | null;
 export type TimeColumn = Int32Array | Float64Array;
 
 /** A block in the first layout: Int32 ids, Float64 numbers, absolute times. */
-type WideFactBlockHeader = Pick<FactBlockRecord, 'seq' | 'importId' | 'sourceId' | 'count' | 'strings' | 'hour'>;
+type WideFactBlockHeader = Pick<
+  FactBlockRecord,
+  'seq' | 'importId' | 'sourceId' | 'count' | 'strings' | 'dictFrom' | 'hour'
+>;
 
 export interface WideFactBlock extends WideFactBlockHeader {
   device: Int32Array;
@@ -119,6 +122,7 @@ function blockHeader(b: FactBlockRecord | WideFactBlock): WideFactBlockHeader {
     sourceId: b.sourceId,
     count: b.count,
     strings: b.strings,
+    ...(b.dictFrom !== undefined ? { dictFrom: b.dictFrom } : {}),
     hour: b.hour,
   };
 }
@@ -209,4 +213,129 @@ export function blockBytes(b: FactBlockRecord): number {
   for (const c of ID_COLUMNS) sum += b[c].byteLength;
   sum += b.transactions.byteLength + b.blocked.byteLength + b.firstSeen.byteLength + b.lastSeen.byteLength;
   return sum + (b.bytesUp?.byteLength ?? 0) + (b.bytesDown?.byteLength ?? 0);
+}
+
+/**
+ * An import's string dictionary as its blocks are written: ids in order of first use, each block carrying the
+ * strings it adds (`take`). A file found to be a duplicate takes its strings back (`mark`, `rollback`) with its
+ * blocks, so the dictionary stays exactly what the stored blocks build.
+ */
+export class ImportDictionary {
+  private readonly ids = new Map<string, number>();
+  private readonly strings: string[] = [];
+  /** Strings added since the last `take`. */
+  private added = 0;
+
+  get size(): number {
+    return this.strings.length;
+  }
+
+  id(s: string): number {
+    let i = this.ids.get(s);
+    if (i === undefined) {
+      i = this.strings.push(s) - 1;
+      this.ids.set(s, i);
+      this.added++;
+    }
+    return i;
+  }
+
+  /** The strings added since the last call, and the id of the first of them: one block's `strings` and `dictFrom`. */
+  take(): { strings: string[]; dictFrom: number } {
+    const dictFrom = this.strings.length - this.added;
+    this.added = 0;
+    return { strings: this.strings.slice(dictFrom), dictFrom };
+  }
+
+  mark(): number {
+    return this.strings.length;
+  }
+
+  /** Forgets every string added since `mark` (their blocks were deleted). */
+  rollback(mark: number): void {
+    for (let i = mark; i < this.strings.length; i++) this.ids.delete(this.strings[i]);
+    this.strings.length = mark;
+    this.added = 0;
+  }
+}
+
+/**
+ * Follows each import's dictionary through its blocks (in store order): `strings(b)` is what `b`'s ids index,
+ * whether the block has strings of its own or its import's. Throws on a block whose import dictionary has a gap
+ * (a block it builds on is missing), which a store never holds.
+ */
+export class BlockStrings {
+  private readonly dicts = new Map<string, string[]>();
+
+  strings(b: FactBlockRecord): string[] {
+    if (b.dictFrom === undefined) return b.strings;
+    let dict = this.dicts.get(b.importId);
+    if (!dict) {
+      dict = [];
+      this.dicts.set(b.importId, dict);
+    }
+    if (b.dictFrom !== dict.length) {
+      throw new Error(
+        `fact block ${b.seq ?? '?'} of import ${b.importId}: its dictionary starts at ${b.dictFrom}, not ${dict.length}`,
+      );
+    }
+    for (const s of b.strings) dict.push(s);
+    return dict;
+  }
+}
+
+/**
+ * The block with a dictionary of its own (`strings` and ids renumbered to the strings it uses), from the
+ * import dictionary `all` its ids index: what a backup file holds.
+ */
+export function ownDictionary(b: FactBlockRecord, all: readonly string[]): FactBlockRecord {
+  if (b.dictFrom === undefined) return b;
+  const local = new Map<number, number>();
+  const strings: string[] = [];
+  const renumber = (col: IdColumn): IdColumn => {
+    const out = new Int32Array(b.count);
+    for (let i = 0; i < b.count; i++) {
+      const g = col[i];
+      if (g < 0) {
+        out[i] = -1;
+        continue;
+      }
+      let l = local.get(g);
+      if (l === undefined) {
+        l = strings.push(all[g]) - 1;
+        local.set(g, l);
+      }
+      out[i] = l;
+    }
+    return packIds(out);
+  };
+  const { dictFrom: _from, ...rest } = b;
+  return {
+    ...rest,
+    device: renumber(b.device),
+    deviceName: renumber(b.deviceName),
+    user: renumber(b.user),
+    localIp: renumber(b.localIp),
+    host: renumber(b.host),
+    strings,
+  };
+}
+
+/** A block with strings of its own as its import writes it: ids in `dict`, carrying the strings it adds there. */
+export function intoDictionary<B extends FactBlockRecord | WideFactBlock>(b: B, dict: ImportDictionary): B {
+  if (b.dictFrom !== undefined) throw new Error('the block already indexes its import dictionary');
+  const renumber = (col: IdColumn): Int32Array => {
+    const out = new Int32Array(b.count);
+    for (let i = 0; i < b.count; i++) out[i] = col[i] < 0 ? -1 : dict.id(b.strings[col[i]]);
+    return out;
+  };
+  const ids = {
+    device: renumber(b.device),
+    deviceName: renumber(b.deviceName),
+    user: renumber(b.user),
+    localIp: renumber(b.localIp),
+    host: renumber(b.host),
+  };
+  const { strings, dictFrom } = dict.take();
+  return { ...b, ...ids, strings, dictFrom };
 }

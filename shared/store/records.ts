@@ -63,8 +63,12 @@ export interface ImportRecord {
 }
 
 /**
- * A block of hourly facts as parallel columns. Strings are interned per block
- * (`strings`); the key columns hold indexes into it (-1 = unknown). Each column
+ * A block of hourly facts as parallel columns. The key columns hold string ids
+ * (-1 = unknown): into the block's own `strings`, or — blocks with `dictFrom`,
+ * what imports write now — into its import's dictionary, which the import's
+ * blocks build in store order, each adding the strings it is the first to use
+ * (so a loader hashes each of an import's strings once, not once per block,
+ * and the store holds them once). Each column
  * is stored in the narrowest type that holds the block's values exactly
  * (`packFactBlock` in fact-block.ts): a Defender fact takes ~24 bytes instead
  * of 72. The first stores wrote Int32 ids, Float64 numbers and absolute times;
@@ -75,7 +79,13 @@ export interface FactBlockRecord {
   importId: string;
   sourceId: string;
   count: number;
+  /** Without `dictFrom`, the block's strings; with it, the strings this block adds to its import's dictionary. */
   strings: string[];
+  /**
+   * The import dictionary's size before this block (the id of `strings[0]`): the block's ids are the import's.
+   * Absent in blocks with a dictionary of their own (older stores, backups, restores).
+   */
+  dictFrom?: number;
   /** Hours since the Unix epoch (UTC). */
   hour: Int32Array;
   device: IdColumn;
