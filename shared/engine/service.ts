@@ -97,8 +97,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   let current = await startCase(cases, opts);
   let db = await openDb(opts.dbName ?? caseDbName(current!.id), opts);
   let swept = sweptOf(db);
-  const persisted = opts.persist ? await opts.persist().catch(() => null) : null;
+  // Asked for, not waited on: the answer is only shown with the store's status.
+  const persisted = opts.persist ? opts.persist().catch(() => null) : Promise.resolve(null);
   let state = new EngineState(db);
+  state.preload();
   /** Settings given so far, carried over to the next case's state. */
   let settings: Partial<Settings> = {};
   /** Imports and backups running on the open case: it is not closed under them. */
@@ -119,6 +121,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     db = next;
     swept = sweptOf(next);
     state = new EngineState(next);
+    state.preload();
     state.configure(settings);
     current = await cases.getCase(id);
     return current!;
@@ -141,7 +144,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       imports: await db.imports.where('status').equals('committed').count(),
       factBlocks: await db.factBlocks.count(),
       swept,
-      persisted,
+      persisted: await persisted,
     }),
     'import.run': async (req, ctx) => {
       busy++;

@@ -250,6 +250,22 @@ describe('engine state cache', () => {
     expect((await state.tables(all('global'))).summary).toEqual((await state.tables(v)).summary);
   });
 
+  it('at start, before any view, warms only in quiet moments: the first view computes its own dashboard first', async () => {
+    const { state, sourceId } = await importedState('state-start');
+    // What the engine service does when the UI sends its settings at start.
+    state.prewarm();
+    await until(() => cacheOf(state).size >= 1);
+    const v = all(`source:${sourceId}`);
+    const entries = () => cacheOf(state) as unknown as Map<string, { view: boolean; waiting: boolean }>;
+    expect([...entries().values()].every((e) => e.waiting)).toBe(true);
+    const d = await state.dashboardFirst(v);
+    expect(d.summary.transactions).toBeGreaterThan(0);
+    expect(entries().get(keyOf(`source:${sourceId}`))?.view).toBe(true);
+    expect(await state.tables(v)).toEqual(
+      await new EngineState(await openDb('state-start', { indexedDB, IDBKeyRange })).tables(v),
+    );
+  });
+
   it('shares one computation between concurrent callers and re-warms the last view, then the others, after a tag change', async () => {
     const { state, sourceId } = await importedState('state-shared');
     const v = all(`source:${sourceId}`);

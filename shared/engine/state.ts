@@ -183,8 +183,11 @@ export class EngineState {
    * the UI was to show next; an idle one only runs in quiet moments and is not waited for.
    */
   private warming: { step: Promise<unknown>; warm: Warm } = { step: Promise.resolve(), warm: 'next' };
-  /** When a view (or the report list) was last asked for or answered, ms: idle warm-ups wait for a quiet moment. */
-  private lastAsked = 0;
+  /**
+   * When a view (or the report list) was last asked for or answered, ms: idle warm-ups wait for a quiet moment.
+   * Starting counts as asked: the UI's first view comes soon after.
+   */
+  private lastAsked = Date.now();
 
   constructor(private readonly db: CloudscopeDb) {}
 
@@ -245,6 +248,10 @@ export class EngineState {
     const run = async () => {
       if (this.warming.warm === 'next') await this.warming.step;
       let views: ViewRequest[] = this.lastView ? [this.lastView] : [];
+      // What the UI shows next: the report just imported, else the view last asked for. Before any view was
+      // asked for (the app starting) nothing is known, so every warm-up waits for quiet moments: the first view
+      // computes its dashboard first rather than joining a warm-up that computes its whole tables first.
+      const next = sourceId !== undefined || this.lastView !== null;
       if (!viewOnly) {
         await this.loadMeta();
         if (!current()) return;
@@ -252,7 +259,7 @@ export class EngineState {
       }
       for (const [i, view] of views.entries()) {
         if (!current()) return;
-        const warm: Warm = i === 0 ? 'next' : 'idle';
+        const warm: Warm = i === 0 && next ? 'next' : 'idle';
         const step = this.computed(view, warm).catch(() => {});
         this.warming = { step, warm };
         await step;
@@ -291,6 +298,11 @@ export class EngineState {
 
   private reportList(): ReportInfo[] {
     return listReports(this.sources, this.imports, { endpointIntegration: this.settings.endpointIntegration });
+  }
+
+  /** Starts reading the store's records (not the facts) before anything is asked: the first view waits less. */
+  preload(): void {
+    this.loadMeta().catch(() => {});
   }
 
   /** The store's records besides the facts (sources, imports, catalog, tags, overrides), read once per change. */
@@ -389,23 +401,30 @@ export class EngineState {
     this.lastAsked = Date.now();
   };
 
-  private async context(v: ViewRequest, warm?: Warm) {
+  /** The report and window a view asks for, from the store's records (no facts read). */
+  private async report(v: ViewRequest, warm?: Warm) {
     if (!warm) this.lastAsked = Date.now();
-    let info: ReportInfo;
-    let ws: WorkingSet;
-    // The report's own facts; the data may change while they are read, and the report with it.
-    for (;;) {
-      await this.loadMeta();
-      const reports = this.reportList();
-      info = reports.find((r) => r.id === v.report.id) ?? reports[0];
-      const sourceIds = new Set(info.sourceIds);
-      const version = this.dataVersion;
-      ws = await this.load(this.imports.filter((i) => sourceIds.has(i.sourceId)).map((i) => i.id));
-      if (version === this.dataVersion) break;
-    }
+    await this.loadMeta();
+    const reports = this.reportList();
+    const info = reports.find((r) => r.id === v.report.id) ?? reports[0];
     const win = resolveWindow(v.window, info.lastEvent);
-    const sources = new Set(info.sourceIds);
-    return { ws, info, win, sources };
+    return { info, win, sources: new Set(info.sourceIds) };
+  }
+
+  /** The working set with the report's own facts read in (the data may change meanwhile, and the report with it). */
+  private async factsFor(info: ReportInfo): Promise<WorkingSet> {
+    const sourceIds = new Set(info.sourceIds);
+    return this.load(this.imports.filter((i) => sourceIds.has(i.sourceId)).map((i) => i.id));
+  }
+
+  /** The report and window a view asks for, and the working set with the report's facts. */
+  private async context(v: ViewRequest, warm?: Warm) {
+    for (;;) {
+      const version = this.dataVersion;
+      const r = await this.report(v, warm);
+      const ws = await this.factsFor(r.info);
+      if (version === this.dataVersion) return { ws, ...r };
+    }
   }
 
   async tables(v: ViewRequest): Promise<Tables> {
@@ -426,7 +445,7 @@ export class EngineState {
    */
   private async entry(v: ViewRequest, warm?: Warm, needs: 'dash' | 'result' = 'result'): Promise<CacheEntry> {
     const staged = warm !== undefined;
-    const { ws, info, win, sources } = await this.context(v, warm);
+    const { info, win, sources } = await this.report(v, warm);
     if (!staged) this.lastView = v;
     const key = JSON.stringify([info.id, win]);
     const shape = shapeOf(info);
@@ -493,6 +512,8 @@ export class EngineState {
         await yieldStage();
         entry.waiting = false;
       }
+      // The report's facts, read when its computation begins: a warm-up waiting for a quiet moment reads none yet.
+      const ws = await this.factsFor(info);
       const window = { ...ctx, sources, from: win.from, to: win.to };
       // The window's facts, found once for every computation below.
       const q = { ...window, rows: selectedFacts(ws, window) };
