@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../catalog/loader';
 import { createMatcher } from '../catalog/matcher';
 import { createScorer } from '../catalog/score';
-import { computeTables, type DeviceRow, selectedFacts, topDevices } from './query';
+import { computeTables, type DeviceRow, selectedFacts, tableSteps, topDevices } from './query';
 import { FIXTURE_T0, type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
 import { dashboard, timeline } from './views';
 import type { WorkingSet } from './working-set';
@@ -118,6 +118,18 @@ describe('computeTables', () => {
         count(`ip:${p.ip}:devices`),
       ]);
     }
+  });
+
+  it('gives the same tables in steps, a step per so many facts and one before the rows', () => {
+    const c = { ...ctx, sources: new Set(['s1']) };
+    const facts = selectedFacts(ws, c).length;
+    expect(facts).toBeGreaterThan(250);
+    const steps = tableSteps(ws, c, false, 100);
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses++;
+    expect(pauses).toBe(Math.ceil(facts / 100));
+    expect(step.value).toEqual(t);
   });
 
   it('sums only the chosen source, keeps unknown bytes unknown, and counts each device once', () => {

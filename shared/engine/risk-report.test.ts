@@ -117,7 +117,9 @@ describe('runRisk', () => {
     let pauses = 0;
     let step = steps.next();
     for (; !step.done; step = steps.next()) pauses++;
-    expect(pauses).toBe(5);
+    // Rollups (three), then device and user risk (row index, first uses, and the judging a few thousand entity-days
+    // at a time: one stage here) each followed by one, then signals.
+    expect(pauses).toBe(9);
     const whole = runRisk(ws, o);
     expect([...step.value.devices]).toEqual([...whole.devices]);
     expect([...step.value.users]).toEqual([...whole.users]);

@@ -9,7 +9,7 @@ import type { SignalRow } from '../export/reports';
 import { type AppContext, type DailyRollups, dailySteps } from './daily';
 import type { Tables } from './query';
 import type { ReportDef, TimeWindow } from './reports';
-import { type RiskAssessment, type RiskBase, type RiskLevel, type RiskParams, riskBase, riskIn } from './risk';
+import { type RiskAssessment, type RiskBase, type RiskLevel, type RiskParams, riskBaseStages, riskIn } from './risk';
 import { type SignalParams, type SignalResult, signalBase, signalsIn } from './signals';
 import type { WorkingSet } from './working-set';
 
@@ -68,9 +68,9 @@ export function* riskBaseSteps(
   const daily = yield* dailySteps(ws, { ...o, sources, from: null, to: o.to ?? null });
   yield;
   const riskOpts = { thresholds: o.thresholds, params: o.riskParams };
-  const devices = riskBase(daily, 'device', riskOpts);
+  const devices = yield* riskBaseStages(daily, 'device', riskOpts);
   yield;
-  const users = riskBase(daily, 'user', riskOpts);
+  const users = yield* riskBaseStages(daily, 'user', riskOpts);
   yield;
   const signals = signalBase(daily, {
     report: o.report ?? { name: 'Imported data', raisesSignals: false },

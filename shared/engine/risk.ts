@@ -363,6 +363,25 @@ export function riskBase(
   dimension: EntityRollup['dimension'],
   opts: Pick<RiskOptions, 'thresholds' | 'params'>,
 ): RiskBase {
+  const steps = riskBaseStages(daily, dimension, opts);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Entity-days judged between two of riskBaseStages' yields in its main loop. */
+const JUDGED_PER_STAGE = 16_384;
+
+/**
+ * riskBase in stages — its row index, first uses and hours, then its entities a few thousand entity-days at a
+ * time — so a caller that must stay responsive (the engine worker) can let requests in between.
+ */
+export function* riskBaseStages(
+  daily: DailyRollups,
+  dimension: EntityRollup['dimension'],
+  opts: Pick<RiskOptions, 'thresholds' | 'params'>,
+): Generator<void, RiskBase> {
   const p: RiskParams = { ...DEFAULT_RISK_PARAMS, ...opts.params };
   const t = opts.thresholds;
   const r = daily[dimension];
@@ -412,6 +431,7 @@ export function riskBase(
     rowApp = permuted(r.rows.app, rowAt);
     rowUp = permuted(r.rows.up, rowAt);
   }
+  yield;
   const rowTx = (k: number) => r.rows.transactions[rowAt[k]];
   const rowHours = (k: number) => r.rows.hours[rowAt[k]];
   const rowLast = (k: number) => r.rows.last[rowAt[k]];
@@ -481,6 +501,7 @@ export function riskBase(
     }
     for (let a = 0; a < appCount; a++) firstDays.subarray(firstsStart[a], firstsStart[a + 1]).sort();
   }
+  yield;
   const usedBy = firstUseCounter(firstDays, firstsStart, minDay, span);
   const othersBy = (a: number, d: number, self: number) => usedBy(a, d) - (self <= d ? 1 : 0);
   const othersAround = (a: number, d: number, self: number) =>
@@ -516,10 +537,16 @@ export function riskBase(
   const learnedRow = new Uint8Array(r.days.n);
   const noBytes = new Uint8Array(n).fill(1);
 
+  let judged = 0;
   for (let e = 0; e < n; e++) {
     // Days with infrastructure noise only (a laptop left on, a holiday) are not days of use.
     const days = [...daysOf(e)].filter((i) => r.days.transactions[i] > 0);
     if (days.length === 0) continue;
+    judged += days.length;
+    if (judged >= JUDGED_PER_STAGE) {
+      judged = 0;
+      yield;
+    }
     const firstDay = r.days.day[days[0]];
     const hist: { day: number; tx: number; up: number }[] = [];
     const hourDays = new Int32Array(24);

@@ -27,7 +27,7 @@ import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { anonymizeHistory, anonymizeSignals, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
 import type { AppContext } from './daily';
 import type { DashboardView } from './protocol';
-import { type AppRow, computeTables, selectedFacts, type Tables, topDevices } from './query';
+import { type AppRow, computeTables, selectedFacts, type Tables, tableSteps, topDevices } from './query';
 import { riskIn } from './risk';
 import { applyRisk, type RiskBases, riskBaseSteps, riskInWindow } from './risk-report';
 import { signalsIn } from './signals';
@@ -135,6 +135,15 @@ class StaleWarmUp extends Error {}
 
 /** Lets other messages in between the stages of a long computation. */
 const pause = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Runs a computation's steps, awaiting `between` before each (a pause, or a quiet moment). */
+async function stepped<T>(steps: Generator<void, T>, between: () => Promise<void>): Promise<T> {
+  for (;;) {
+    await between();
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
 
 /**
  * How long the engine must have had no view asked for or answered before a background warm-up of a report the UI
@@ -536,13 +545,12 @@ export class EngineState {
         dashReady(this.wholeDashboard({ tables: top, signals, series }, win));
         // User risk and the whole tables in a quiet moment, or at once for whoever asks for them: an analyst
         // flipping through windows is not kept waiting by the tables of one already left.
-        await yieldStage(true);
-        const tables = computeTables(ws, q);
+        const tables = await stepped(tableSteps(ws, q), () => yieldStage(true));
         applyRisk(tables, { devices, users: riskIn(bases.users, win) });
         if (anonymize) anonymizeTables(tables, this.pseudonyms);
         return { tables, signals, series };
       }
-      const tables = computeTables(ws, q);
+      const tables = await stepped(tableSteps(ws, q), yieldStage);
       tablesReady({ tables, series });
       const risk = riskInWindow(await this.riskBases(ws, info, win, epoch, p, yieldStage), win);
       applyRisk(tables, risk);
