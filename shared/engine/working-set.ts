@@ -2,11 +2,18 @@
  * The in-memory working set the worker (and the CLI) answers queries from:
  * every committed fact of the chosen sources, concatenated into columns with
  * one global string dictionary. The store is the durable copy; this is the
- * query engine. Rebuilt after each import commit.
+ * query engine. The engine fills it import by import, as views first need
+ * them, and hands computations snapshots of it (`snapshot`).
  */
 
 import type { CloudscopeDb } from '../store/db';
-import type { IdColumn as BlockIds, BytesColumn, CountColumn, TimeColumn } from '../store/fact-block';
+import {
+  type IdColumn as BlockIds,
+  type BytesColumn,
+  type CountColumn,
+  ImportDictionaries,
+  type TimeColumn,
+} from '../store/fact-block';
 import type { FactBlockRecord } from '../store/records';
 import { resized } from './typed';
 
@@ -84,8 +91,8 @@ export class WorkingSet {
   private cap = 0;
   /** A snapshot (see `snapshot`). */
   private readOnly = false;
-  /** Per import: the pool id of each string of its dictionary so far (see FactBlockRecord.dictFrom). */
-  private readonly dictionaries = new Map<string, number[]>();
+  /** Pool ids of what each block's ids index: its own strings, or its import's dictionary (FactBlockRecord.dictFrom). */
+  private readonly dictionaries = new ImportDictionaries((s) => this.pool.id(s));
   source: IdColumn = new Int16Array(0);
   /** Hours since the Unix epoch (UTC). */
   hour = new Int32Array(0);
@@ -159,35 +166,11 @@ export class WorkingSet {
     return this.copy<NumColumn>(col, this.cap, Float64Array);
   }
 
-  /**
-   * Pool ids of the strings `b`'s ids index: its own strings, or its import's dictionary (kept per import as it
-   * grows, block by block in store order, so each of an import's strings is looked up once).
-   */
-  private idMap(b: FactBlockRecord): ArrayLike<number> {
-    if (b.dictFrom === undefined) {
-      const map = new Int32Array(b.strings.length);
-      for (let i = 0; i < b.strings.length; i++) map[i] = this.pool.id(b.strings[i]);
-      return map;
-    }
-    let dict = this.dictionaries.get(b.importId);
-    if (!dict) {
-      dict = [];
-      this.dictionaries.set(b.importId, dict);
-    }
-    if (b.dictFrom !== dict.length) {
-      throw new Error(
-        `fact block ${b.seq ?? '?'} of import ${b.importId} adds to its dictionary at ${b.dictFrom}, not ${dict.length}: a block before it is missing`,
-      );
-    }
-    for (const s of b.strings) dict.push(this.pool.id(s));
-    return dict;
-  }
-
   /** Appends one stored block (an import's blocks in store order), re-mapping its string ids into the global pool. */
   addBlock(b: FactBlockRecord): void {
     if (this.readOnly) throw new Error('a working set snapshot is read-only');
     this.ensure(b.count);
-    const map = this.idMap(b);
+    const map = this.dictionaries.of(b);
     const src = this.pool.id(b.sourceId);
     if (this.pool.strings.length > ID16_LIMIT) this.widenIds();
     this.transactions = this.fit(this.transactions, b.transactions, b.count);

@@ -23,7 +23,7 @@ import {
   type TagRecord,
 } from './db';
 import {
-  BlockStrings,
+  ImportDictionaries,
   ImportDictionary,
   intoDictionary,
   ownDictionary,
@@ -199,10 +199,10 @@ export async function backupCase(db: CloudscopeDb, opts: BackupOptions): Promise
   // and after blocks were packed narrow are the same format; a restore packs them again.
   // Each block with strings of its own, as before import dictionaries: a block emptied by retention that only
   // kept its import's strings for the blocks after it is left out.
-  const dictionaries = new BlockStrings();
+  const dictionaries = new ImportDictionaries((s) => s);
   const factBlocks = read.factBlocks
     .filter((b) => committed.has(b.importId))
-    .map((b) => ownDictionary(b, dictionaries.strings(b)))
+    .map((b) => ownDictionary(b, dictionaries.of(b)))
     .filter((b) => b.count > 0)
     .map(widenFactBlock);
   const keyBlocks = read.keyBlocks.filter((b) => committed.has(b.importId));

@@ -1,9 +1,9 @@
 // Packed fact blocks: each column in the narrowest type that gives every value back exactly, unknown bytes never 0.
 import { describe, expect, it } from 'vitest';
 import {
-  BlockStrings,
   blockBytes,
   bytesAt,
+  ImportDictionaries,
   ImportDictionary,
   intoDictionary,
   ownDictionary,
@@ -179,13 +179,13 @@ describe('import dictionaries', () => {
       [0, ['dev', 'alice', '10.0.0.1', 'a.com', 'b.com']],
       [5, ['bob', 'c.com']],
     ]);
-    const follow = new BlockStrings();
+    const follow = new ImportDictionaries((s) => s);
     shared.forEach((b, i) => {
-      expect(names(b, follow.strings(b))).toEqual(names(own[i], own[i].strings));
+      expect(names(b, follow.of(b))).toEqual(names(own[i], own[i].strings));
     });
     // And back to strings of their own (a backup), the ids renumbered to the strings each block uses.
-    const back = new BlockStrings();
-    const again = shared.map((b) => ownDictionary(b, back.strings(b)));
+    const back = new ImportDictionaries((s) => s);
+    const again = shared.map((b) => ownDictionary(b, back.of(b)));
     again.forEach((b, i) => {
       expect(b.dictFrom).toBeUndefined();
       expect(names(b, b.strings)).toEqual(names(own[i], own[i].strings));
@@ -206,6 +206,6 @@ describe('import dictionaries', () => {
 
     const fresh = new ImportDictionary();
     const [, second] = own.map((b) => intoDictionary(b, fresh));
-    expect(() => new BlockStrings().strings(second)).toThrow(/starts at 5, not 0/);
+    expect(() => new ImportDictionaries((s) => s).of(second)).toThrow(/at 5, not 0: a block before it is missing/);
   });
 });

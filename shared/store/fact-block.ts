@@ -260,15 +260,18 @@ export class ImportDictionary {
 }
 
 /**
- * Follows each import's dictionary through its blocks (in store order): `strings(b)` is what `b`'s ids index,
- * whether the block has strings of its own or its import's. Throws on a block whose import dictionary has a gap
- * (a block it builds on is missing), which a store never holds.
+ * Follows each import's dictionary through its blocks (read in store order): `of(b)` is what `b`'s ids index, each
+ * string as `make` turns it (a string itself, a pool id), from the block's own strings or its import's dictionary
+ * so far. Throws on a block whose import dictionary has a gap (a block it builds on is missing), which a store
+ * never holds.
  */
-export class BlockStrings {
-  private readonly dicts = new Map<string, string[]>();
+export class ImportDictionaries<T> {
+  private readonly dicts = new Map<string, T[]>();
 
-  strings(b: FactBlockRecord): string[] {
-    if (b.dictFrom === undefined) return b.strings;
+  constructor(private readonly make: (s: string) => T) {}
+
+  of(b: FactBlockRecord): T[] {
+    if (b.dictFrom === undefined) return b.strings.map(this.make);
     let dict = this.dicts.get(b.importId);
     if (!dict) {
       dict = [];
@@ -276,10 +279,10 @@ export class BlockStrings {
     }
     if (b.dictFrom !== dict.length) {
       throw new Error(
-        `fact block ${b.seq ?? '?'} of import ${b.importId}: its dictionary starts at ${b.dictFrom}, not ${dict.length}`,
+        `fact block ${b.seq ?? '?'} of import ${b.importId} adds to its dictionary at ${b.dictFrom}, not ${dict.length}: a block before it is missing`,
       );
     }
-    for (const s of b.strings) dict.push(s);
+    for (const s of b.strings) dict.push(this.make(s));
     return dict;
   }
 }
