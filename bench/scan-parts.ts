@@ -101,6 +101,8 @@ function main(): void {
     let digestSeconds = 0;
     let rows = 0;
     let misaligned = 0;
+    /** Strings numbered in the worker's table (and held by the importing thread's). */
+    let strings = 0;
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     for (const p of parts) {
@@ -108,6 +110,7 @@ function main(): void {
       if (reply?.t !== 'part') throw new Error('a part failed');
       if (!reply.aligned) misaligned++;
       rows += reply.batch.rows;
+      strings += reply.batch.strings.length;
       const d0 = performance.now();
       digest.batch(reply.batch);
       digestSeconds += (performance.now() - d0) / 1000;
@@ -121,7 +124,7 @@ function main(): void {
     for (const p of parts) decoder.decode(p);
     const decodeSeconds = (performance.now() - t1) / 1000;
     process.stdout.write(
-      `${JSON.stringify({ run, parts: parts.length, rows, misaligned, seconds, cpuSeconds, decodeSeconds, digest: (digest.h >>> 0).toString(16) })}\n`,
+      `${JSON.stringify({ run, parts: parts.length, rows, strings, misaligned, seconds, cpuSeconds, decodeSeconds, digest: (digest.h >>> 0).toString(16) })}\n`,
     );
   }
 }
