@@ -121,6 +121,11 @@ export class CsvSelect {
     this.nextLine += n;
   }
 
+  /** Whether the value of a raw slot of the current record holds `""` escapes (a quoted cell as written). */
+  escaped(slot: number): boolean {
+    return this.rawEscaped[slot] === 1;
+  }
+
   /** The value of a slot of the current record, `""` escapes resolved (for raw slots). */
   unescaped(slot: number): string {
     const v = this.values[slot];
