@@ -4,11 +4,15 @@
  * body read by `scanHandler` (decode, CsvSelect, prepRow, batch columns), with a digest
  * of every part's rows (as the importing thread reads them back) to compare two builds. Built by `bench/vite.bench.config.ts`.
  *
- *   node bench/out/js/scan-parts.mjs <defender.csv> [--runs 3] [--part-mib 2]
+ *   node bench/out/js/scan-parts.mjs <defender.csv> [--runs 3] [--part-mib 2] [--take]
+ * With --take, each run then times the importing thread's share of those parts too: every batch read back
+ * into the normaliser (`takePart`), its events into an hourly FactAggregator (no store, no event keys).
  * Prints one JSON line per run: wall and CPU seconds for the parts (the digest not counted), seconds to decode
  * them alone, digest.
  */
 import { openSync, readSync, statSync } from 'node:fs';
+import type { NetworkEvent } from '../shared/domain/event';
+import { FactAggregator } from '../shared/engine/aggregate';
 import { type PrepBatch, PrepBatchReader } from '../shared/formats/defender-batch';
 import { PrepKind } from '../shared/formats/defender-common';
 import { DefenderCsvParser } from '../shared/formats/defender-csv';
@@ -67,6 +71,33 @@ class RowDigest {
   }
 }
 
+/** The importing thread's share: every batch through the normaliser, its events into an aggregator. */
+function takeAll(parser: DefenderCsvParser, batches: PrepBatch[]) {
+  const agg = new FactAggregator();
+  let events = 0;
+  const sink: ParseSink = {
+    transient: true,
+    event(e: NetworkEvent) {
+      events++;
+      agg.add(e);
+    },
+    skip() {},
+    reject() {},
+  };
+  const reader = new PrepBatchReader();
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  for (const b of batches) parser.takePart(b, reader, sink);
+  parser.end(sink);
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    takeSeconds: (performance.now() - t0) / 1000,
+    takeCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    events,
+    facts: agg.size,
+  };
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   const file = args[0];
@@ -75,16 +106,19 @@ function main(): void {
     return i >= 0 ? Number(args[i + 1]) : d;
   };
   const runs = flag('runs', 3);
+  const take = args.includes('--take');
   const partBytes = flag('part-mib', 2) * (1 << 20);
   const fd = openSync(file, 'r');
   const size = statSync(file).size;
   const first = new Uint8Array(FIRST_BYTES);
   readSync(fd, first, 0, FIRST_BYTES, 0);
-  const parser = new DefenderCsvParser({ timeZone: 'UTC', fileName: file, files: [], scratch: new Map() });
-  const sink: ParseSink = { event() {}, skip() {}, reject() {} };
-  parser.push(new TextDecoder('utf-8').decode(first, { stream: true }), sink);
-  const layout = parser.layout;
-  const crlf = parser.crlf;
+  const openParser = () => {
+    const parser = new DefenderCsvParser({ timeZone: 'UTC', fileName: file, files: [], scratch: new Map() });
+    const sink: ParseSink = { event() {}, skip() {}, reject() {} };
+    parser.push(new TextDecoder('utf-8').decode(first, { stream: true }), sink);
+    return parser;
+  };
+  const { layout, crlf } = openParser();
   if (!layout || crlf === null) throw new Error('no header in the first part');
   const parts: Uint8Array[] = [];
   for (let off = FIRST_BYTES; off < size; off += partBytes) {
@@ -103,6 +137,7 @@ function main(): void {
     let misaligned = 0;
     /** Strings numbered in the worker's table (and held by the importing thread's). */
     let strings = 0;
+    const kept: PrepBatch[] = [];
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     for (const p of parts) {
@@ -114,17 +149,19 @@ function main(): void {
       const d0 = performance.now();
       digest.batch(reply.batch);
       digestSeconds += (performance.now() - d0) / 1000;
-      handle({ t: 'recycle', batch: reply.batch });
+      if (take) kept.push(reply.batch);
+      else handle({ t: 'recycle', batch: reply.batch });
     }
     const seconds = (performance.now() - t0) / 1000 - digestSeconds;
     const cpu = process.cpuUsage(cpu0);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6 - digestSeconds;
+    const taken = take ? takeAll(openParser(), kept) : null;
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     const t1 = performance.now();
     for (const p of parts) decoder.decode(p);
     const decodeSeconds = (performance.now() - t1) / 1000;
     process.stdout.write(
-      `${JSON.stringify({ run, parts: parts.length, rows, strings, misaligned, seconds, cpuSeconds, decodeSeconds, digest: (digest.h >>> 0).toString(16) })}\n`,
+      `${JSON.stringify({ run, parts: parts.length, rows, strings, misaligned, seconds, cpuSeconds, decodeSeconds, digest: (digest.h >>> 0).toString(16), ...taken })}\n`,
     );
   }
 }
