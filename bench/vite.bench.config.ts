@@ -13,7 +13,7 @@ export default defineConfig({
     minify: false,
     sourcemap: false,
     rolldownOptions: {
-      input: { 'parse-only': 'bench/parse-only.ts' },
+      input: { 'parse-only': 'bench/parse-only.ts', 'scan-parts': 'bench/scan-parts.ts' },
       external: [...builtinModules, /^node:/, 'papaparse', 'fflate', 'tldts', '@e965/xlsx', 'dexie', 'valibot'],
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

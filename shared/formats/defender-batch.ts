@@ -14,10 +14,15 @@ export interface PrepBatch {
   lines: number;
   /** Strings first used in this batch; their ids continue the worker's earlier batches. */
   strings: string[];
+  /**
+   * Inspections' uids, sent with their batch only (id -2 - k is `uids[k]`): each is new (one per
+   * inspection), so numbering them in the worker's table only grew it and its Map.
+   */
+  uids: string[];
   kind: Uint8Array;
   line: Int32Array;
   action: Uint8Array;
-  /** String ids, -1 for null: reason, deviceId, deviceName, devKey, user, localIp, remoteIp, host, url, process, uid, dnsName. */
+  /** String ids, -1 for null: reason, deviceId, deviceName, devKey, user, localIp, remoteIp, host, url, process, uid (see `uids`), dnsName. */
   ids: Int32Array;
   time: Float64Array;
   hash: Float64Array;
@@ -45,6 +50,7 @@ export function batchBuffers(b: PrepBatch): ArrayBuffer[] {
 export class PrepBatchWriter {
   private readonly ids = new Map<string, number>();
   private fresh: string[] = [];
+  private uids: string[] = [];
   private n = 0;
   private cap = 0;
   private kind: Uint8Array = new Uint8Array(0);
@@ -66,6 +72,7 @@ export class PrepBatchWriter {
   begin(rows: number): void {
     this.n = 0;
     this.fresh = [];
+    this.uids = [];
     this.dnsIps = [];
     this.dnsStart = [];
     this.anyDns = false;
@@ -110,7 +117,11 @@ export class PrepBatchWriter {
       ids[o + 7] = this.id(p.host);
       ids[o + 8] = this.id(p.url);
       ids[o + 9] = this.id(p.process);
-      ids[o + 10] = this.id(p.uid);
+      if (p.uid === null) ids[o + 10] = -1;
+      else {
+        ids[o + 10] = -2 - this.uids.length;
+        this.uids.push(p.uid);
+      }
       ids[o + 11] = -1;
       this.time[r] = p.time;
       this.hash[r] = p.eventHash;
@@ -141,6 +152,7 @@ export class PrepBatchWriter {
       rows: n,
       lines,
       strings: this.fresh,
+      uids: this.uids,
       kind: this.kind,
       line: this.line,
       action: this.action,
@@ -207,7 +219,7 @@ export class PrepBatchReader {
     for (const s of b.strings) table.push(s);
     const str = (id: number): string | null => (id < 0 ? null : table[id]);
     const p = this.prep;
-    const { kind, line, action, ids, time, hash, bytes, ints, dnsStart, dnsIps } = b;
+    const { kind, line, action, ids, time, hash, bytes, ints, dnsStart, dnsIps, uids } = b;
     for (let r = 0; r < b.rows; r++) {
       const k = kind[r] as PrepKind;
       const o = r * ID_COLS;
@@ -224,7 +236,8 @@ export class PrepBatchReader {
         p.host = str(ids[o + 7]);
         p.url = str(ids[o + 8]);
         p.process = str(ids[o + 9]);
-        p.uid = str(ids[o + 10]);
+        const uid = ids[o + 10];
+        p.uid = uid === -1 ? null : uids[-2 - uid];
         p.time = time[r];
         p.eventHash = hash[r];
         // Only readable keys need the ReportId once the hash is known; scan workers are not used for them.

@@ -146,6 +146,17 @@ export function readsAdditional(actionType: string, hasActionType: boolean): boo
 }
 
 /**
+ * Whether `prepRow` reads only the AdditionalFields keys of `AdditionalKeys` (defender-additional.ts)
+ * of a row with this ActionType: true for the documented inspection and DNS actions (a connection's
+ * block check reads every key; undocumented actions may be either).
+ */
+export function readsAdditionalKeys(actionType: string, hasActionType: boolean): boolean {
+  if (!hasActionType) return false;
+  const kind = NETWORK_ACTIONS.get(actionType)?.kind;
+  return kind === Kind.Inspection || kind === Kind.Dns;
+}
+
+/**
  * ActionTypes this table does not document (yet). Only called for rows known to
  * be network rows (a table column says so) or named Connection…: other unknown
  * names in a union export belong to other tables.

@@ -5,6 +5,7 @@
  * Header-driven: columns are found by name (with aliases) once, then read by index.
  */
 import { CsvSelect } from './csv-select';
+import { emptyAdditionalKeys, readDoubledAdditional } from './defender-additional';
 import { type PrepBatch, type PrepBatchReader, PrepBatchWriter } from './defender-batch';
 import {
   DefenderNormalizer,
@@ -14,6 +15,7 @@ import {
   PrepKind,
   prepRow,
   readsAdditional,
+  readsAdditionalKeys,
 } from './defender-common';
 import { type DefenderField, fieldForColumn, headerSaysUtc } from './defender-values';
 import type { FormatDefinition, FormatParser, ParseContext, ParseSink } from './types';
@@ -129,6 +131,8 @@ export function defenderCsvLayout(header: string[], ctxTimeZone: string): Defend
 class DefenderCsvRows {
   readonly csv = new CsvSelect(',');
   readonly row: DefenderRow = emptyRow();
+  /** The AdditionalFields keys of the current row, when read from the cell as written. */
+  private readonly keys = emptyAdditionalKeys();
   private layout: DefenderCsvLayout | null = null;
 
   configure(layout: DefenderCsvLayout): void {
@@ -167,13 +171,22 @@ class DefenderCsvRows {
 
   /**
    * AdditionalFields, `""` escapes resolved only when the normaliser may parse it
-   * (most rows are plain connections that only look for "lock" in it).
+   * (most rows are plain connections that only look for "lock" in it); of an inspection
+   * or DNS row, the keys the normaliser reads when the cell has the plain shape.
    */
-  private additional(v: string[], action: string, slots: number[]): string {
+  private additional(v: string[], action: string, slots: number[]): unknown {
+    const hasActionType = this.row.hasActionType;
     for (let i = 0; i < slots.length; i++) {
       const s = v[slots[i]];
       if (s.length === 0) continue;
-      if (!readsAdditional(action, this.row.hasActionType) && s.indexOf('lock') < 0 && s.indexOf('LOCK') < 0) return s;
+      if (!readsAdditional(action, hasActionType)) {
+        if (s.indexOf('lock') < 0 && s.indexOf('LOCK') < 0) return s;
+      } else if (
+        this.csv.escaped(slots[i]) &&
+        readsAdditionalKeys(action, hasActionType) &&
+        readDoubledAdditional(s, this.keys)
+      )
+        return this.keys;
       return this.csv.unescaped(slots[i]);
     }
     return '';
