@@ -908,8 +908,12 @@ function enrichFromInspection(row: DefenderPrep, af: Record<string, unknown>): v
 
 /** A buffer entry with an event, all of it filled by `pendingOf`. */
 function blankPending(): Pending {
+  // Not `{ ...emptyEvent(0), eventHash: null }`: events made by spreading were 2.4x slower to fill and read on
+  // (parse-only, projected 0.5M, one thread: 1.9 s -> 4.7 s) where a sink keeps its events, so each gets a new one.
+  const ev = emptyEvent(0);
+  ev.eventHash = null;
   return {
-    ev: { ...emptyEvent(0), eventHash: null },
+    ev,
     line: 0,
     devKey: '',
     reportId: '',
