@@ -122,6 +122,47 @@ describe('investigating imported telemetry', () => {
     expect(session.errors).toEqual([]);
   });
 
+  it('reopens with the same numbers, each report read from the store as it is shown', async () => {
+    const [expected] = await analyzeDevices(PLASO);
+    await analyzeDevices(SQUID);
+    const squid = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { transactions: number };
+    session = await openApp(baseUrl);
+    const { page } = session;
+    const a = actions(page);
+    await a.waitForEngine();
+    await importFiles(page, [PLASO]);
+    await closeImport(page);
+    await importFiles(page, [SQUID]);
+    await closeImport(page);
+    const shows = (n: number | string) =>
+      page.waitForFunction(
+        (want) =>
+          [...document.querySelectorAll('.kpi')]
+            .find((k) => k.querySelector('dt')?.textContent?.trim() === 'Transactions')
+            ?.querySelector('dd')?.textContent === want,
+        typeof n === 'number' ? n.toLocaleString('en-US') : n,
+      );
+    await a.goTo('Dashboard');
+    await shows(squid.transactions);
+
+    // Reopened: the working set is read again from IndexedDB, a report's own imports first.
+    await page.reload();
+    await a.waitForEngine();
+    const report = page.getByRole('combobox', { name: 'Report' });
+    await report.selectOption('endpoint');
+    await shows(Number(expected.Transactions));
+    await a.goTo('Machines');
+    await page.getByRole('row', { name: /test-hostname/ }).click();
+    await page.getByRole('heading', { level: 1, name: expected.Device }).waitFor();
+    await kpi(page, 'Transactions').waitFor();
+    expect(await kpi(page, 'Transactions').textContent()).toBe(Number(expected.Transactions).toLocaleString('en-US'));
+    expect(await kpi(page, 'Apps').textContent()).toBe(expected.Apps);
+    await a.goTo('Dashboard');
+    await report.selectOption('global');
+    await shows(squid.transactions);
+    expect(session.errors).toEqual([]);
+  });
+
   it("narrows every number to a custom window of days in the analyst's time zone", async () => {
     // Two local days in Berlin (UTC+1 in January) are 23:00Z the evening before to 23:00Z on the last day.
     await analyzeDevices(SAMPLE_SQUID, ['--from', '2026-01-06T23:00:00Z', '--to', '2026-01-08T23:00:00Z']);
