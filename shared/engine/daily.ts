@@ -15,6 +15,7 @@ import type { Matcher } from '../catalog/matcher';
 import { matchAddress, refKey } from '../catalog/matcher';
 import type { ScoreOverride, Scorer } from '../catalog/score';
 import { type SanctionTag, sanctionOf, type TagState, tagsFor } from '../catalog/tags';
+import { runSteps } from './steps';
 import { resized } from './typed';
 import type { WorkingSet } from './working-set';
 
@@ -488,11 +489,7 @@ export function sourceMaskOf(ws: WorkingSet, sources: ReadonlySet<string> | null
 
 /** Computes every daily rollup of the selected facts: one pass for the selection, one grouped pass per dimension. */
 export function computeDaily(ws: WorkingSet, ctx: AppContext & DailyFilter, index?: AppIndex): DailyRollups {
-  const steps = dailySteps(ws, ctx, index);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runSteps(dailySteps(ws, ctx, index));
 }
 
 /** computeDaily in stages (selection and app-days, devices, users), yielding between them. */

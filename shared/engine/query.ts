@@ -10,6 +10,7 @@ import { matchAddress, refKey } from '../catalog/matcher';
 import type { ScoreOverride, Scorer } from '../catalog/score';
 import { type TagState, tagsFor } from '../catalog/tags';
 import { addBytes, sourceMaskOf } from './daily';
+import { runSteps } from './steps';
 import { resized } from './typed';
 import type { WorkingSet } from './working-set';
 
@@ -253,11 +254,7 @@ function distinctPairs(
  * their users (not their IP addresses or devices, left 0) and the summary; no device, user or IP rows.
  */
 export function computeTables(ws: WorkingSet, ctx: QueryContext, appsOnly = false): Tables {
-  const steps = tableSteps(ws, ctx, appsOnly);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runSteps(tableSteps(ws, ctx, appsOnly));
 }
 
 /** Facts summed between two of tableSteps' yields: ~0.1–0.3 s of work, so a request waits no longer behind it. */

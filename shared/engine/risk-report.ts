@@ -11,6 +11,7 @@ import type { Tables } from './query';
 import type { ReportDef, TimeWindow } from './reports';
 import { type RiskAssessment, type RiskBase, type RiskLevel, type RiskParams, riskBaseStages, riskIn } from './risk';
 import { type SignalParams, type SignalResult, signalBase, signalsIn } from './signals';
+import { runSteps } from './steps';
 import type { WorkingSet } from './working-set';
 
 export interface RiskRunOptions extends AppContext {
@@ -33,11 +34,7 @@ export interface RiskRun {
 }
 
 export function runRisk(ws: WorkingSet, o: RiskRunOptions): RiskRun {
-  const steps = riskSteps(ws, o);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runSteps(riskSteps(ws, o));
 }
 
 /**

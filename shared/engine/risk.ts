@@ -28,6 +28,7 @@
 import type { PolicyThresholds } from '../domain/settings';
 import { countingSort, type DailyRollups, type EntityRollup, type IdColumn, IntMap, type SumColumn } from './daily';
 import { appLabel, bytesLabel, countLabel, dayLabel, hoursLabel, ratioLabel } from './risk-text';
+import { runSteps } from './steps';
 
 export type RiskLevel = 'High' | 'Medium' | 'Low' | 'Informational';
 export type AnomalySeverity = 'High' | 'Medium' | 'Low';
@@ -363,11 +364,7 @@ export function riskBase(
   dimension: EntityRollup['dimension'],
   opts: Pick<RiskOptions, 'thresholds' | 'params'>,
 ): RiskBase {
-  const steps = riskBaseStages(daily, dimension, opts);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runSteps(riskBaseStages(daily, dimension, opts));
 }
 
 /** Entity-days judged between two of riskBaseStages' yields in its main loop. */

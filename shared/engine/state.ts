@@ -31,6 +31,7 @@ import { type AppRow, computeTables, selectedFacts, type Tables, tableSteps, top
 import { riskIn } from './risk';
 import { applyRisk, type RiskBases, riskBaseSteps, riskInWindow } from './risk-report';
 import { signalsIn } from './signals';
+import { runSteps, stepped } from './steps';
 import {
   type AppPage,
   type DayPoint,
@@ -135,15 +136,6 @@ class StaleWarmUp extends Error {}
 
 /** Lets other messages in between the stages of a long computation. */
 const pause = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Runs a computation's steps, awaiting `between` before each (a pause, or a quiet moment). */
-async function stepped<T>(steps: Generator<void, T>, between: () => Promise<void>): Promise<T> {
-  for (;;) {
-    await between();
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
-}
 
 /**
  * How long the engine must have had no view asked for or answered before a background warm-up of a report the UI
@@ -624,11 +616,7 @@ export class EngineState {
     const { thresholds, signalSeverity } = this.settings;
     const result = (async () => {
       const steps = riskBaseSteps(ws, { ...ctx, report: info, to, thresholds, signalSeverity });
-      for (;;) {
-        if (step) await step();
-        const next = steps.next();
-        if (next.done) return next.value.bases;
-      }
+      return (step ? await stepped(steps, step) : runSteps(steps)).bases;
     })();
     result.catch(() => {
       if (this.bases.get(key)?.result === result) this.bases.delete(key);
