@@ -288,57 +288,48 @@ export class ImportDictionaries<T> {
 }
 
 /**
- * The block with a dictionary of its own (`strings` and ids renumbered to the strings it uses), from the
- * import dictionary `all` its ids index: what a backup file holds.
+ * `b`'s id columns as ids in `dict`, each id read as a string of `from` (what the block's ids index): columns in
+ * ID_COLUMNS order, so strings new to `dict` are numbered in the order the block first uses them.
  */
-export function ownDictionary(b: FactBlockRecord, all: readonly string[]): FactBlockRecord {
-  if (b.dictFrom === undefined) return b;
-  const local = new Map<number, number>();
-  const strings: string[] = [];
-  const renumber = (col: IdColumn): IdColumn => {
+function renumbered(b: FactBlockRecord | WideFactBlock, from: readonly string[], dict: ImportDictionary) {
+  const renumber = (col: IdColumn): Int32Array => {
     const out = new Int32Array(b.count);
-    for (let i = 0; i < b.count; i++) {
-      const g = col[i];
-      if (g < 0) {
-        out[i] = -1;
-        continue;
-      }
-      let l = local.get(g);
-      if (l === undefined) {
-        l = strings.push(all[g]) - 1;
-        local.set(g, l);
-      }
-      out[i] = l;
-    }
-    return packIds(out);
+    for (let i = 0; i < b.count; i++) out[i] = col[i] < 0 ? -1 : dict.id(from[col[i]]);
+    return out;
   };
-  const { dictFrom: _from, ...rest } = b;
   return {
-    ...rest,
     device: renumber(b.device),
     deviceName: renumber(b.deviceName),
     user: renumber(b.user),
     localIp: renumber(b.localIp),
     host: renumber(b.host),
-    strings,
+  };
+}
+
+/**
+ * The block with a dictionary of its own (`strings` and ids renumbered to the strings it uses), from the
+ * import dictionary `all` its ids index: what a backup file holds.
+ */
+export function ownDictionary(b: FactBlockRecord, all: readonly string[]): FactBlockRecord {
+  if (b.dictFrom === undefined) return b;
+  const own = new ImportDictionary();
+  const ids = renumbered(b, all, own);
+  const { dictFrom: _from, ...rest } = b;
+  return {
+    ...rest,
+    device: packIds(ids.device),
+    deviceName: packIds(ids.deviceName),
+    user: packIds(ids.user),
+    localIp: packIds(ids.localIp),
+    host: packIds(ids.host),
+    strings: own.take().strings,
   };
 }
 
 /** A block with strings of its own as its import writes it: ids in `dict`, carrying the strings it adds there. */
 export function intoDictionary<B extends FactBlockRecord | WideFactBlock>(b: B, dict: ImportDictionary): B {
   if (b.dictFrom !== undefined) throw new Error('the block already indexes its import dictionary');
-  const renumber = (col: IdColumn): Int32Array => {
-    const out = new Int32Array(b.count);
-    for (let i = 0; i < b.count; i++) out[i] = col[i] < 0 ? -1 : dict.id(b.strings[col[i]]);
-    return out;
-  };
-  const ids = {
-    device: renumber(b.device),
-    deviceName: renumber(b.deviceName),
-    user: renumber(b.user),
-    localIp: renumber(b.localIp),
-    host: renumber(b.host),
-  };
+  const ids = renumbered(b, b.strings, dict);
   const { strings, dictFrom } = dict.take();
   return { ...b, ...ids, strings, dictFrom };
 }
