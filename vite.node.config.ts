@@ -7,17 +7,14 @@ const external = [
   ...builtinModules,
   ...builtinModules.map((m) => `node:${m}`),
   /^node:/,
-  'fake-indexeddb',
-  /^fake-indexeddb\//,
-  'dexie',
-  'papaparse',
-  'fflate',
-  'tldts',
+  // SheetJS stays a package of its own: a megabyte of code, loaded only when a workbook comes.
   '@e965/xlsx',
-  'valibot',
 ];
 
 export default defineConfig({
+  // The other dependencies are bundled in: loading them as packages (resolving, CommonJS parsing) cost every run of
+  // analyze ~0.1 s of CPU, a twentieth of a 0.5M-row import (bench/RESULTS.md).
+  ssr: { noExternal: ['fake-indexeddb', 'dexie', 'papaparse', 'fflate', 'tldts', 'tldts-core', 'valibot'] },
   build: {
     ssr: true,
     outDir: 'dist/node',
