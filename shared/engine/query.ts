@@ -405,8 +405,15 @@ export function* tableSteps(
     const catalogApp = ctx.matcher.app(ref);
     const breakdown = catalogApp ? ctx.scorer(catalogApp, ctx.overrides[catalogApp.id] ?? null) : null;
     const domains = appHosts[e].map((h) => ws.str(h) ?? '').sort();
+    const t = appAcc.totals(e);
     return {
-      ...appAcc.totals(e),
+      transactions: t.transactions,
+      blocked: t.blocked,
+      upload: t.upload,
+      download: t.download,
+      traffic: t.traffic,
+      firstSeen: t.firstSeen,
+      lastSeen: t.lastSeen,
       key,
       appId: catalogApp?.id ?? null,
       name: catalogApp?.name ?? (ref.kind === 'unidentified' ? ref.key : key),
@@ -423,9 +430,19 @@ export function* tableSteps(
   });
 
   const devices: DeviceRow[] = (appsOnly ? [] : devLocals.ids).map((dev, d) => {
+    const t = deviceAcc.totals(d);
+    const naming = deviceNaming(ws, dev, deviceNames[d]);
     return {
-      ...deviceAcc.totals(d),
-      ...deviceNaming(ws, dev, deviceNames[d]),
+      transactions: t.transactions,
+      blocked: t.blocked,
+      upload: t.upload,
+      download: t.download,
+      traffic: t.traffic,
+      firstSeen: t.firstSeen,
+      lastSeen: t.lastSeen,
+      key: naming.key,
+      name: naming.name,
+      deviceId: naming.deviceId,
       apps: count.devApps[d],
       users: count.devUsers[d],
       ips: count.devIps[d],
@@ -434,23 +451,41 @@ export function* tableSteps(
     };
   });
 
-  const users: UserRow[] = (appsOnly ? [] : userLocals.ids).map((u, l) => ({
-    ...userAcc.totals(l),
-    user: ws.str(u) ?? '',
-    apps: count.userApps[l],
-    devices: count.userDevices[l],
-    ips: count.userIps[l],
-    riskLevel: null,
-    reasons: [],
-  }));
+  const users: UserRow[] = (appsOnly ? [] : userLocals.ids).map((u, l) => {
+    const t = userAcc.totals(l);
+    return {
+      transactions: t.transactions,
+      blocked: t.blocked,
+      upload: t.upload,
+      download: t.download,
+      traffic: t.traffic,
+      firstSeen: t.firstSeen,
+      lastSeen: t.lastSeen,
+      user: ws.str(u) ?? '',
+      apps: count.userApps[l],
+      devices: count.userDevices[l],
+      ips: count.userIps[l],
+      riskLevel: null,
+      reasons: [],
+    };
+  });
 
-  const ips: IpRow[] = (appsOnly ? [] : ipLocals.ids).map((p, l) => ({
-    ...ipAcc.totals(l),
-    ip: ws.str(p) ?? '',
-    apps: count.ipApps[l],
-    users: count.ipUsers[l],
-    devices: count.ipDevices[l],
-  }));
+  const ips: IpRow[] = (appsOnly ? [] : ipLocals.ids).map((p, l) => {
+    const t = ipAcc.totals(l);
+    return {
+      transactions: t.transactions,
+      blocked: t.blocked,
+      upload: t.upload,
+      download: t.download,
+      traffic: t.traffic,
+      firstSeen: t.firstSeen,
+      lastSeen: t.lastSeen,
+      ip: ws.str(p) ?? '',
+      apps: count.ipApps[l],
+      users: count.ipUsers[l],
+      devices: count.ipDevices[l],
+    };
+  });
 
   const byTraffic = <T extends Totals>(x: T, y: T) =>
     (y.traffic ?? -1) - (x.traffic ?? -1) || y.transactions - x.transactions;
