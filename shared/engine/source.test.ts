@@ -10,7 +10,7 @@ import { registerBuiltinFormats } from '../formats/index';
 import { openDb } from '../store/db';
 import { runImport } from './import';
 import { type AsyncHasher, Sha256 } from './sha256';
-import { openSources } from './source';
+import { HEAD_CHARS, openSources } from './source';
 
 // A plain Uint8Array: Buffer's slice() shares memory, and Node will not transfer a Buffer's pool.
 const SQUID = new Uint8Array(readFileSync('shared/formats/fixtures/squid/test-access-extensive.log'));
@@ -41,10 +41,10 @@ function detachingHasher(log: boolean[]): AsyncHasher {
   };
 }
 
-async function readAll(bytes: Uint8Array, name: string) {
+async function readAll(bytes: Uint8Array, name: string, chunk?: number) {
   const log: boolean[] = [];
   const sources = await openSources(
-    { name, size: bytes.byteLength, stream: streamOf(bytes) },
+    { name, size: bytes.byteLength, stream: streamOf(bytes, chunk) },
     { createHasher: () => detachingHasher(log), onBytes: () => {} },
   );
   const texts: string[] = [];
@@ -67,6 +67,32 @@ describe('openSources with a hasher working elsewhere', () => {
     expect(digest).toBe(sha(SQUID));
     expect(log.length).toBe(Math.ceil(SQUID.byteLength / 1000));
     expect(log.every((h) => h)).toBe(true);
+  });
+
+  it('reads a large first chunk whole, as text and as bytes, though only its head is decoded to tell the format', async () => {
+    // ~1.5 MB in one chunk, with 2-, 3- and 4-byte characters that the cut after the head may split.
+    const text = `é€😀 ${'x'.repeat(57)}\n`.repeat(24_000);
+    const big = new TextEncoder().encode(text);
+    const asText = await readAll(big, 'big.log', big.byteLength);
+    expect(asText.texts).toEqual([text]);
+    expect(asText.digest).toBe(sha(big));
+
+    const log: boolean[] = [];
+    const [src] = await openSources(
+      { name: 'big.log', size: big.byteLength, stream: streamOf(big, big.byteLength) },
+      { createHasher: () => detachingHasher(log), onBytes: () => {} },
+    );
+    expect(src.head).toBe(text.slice(0, HEAD_CHARS));
+    const parts: Uint8Array[] = [];
+    for await (const b of src.raw?.() ?? []) parts.push(b.slice());
+    const raw = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    let off = 0;
+    for (const p of parts) {
+      raw.set(p, off);
+      off += p.byteLength;
+    }
+    expect(raw).toEqual(big);
+    expect(await src.sha256()).toBe(sha(big));
   });
 
   it('keeps gzip and zip bytes (still needed after hashing) and hashes them as given', async () => {
