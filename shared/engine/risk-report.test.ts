@@ -6,7 +6,7 @@ import { createScorer } from '../catalog/score';
 import { DEFAULT_SETTINGS } from '../domain/settings';
 import { computeTables } from './query';
 import { type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
-import { applyRisk, levelCounts, riskSteps, runRisk } from './risk-report';
+import { applyRisk, type EarlyBases, levelCounts, riskBaseSteps, riskSteps, runRisk } from './risk-report';
 
 const catalog = loadCatalog(
   [
@@ -125,6 +125,29 @@ describe('runRisk', () => {
     expect([...step.value.users]).toEqual([...whole.users]);
     expect(step.value.signals).toEqual(whole.signals);
     expect(step.value.signals.length).toBeGreaterThan(0);
+  });
+
+  it("hands over the devices' and signals' bases (a dashboard's) before it computes the users'", () => {
+    const ws = fixtureWorkingSet(facts());
+    const o = {
+      ...ctx,
+      report: { name: 'Proxy', raisesSignals: true, sourceIds: ['s1'] },
+      thresholds: DEFAULT_SETTINGS.thresholds,
+      signalSeverity: 'Low' as const,
+    };
+    let early: EarlyBases | null = null;
+    let stagesAfter = 0;
+    const steps = riskBaseSteps(ws, o, (b) => {
+      early = b;
+    });
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) if (early) stagesAfter++;
+    const got = early as EarlyBases | null;
+    expect(got?.devices).toBe(step.value.bases.devices);
+    expect(got?.signals).toBe(step.value.bases.signals);
+    // The users' base follows in stages of its own (row index, first uses, judging), each after a pause.
+    expect(stagesAfter).toBeGreaterThanOrEqual(3);
+    expect(step.value.bases.users).toBeDefined();
   });
 
   it('rates devices when a stray timestamp lies thousands of years from the rest', () => {

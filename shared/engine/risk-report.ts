@@ -56,10 +56,15 @@ export interface RiskBases {
   signals: SignalResult;
 }
 
-/** The rollups of the report's sources up to `o.to` (history before any window included), then the bases. */
+/**
+ * The rollups of the report's sources up to `o.to` (history before any window included), then the bases: devices
+ * and signals first, handed to `early` (what a dashboard shows: its riskiest devices and open signals), then users
+ * (about as long again as devices; only the Users table and user pages need them).
+ */
 export function* riskBaseSteps(
   ws: WorkingSet,
   o: Omit<RiskRunOptions, 'from'>,
+  early?: (b: EarlyBases) => void,
 ): Generator<void, { daily: DailyRollups; bases: RiskBases }> {
   const sources = o.report ? new Set(o.report.sourceIds) : null;
   const daily = yield* dailySteps(ws, { ...o, sources, from: null, to: o.to ?? null });
@@ -67,16 +72,20 @@ export function* riskBaseSteps(
   const riskOpts = { thresholds: o.thresholds, params: o.riskParams };
   const devices = yield* riskBaseStages(daily, 'device', riskOpts);
   yield;
-  const users = yield* riskBaseStages(daily, 'user', riskOpts);
-  yield;
   const signals = signalBase(daily, {
     report: o.report ?? { name: 'Imported data', raisesSignals: false },
     thresholds: o.thresholds,
     severity: o.signalSeverity,
     params: o.signalParams,
   });
+  early?.({ devices, signals });
+  yield;
+  const users = yield* riskBaseStages(daily, 'user', riskOpts);
   return { daily, bases: { devices, users, signals } };
 }
+
+/** The bases a dashboard needs, ready before the users' (see riskBaseSteps). */
+export type EarlyBases = Pick<RiskBases, 'devices' | 'signals'>;
 
 /** Device and user risk and signals in a window, from the bases of rollups that end where the window does (or later, past the data). */
 export function riskInWindow(b: RiskBases, window: TimeWindow): Omit<RiskRun, 'daily'> {

@@ -29,9 +29,9 @@ import type { AppContext } from './daily';
 import type { DashboardView } from './protocol';
 import { type AppRow, computeTables, selectedFacts, type Tables, tableSteps, topDevices } from './query';
 import { riskIn } from './risk';
-import { applyRisk, type RiskBases, riskBaseSteps, riskInWindow } from './risk-report';
+import { applyRisk, type EarlyBases, type RiskBases, riskBaseSteps, riskInWindow } from './risk-report';
 import { signalsIn } from './signals';
-import { runSteps, stepped } from './steps';
+import { stepped } from './steps';
 import {
   type AppPage,
   type DayPoint,
@@ -99,6 +99,8 @@ const HOUR_MS = 3_600_000;
 /** A report's risk bases (see riskBaseSteps), in progress or done, shared by every window over the same rollups. */
 interface BaseEntry {
   result: Promise<RiskBases>;
+  /** Its devices' and signals' bases, ready before the users' (what a dashboard waits for). */
+  early: Promise<EarlyBases>;
   sourceIds: readonly string[];
   shape: string;
   /** The computation that computes it: a view that needs it meanwhile wakes a sleeping warm-up, as one joining its result does. */
@@ -526,9 +528,10 @@ export class EngineState {
         const first = computeTables(ws, q, true);
         tablesReady({ tables: first, series });
         await pause();
-        const bases = await this.riskBases(ws, info, win, epoch, p, null);
-        const devices = riskIn(bases.devices, win);
-        const inWindow = signalsIn(bases.signals, win).signals;
+        const bases = this.riskBases(ws, info, win, epoch, p, null);
+        const early = await bases.early;
+        const devices = riskIn(early.devices, win);
+        const inWindow = signalsIn(early.signals, win).signals;
         const signals = anonymize ? anonymizeSignals(inWindow, this.pseudonyms) : inWindow;
         const level = (key: string) => RISK_ORDER[devices.get(key)?.level ?? 'Informational'];
         const top: Tables = { ...first, devices: topDevices(ws, q, level, RISKIEST_SHOWN) };
@@ -538,13 +541,13 @@ export class EngineState {
         // User risk and the whole tables in a quiet moment, or at once for whoever asks for them: an analyst
         // flipping through windows is not kept waiting by the tables of one already left.
         const tables = await stepped(tableSteps(ws, q), () => yieldStage(true));
-        applyRisk(tables, { devices, users: riskIn(bases.users, win) });
+        applyRisk(tables, { devices, users: riskIn((await bases.result).users, win) });
         if (anonymize) anonymizeTables(tables, this.pseudonyms);
         return { tables, signals, series };
       }
       const tables = await stepped(tableSteps(ws, q), yieldStage);
       tablesReady({ tables, series });
-      const risk = riskInWindow(await this.riskBases(ws, info, win, epoch, p, yieldStage), win);
+      const risk = riskInWindow(await this.riskBases(ws, info, win, epoch, p, yieldStage).result, win);
       applyRisk(tables, risk);
       if (anonymize) anonymizeTables(tables, this.pseudonyms);
       const signals = anonymize ? anonymizeSignals(risk.signals, this.pseudonyms) : risk.signals;
@@ -595,7 +598,7 @@ export class EngineState {
     epoch: number,
     owner: Promise<Computed>,
     step: (() => Promise<void>) | null,
-  ): Promise<RiskBases> {
+  ): Pick<BaseEntry, 'result' | 'early'> {
     const pastData =
       win.to === null || info.lastEvent === null || Math.ceil(win.to / HOUR_MS) > Math.floor(info.lastEvent / HOUR_MS);
     const to = pastData ? null : win.to;
@@ -610,19 +613,41 @@ export class EngineState {
         this.joined.add(hit.owner);
         this.sleeping.get(hit.owner)?.();
       }
-      return hit.result;
+      return hit;
     }
     const ctx = this.appContext();
     const { thresholds, signalSeverity } = this.settings;
+    let earlyDone: (b: EarlyBases) => void = () => {};
+    let earlyFailed: (e: unknown) => void = () => {};
+    const early = new Promise<EarlyBases>((resolve, reject) => {
+      earlyDone = resolve;
+      earlyFailed = reject;
+    });
+    early.catch(() => {});
+    let reachedEarly = false;
+    let paused = false;
     const result = (async () => {
-      const steps = riskBaseSteps(ws, { ...ctx, report: info, to, thresholds, signalSeverity });
-      return (step ? await stepped(steps, step) : runSteps(steps)).bases;
+      const steps = riskBaseSteps(ws, { ...ctx, report: info, to, thresholds, signalSeverity }, (b) => {
+        reachedEarly = true;
+        earlyDone(b);
+      });
+      // A view computes at once, but pauses when the devices' and signals' bases are in, so its dashboard is
+      // answered before the users' base is computed (about as long again as the devices').
+      const between =
+        step ??
+        (() => {
+          if (!reachedEarly || paused) return Promise.resolve();
+          paused = true;
+          return pause();
+        });
+      return (await stepped(steps, between)).bases;
     })();
+    result.then(earlyDone, earlyFailed);
     result.catch(() => {
       if (this.bases.get(key)?.result === result) this.bases.delete(key);
     });
-    if (!shared) return result;
-    const entry: BaseEntry = { result, sourceIds: info.sourceIds, shape, owner, done: false };
+    if (!shared) return { result, early };
+    const entry: BaseEntry = { result, early, sourceIds: info.sourceIds, shape, owner, done: false };
     result.then(
       () => {
         entry.done = true;
@@ -634,7 +659,7 @@ export class EngineState {
       if (this.bases.size <= BASE_LIMIT) break;
       this.bases.delete(old);
     }
-    return result;
+    return entry;
   }
 
   async signals(v: ViewRequest): Promise<SignalRow[]> {
