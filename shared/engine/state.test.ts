@@ -284,6 +284,34 @@ describe('engine state cache', () => {
     await until(() => cacheOf(state).has(keyOf('global')));
   });
 
+  it('after a tag change, lets a view of another report go first: the re-warm of the last view waits for quiet', async () => {
+    const { state, sourceId } = await importedState('state-overtaken');
+    const v = all(`source:${sourceId}`);
+    const before = await state.tables(v);
+    const app = before.apps.find((x) => x.appId !== null);
+    await state.applyTags([app!.appId!], ['Unsanctioned'], [], 'test');
+    state.prewarm();
+    await until(() => cacheOf(state).has(keyOf(`source:${sourceId}`)));
+    const warming = cacheOf(state).get(keyOf(`source:${sourceId}`))!.result;
+    let settled = false;
+    warming.then(
+      () => {
+        settled = true;
+      },
+      () => {},
+    );
+    // The analyst switches to Global at once: its dashboard comes first, and the re-warm of the source's report
+    // (what the UI showed last) goes on only once the analyst has been idle for a while (a second).
+    const d = await state.dashboard(all('global'));
+    expect(d.summary.transactions).toBeGreaterThanOrEqual(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(settled).toBe(false);
+    // Then it finishes, with the tag.
+    const warmed = await warming;
+    expect(warmed.tables.apps.find((x) => x.appId === app!.appId)?.tags).toContain('Unsanctioned');
+    expect(await state.tables(v)).toBe(warmed.tables);
+  });
+
   it('drops a warm-up the data changed under, and the next view computes afresh', async () => {
     const { state, sourceId } = await importedState('state-invalidated');
     state.prewarm(sourceId);

@@ -177,6 +177,14 @@ export class EngineState {
   private readonly joined = new WeakSet<Promise<Computed>>();
   /** Idle warm-ups waiting for a quiet moment: a view that joins one wakes it. */
   private readonly sleeping = new WeakMap<Promise<Computed>, () => void>();
+  /** The warm-up of what the UI was expected to show next ('next'), by its cache key, while it runs. */
+  private nextWarm: { key: string; result: Promise<Computed> } | null = null;
+  /**
+   * 'next' warm-ups a view of another report or window overtook: they go on in quiet moments only, as idle ones do
+   * (after a tag change the engine re-warms the view last shown; an analyst switching report at once should not
+   * wait for it).
+   */
+  private readonly demoted = new WeakSet<Promise<Computed>>();
   /** The view last asked for, warmed again after a tag or setting change. */
   private lastView: ViewRequest | null = null;
   /** Bumped by every prewarm: an older warm-up queue stops before its next report. */
@@ -451,6 +459,10 @@ export class EngineState {
     const { info, win, sources } = await this.report(v, warm);
     if (!staged) this.lastView = v;
     const key = JSON.stringify([info.id, win]);
+    if (!staged && this.nextWarm !== null && this.nextWarm.key !== key) {
+      this.demoted.add(this.nextWarm.result);
+      this.nextWarm = null;
+    }
     const shape = shapeOf(info);
     const hit = this.cache.get(key);
     if (hit) this.cache.delete(key);
@@ -482,7 +494,7 @@ export class EngineState {
       for (;;) {
         if (stale()) throw new StaleWarmUp();
         const quiet = Date.now() - this.lastAsked;
-        if (!idle || this.joined.has(p) || quiet >= IDLE_MS) return;
+        if (!(idle || this.demoted.has(p)) || this.joined.has(p) || quiet >= IDLE_MS) return;
         await new Promise<void>((resolve) => {
           const wake = () => {
             clearTimeout(timer);
@@ -578,6 +590,14 @@ export class EngineState {
     for (const old of this.cache.keys()) {
       if (this.cache.size <= CACHE_LIMIT) break;
       this.cache.delete(old);
+    }
+    if (warm === 'next') {
+      const next = { key, result: p };
+      this.nextWarm = next;
+      const done = () => {
+        if (this.nextWarm === next) this.nextWarm = null;
+      };
+      p.then(done, done);
     }
     // A view computes at once, without yielding: it is answered now.
     if (!staged) this.answered();
