@@ -139,6 +139,18 @@ class StaleWarmUp extends Error {}
 /** Lets other messages in between the stages of a long computation. */
 const pause = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A promise settled from outside; a rejection nobody waits for is not reported as unhandled. */
+function settledLater<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve: (v: T) => void = () => {};
+  let reject: (e: unknown) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
 /**
  * How long the engine must have had no view asked for or answered before a background warm-up of a report the UI
  * is not about to show runs its next stage: a stage holds the worker for up to a second or more on large data,
@@ -506,22 +518,10 @@ export class EngineState {
         });
       }
     };
-    let tablesReady: (t: Pick<Computed, 'tables' | 'series'>) => void = () => {};
-    let tablesFailed: (e: unknown) => void = () => {};
-    const early = new Promise<Pick<Computed, 'tables' | 'series'>>((resolve, reject) => {
-      tablesReady = resolve;
-      tablesFailed = reject;
-    });
-    early.catch(() => {});
-    let dashReady: (d: DashboardView) => void = () => {};
-    let dashFailed: (e: unknown) => void = () => {};
-    const dash = new Promise<DashboardView>((resolve, reject) => {
-      dashReady = resolve;
-      dashFailed = reject;
-    });
-    dash.catch(() => {});
+    const early = settledLater<Pick<Computed, 'tables' | 'series'>>();
+    const dash = settledLater<DashboardView>();
     // Once a view's dashboard is answered, the facts of the other reports' imports are read in the background.
-    dash.then(this.readRest, () => {});
+    dash.promise.then(this.readRest, () => {});
     const run = async (): Promise<Computed> => {
       if (staged) {
         await yieldStage();
@@ -538,18 +538,18 @@ export class EngineState {
         // the rest; then risk and signals (from the report's bases, often computed already for another window)
         // with the eight riskiest devices' rows, answered as the whole dashboard; the whole tables last.
         const first = computeTables(ws, q, true);
-        tablesReady({ tables: first, series });
+        early.resolve({ tables: first, series });
         await pause();
         const bases = this.riskBases(ws, info, win, epoch, p, null);
-        const early = await bases.early;
-        const devices = riskIn(early.devices, win);
-        const inWindow = signalsIn(early.signals, win).signals;
+        const earlyBases = await bases.early;
+        const devices = riskIn(earlyBases.devices, win);
+        const inWindow = signalsIn(earlyBases.signals, win).signals;
         const signals = anonymize ? anonymizeSignals(inWindow, this.pseudonyms) : inWindow;
         const level = (key: string) => RISK_ORDER[devices.get(key)?.level ?? 'Informational'];
         const top: Tables = { ...first, devices: topDevices(ws, q, level, RISKIEST_SHOWN) };
         applyRisk(top, { devices, users: new Map() });
         if (anonymize) anonymizeTables(top, this.pseudonyms);
-        dashReady(this.wholeDashboard({ tables: top, signals, series }, win));
+        dash.resolve(this.wholeDashboard({ tables: top, signals, series }, win));
         // User risk and the whole tables in a quiet moment, or at once for whoever asks for them: an analyst
         // flipping through windows is not kept waiting by the tables of one already left.
         const tables = await stepped(tableSteps(ws, q), () => yieldStage(true));
@@ -558,18 +558,18 @@ export class EngineState {
         return { tables, signals, series };
       }
       const tables = await stepped(tableSteps(ws, q), yieldStage);
-      tablesReady({ tables, series });
+      early.resolve({ tables, series });
       const risk = riskInWindow(await this.riskBases(ws, info, win, epoch, p, yieldStage).result, win);
       applyRisk(tables, risk);
       if (anonymize) anonymizeTables(tables, this.pseudonyms);
       const signals = anonymize ? anonymizeSignals(risk.signals, this.pseudonyms) : risk.signals;
       const computed = { tables, signals, series };
-      dashReady(this.wholeDashboard(computed, win));
+      dash.resolve(this.wholeDashboard(computed, win));
       return computed;
     };
     const p: Promise<Computed> = run().catch((e: unknown) => {
-      tablesFailed(e);
-      dashFailed(e);
+      early.reject(e);
+      dash.reject(e);
       if (this.cache.get(key)?.result === p) this.cache.delete(key);
       throw e;
     });
@@ -579,8 +579,8 @@ export class EngineState {
     if (!staged && needs === 'result') this.joined.add(p);
     const entry: CacheEntry = {
       result: p,
-      early,
-      dash,
+      early: early.promise,
+      dash: dash.promise,
       view: !staged,
       waiting: staged,
       sourceIds: info.sourceIds,
@@ -637,19 +637,13 @@ export class EngineState {
     }
     const ctx = this.appContext();
     const { thresholds, signalSeverity } = this.settings;
-    let earlyDone: (b: EarlyBases) => void = () => {};
-    let earlyFailed: (e: unknown) => void = () => {};
-    const early = new Promise<EarlyBases>((resolve, reject) => {
-      earlyDone = resolve;
-      earlyFailed = reject;
-    });
-    early.catch(() => {});
+    const early = settledLater<EarlyBases>();
     let reachedEarly = false;
     let paused = false;
     const result = (async () => {
       const steps = riskBaseSteps(ws, { ...ctx, report: info, to, thresholds, signalSeverity }, (b) => {
         reachedEarly = true;
-        earlyDone(b);
+        early.resolve(b);
       });
       // A view computes at once, but pauses when the devices' and signals' bases are in, so its dashboard is
       // answered before the users' base is computed (about as long again as the devices').
@@ -662,12 +656,12 @@ export class EngineState {
         });
       return (await stepped(steps, between)).bases;
     })();
-    result.then(earlyDone, earlyFailed);
+    result.then(early.resolve, early.reject);
     result.catch(() => {
       if (this.bases.get(key)?.result === result) this.bases.delete(key);
     });
-    if (!shared) return { result, early };
-    const entry: BaseEntry = { result, early, sourceIds: info.sourceIds, shape, owner, done: false };
+    if (!shared) return { result, early: early.promise };
+    const entry: BaseEntry = { result, early: early.promise, sourceIds: info.sourceIds, shape, owner, done: false };
     result.then(
       () => {
         entry.done = true;
