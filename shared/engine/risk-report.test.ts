@@ -23,6 +23,13 @@ const ctx = {
   tags: {},
   overrides: { teamwork: { score: 9, note: '' }, anyremote: { score: 1, note: '' } },
 };
+/** The run of the continuous source s1's report. */
+const proxyRun = {
+  ...ctx,
+  report: { name: 'Proxy', raisesSignals: true, sourceIds: ['s1'] },
+  thresholds: DEFAULT_SETTINGS.thresholds,
+  signalSeverity: 'Low' as const,
+};
 
 function facts(): FixtureFact[] {
   const out: FixtureFact[] = [];
@@ -68,12 +75,7 @@ describe('runRisk', () => {
   it('rates every device and user row of the report and raises its signals', () => {
     const ws = fixtureWorkingSet(facts());
     const tables = computeTables(ws, { ...ctx, sources: new Set(['s1']) });
-    const run = runRisk(ws, {
-      ...ctx,
-      report: { name: 'Proxy', raisesSignals: true, sourceIds: ['s1'] },
-      thresholds: DEFAULT_SETTINGS.thresholds,
-      signalSeverity: 'Low',
-    });
+    const run = runRisk(ws, proxyRun);
     applyRisk(tables, run);
     expect(tables.devices.map((d) => [d.name, d.riskLevel]).sort()).toEqual([
       ['PC-1', 'Informational'],
@@ -107,20 +109,14 @@ describe('runRisk', () => {
 
   it('gives the same run in stages as in one call, with a pause between each stage', () => {
     const ws = fixtureWorkingSet(facts());
-    const o = {
-      ...ctx,
-      report: { name: 'Proxy', raisesSignals: true, sourceIds: ['s1'] },
-      thresholds: DEFAULT_SETTINGS.thresholds,
-      signalSeverity: 'Low' as const,
-    };
-    const steps = riskSteps(ws, o);
+    const steps = riskSteps(ws, proxyRun);
     let pauses = 0;
     let step = steps.next();
     for (; !step.done; step = steps.next()) pauses++;
     // Rollups (three), then device and user risk (row index, first uses, and the judging a few thousand entity-days
     // at a time: one stage here) each followed by one, then signals.
     expect(pauses).toBe(9);
-    const whole = runRisk(ws, o);
+    const whole = runRisk(ws, proxyRun);
     expect([...step.value.devices]).toEqual([...whole.devices]);
     expect([...step.value.users]).toEqual([...whole.users]);
     expect(step.value.signals).toEqual(whole.signals);
@@ -129,15 +125,9 @@ describe('runRisk', () => {
 
   it("hands over the devices' and signals' bases (a dashboard's) before it computes the users'", () => {
     const ws = fixtureWorkingSet(facts());
-    const o = {
-      ...ctx,
-      report: { name: 'Proxy', raisesSignals: true, sourceIds: ['s1'] },
-      thresholds: DEFAULT_SETTINGS.thresholds,
-      signalSeverity: 'Low' as const,
-    };
     let early: EarlyBases | null = null;
     let stagesAfter = 0;
-    const steps = riskBaseSteps(ws, o, (b) => {
+    const steps = riskBaseSteps(ws, proxyRun, (b) => {
       early = b;
     });
     let step = steps.next();
@@ -153,12 +143,7 @@ describe('runRisk', () => {
   it('rates devices when a stray timestamp lies thousands of years from the rest', () => {
     const stray: FixtureFact = { day: -1_100_000, hour: 3, device: 'd1', host: 'teams.example', tx: 1, source: 's1' };
     const ws = fixtureWorkingSet([stray, ...facts()]);
-    const run = runRisk(ws, {
-      ...ctx,
-      report: { name: 'Proxy', raisesSignals: true, sourceIds: ['s1'] },
-      thresholds: DEFAULT_SETTINGS.thresholds,
-      signalSeverity: 'Low',
-    });
+    const run = runRisk(ws, proxyRun);
     expect(run.daily.lastDay! - run.daily.firstDay!).toBeGreaterThan(1 << 20);
     expect([...run.devices.keys()].sort()).toEqual(['d1', 'd2', 'd3', 'd4']);
     expect(run.devices.get('d2')!.level).toBe('High');
