@@ -113,8 +113,8 @@ describe('runRisk', () => {
     let pauses = 0;
     let step = steps.next();
     for (; !step.done; step = steps.next()) pauses++;
-    // Rollups (three), then device and user risk (row index, first uses, and the judging a few thousand entity-days
-    // at a time: one stage here) each followed by one, then signals.
+    // Rollups (three); device risk (row index, first uses, and the judging a few thousand entity-days at a time: one
+    // stage here) and one after it; signals and one after them; then user risk, staged as device risk is.
     expect(pauses).toBe(9);
     const whole = runRisk(ws, proxyRun);
     expect([...step.value.devices]).toEqual([...whole.devices]);
