@@ -48,6 +48,8 @@ export function barOption(items: BarItem[], t: ChartTheme, unit: 'count' | 'byte
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: number) => fmt(v) },
     xAxis: {
       type: 'value',
+      // Counts tick in whole numbers: an app with one user must not show "0.2" users on the axis.
+      minInterval: unit === 'count' ? 1 : 0,
       axisLabel: { color: t.muted, formatter: (v: number) => fmt(v) },
       splitLine: { lineStyle: { color: t.grid } },
     },
@@ -109,6 +111,7 @@ export function timelineOption(points: DayPoint[], t: ChartTheme, withBytes: boo
     yAxis: [
       {
         type: 'value',
+        minInterval: 1,
         axisLabel: { color: t.muted, formatter: (v: number) => formatCount(v) },
         splitLine: { lineStyle: { color: t.grid } },
       },
