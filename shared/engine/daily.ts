@@ -15,6 +15,7 @@ import type { Matcher } from '../catalog/matcher';
 import { matchAddress, refKey } from '../catalog/matcher';
 import type { ScoreOverride, Scorer } from '../catalog/score';
 import { type SanctionTag, sanctionOf, type TagState, tagsFor } from '../catalog/tags';
+import type { Catalog, CatalogApp } from '../catalog/types';
 import { runSteps } from './steps';
 import { resized } from './typed';
 import type { WorkingSet } from './working-set';
@@ -42,6 +43,21 @@ export interface AppContext {
   scorer: Scorer;
   tags: TagState;
   overrides: Readonly<Record<string, ScoreOverride>>;
+}
+
+/** An app's tags in a tag state: a catalog app's (with "Custom app" for custom ones), else those of its key. */
+function appTags(tags: TagState, app: CatalogApp | null, key: string): string[] {
+  return app ? tagsFor(tags, app) : [...(tags[key] ?? [])];
+}
+
+/** The apps with their tags and sanction in a newer tag state, in the same order (everything else kept). */
+export function retagged(apps: readonly AppInfo[], tags: TagState, catalog: Catalog): AppInfo[] {
+  const byId = new Map(catalog.apps.map((a) => [a.id, a]));
+  return apps.map((info) => {
+    const app = info.appId === null ? null : (byId.get(info.appId) ?? null);
+    const t = appTags(tags, app, info.key);
+    return { ...info, tags: t, sanction: sanctionOf(t) };
+  });
 }
 
 /** Host string id → app, resolved once per distinct host of a working set. */
@@ -75,7 +91,7 @@ export class AppIndex {
       e = this.apps.length;
       const app = matcher.app(ref);
       const breakdown = app ? this.ctx.scorer(app, this.ctx.overrides[app.id] ?? null) : null;
-      const tags = app ? tagsFor(this.ctx.tags, app) : [...(this.ctx.tags[key] ?? [])];
+      const tags = appTags(this.ctx.tags, app, key);
       this.apps.push({
         key,
         appId: app?.id ?? null,

@@ -6,11 +6,19 @@
  */
 import type { PolicyThresholds, Severity } from '../domain/settings';
 import type { SignalRow } from '../export/reports';
-import { type AppContext, type DailyRollups, dailySteps } from './daily';
+import { type AppContext, type AppInfo, type DailyRollups, dailySteps } from './daily';
 import type { Tables } from './query';
 import type { ReportDef, TimeWindow } from './reports';
-import { type RiskAssessment, type RiskBase, type RiskLevel, type RiskParams, riskBaseStages, riskIn } from './risk';
-import { type SignalParams, type SignalResult, signalBase, signalsIn } from './signals';
+import {
+  type RiskAssessment,
+  type RiskBase,
+  type RiskLevel,
+  type RiskParams,
+  rejudged,
+  riskBaseStages,
+  riskIn,
+} from './risk';
+import { resignaled, type SignalBase, type SignalParams, signalBase, signalsIn } from './signals';
 import { runSteps } from './steps';
 import type { WorkingSet } from './working-set';
 
@@ -53,7 +61,16 @@ export function* riskSteps(ws: WorkingSet, o: RiskRunOptions): Generator<void, R
 export interface RiskBases {
   devices: RiskBase;
   users: RiskBase;
-  signals: SignalResult;
+  signals: SignalBase;
+}
+
+/**
+ * The bases as a newer tag state would compute them from the same rollups: `apps` are the rollups' apps (the bases'
+ * `devices.apps`, in that order) with their tags as they are now. Tags reach risk and signals only through an app's
+ * sanction and label, so only what those judge is judged again — milliseconds, where the bases took seconds.
+ */
+export function rejudgedBases(b: RiskBases, apps: readonly AppInfo[]): RiskBases {
+  return { devices: rejudged(b.devices, apps), users: rejudged(b.users, apps), signals: resignaled(b.signals, apps) };
 }
 
 /**

@@ -26,7 +26,15 @@
  * Infrastructure noise (updates, CRL/OCSP, telemetry) is left out throughout.
  */
 import type { PolicyThresholds } from '../domain/settings';
-import { countingSort, type DailyRollups, type EntityRollup, type IdColumn, IntMap, type SumColumn } from './daily';
+import {
+  type AppInfo,
+  countingSort,
+  type DailyRollups,
+  type EntityRollup,
+  type IdColumn,
+  IntMap,
+  type SumColumn,
+} from './daily';
 import { appLabel, bytesLabel, countLabel, dayLabel, hoursLabel, ratioLabel } from './risk-text';
 import { runSteps } from './steps';
 
@@ -348,6 +356,175 @@ export interface RiskBase {
   learned: Uint8Array;
   /** By entity: no day of it knew upload bytes. */
   noBytes: Uint8Array;
+  /** The apps as judged (tags and sanction as they were); `rejudged` takes newer ones. */
+  apps: readonly AppInfo[];
+  /**
+   * Every candidate in order, with those whose severity or text depends on an app's sanction (upload spikes and
+   * first uses) kept as what they were judged from: a tag change judges those again, nothing else (`rejudged`).
+   */
+  slots: readonly Slot[];
+  dimension: EntityRollup['dimension'];
+  thresholds: Pick<PolicyThresholds, 'riskyScore' | 'highUploadBytes'>;
+}
+
+/** A large upload or a first use, with everything its judgement needs but the app's tags and score. */
+export type SanctionRow =
+  | {
+      judge: 'upload-spike';
+      entity: number;
+      day: number;
+      appIndex: number;
+      time: number;
+      up: number;
+      /** Few others in the fleet use the app. */
+      rare: boolean;
+      /** The row is the entity's first use of the app. */
+      first: boolean;
+      /** Against its baseline ("… its daily median …"), or null before an upload baseline was learned. */
+      vs: string | null;
+    }
+  | {
+      judge: 'first-use';
+      entity: number;
+      day: number;
+      appIndex: number;
+      time: number;
+      /** Transactions and upload (NaN: unknown) in its first days, distinct hours a day at most. */
+      tx: number;
+      up: number;
+      hours: number;
+      /** Other entities that had used the app by that day. */
+      others: number;
+      rare: boolean;
+    };
+export type Slot = Candidate | SanctionRow;
+
+/** The texts a fleet event appends, per dimension and kind (module-level: a candidate's closure holds nothing else). */
+function peerTexts(dimension: EntityRollup['dimension']) {
+  const nouns = NOUN[dimension][1];
+  return {
+    spike: (k: number) => `; ${k} other ${nouns} spiked on it too`,
+    upload: (k: number) => `; ${k} other ${nouns} uploaded large amounts to it the same fortnight`,
+    none: (_k: number) => '',
+    night: (k: number) => `; ${k} other ${nouns} were active at those hours that night too`,
+  };
+}
+const PEER_TEXT: Record<EntityRollup['dimension'], ReturnType<typeof peerTexts>> = {
+  device: peerTexts('device'),
+  user: peerTexts('user'),
+  ip: peerTexts('ip'),
+};
+
+/** A sanction row's candidate with the apps as they are now, or null when it raises none. */
+function judged(
+  s: SanctionRow,
+  apps: readonly AppInfo[],
+  dimension: EntityRollup['dimension'],
+  t: RiskBase['thresholds'],
+  p: RiskParams,
+): Candidate | null {
+  const a = s.appIndex;
+  const info = apps[a];
+  const noun = NOUN[dimension][0];
+  const risky = info.score !== null && info.score <= t.riskyScore;
+  const unsanctioned = info.sanction === 'Unsanctioned';
+  const base = {
+    entity: s.entity,
+    day: s.day,
+    fleetEvent: false,
+    hourMask: 0,
+    time: s.time,
+    app: info.key,
+    appIndex: a,
+  };
+  if (s.judge === 'upload-spike') {
+    const up = s.up;
+    let severity: AnomalySeverity | null = null;
+    let text = '';
+    if (s.vs !== null) {
+      // A reputable app many peers use is ordinary even on first use; first use is still named.
+      if (risky || unsanctioned || s.rare) severity = up >= t.highUploadBytes ? 'High' : 'Medium';
+      else
+        severity =
+          up >= p.uploadOrdinaryHighFactor * t.highUploadBytes ? 'High' : up >= t.highUploadBytes ? 'Medium' : 'Low';
+      text = `uploaded ${bytesLabel(up)} to ${appLabel(info)} on ${dayLabel(s.day)}, ${s.vs}`;
+    } else if (risky || unsanctioned) {
+      // Before any upload baseline exists, only the app's own risk speaks.
+      severity = 'High';
+      text = `uploaded ${bytesLabel(up)} to ${appLabel(info)} on ${dayLabel(s.day)}, before its upload baseline was learned`;
+    }
+    if (!severity) return null;
+    if (s.first) text += `; first use on this ${noun}`;
+    return { ...base, kind: 'upload-spike', magnitude: up, severity, text, peerText: PEER_TEXT[dimension].upload };
+  }
+  if (info.sanction === 'Sanctioned') return null;
+  let severity: AnomalySeverity | null = null;
+  const raise = (x: AnomalySeverity | null) => {
+    if (x && (!severity || SEVERITY_RANK[x] > SEVERITY_RANK[severity])) severity = x;
+  };
+  const { tx, others, rare, hours } = s;
+  if (unsanctioned) raise(tx >= p.firstUseTransactions ? (rare ? 'High' : 'Medium') : 'Low');
+  if (risky) {
+    if (rare) raise(tx >= p.firstUseHighTransactions ? 'High' : tx >= 5 ? 'Low' : null);
+    else raise(tx >= p.firstUseTransactions ? 'Low' : null);
+  }
+  if (others === 0) {
+    raise(
+      tx >= p.unseenHighTransactions || (hours >= p.beaconHours && tx >= p.unseenMediumTransactions)
+        ? 'High'
+        : tx >= p.unseenMediumTransactions
+          ? 'Medium'
+          : tx >= p.firstUseTransactions
+            ? 'Low'
+            : null,
+    );
+  }
+  if (!severity) return null;
+  const nouns = NOUN[dimension][1];
+  const who =
+    others === 0
+      ? `no other ${noun} has used it`
+      : `${others} other ${others === 1 ? noun : nouns} ${others === 1 ? 'uses' : 'use'} it`;
+  const upText = !Number.isNaN(s.up) && s.up > 0 ? `, ${bytesLabel(s.up)} uploaded` : '';
+  const span = `in its first ${p.firstUseDays} days, in up to ${hours} ${hours === 1 ? 'hour' : 'distinct hours'} a day`;
+  return {
+    ...base,
+    kind: 'first-use',
+    magnitude: 0,
+    severity,
+    text: `first use of ${appLabel(info)} on ${dayLabel(s.day)}: ${countLabel(tx)} transactions ${span}${upText}; ${who}`,
+    peerText: PEER_TEXT[dimension].none,
+  };
+}
+
+function candidatesOf(
+  slots: readonly Slot[],
+  apps: readonly AppInfo[],
+  dimension: EntityRollup['dimension'],
+  t: RiskBase['thresholds'],
+  p: RiskParams,
+): Candidate[] {
+  const out: Candidate[] = [];
+  for (const s of slots) {
+    if (!('judge' in s)) out.push(s);
+    else {
+      const c = judged(s, apps, dimension, t, p);
+      if (c) out.push(c);
+    }
+  }
+  return out;
+}
+
+/**
+ * The base with the apps' tags (and so sanctions) of `apps` — the same apps in the same order, as a newer tag state
+ * sees them: the upload spikes and first uses are judged again; nothing else of the base depends on tags.
+ */
+export function rejudged(base: RiskBase, apps: readonly AppInfo[]): RiskBase {
+  return {
+    ...base,
+    apps,
+    candidates: candidatesOf(base.slots, apps, base.dimension, base.thresholds, base.params),
+  };
 }
 
 /** Device or user risk in a window: `riskIn(riskBase(…))`, where the rollups end with the window. */
@@ -383,7 +560,6 @@ export function* riskBaseStages(
   const t = opts.thresholds;
   const r = daily[dimension];
   const apps = daily.apps;
-  const [noun, nouns] = NOUN[dimension];
   const n = r.keys.length;
   const peerMin = Math.max(p.peerMinCount, Math.ceil(p.peerShare * n));
   const uploadMin = p.uploadMinShare * t.highUploadBytes;
@@ -528,9 +704,8 @@ export function* riskBaseStages(
   };
 
   const noiseApp = Uint8Array.from(apps, (a) => (a.noise ? 1 : 0));
-  const isRisky = (a: number) => apps[a].score !== null && apps[a].score! <= t.riskyScore;
-  const isUnsanctioned = (a: number) => apps[a].sanction === 'Unsanctioned';
-  const candidates: Candidate[] = [];
+  const slots: Slot[] = [];
+  const peerText = PEER_TEXT[dimension];
   const learnedRow = new Uint8Array(r.days.n);
   const noBytes = new Uint8Array(n).fill(1);
 
@@ -565,6 +740,7 @@ export function* riskBaseStages(
       const mUp = ups.length >= p.minHistoryDays ? median(ups) : Number.NaN;
       const peakUp = ups.length ? Math.max(...ups) : Number.NaN;
       const base = { entity: e, day: d, fleetEvent: false, hourMask: 0, magnitude: 0 };
+      const sanctionRow = { entity: e, day: d };
 
       // Transaction spike, named by the app that took most of it.
       if (learned && m > 0) {
@@ -592,7 +768,7 @@ export function* riskBaseStages(
             concentrated = topTx >= 0.5 * tx && appRatio >= p.spikeRatioHigh;
             share = `; ${countLabel(topTx)} of them to ${apps[a].name}, ${ratioLabel(appRatio)} its daily median there (${countLabel(appMedian)})`;
           }
-          candidates.push({
+          slots.push({
             ...base,
             kind: 'transaction-spike',
             magnitude: tx,
@@ -601,67 +777,39 @@ export function* riskBaseStages(
             app: a >= 0 ? apps[a].key : null,
             appIndex: a,
             text: `made ${countLabel(tx)} transactions on ${dayLabel(d)}, ${ratioLabel(ratio)} its daily median (${countLabel(m)})${share}`,
-            peerText: (k) => `; ${k} other ${nouns} spiked on it too`,
+            peerText: peerText.spike,
           });
         }
       }
 
       for (const i of rows) {
         const a = rowApp[i];
-        const info = apps[a];
         const up = rowUp[i];
         const first = learned && firstOfRow[i] === d;
+        const upload = !Number.isNaN(up) && up >= uploadMin;
         // How many others use the app (binary searches) only where a rule asks.
-        const needsPeers = (!Number.isNaN(up) && up >= uploadMin) || (first && info.sanction !== 'Sanctioned');
-        const others = needsPeers ? othersBy(a, d, firstOfRow[i]) : 0;
+        const others = upload || first ? othersBy(a, d, firstOfRow[i]) : 0;
         const rare = others < peerMin;
+        // Both rules below weigh the app's sanction (and name it): they are kept as what they are judged from, and
+        // judged with the apps' tags as they are (`judged`), again whenever those change.
 
         // Upload spike (bytes known only: unknown is n/a, never zero).
-        if (!Number.isNaN(up) && up >= uploadMin) {
-          // A reputable app many peers use is ordinary even on first use; first use is still named.
-          const suspicious = isRisky(a) || isUnsanctioned(a) || rare;
-          let severity: AnomalySeverity | null = null;
-          let text = '';
+        if (upload) {
+          let vs: string | null | undefined;
           if (learned && !Number.isNaN(mUp)) {
             const ratio = up / Math.max(mUp, p.uploadFloorBytes);
-            if (ratio >= p.uploadRatio && up >= p.uploadPeakRatio * peakUp) {
-              if (suspicious) severity = up >= t.highUploadBytes ? 'High' : 'Medium';
-              else
-                severity =
-                  up >= p.uploadOrdinaryHighFactor * t.highUploadBytes
-                    ? 'High'
-                    : up >= t.highUploadBytes
-                      ? 'Medium'
-                      : 'Low';
-              const vs =
+            if (ratio >= p.uploadRatio && up >= p.uploadPeakRatio * peakUp)
+              vs =
                 mUp > 0
                   ? `${ratioLabel(up / mUp)} its daily median (${bytesLabel(mUp)}) and ${ratioLabel(up / peakUp)} its largest day in ${ups.length} days`
                   : `against a daily median of 0 B`;
-              text = `uploaded ${bytesLabel(up)} to ${appLabel(info)} on ${dayLabel(d)}, ${vs}`;
-            }
-          } else if ((isRisky(a) || isUnsanctioned(a)) && up >= t.highUploadBytes) {
-            // Before any upload baseline exists, only the app's own risk speaks.
-            severity = 'High';
-            text = `uploaded ${bytesLabel(up)} to ${appLabel(info)} on ${dayLabel(d)}, before its upload baseline was learned`;
-          }
-          if (severity) {
-            if (first) text += `; first use on this ${noun}`;
-            candidates.push({
-              ...base,
-              kind: 'upload-spike',
-              magnitude: up,
-              severity,
-              time: rowLast(i),
-              app: info.key,
-              appIndex: a,
-              text,
-              peerText: (k) => `; ${k} other ${nouns} uploaded large amounts to it the same fortnight`,
-            });
-          }
+          } else if (up >= t.highUploadBytes) vs = null;
+          if (vs !== undefined)
+            slots.push({ judge: 'upload-spike', ...sanctionRow, appIndex: a, time: rowLast(i), up, rare, first, vs });
         }
 
-        // First use of an unsanctioned, risky or fleet-unseen app.
-        if (first && info.sanction !== 'Sanctioned') {
+        // First use of an unsanctioned, risky or fleet-unseen app (unless sanctioned).
+        if (first) {
           const around = othersAround(a, d, d);
           if (around >= peerMin) continue; // a rollout: the fleet is adopting it
           // A first contact is often a single probe: judge the app's first days of use together.
@@ -678,46 +826,17 @@ export function* riskBaseStages(
               last = Math.max(last, rowLast(j));
             }
           }
-          let severity: AnomalySeverity | null = null;
-          const raise = (s: AnomalySeverity | null) => {
-            if (s && (!severity || SEVERITY_RANK[s] > SEVERITY_RANK[severity])) severity = s;
-          };
-          if (isUnsanctioned(a)) {
-            raise(ftx >= p.firstUseTransactions ? (rare ? 'High' : 'Medium') : 'Low');
-          }
-          if (isRisky(a)) {
-            if (rare) raise(ftx >= p.firstUseHighTransactions ? 'High' : ftx >= 5 ? 'Low' : null);
-            else raise(ftx >= p.firstUseTransactions ? 'Low' : null);
-          }
-          if (others === 0) {
-            raise(
-              ftx >= p.unseenHighTransactions || (hours >= p.beaconHours && ftx >= p.unseenMediumTransactions)
-                ? 'High'
-                : ftx >= p.unseenMediumTransactions
-                  ? 'Medium'
-                  : ftx >= p.firstUseTransactions
-                    ? 'Low'
-                    : null,
-            );
-          }
-          if (severity) {
-            const who =
-              others === 0
-                ? `no other ${noun} has used it`
-                : `${others} other ${others === 1 ? noun : nouns} ${others === 1 ? 'uses' : 'use'} it`;
-            const upText = !Number.isNaN(fup) && fup > 0 ? `, ${bytesLabel(fup)} uploaded` : '';
-            const span = `in its first ${p.firstUseDays} days, in up to ${hours} ${hours === 1 ? 'hour' : 'distinct hours'} a day`;
-            candidates.push({
-              ...base,
-              kind: 'first-use',
-              severity,
-              time: last,
-              app: info.key,
-              appIndex: a,
-              text: `first use of ${appLabel(info)} on ${dayLabel(d)}: ${countLabel(ftx)} transactions ${span}${upText}; ${who}`,
-              peerText: () => '',
-            });
-          }
+          slots.push({
+            judge: 'first-use',
+            ...sanctionRow,
+            appIndex: a,
+            time: last,
+            tx: ftx,
+            up: fup,
+            hours,
+            others,
+            rare,
+          });
         }
       }
 
@@ -752,7 +871,7 @@ export function* riskBaseStages(
               .map((i) => apps[rowApp[i]].name);
             const to = reached.length ? `, reaching ${reached.join(' and ')}` : '';
             const span = d - firstDay;
-            candidates.push({
+            slots.push({
               ...base,
               kind: 'off-hours',
               magnitude: q,
@@ -766,7 +885,7 @@ export function* riskBaseStages(
                   ? `hours it was never active in ${span} days of history`
                   : `hours it had been active in on at most ${seenBefore} ${seenBefore === 1 ? 'day' : 'days'} in ${span} days of history`
               }`,
-              peerText: (k) => `; ${k} other ${nouns} were active at those hours that night too`,
+              peerText: peerText.night,
             });
           }
         }
@@ -778,12 +897,17 @@ export function* riskBaseStages(
 
   const active = new Uint8Array(r.days.n);
   for (let i = 0; i < r.days.n; i++) active[i] = r.days.transactions[i] > 0 ? 1 : 0;
+  const thresholds = { riskyScore: t.riskyScore, highUploadBytes: t.highUploadBytes };
   return {
     params: p,
     keys: r.keys,
     labels: r.labels,
     peerMin,
-    candidates,
+    candidates: candidatesOf(slots, apps, dimension, thresholds, p),
+    apps,
+    slots,
+    dimension,
+    thresholds,
     dayOrder,
     dayStart,
     day: r.days.day,

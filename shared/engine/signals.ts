@@ -12,7 +12,7 @@
  */
 import type { PolicyThresholds, Severity } from '../domain/settings';
 import type { SignalRow } from '../export/reports';
-import type { DailyRollups } from './daily';
+import type { AppInfo, DailyRollups } from './daily';
 import type { ReportDef, TimeWindow } from './reports';
 import { byEntityAndDay } from './risk';
 import { appLabel, bytesLabel, countLabel, dayLabel } from './risk-text';
@@ -76,6 +76,35 @@ interface Pending {
   device?: string;
 }
 
+/** A new app's first day that matched a policy: nothing of it depends on the app's tags but its label. */
+interface NewApp {
+  time: number;
+  app: number;
+  firstSeen: number;
+  matches: Match[];
+}
+
+/** A device's day of upload past the threshold to an app: exfiltration if the app is unsanctioned. */
+interface LargeUpload {
+  time: number;
+  app: number;
+  /** The device's label and key. */
+  label: string;
+  device: string;
+  up: number;
+  day: number;
+}
+
+/** The signals of a report's rollups, with what they were raised from: a tag change raises them again (`resignaled`). */
+export interface SignalBase extends SignalResult {
+  prep: {
+    newApps: NewApp[];
+    uploads: LargeUpload[];
+    opts: Omit<SignalOptions, 'window'>;
+    p: SignalParams;
+  } | null;
+}
+
 /** Discovery signals in a window: `signalsIn(signalBase(…))`, where the rollups end with the window. */
 export function discoverySignals(daily: DailyRollups, opts: SignalOptions): SignalResult {
   return signalsIn(signalBase(daily, opts), opts.window);
@@ -86,10 +115,11 @@ export function discoverySignals(daily: DailyRollups, opts: SignalOptions): Sign
  * which its 90 days of quiet after one drop) depends on the data before the window, never on the window, so one
  * base serves every window over the same rollups.
  */
-export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'window'>): SignalResult {
+export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'window'>): SignalBase {
   const p: SignalParams = { ...DEFAULT_SIGNAL_PARAMS, ...opts.params };
   const t = opts.thresholds;
-  if (!opts.report.raisesSignals) return { signals: [], notApplicable: ['snapshot reports never raise signals'] };
+  if (!opts.report.raisesSignals)
+    return { signals: [], notApplicable: ['snapshot reports never raise signals'], prep: null };
   const apps = daily.apps;
   const ad = daily.app;
   let anyBytes = false;
@@ -102,7 +132,7 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
     notApplicable.push(`${SIGNAL_TYPES.exfiltration}: n/a, the data has no upload byte counts`);
   }
   if (!anyBytes) notApplicable.push(`${SIGNAL_TYPES.highVolume}: judged on transactions, the data has no byte counts`);
-  if (daily.firstDay === null) return { signals: [], notApplicable };
+  if (daily.firstDay === null) return { signals: [], notApplicable, prep: null };
   const knownUntil = daily.firstDay + p.learningDays;
 
   // Per app: its (app, day) rows in day order, and its users' (or devices') (entity, app, day) rows.
@@ -122,7 +152,7 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
   const userRows = entityRowsOf('user');
   const deviceRows = entityRowsOf('device');
 
-  const pending: Pending[] = [];
+  const newApps: NewApp[] = [];
   for (let a = 0; a < apps.length; a++) {
     const info = apps[a];
     const rows = rowsOf[a];
@@ -181,36 +211,65 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
         });
       }
       if (matches.length) {
-        pending.push({
-          time: ad.last[i],
-          app: a,
-          entity: opts.report.name,
-          prefix: `${appLabel(info)} first seen ${dayLabel(firstSeen)}: `,
-          matches,
-        });
+        newApps.push({ time: ad.last[i], app: a, firstSeen, matches });
         // Later days can only repeat the app; the 90-day rule drops them anyway.
         break;
       }
     }
   }
 
-  // Exfiltration: a device uploading past the threshold to an unsanctioned app in a day.
+  // A device's upload past the threshold to one app in a day: exfiltration when the app is unsanctioned.
   const dev = daily.device;
+  const uploads: LargeUpload[] = [];
   for (let i = 0; i < dev.rows.n; i++) {
-    const a = dev.rows.app[i];
     const up = dev.rows.up[i];
-    if (apps[a].sanction !== 'Unsanctioned' || Number.isNaN(up) || up < t.highUploadBytes) continue;
-    const label = dev.labels[dev.rows.entity[i]];
-    pending.push({
+    if (Number.isNaN(up) || up < t.highUploadBytes) continue;
+    const e = dev.rows.entity[i];
+    uploads.push({
       time: dev.rows.last[i],
+      app: dev.rows.app[i],
+      label: dev.labels[e],
+      device: dev.keys[e],
+      up,
+      day: dev.rows.day[i],
+    });
+  }
+  const prep = { newApps, uploads, opts, p };
+  return { ...raised(prep, apps), notApplicable, prep };
+}
+
+/** The base's signals with the apps' tags of `apps` (the same apps in the same order, as a newer tag state sees them). */
+export function resignaled(base: SignalBase, apps: readonly AppInfo[]): SignalBase {
+  if (!base.prep) return base;
+  return { ...raised(base.prep, apps), notApplicable: base.notApplicable, prep: base.prep };
+}
+
+/** The signals raised, in the order a report lists them: one per app per dedupeDays, the first policy speaking. */
+function raised(
+  { newApps, uploads, opts, p }: NonNullable<SignalBase['prep']>,
+  apps: readonly AppInfo[],
+): Pick<SignalResult, 'signals'> {
+  const t = opts.thresholds;
+  const pending: Pending[] = newApps.map(({ time, app, firstSeen, matches }) => ({
+    time,
+    app,
+    entity: opts.report.name,
+    prefix: `${appLabel(apps[app])} first seen ${dayLabel(firstSeen)}: `,
+    matches,
+  }));
+  for (const u of uploads) {
+    const a = u.app;
+    if (apps[a].sanction !== 'Unsanctioned') continue;
+    pending.push({
+      time: u.time,
       app: a,
-      entity: label,
-      device: dev.keys[dev.rows.entity[i]],
+      entity: u.label,
+      device: u.device,
       prefix: '',
       matches: [
         {
           type: SIGNAL_TYPES.exfiltration,
-          text: `${label} uploaded ${bytesLabel(up)} to ${appLabel(apps[a])} on ${dayLabel(dev.rows.day[i])} (threshold ${bytesLabel(t.highUploadBytes)})`,
+          text: `${u.label} uploaded ${bytesLabel(u.up)} to ${appLabel(apps[a])} on ${dayLabel(u.day)} (threshold ${bytesLabel(t.highUploadBytes)})`,
         },
       ],
     });
@@ -239,7 +298,7 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
     });
   }
   signals.sort((x, y) => x.time - y.time || x.app.localeCompare(y.app));
-  return { signals, notApplicable };
+  return { signals };
 }
 
 /** The base's signals in a window (by their time), in the same order. */

@@ -25,11 +25,11 @@ import type { CloudscopeDb } from '../store/db';
 import { selectFacts } from '../store/fact-block';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { anonymizeHistory, anonymizeSignals, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
-import type { AppContext } from './daily';
+import { type AppContext, retagged } from './daily';
 import type { DashboardView } from './protocol';
 import { type AppRow, computeTables, selectedFacts, type Tables, tableSteps, topDevices } from './query';
 import { riskIn } from './risk';
-import { applyRisk, type EarlyBases, type RiskBases, riskBaseSteps, riskInWindow } from './risk-report';
+import { applyRisk, type EarlyBases, type RiskBases, rejudgedBases, riskBaseSteps, riskInWindow } from './risk-report';
 import { signalsIn } from './signals';
 import { stepped } from './steps';
 import {
@@ -106,6 +106,9 @@ interface BaseEntry {
   /** The computation that computes it: a view that needs it meanwhile wakes a sleeping warm-up, as one joining its result does. */
   owner: Promise<Computed>;
   done: boolean;
+  /** The bases once computed, and the tag state they were judged with: a tag change judges them again (`rejudgedBases`). */
+  value: RiskBases | null;
+  tags: TagState;
 }
 /** Reports warmed after an import at most (the imported source's first), so warm-ups never evict each other. */
 const WARM_LIMIT = 8;
@@ -629,6 +632,14 @@ export class EngineState {
     if (hit) this.bases.delete(key);
     if (hit?.shape === shape) {
       this.bases.set(key, hit);
+      if (hit.value && hit.tags !== this.tags) {
+        // Computed before a tag change: only what an app's sanction decides is judged again.
+        const value = rejudgedBases(hit.value, retagged(hit.value.devices.apps, this.tags, this.matcher!.catalog));
+        hit.value = value;
+        hit.tags = this.tags;
+        hit.result = Promise.resolve(value);
+        hit.early = hit.result;
+      }
       if (!step && !hit.done) {
         this.joined.add(hit.owner);
         this.sleeping.get(hit.owner)?.();
@@ -661,10 +672,20 @@ export class EngineState {
       if (this.bases.get(key)?.result === result) this.bases.delete(key);
     });
     if (!shared) return { result, early: early.promise };
-    const entry: BaseEntry = { result, early: early.promise, sourceIds: info.sourceIds, shape, owner, done: false };
+    const entry: BaseEntry = {
+      result,
+      early: early.promise,
+      sourceIds: info.sourceIds,
+      shape,
+      owner,
+      done: false,
+      value: null,
+      tags: ctx.tags,
+    };
     result.then(
-      () => {
+      (value) => {
         entry.done = true;
+        entry.value = value;
       },
       () => {},
     );
@@ -993,7 +1014,11 @@ export class EngineState {
       }
     });
     this.tags = r.state;
-    this.dropCache();
+    // Every cached report goes (its apps table shows tags); risk bases already computed stay, judged again with the
+    // new tags when next used (see riskBases), as the rest of them does not depend on tags.
+    this.epoch++;
+    this.cache.clear();
+    for (const [key, e] of this.bases) if (!e.value) this.bases.delete(key);
     return r.state;
   }
 

@@ -1,0 +1,141 @@
+// A tag change judges a report's risk bases again from what they kept (rejudgedBases) instead of computing them
+// from the rollups: the result must be exactly what a fresh computation with the new tags gives.
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../catalog/loader';
+import { createMatcher } from '../catalog/matcher';
+import { createScorer } from '../catalog/score';
+import type { TagState } from '../catalog/tags';
+import { DEFAULT_SETTINGS } from '../domain/settings';
+import { retagged } from './daily';
+import { type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
+import { type RiskBases, rejudgedBases, riskBaseSteps, riskInWindow } from './risk-report';
+import { runSteps } from './steps';
+import type { WorkingSet } from './working-set';
+
+const MB = 1024 * 1024;
+const DAY = 86_400_000;
+
+const catalog = loadCatalog(
+  [
+    fixtureCatalog([
+      fixtureApp('teamwork', 'Teamwork', ['teams.example']),
+      fixtureApp('anyremote', 'AnyRemote', ['any.example']),
+      fixtureApp('boxy', 'Boxy', ['box.example']),
+      fixtureApp('dropit', 'DropIt', ['drop.example']),
+    ]),
+  ],
+  [],
+);
+const overrides = {
+  teamwork: { score: 9, note: '' },
+  anyremote: { score: 2, note: '' },
+  boxy: { score: 7, note: '' },
+  dropit: { score: 6, note: '' },
+};
+
+/** A seeded generator (mulberry32): the fleet is random but the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Fourteen devices over six weeks: daily work on Teamwork with small uploads, and apps taken up at random days —
+ * some with large uploads (spikes, exfiltration when unsanctioned), some unidentified — so that every rule a
+ * sanction touches fires somewhere.
+ */
+function fleet(seed: number): FixtureFact[] {
+  const r = rng(seed);
+  const out: FixtureFact[] = [];
+  const others = ['any.example', 'box.example', 'drop.example', 'rare-thing.io', 'odd-host.net'];
+  for (let k = 0; k < 14; k++) {
+    const device = `d${k}`;
+    const base = { device, deviceName: `PC-${k}`, user: `u${k % 9}`, source: 's1' };
+    const takeUp = others.map(() => (r() < 0.6 ? 8 + Math.floor(r() * 30) : 99));
+    for (let day = 0; day < 42; day++) {
+      if (day % 7 >= 5 && r() < 0.8) continue;
+      for (let hour = 8; hour < 17; hour++)
+        out.push({ ...base, day, hour, host: 'teams.example', tx: 5 + Math.floor(r() * 10), up: 20_000, down: 90_000 });
+      others.forEach((host, i) => {
+        if (day < takeUp[i] || r() < 0.4) return;
+        const big = r() < 0.15;
+        out.push({
+          ...base,
+          day,
+          hour: 9 + Math.floor(r() * 12),
+          host,
+          tx: big ? 60 + Math.floor(r() * 200) : 1 + Math.floor(r() * 40),
+          up: big ? (120 + Math.floor(r() * 3000)) * MB : Math.floor(r() * 2 * MB),
+          down: 1000,
+        });
+      });
+    }
+  }
+  return out;
+}
+
+function bases(ws: WorkingSet, tags: TagState, raisesSignals = true): RiskBases {
+  const o = {
+    matcher: createMatcher(catalog),
+    scorer: createScorer(catalog.date, {}),
+    tags,
+    overrides,
+    report: { name: 'Proxy', raisesSignals, sourceIds: ['s1'] },
+    thresholds: DEFAULT_SETTINGS.thresholds,
+    signalSeverity: 'Medium' as const,
+  };
+  return runSteps(riskBaseSteps(ws, o)).bases;
+}
+
+/** What the views read of the bases, over a few windows. */
+function views(b: RiskBases) {
+  const end = Date.UTC(2026, 9, 5) + 42 * DAY;
+  const windows = [
+    { from: null, to: null },
+    { from: end - 7 * DAY, to: null },
+    { from: end - 30 * DAY, to: end - 10 * DAY },
+  ];
+  return windows.map((w) => riskInWindow(b, w));
+}
+
+const TAGS: TagState[] = [
+  {},
+  { boxy: ['Unsanctioned'], teamwork: ['Sanctioned'], '?rare-thing.io': ['Unsanctioned'] },
+  { anyremote: ['Sanctioned'], dropit: ['Unsanctioned', 'Finance'], '?odd-host.net': ['Sanctioned'] },
+  { boxy: ['Monitored'], dropit: ['Unsanctioned'], anyremote: ['Unsanctioned'] },
+];
+
+describe('rejudgedBases', () => {
+  for (const seed of [1, 2, 3]) {
+    it(`gives what a fresh computation with the new tags gives (fleet ${seed})`, () => {
+      const ws = fixtureWorkingSet(fleet(seed));
+      const fresh = TAGS.map((t) => bases(ws, t));
+      const seen = fresh.map((b) => views(b));
+      // The tag states differ where it shows: in device and user reasons, and in signals.
+      for (let i = 1; i < TAGS.length; i++) expect(seen[i]).not.toEqual(seen[0]);
+      const kinds = new Set(seen[1][0].signals.map((s) => s.type));
+      expect(kinds).toContain('Data exfiltration to unsanctioned apps');
+      for (let from = 0; from < TAGS.length; from++)
+        for (let to = 0; to < TAGS.length; to++) {
+          if (from === to) continue;
+          const apps = retagged(fresh[from].devices.apps, TAGS[to], catalog);
+          expect(views(rejudgedBases(fresh[from], apps))).toEqual(seen[to]);
+        }
+    });
+  }
+
+  it('leaves a snapshot without signals', () => {
+    const ws = fixtureWorkingSet(fleet(4));
+    const b = bases(ws, {}, false);
+    const apps = retagged(b.devices.apps, TAGS[1], catalog);
+    const again = rejudgedBases(b, apps);
+    expect(views(again)).toEqual(views(bases(ws, TAGS[1], false)));
+    expect(again.signals.signals).toEqual([]);
+  });
+});
