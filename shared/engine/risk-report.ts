@@ -70,7 +70,12 @@ export interface RiskBases {
  * sanction and label, so only what those judge is judged again — milliseconds, where the bases took seconds.
  */
 export function rejudgedBases(b: RiskBases, apps: readonly AppInfo[]): RiskBases {
-  return { devices: rejudged(b.devices, apps), users: rejudged(b.users, apps), signals: resignaled(b.signals, apps) };
+  return { ...rejudgedEarly(b, apps), users: rejudged(b.users, apps) };
+}
+
+/** rejudgedBases of the early bases (a dashboard's, before the users' are in). */
+export function rejudgedEarly(b: EarlyBases, apps: readonly AppInfo[]): EarlyBases {
+  return { devices: rejudged(b.devices, apps), signals: resignaled(b.signals, apps) };
 }
 
 /**

@@ -224,7 +224,7 @@ describe('engine state cache', () => {
     const db = await openDb('state-rejudge', { indexedDB, IDBKeyRange });
     const r = await importBytes(db, fleetLog(Date.UTC(2026, 8, 7) / 1000), 'access.log', { name: 'Fleet' });
     const state = new EngineState(db);
-    const bases = () => (state as unknown as { bases: Map<string, { value: unknown }> }).bases;
+    const bases = () => (state as unknown as { bases: Map<string, { owner: unknown }> }).bases;
     const windows: ViewRequest['window'][] = [{ preset: 'all' }, { preset: '7d' }];
     const views = windows.map((window) => ({ report: { id: `source:${r.sourceId}` }, window }));
     const rated = async (s: EngineState) =>
@@ -249,9 +249,39 @@ describe('engine state cache', () => {
       if (text) expect(JSON.stringify(after)).toContain(text);
       else expect(JSON.stringify(after)).not.toContain('first use of other-site.com');
       expect(after).toEqual(await rated(new EngineState(db)));
-      expect([...bases().values()]).toEqual(entries);
-      expect(bases().values().next().value).toBe(entries[0]);
+      // Not computed again: the one base there is comes from the same computation.
+      expect([...bases().values()].map((e) => e.owner)).toEqual([entries[0].owner]);
     }
+  });
+
+  it('keeps risk bases being computed through a tag change: they finish, and are judged with the new tags', async () => {
+    const db = await openDb('state-rejudge-running', { indexedDB, IDBKeyRange });
+    await importBytes(db, fleetLog(Date.UTC(2026, 8, 7) / 1000), 'access.log', { name: 'Fleet' });
+    const state = new EngineState(db);
+    type Entry = { owner: unknown; done: boolean };
+    const bases = () => (state as unknown as { bases: Map<string, Entry> }).bases;
+    const running = () => [...bases().values()].find((e) => !e.done);
+    // At start every warm-up waits for a quiet moment; catch one between the stages of its risk bases, and keep it
+    // sleeping there (a report list asked for is not a quiet moment).
+    state.prewarm();
+    for (let i = 0; i < 2000 && !running(); i++) await new Promise((res) => setTimeout(res, 0));
+    const entry = running();
+    expect(entry).toBeDefined();
+    await state.reports();
+    await state.applyTags(['?other-site.com'], ['Unsanctioned'], [], 'test');
+    // No view joins it: it finishes on its own in the next quiet moment, and is kept.
+    await until(() => [...bases().values()].some((e) => e.owner === entry!.owner && e.done));
+    const key = [...bases().keys()].find((k) => bases().get(k)!.owner === entry!.owner)!;
+    const v: ViewRequest = { report: { id: JSON.parse(key)[0] }, window: { preset: 'all' } };
+    const rated = async (s: EngineState) => ({
+      devices: (await s.tables(v)).devices.map((d) => [d.key, d.riskLevel, d.reasons]),
+      signals: await s.signals(v),
+    });
+    const seen = await rated(state);
+    expect(JSON.stringify(seen)).toContain('first use of other-site.com (unidentified, unsanctioned)');
+    expect(seen).toEqual(await rated(new EngineState(db)));
+    // The view's bases are those the warm-up computed, not computed again.
+    expect(bases().get(key)?.owner).toBe(entry!.owner);
   });
 
   it('keeps its cache through a theme or block-list setting change, and drops it for one results depend on', async () => {

@@ -29,7 +29,15 @@ import { type AppContext, retagged } from './daily';
 import type { DashboardView } from './protocol';
 import { type AppRow, computeTables, selectedFacts, type Tables, tableSteps, topDevices } from './query';
 import { riskIn } from './risk';
-import { applyRisk, type EarlyBases, type RiskBases, rejudgedBases, riskBaseSteps, riskInWindow } from './risk-report';
+import {
+  applyRisk,
+  type EarlyBases,
+  type RiskBases,
+  rejudgedBases,
+  rejudgedEarly,
+  riskBaseSteps,
+  riskInWindow,
+} from './risk-report';
 import { signalsIn } from './signals';
 import { stepped } from './steps';
 import {
@@ -499,7 +507,8 @@ export class EngineState {
     const { anonymize } = this.settings;
     const epoch = this.epoch;
     // Stale: the cache dropped this warm-up (its data, tags or settings changed) and no view asked for it.
-    const stale = () => this.cache.get(key)?.result !== p && !this.joined.has(p);
+    // (Unless it computes risk bases still kept — a tag change keeps them — which then finish, at the same pace.)
+    const stale = () => this.cache.get(key)?.result !== p && !this.joined.has(p) && !this.computesBases(p);
     /**
      * Lets other messages in before the next stage; an idle stage (of a warm-up, or a view's whole tables after its
      * dashboard) nobody joined also waits for a quiet moment.
@@ -628,18 +637,11 @@ export class EngineState {
     const key = JSON.stringify([info.id, to]);
     const shape = shapeOf(info);
     const shared = epoch === this.epoch;
-    const hit = shared ? this.bases.get(key) : undefined;
+    let hit = shared ? this.bases.get(key) : undefined;
     if (hit) this.bases.delete(key);
     if (hit?.shape === shape) {
+      if (hit.tags !== this.tags) hit = this.rejudged(key, hit);
       this.bases.set(key, hit);
-      if (hit.value && hit.tags !== this.tags) {
-        // Computed before a tag change: only what an app's sanction decides is judged again.
-        const value = rejudgedBases(hit.value, retagged(hit.value.devices.apps, this.tags, this.matcher!.catalog));
-        hit.value = value;
-        hit.tags = this.tags;
-        hit.result = Promise.resolve(value);
-        hit.early = hit.result;
-      }
       if (!step && !hit.done) {
         this.joined.add(hit.owner);
         this.sleeping.get(hit.owner)?.();
@@ -695,6 +697,43 @@ export class EngineState {
       this.bases.delete(old);
     }
     return entry;
+  }
+
+  /**
+   * Bases computed (or being computed) before a tag change, for the tags now: only what an app's sanction decides is
+   * judged again (rejudgedBases), in milliseconds — at once when they are in, else when they come.
+   */
+  private rejudged(key: string, e: BaseEntry): BaseEntry {
+    const tags = this.tags;
+    const catalog = this.matcher!.catalog;
+    const apps = (b: EarlyBases) => retagged(b.devices.apps, tags, catalog);
+    if (e.value) {
+      const value = rejudgedBases(e.value, apps(e.value));
+      return { ...e, value, tags, result: Promise.resolve(value), early: Promise.resolve(value) };
+    }
+    const next: BaseEntry = {
+      ...e,
+      tags,
+      result: e.result.then((b) => rejudgedBases(b, apps(b))),
+      early: e.early.then((b) => rejudgedEarly(b, apps(b))),
+    };
+    next.early.catch(() => {});
+    next.result.then(
+      (value) => {
+        next.done = true;
+        next.value = value;
+      },
+      () => {
+        if (this.bases.get(key) === next) this.bases.delete(key);
+      },
+    );
+    return next;
+  }
+
+  /** Whether `p` computes risk bases still kept: it goes on even when its own result is no longer wanted. */
+  private computesBases(p: Promise<Computed>): boolean {
+    for (const e of this.bases.values()) if (e.owner === p && !e.done) return true;
+    return false;
   }
 
   async signals(v: ViewRequest): Promise<SignalRow[]> {
@@ -1014,11 +1053,10 @@ export class EngineState {
       }
     });
     this.tags = r.state;
-    // Every cached report goes (its apps table shows tags); risk bases already computed stay, judged again with the
-    // new tags when next used (see riskBases), as the rest of them does not depend on tags.
+    // Every cached report goes (its apps table shows tags); risk bases stay, computed or being computed, judged again
+    // with the new tags when next used (see riskBases): nothing else of them depends on tags.
     this.epoch++;
     this.cache.clear();
-    for (const [key, e] of this.bases) if (!e.value) this.bases.delete(key);
     return r.state;
   }
 
