@@ -415,6 +415,24 @@ const PEER_TEXT: Record<EntityRollup['dimension'], ReturnType<typeof peerTexts>>
   ip: peerTexts('ip'),
 };
 
+/** Every candidate is built here, so that all share one object shape: the loops over them stay monomorphic. */
+function candidateOf(c: Omit<Candidate, 'fleetEvent' | 'hourMask'> & { hourMask?: number }): Candidate {
+  return {
+    entity: c.entity,
+    day: c.day,
+    fleetEvent: false,
+    hourMask: c.hourMask ?? 0,
+    magnitude: c.magnitude,
+    kind: c.kind,
+    severity: c.severity,
+    time: c.time,
+    app: c.app,
+    appIndex: c.appIndex,
+    text: c.text,
+    peerText: c.peerText,
+  };
+}
+
 /** A sanction row's candidate with the apps as they are now, or null when it raises none. */
 function judged(
   s: SanctionRow,
@@ -428,15 +446,19 @@ function judged(
   const noun = NOUN[dimension][0];
   const risky = info.score !== null && info.score <= t.riskyScore;
   const unsanctioned = info.sanction === 'Unsanctioned';
-  const base = {
-    entity: s.entity,
-    day: s.day,
-    fleetEvent: false,
-    hourMask: 0,
-    time: s.time,
-    app: info.key,
-    appIndex: a,
-  };
+  const candidate = (kind: AnomalyKind, magnitude: number, severity: AnomalySeverity, text: string) =>
+    candidateOf({
+      entity: s.entity,
+      day: s.day,
+      magnitude,
+      kind,
+      severity,
+      time: s.time,
+      app: info.key,
+      appIndex: a,
+      text,
+      peerText: kind === 'upload-spike' ? PEER_TEXT[dimension].upload : PEER_TEXT[dimension].none,
+    });
   if (s.judge === 'upload-spike') {
     const up = s.up;
     let severity: AnomalySeverity | null = null;
@@ -455,7 +477,7 @@ function judged(
     }
     if (!severity) return null;
     if (s.first) text += `; first use on this ${noun}`;
-    return { ...base, kind: 'upload-spike', magnitude: up, severity, text, peerText: PEER_TEXT[dimension].upload };
+    return candidate('upload-spike', up, severity, text);
   }
   if (info.sanction === 'Sanctioned') return null;
   let severity: AnomalySeverity | null = null;
@@ -487,14 +509,12 @@ function judged(
       : `${others} other ${others === 1 ? noun : nouns} ${others === 1 ? 'uses' : 'use'} it`;
   const upText = !Number.isNaN(s.up) && s.up > 0 ? `, ${bytesLabel(s.up)} uploaded` : '';
   const span = `in its first ${p.firstUseDays} days, in up to ${hours} ${hours === 1 ? 'hour' : 'distinct hours'} a day`;
-  return {
-    ...base,
-    kind: 'first-use',
-    magnitude: 0,
+  return candidate(
+    'first-use',
+    0,
     severity,
-    text: `first use of ${appLabel(info)} on ${dayLabel(s.day)}: ${countLabel(tx)} transactions ${span}${upText}; ${who}`,
-    peerText: PEER_TEXT[dimension].none,
-  };
+    `first use of ${appLabel(info)} on ${dayLabel(s.day)}: ${countLabel(tx)} transactions ${span}${upText}; ${who}`,
+  );
 }
 
 function candidatesOf(
@@ -739,7 +759,7 @@ export function* riskBaseStages(
       const ups = window.filter((x) => !Number.isNaN(x.up)).map((x) => x.up);
       const mUp = ups.length >= p.minHistoryDays ? median(ups) : Number.NaN;
       const peakUp = ups.length ? Math.max(...ups) : Number.NaN;
-      const base = { entity: e, day: d, fleetEvent: false, hourMask: 0, magnitude: 0 };
+      const base = { entity: e, day: d, hourMask: 0 };
       const sanctionRow = { entity: e, day: d };
 
       // Transaction spike, named by the app that took most of it.
@@ -768,17 +788,19 @@ export function* riskBaseStages(
             concentrated = topTx >= 0.5 * tx && appRatio >= p.spikeRatioHigh;
             share = `; ${countLabel(topTx)} of them to ${apps[a].name}, ${ratioLabel(appRatio)} its daily median there (${countLabel(appMedian)})`;
           }
-          slots.push({
-            ...base,
-            kind: 'transaction-spike',
-            magnitude: tx,
-            severity: ratio >= p.spikeRatioHigh || concentrated ? 'High' : 'Medium',
-            time: r.days.last[di],
-            app: a >= 0 ? apps[a].key : null,
-            appIndex: a,
-            text: `made ${countLabel(tx)} transactions on ${dayLabel(d)}, ${ratioLabel(ratio)} its daily median (${countLabel(m)})${share}`,
-            peerText: peerText.spike,
-          });
+          slots.push(
+            candidateOf({
+              ...base,
+              kind: 'transaction-spike',
+              magnitude: tx,
+              severity: ratio >= p.spikeRatioHigh || concentrated ? 'High' : 'Medium',
+              time: r.days.last[di],
+              app: a >= 0 ? apps[a].key : null,
+              appIndex: a,
+              text: `made ${countLabel(tx)} transactions on ${dayLabel(d)}, ${ratioLabel(ratio)} its daily median (${countLabel(m)})${share}`,
+              peerText: peerText.spike,
+            }),
+          );
         }
       }
 
@@ -871,22 +893,24 @@ export function* riskBaseStages(
               .map((i) => apps[rowApp[i]].name);
             const to = reached.length ? `, reaching ${reached.join(' and ')}` : '';
             const span = d - firstDay;
-            slots.push({
-              ...base,
-              kind: 'off-hours',
-              magnitude: q,
-              severity,
-              time: r.days.last[di],
-              app: null,
-              appIndex: -1,
-              hourMask: newMask,
-              text: `active at ${hoursLabel(newHours)} on ${dayLabel(d)} (${countLabel(q)} transactions${to}), ${
-                seenBefore === 0
-                  ? `hours it was never active in ${span} days of history`
-                  : `hours it had been active in on at most ${seenBefore} ${seenBefore === 1 ? 'day' : 'days'} in ${span} days of history`
-              }`,
-              peerText: peerText.night,
-            });
+            slots.push(
+              candidateOf({
+                ...base,
+                kind: 'off-hours',
+                magnitude: q,
+                severity,
+                time: r.days.last[di],
+                app: null,
+                appIndex: -1,
+                hourMask: newMask,
+                text: `active at ${hoursLabel(newHours)} on ${dayLabel(d)} (${countLabel(q)} transactions${to}), ${
+                  seenBefore === 0
+                    ? `hours it was never active in ${span} days of history`
+                    : `hours it had been active in on at most ${seenBefore} ${seenBefore === 1 ? 'day' : 'days'} in ${span} days of history`
+                }`,
+                peerText: peerText.night,
+              }),
+            );
           }
         }
       }

@@ -4,8 +4,9 @@
  * computed tables cached per (report, window), and risk bases per report and
  * end of its rollups (every window to the end of the data shares one). A
  * change to some sources' data (an import, a deletion, retention) drops only
- * the reports over those sources; a catalog, tag, override or setting change
- * drops them all.
+ * the reports over those sources; a catalog, override or setting change drops
+ * them all, and so does a tag change, but for the risk bases: tags reach risk
+ * only through apps' sanctions, judged again from what the bases keep.
  */
 import { BUILTIN_CATALOG } from '../catalog/builtin';
 import { customAppId, loadCatalog, validateCustomApp } from '../catalog/loader';
