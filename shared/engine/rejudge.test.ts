@@ -6,6 +6,7 @@ import { createMatcher } from '../catalog/matcher';
 import { createScorer } from '../catalog/score';
 import type { TagState } from '../catalog/tags';
 import { DEFAULT_SETTINGS } from '../domain/settings';
+import { mulberry32 } from '../formats/testing/harness';
 import { retagged } from './daily';
 import { type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
 import { type RiskBases, rejudgedBases, riskBaseSteps, riskInWindow } from './risk-report';
@@ -33,25 +34,14 @@ const overrides = {
   dropit: { score: 6, note: '' },
 };
 
-/** A seeded generator (mulberry32): the fleet is random but the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Fourteen devices over six weeks: daily work on Teamwork with small uploads, and apps taken up at random days —
  * some with large uploads (spikes, exfiltration when unsanctioned), some unidentified — so that every rule a
  * sanction touches fires somewhere.
  */
 function fleet(seed: number): FixtureFact[] {
-  const r = rng(seed);
+  // Random but the same on every run.
+  const r = mulberry32(seed);
   const out: FixtureFact[] = [];
   const others = ['any.example', 'box.example', 'drop.example', 'rare-thing.io', 'odd-host.net'];
   for (let k = 0; k < 14; k++) {
