@@ -45,19 +45,36 @@ export interface AppContext {
   overrides: Readonly<Record<string, ScoreOverride>>;
 }
 
-/** An app's tags in a tag state: a catalog app's (with "Custom app" for custom ones), else those of its key. */
-function appTags(tags: TagState, app: CatalogApp | null, key: string): string[] {
-  return app ? tagsFor(tags, app) : [...(tags[key] ?? [])];
+/**
+ * What the analyst's judgement makes of an app: its tags (a catalog app's, with "Custom app" for custom ones, else
+ * those of its key) and sanction, its score (weights and override) and whether it has risk data.
+ */
+function appraisal(
+  ctx: Omit<AppContext, 'matcher'>,
+  app: CatalogApp | null,
+  key: string,
+): Pick<AppInfo, 'tags' | 'sanction' | 'score' | 'noData'> {
+  const breakdown = app ? ctx.scorer(app, ctx.overrides[app.id] ?? null) : null;
+  const tags = app ? tagsFor(ctx.tags, app) : [...(ctx.tags[key] ?? [])];
+  return {
+    tags,
+    sanction: sanctionOf(tags),
+    score: breakdown ? breakdown.score : null,
+    // An analyst's override is data: the app is no longer "no data".
+    noData: (breakdown?.noData ?? false) && !breakdown?.overridden,
+  };
 }
 
-/** The apps with their tags and sanction in a newer tag state, in the same order (everything else kept). */
-export function retagged(apps: readonly AppInfo[], tags: TagState, catalog: Catalog): AppInfo[] {
+/**
+ * The apps as newer tags, score weights or overrides see them, in the same order: tags, sanction, score and
+ * no-data judged again, everything else (what traffic they are) kept.
+ */
+export function reappraised(apps: readonly AppInfo[], ctx: Omit<AppContext, 'matcher'>, catalog: Catalog): AppInfo[] {
   const byId = new Map(catalog.apps.map((a) => [a.id, a]));
-  return apps.map((info) => {
-    const app = info.appId === null ? null : (byId.get(info.appId) ?? null);
-    const t = appTags(tags, app, info.key);
-    return { ...info, tags: t, sanction: sanctionOf(t) };
-  });
+  return apps.map((info) => ({
+    ...info,
+    ...appraisal(ctx, info.appId === null ? null : (byId.get(info.appId) ?? null), info.key),
+  }));
 }
 
 /** Host string id → app, resolved once per distinct host of a working set. */
@@ -90,18 +107,16 @@ export class AppIndex {
     if (e === undefined) {
       e = this.apps.length;
       const app = matcher.app(ref);
-      const breakdown = app ? this.ctx.scorer(app, this.ctx.overrides[app.id] ?? null) : null;
-      const tags = appTags(this.ctx.tags, app, key);
+      const { tags, sanction, score, noData } = appraisal(this.ctx, app, key);
       this.apps.push({
         key,
         appId: app?.id ?? null,
         name: app?.name ?? (ref.kind === 'unidentified' ? ref.key : key),
         category: app?.category ?? 'Unidentified',
-        score: breakdown ? breakdown.score : null,
-        // An analyst's override is data: the app is no longer "no data".
-        noData: (breakdown?.noData ?? false) && !breakdown?.overridden,
+        score,
+        noData,
         tags,
-        sanction: sanctionOf(tags),
+        sanction,
         noise: matcher.isNoise(ref),
       });
       this.byKey.set(key, e);

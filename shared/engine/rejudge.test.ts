@@ -1,13 +1,13 @@
-// A tag change judges a report's risk bases again from what they kept (rejudgedBases) instead of computing them
-// from the rollups: the result must be exactly what a fresh computation with the new tags gives.
+// A tag, score override or weight change judges a report's risk bases again from what they kept (rejudgedBases)
+// instead of computing them from the rollups: the result must be exactly what a fresh computation gives.
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../catalog/loader';
 import { createMatcher } from '../catalog/matcher';
-import { createScorer } from '../catalog/score';
+import { createScorer, type ScoreOverride } from '../catalog/score';
 import type { TagState } from '../catalog/tags';
 import { DEFAULT_SETTINGS } from '../domain/settings';
 import { mulberry32 } from '../formats/testing/harness';
-import { retagged } from './daily';
+import { type AppContext, reappraised } from './daily';
 import { type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
 import { type RiskBases, rejudgedBases, riskBaseSteps, riskInWindow } from './risk-report';
 import { runSteps } from './steps';
@@ -70,12 +70,18 @@ function fleet(seed: number): FixtureFact[] {
   return out;
 }
 
-function bases(ws: WorkingSet, tags: TagState, raisesSignals = true): RiskBases {
+/** An analyst's judgement of the apps: tags, score overrides, score settings. */
+type Appraisal = Omit<AppContext, 'matcher'>;
+const appraisal = (
+  tags: TagState,
+  o: Record<string, ScoreOverride> = overrides,
+  settings: Parameters<typeof createScorer>[1] = {},
+): Appraisal => ({ tags, overrides: o, scorer: createScorer(catalog.date, settings) });
+
+function bases(ws: WorkingSet, a: Appraisal, raisesSignals = true): RiskBases {
   const o = {
     matcher: createMatcher(catalog),
-    scorer: createScorer(catalog.date, {}),
-    tags,
-    overrides,
+    ...a,
     report: { name: 'Proxy', raisesSignals, sourceIds: ['s1'] },
     thresholds: DEFAULT_SETTINGS.thresholds,
     signalSeverity: 'Medium' as const,
@@ -94,27 +100,39 @@ function views(b: RiskBases) {
   return windows.map((w) => riskInWindow(b, w));
 }
 
-const TAGS: TagState[] = [
-  {},
-  { boxy: ['Unsanctioned'], teamwork: ['Sanctioned'], '?rare-thing.io': ['Unsanctioned'] },
-  { anyremote: ['Sanctioned'], dropit: ['Unsanctioned', 'Finance'], '?odd-host.net': ['Sanctioned'] },
-  { boxy: ['Monitored'], dropit: ['Unsanctioned'], anyremote: ['Unsanctioned'] },
+const { boxy: _boxy, ...withoutBoxy } = overrides;
+const STATES: Appraisal[] = [
+  appraisal({}),
+  appraisal({ boxy: ['Unsanctioned'], teamwork: ['Sanctioned'], '?rare-thing.io': ['Unsanctioned'] }),
+  appraisal(
+    { anyremote: ['Sanctioned'], dropit: ['Unsanctioned', 'Finance'], '?odd-host.net': ['Sanctioned'] },
+    // AnyRemote no longer risky, Boxy risky.
+    { ...overrides, anyremote: { score: 8, note: '' }, boxy: { score: 3, note: '' } },
+  ),
+  appraisal({ boxy: ['Monitored'], dropit: ['Unsanctioned'], anyremote: ['Unsanctioned'] }, withoutBoxy, {
+    unknownCountsAgainst: true,
+    groupWeights: { general: 0, security: 3, compliance: 1, legal: 1 },
+  }),
 ];
 
 describe('rejudgedBases', () => {
   for (const seed of [1, 2, 3]) {
-    it(`gives what a fresh computation with the new tags gives (fleet ${seed})`, () => {
+    it(`gives what a fresh computation with the new tags and scores gives (fleet ${seed})`, () => {
       const ws = fixtureWorkingSet(fleet(seed));
-      const fresh = TAGS.map((t) => bases(ws, t));
+      const fresh = STATES.map((a) => bases(ws, a));
       const seen = fresh.map((b) => views(b));
-      // The tag states differ where it shows: in device and user reasons, and in signals.
-      for (let i = 1; i < TAGS.length; i++) expect(seen[i]).not.toEqual(seen[0]);
+      // The states differ where it shows: in device and user reasons, and in signals.
+      for (let i = 1; i < STATES.length; i++) expect(seen[i]).not.toEqual(seen[0]);
       const kinds = new Set(seen[1][0].signals.map((s) => s.type));
       expect(kinds).toContain('Data exfiltration to unsanctioned apps');
-      for (let from = 0; from < TAGS.length; from++)
-        for (let to = 0; to < TAGS.length; to++) {
+      const risky = (i: number) =>
+        seen[i][0].signals.filter((s) => s.description.includes('new risky app') || s.type === 'New risky app');
+      expect(risky(0).length).toBeGreaterThan(0);
+      expect(risky(2)).not.toEqual(risky(0));
+      for (let from = 0; from < STATES.length; from++)
+        for (let to = 0; to < STATES.length; to++) {
           if (from === to) continue;
-          const apps = retagged(fresh[from].devices.apps, TAGS[to], catalog);
+          const apps = reappraised(fresh[from].devices.apps, STATES[to], catalog);
           expect(views(rejudgedBases(fresh[from], apps))).toEqual(seen[to]);
         }
     });
@@ -122,10 +140,10 @@ describe('rejudgedBases', () => {
 
   it('leaves a snapshot without signals', () => {
     const ws = fixtureWorkingSet(fleet(4));
-    const b = bases(ws, {}, false);
-    const apps = retagged(b.devices.apps, TAGS[1], catalog);
+    const b = bases(ws, STATES[0], false);
+    const apps = reappraised(b.devices.apps, STATES[2], catalog);
     const again = rejudgedBases(b, apps);
-    expect(views(again)).toEqual(views(bases(ws, TAGS[1], false)));
+    expect(views(again)).toEqual(views(bases(ws, STATES[2], false)));
     expect(again.signals.signals).toEqual([]);
   });
 });

@@ -76,12 +76,15 @@ interface Pending {
   device?: string;
 }
 
-/** A new app's first day that matched a policy: nothing of it depends on the app's tags but its label. */
+/**
+ * A new app's days that may raise its signal, in day order: those busy enough for "new risky app" (which depends on
+ * the app's score) up to the first that matches another policy. Nothing else of them depends on the analyst's
+ * judgement of the app (tags, score) but its label.
+ */
 interface NewApp {
-  time: number;
   app: number;
   firstSeen: number;
-  matches: Match[];
+  days: { time: number; day: number; transactions: number; matches: Match[] }[];
 }
 
 /** A device's day of upload past the threshold to an app: exfiltration if the app is unsanctioned. */
@@ -95,7 +98,7 @@ interface LargeUpload {
   day: number;
 }
 
-/** The signals of a report's rollups, with what they were raised from: a tag change raises them again (`resignaled`). */
+/** The signals of a report's rollups, with what they were raised from: newer tags or scores raise them again (`resignaled`). */
 export interface SignalBase extends SignalResult {
   prep: {
     newApps: NewApp[];
@@ -163,6 +166,7 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
     const dim = daily[byUsers ? 'user' : 'device'].rows;
     const active = (byUsers ? userRows : deviceRows)(a);
     const who = byUsers ? 'users' : 'devices';
+    const days: NewApp['days'] = [];
     // Distinct users (devices) active on the app in the trailing popularDays, by a sliding window.
     const inWindow = new Map<number, number>();
     let head = 0;
@@ -190,12 +194,6 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
           text: `${bytesLabel(up)} uploaded on ${dayLabel(d)} (threshold ${bytesLabel(t.highUploadBytes)})`,
         });
       }
-      if (info.score !== null && info.score <= t.riskyScore && ad.transactions[i] >= p.riskyMinTransactions) {
-        matches.push({
-          type: SIGNAL_TYPES.risky,
-          text: `score at or below ${t.riskyScore}, ${countLabel(ad.transactions[i])} transactions on ${dayLabel(d)}`,
-        });
-      }
       if (!Number.isNaN(traffic) ? traffic >= t.highVolumeBytes : ad.transactions[i] >= t.highVolumeTransactions) {
         matches.push({
           type: SIGNAL_TYPES.highVolume,
@@ -210,12 +208,13 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
           text: `used by ${k} ${who} in the ${p.popularDays} days to ${dayLabel(d)} (threshold ${t.popularUsers})`,
         });
       }
-      if (matches.length) {
-        newApps.push({ time: ad.last[i], app: a, firstSeen, matches });
-        // Later days can only repeat the app; the 90-day rule drops them anyway.
-        break;
-      }
+      // "New risky app" is judged when signals are raised (`raised`), from the app's score then.
+      if (matches.length || ad.transactions[i] >= p.riskyMinTransactions)
+        days.push({ time: ad.last[i], day: d, transactions: ad.transactions[i], matches });
+      // Later days can only repeat the app; the 90-day rule drops them anyway.
+      if (matches.length) break;
     }
+    if (days.length) newApps.push({ app: a, firstSeen, days });
   }
 
   // A device's upload past the threshold to one app in a day: exfiltration when the app is unsanctioned.
@@ -250,13 +249,32 @@ function raised(
   apps: readonly AppInfo[],
 ): Pick<SignalResult, 'signals'> {
   const t = opts.thresholds;
-  const pending: Pending[] = newApps.map(({ time, app, firstSeen, matches }) => ({
-    time,
-    app,
-    entity: opts.report.name,
-    prefix: `${appLabel(apps[app])} first seen ${dayLabel(firstSeen)}: `,
-    matches,
-  }));
+  const pending: Pending[] = [];
+  for (const { app, firstSeen, days } of newApps) {
+    const score = apps[app].score;
+    const risky = score !== null && score <= t.riskyScore;
+    for (const { time, day, transactions, matches } of days) {
+      const all =
+        risky && transactions >= p.riskyMinTransactions
+          ? [
+              ...matches,
+              {
+                type: SIGNAL_TYPES.risky,
+                text: `score at or below ${t.riskyScore}, ${countLabel(transactions)} transactions on ${dayLabel(day)}`,
+              },
+            ]
+          : matches;
+      if (all.length === 0) continue;
+      pending.push({
+        time,
+        app,
+        entity: opts.report.name,
+        prefix: `${appLabel(apps[app])} first seen ${dayLabel(firstSeen)}: `,
+        matches: all,
+      });
+      break;
+    }
+  }
   for (const u of uploads) {
     const a = u.app;
     if (apps[a].sanction !== 'Unsanctioned') continue;

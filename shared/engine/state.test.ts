@@ -254,6 +254,33 @@ describe('engine state cache', () => {
     }
   });
 
+  it('keeps risk bases through a score override and a weight change, judged again: as a fresh state rates', async () => {
+    const { state, sourceId } = await importedState('state-rescore');
+    const bases = () => (state as unknown as { bases: Map<string, { owner: unknown }> }).bases;
+    const v = all(`source:${sourceId}`);
+    const rated = async (s: EngineState) => {
+      const t = await s.tables(v);
+      return {
+        apps: t.apps.map((a) => [a.key, a.score]),
+        devices: t.devices.map((d) => [d.key, d.riskLevel, d.reasons]),
+        signals: await s.signals(v),
+      };
+    };
+    const before = await rated(state);
+    const [owner] = [...bases().values()].map((e) => e.owner);
+    const app = (await state.tables(v)).apps.find((a) => a.appId !== null && a.score !== null && a.score > 5);
+    await state.setOverride(app!.appId!, { score: 1, note: 'test' }, 'test');
+    const weights = { groupWeights: { general: 0, security: 3, compliance: 1, legal: 1 } } as const;
+    state.configure(weights);
+    const after = await rated(state);
+    expect(after.apps).not.toEqual(before.apps);
+    const fresh = new EngineState(await openDb('state-rescore', { indexedDB, IDBKeyRange }));
+    fresh.configure(weights);
+    expect(after).toEqual(await rated(fresh));
+    // Not computed again: the one base there is comes from the same computation.
+    expect([...bases().values()].map((e) => e.owner)).toEqual([owner]);
+  });
+
   it('keeps risk bases being computed through a tag change: they finish, and are judged with the new tags', async () => {
     const db = await openDb('state-rejudge-running', { indexedDB, IDBKeyRange });
     await importBytes(db, fleetLog(Date.UTC(2026, 8, 7) / 1000), 'access.log', { name: 'Fleet' });

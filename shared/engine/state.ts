@@ -5,8 +5,9 @@
  * end of its rollups (every window to the end of the data shares one). A
  * change to some sources' data (an import, a deletion, retention) drops only
  * the reports over those sources; a catalog, override or setting change drops
- * them all, and so does a tag change, but for the risk bases: tags reach risk
- * only through apps' sanctions, judged again from what the bases keep.
+ * them all, and so does a tag, score override or score weight change, but
+ * for the risk bases: those reach risk only through apps' sanctions and scores,
+ * judged again from what the bases keep.
  */
 import { BUILTIN_CATALOG } from '../catalog/builtin';
 import { customAppId, loadCatalog, validateCustomApp } from '../catalog/loader';
@@ -26,7 +27,7 @@ import type { CloudscopeDb } from '../store/db';
 import { selectFacts } from '../store/fact-block';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { anonymizeHistory, anonymizeSignals, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
-import { type AppContext, retagged } from './daily';
+import { type AppContext, reappraised } from './daily';
 import type { DashboardView } from './protocol';
 import { type AppRow, computeTables, selectedFacts, type Tables, tableSteps, topDevices } from './query';
 import { riskIn } from './risk';
@@ -115,9 +116,19 @@ interface BaseEntry {
   /** The computation that computes it: a view that needs it meanwhile wakes a sleeping warm-up, as one joining its result does. */
   owner: Promise<Computed>;
   done: boolean;
-  /** The bases once computed, and the tag state they were judged with: a tag change judges them again (`rejudgedBases`). */
+  /** The bases once computed, and the apps' appraisal they were judged with: a newer one judges them again (`rejudgedBases`). */
   value: RiskBases | null;
-  tags: TagState;
+  judgedWith: Appraisal;
+}
+
+/** What the analyst's judgement of apps comes from: tags, score weights (in the scorer) and overrides, by identity. */
+type Appraisal = Omit<AppContext, 'matcher'>;
+const sameAppraisal = (a: Appraisal, b: Appraisal) =>
+  a.tags === b.tags && a.scorer === b.scorer && a.overrides === b.overrides;
+
+/** Settings the risk bases depend on beyond apps' appraisal: a change to any other setting keeps them. */
+function baseSettings(s: Settings): string {
+  return JSON.stringify([s.thresholds, s.signalSeverity, s.endpointIntegration, s.retentionDays]);
 }
 /** Reports warmed after an import at most (the imported source's first), so warm-ups never evict each other. */
 const WARM_LIMIT = 8;
@@ -258,11 +269,13 @@ export class EngineState {
    * too), and recomputing a 10M-event report for a theme toggle would keep the dashboard waiting for seconds.
    */
   configure(settings: Partial<Settings>): void {
-    const before = resultSettings(this.settings);
+    const before = this.settings;
     this.settings = normalizeSettings({ ...this.settings, ...settings });
-    if (resultSettings(this.settings) === before) return;
+    if (resultSettings(this.settings) === resultSettings(before)) return;
     this.scorer = null;
-    this.dropCache();
+    // Score weights (the scorer) and anonymization (applied to views, never to bases) keep the risk bases.
+    if (baseSettings(this.settings) === baseSettings(before)) this.reappraise();
+    else this.dropCache();
   }
 
   /**
@@ -641,7 +654,7 @@ export class EngineState {
     let hit = shared ? this.bases.get(key) : undefined;
     if (hit) this.bases.delete(key);
     if (hit?.shape === shape) {
-      if (hit.tags !== this.tags) hit = this.rejudged(key, hit);
+      if (!sameAppraisal(hit.judgedWith, this.appContext())) hit = this.rejudged(key, hit);
       this.bases.set(key, hit);
       if (!step && !hit.done) {
         this.joined.add(hit.owner);
@@ -683,7 +696,7 @@ export class EngineState {
       owner,
       done: false,
       value: null,
-      tags: ctx.tags,
+      judgedWith: ctx,
     };
     result.then(
       (value) => {
@@ -701,20 +714,21 @@ export class EngineState {
   }
 
   /**
-   * Bases computed (or being computed) before a tag change, for the tags now: only what an app's sanction decides is
-   * judged again (rejudgedBases), in milliseconds — at once when they are in, else when they come.
+   * Bases computed (or being computed) before a tag, score override or weight change, for the apps as they are judged
+   * now: only what an app's sanction or score decides is judged again (rejudgedBases), in milliseconds — at once when
+   * they are in, else when they come.
    */
   private rejudged(key: string, e: BaseEntry): BaseEntry {
-    const tags = this.tags;
+    const judgedWith = this.appContext();
     const catalog = this.matcher!.catalog;
-    const apps = (b: EarlyBases) => retagged(b.devices.apps, tags, catalog);
+    const apps = (b: EarlyBases) => reappraised(b.devices.apps, judgedWith, catalog);
     if (e.value) {
       const value = rejudgedBases(e.value, apps(e.value));
-      return { ...e, value, tags, result: Promise.resolve(value), early: Promise.resolve(value) };
+      return { ...e, value, judgedWith, result: Promise.resolve(value), early: Promise.resolve(value) };
     }
     const next: BaseEntry = {
       ...e,
-      tags,
+      judgedWith,
       result: e.result.then((b) => rejudgedBases(b, apps(b))),
       early: e.early.then((b) => rejudgedEarly(b, apps(b))),
     };
@@ -926,7 +940,7 @@ export class EngineState {
       const { [appId]: _gone, ...rest } = this.overrides;
       this.overrides = rest;
     }
-    this.dropCache();
+    this.reappraise();
   }
 
   /** The audit log (tag changes, custom apps, de-anonymizations) as CSV or JSON. */
@@ -1054,11 +1068,18 @@ export class EngineState {
       }
     });
     this.tags = r.state;
-    // Every cached report goes (its apps table shows tags); risk bases stay, computed or being computed, judged again
-    // with the new tags when next used (see riskBases): nothing else of them depends on tags.
+    this.reappraise();
+    return r.state;
+  }
+
+  /**
+   * Tags, a score override or score weights changed: every cached report goes (its tables show tags and scores); the
+   * risk bases stay, computed or being computed, judged again with the apps as they are now when next used (see
+   * riskBases): nothing else of them depends on an app's tags or score.
+   */
+  private reappraise(): void {
     this.epoch++;
     this.cache.clear();
-    return r.state;
   }
 
   async sourcesWithImports(): Promise<{ sources: DataSourceRecord[]; imports: ImportRecord[] }> {
