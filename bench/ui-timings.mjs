@@ -580,6 +580,18 @@ async function timeMain(page, files, out) {
   log(
     `  after a tag change, to a report seen before: dashboard ${out.afterTagSeen.firstMs.toFixed(0)} ms, whole ${out.afterTagSeen.wholeMs.toFixed(0)} ms`,
   );
+
+  // (s7) A score setting changed on Global ("Unknown values count against the score": every app's score may move),
+  // then a switch to the endpoint report, whose risk was computed before: its bases are kept and judged again.
+  await switchReport(page, seenBefore.value, expected[seenBefore.value], true);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const unknown = page.getByLabel('Unknown values count against the score');
+  await unknown.setChecked(!(await unknown.isChecked()));
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  out.afterWeight = await switchReport(page, endpoint.value, expected[endpoint.value], true);
+  log(
+    `  after a score setting change: dashboard ${out.afterWeight.firstMs.toFixed(0)} ms, whole ${out.afterWeight.wholeMs.toFixed(0)} ms`,
+  );
 }
 
 function report(machine, out) {
@@ -612,6 +624,7 @@ function mainLines(out) {
     `- reopening the app (page reload, working set loaded again) on ${out.reopen.report}: dashboard on screen ${r0(out.reopen.firstMs)} ms, risk and signals ${r0(out.reopen.wholeMs)} ms`,
     `- switch to the endpoint report right after tagging an app (Unsanctioned): dashboard on screen ${r0(out.afterTag.firstMs)} ms, risk and signals ${r0(out.afterTag.wholeMs)} ms`,
     `- then tag an app of the report reopened on (Sanctioned) and switch to the endpoint report again (its risk computed just before): dashboard on screen ${r0(out.afterTagSeen.firstMs)} ms, risk and signals ${r0(out.afterTagSeen.wholeMs)} ms`,
+    `- then on that report change a score setting (unknown values count against the score) and switch to the endpoint report again: dashboard on screen ${r0(out.afterWeight.firstMs)} ms, risk and signals ${r0(out.afterWeight.wholeMs)} ms`,
     `- device page from a Machines row: median ${r0(median(dev))} ms (${dev.map(r0).join(', ')}); same device again ${r0(out.deviceRepeat.ms)} ms`,
     `- Discovered apps (${out.apps.total}) first rows: median ${r0(median(out.apps.open))} ms (${out.apps.open.map(r0).join(', ')})`,
     `- Discovered apps scroll (1/2, 1/4, 3/4): ${out.apps.scroll.map((s) => r0(s.ms)).join(', ')} ms`,

@@ -37,6 +37,7 @@ import {
 } from './daily';
 import { appLabel, bytesLabel, countLabel, dayLabel, hoursLabel, ratioLabel } from './risk-text';
 import { runSteps } from './steps';
+import { resized } from './typed';
 
 export type RiskLevel = 'High' | 'Medium' | 'Low' | 'Informational';
 export type AnomalySeverity = 'High' | 'Medium' | 'Low';
@@ -362,7 +363,7 @@ export interface RiskBase {
    * Every candidate in order, with those whose severity or text depends on an app's sanction (upload spikes and
    * first uses) kept as what they were judged from: a tag change judges those again, nothing else (`rejudged`).
    */
-  slots: readonly Slot[];
+  slots: Slots;
   dimension: EntityRollup['dimension'];
   thresholds: Pick<PolicyThresholds, 'riskyScore' | 'highUploadBytes'>;
 }
@@ -397,7 +398,116 @@ export type SanctionRow =
       others: number;
       rare: boolean;
     };
-export type Slot = Candidate | SanctionRow;
+
+/**
+ * A base's candidates in order, the sanction rows among them stored column by column: at 10M events there are
+ * hundreds of thousands (every first use the fleet is not adopting), and an object each would weigh on every
+ * collection of the engine's heap for as long as the base is kept.
+ */
+export class Slots {
+  private readonly fixed: Candidate[] = [];
+  /** Per slot: a fixed candidate's index, or -(sanction row + 1). */
+  private order = new Int32Array(64);
+  private n = 0;
+  private rows = 0;
+  private kind = new Uint8Array(64);
+  private entity = new Int32Array(64);
+  private day = new Int32Array(64);
+  private app = new Int32Array(64);
+  private time = new Float64Array(64);
+  private up = new Float64Array(64);
+  private tx = new Float64Array(64);
+  private hours = new Uint8Array(64);
+  private others = new Int32Array(64);
+  /** Bit 0: rare; bit 1: first use (upload rows). */
+  private flags = new Uint8Array(64);
+  /** Upload rows' text against their baseline (null: before one was learned), by row. */
+  private readonly vs = new Map<number, string | null>();
+
+  private slot(ref: number): void {
+    if (this.n === this.order.length) this.order = resized(this.order, this.n * 2);
+    this.order[this.n++] = ref;
+  }
+
+  candidate(c: Candidate): void {
+    this.slot(this.fixed.length);
+    this.fixed.push(c);
+  }
+
+  row(r: SanctionRow): void {
+    const i = this.rows++;
+    if (i === this.kind.length) this.resize(i * 2);
+    this.slot(-(i + 1));
+    this.kind[i] = r.judge === 'upload-spike' ? 0 : 1;
+    this.entity[i] = r.entity;
+    this.day[i] = r.day;
+    this.app[i] = r.appIndex;
+    this.time[i] = r.time;
+    this.up[i] = r.up;
+    this.flags[i] = r.rare ? 1 : 0;
+    if (r.judge === 'upload-spike') {
+      if (r.first) this.flags[i] |= 2;
+      this.vs.set(i, r.vs);
+    } else {
+      this.tx[i] = r.tx;
+      this.hours[i] = r.hours;
+      this.others[i] = r.others;
+    }
+  }
+
+  /** Frees the room left for growth (the base keeps its slots). */
+  done(): this {
+    this.order = this.order.slice(0, this.n);
+    this.resize(this.rows);
+    return this;
+  }
+
+  private resize(length: number): void {
+    this.kind = resized(this.kind, length);
+    this.entity = resized(this.entity, length);
+    this.day = resized(this.day, length);
+    this.app = resized(this.app, length);
+    this.time = resized(this.time, length);
+    this.up = resized(this.up, length);
+    this.tx = resized(this.tx, length);
+    this.hours = resized(this.hours, length);
+    this.others = resized(this.others, length);
+    this.flags = resized(this.flags, length);
+  }
+
+  /** Every slot in order: a candidate, or a sanction row (a fresh object, judged and dropped). */
+  forEach(visit: (s: Candidate | SanctionRow) => void): void {
+    for (let k = 0; k < this.n; k++) {
+      const ref = this.order[k];
+      if (ref >= 0) {
+        visit(this.fixed[ref]);
+        continue;
+      }
+      const i = -ref - 1;
+      const at = { entity: this.entity[i], day: this.day[i], appIndex: this.app[i], time: this.time[i] };
+      const rare = (this.flags[i] & 1) === 1;
+      if (this.kind[i] === 0)
+        visit({
+          judge: 'upload-spike',
+          ...at,
+          up: this.up[i],
+          rare,
+          first: (this.flags[i] & 2) === 2,
+          vs: this.vs.get(i) ?? null,
+        });
+      else
+        visit({
+          judge: 'first-use',
+          ...at,
+          tx: this.tx[i],
+          up: this.up[i],
+          hours: this.hours[i],
+          others: this.others[i],
+          rare,
+        });
+    }
+  }
+}
 
 /** The texts a fleet event appends, per dimension and kind (module-level: a candidate's closure holds nothing else). */
 function peerTexts(dimension: EntityRollup['dimension']) {
@@ -518,20 +628,20 @@ function judged(
 }
 
 function candidatesOf(
-  slots: readonly Slot[],
+  slots: Slots,
   apps: readonly AppInfo[],
   dimension: EntityRollup['dimension'],
   t: RiskBase['thresholds'],
   p: RiskParams,
 ): Candidate[] {
   const out: Candidate[] = [];
-  for (const s of slots) {
+  slots.forEach((s) => {
     if (!('judge' in s)) out.push(s);
     else {
       const c = judged(s, apps, dimension, t, p);
       if (c) out.push(c);
     }
-  }
+  });
   return out;
 }
 
@@ -724,7 +834,7 @@ export function* riskBaseStages(
   };
 
   const noiseApp = Uint8Array.from(apps, (a) => (a.noise ? 1 : 0));
-  const slots: Slot[] = [];
+  const slots = new Slots();
   const peerText = PEER_TEXT[dimension];
   const learnedRow = new Uint8Array(r.days.n);
   const noBytes = new Uint8Array(n).fill(1);
@@ -788,7 +898,7 @@ export function* riskBaseStages(
             concentrated = topTx >= 0.5 * tx && appRatio >= p.spikeRatioHigh;
             share = `; ${countLabel(topTx)} of them to ${apps[a].name}, ${ratioLabel(appRatio)} its daily median there (${countLabel(appMedian)})`;
           }
-          slots.push(
+          slots.candidate(
             candidateOf({
               ...base,
               kind: 'transaction-spike',
@@ -827,7 +937,7 @@ export function* riskBaseStages(
                   : `against a daily median of 0 B`;
           } else if (up >= t.highUploadBytes) vs = null;
           if (vs !== undefined)
-            slots.push({ judge: 'upload-spike', ...sanctionRow, appIndex: a, time: rowLast(i), up, rare, first, vs });
+            slots.row({ judge: 'upload-spike', ...sanctionRow, appIndex: a, time: rowLast(i), up, rare, first, vs });
         }
 
         // First use of an unsanctioned, risky or fleet-unseen app (unless sanctioned).
@@ -848,7 +958,7 @@ export function* riskBaseStages(
               last = Math.max(last, rowLast(j));
             }
           }
-          slots.push({
+          slots.row({
             judge: 'first-use',
             ...sanctionRow,
             appIndex: a,
@@ -893,7 +1003,7 @@ export function* riskBaseStages(
               .map((i) => apps[rowApp[i]].name);
             const to = reached.length ? `, reaching ${reached.join(' and ')}` : '';
             const span = d - firstDay;
-            slots.push(
+            slots.candidate(
               candidateOf({
                 ...base,
                 kind: 'off-hours',
@@ -927,7 +1037,7 @@ export function* riskBaseStages(
     keys: r.keys,
     labels: r.labels,
     peerMin,
-    candidates: candidatesOf(slots, apps, dimension, thresholds, p),
+    candidates: candidatesOf(slots.done(), apps, dimension, thresholds, p),
     apps,
     slots,
     dimension,
