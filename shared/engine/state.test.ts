@@ -452,6 +452,10 @@ describe('engine state cache across imports', () => {
     const before = await state.tables(va);
     const dashBefore = await state.dashboard(va);
     const globalBefore = await state.tables(all('global'));
+    const bases = () => (state as unknown as { bases: Map<string, unknown> }).bases;
+    const baseKey = JSON.stringify([`source:${a.sourceId}`, null]);
+    const base = bases().get(baseKey);
+    expect(base).toBeDefined();
 
     const b = await importBytes(db, squidLog('bravo', t0 + 30 * DAY_S, 300), 'b.log', { name: 'Proxy B' });
     // As the engine service does after an import: the facts read so far stay, the new import's are read when needed.
@@ -466,6 +470,9 @@ describe('engine state cache across imports', () => {
     const device = before.devices[0];
     expect((await state.device(va, device.key))?.device).toBe(device);
     expect(await state.device(va, device.key)).toEqual(await fresh.device(va, device.key));
+    // Its risk bases too: another window of it uses them as they are (the tags read again are the same).
+    await state.tables({ report: va.report, window: { preset: '7d' } });
+    expect(bases().get(baseKey)).toBe(base);
 
     // Global covers both sources now: a different report than the one cached, computed afresh.
     const globalAfter = await state.tables(all('global'));

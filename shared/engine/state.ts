@@ -383,8 +383,10 @@ export class EngineState {
     this.sources = sources;
     this.imports = imports;
     this.matcher = matcher;
-    this.tags = tags;
-    this.overrides = overrides;
+    // The same tags and overrides as before stay the same objects: risk bases judged with them stay judged (see
+    // riskBases), where new ones of the same content would have every kept base judged again after an import.
+    if (JSON.stringify(tags) !== JSON.stringify(this.tags)) this.tags = tags;
+    if (JSON.stringify(overrides) !== JSON.stringify(this.overrides)) this.overrides = overrides;
   }
 
   /**
