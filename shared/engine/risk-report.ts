@@ -65,9 +65,10 @@ export interface RiskBases {
 }
 
 /**
- * The bases as a newer tag state would compute them from the same rollups: `apps` are the rollups' apps (the bases'
- * `devices.apps`, in that order) with their tags as they are now. Tags reach risk and signals only through an app's
- * sanction and label, so only what those judge is judged again — milliseconds, where the bases took seconds.
+ * The bases as newer tags, overrides or weights would compute them from the same rollups: `apps` are the rollups'
+ * apps (the bases' `devices.apps`, in that order) as they are judged now (`reappraised`). Those reach risk and
+ * signals only through an app's sanction, score and label, so only what those decide is judged again — milliseconds,
+ * where the bases took seconds.
  */
 export function rejudgedBases(b: RiskBases, apps: readonly AppInfo[]): RiskBases {
   return { ...rejudgedEarly(b, apps), users: rejudged(b.users, apps) };

@@ -357,11 +357,12 @@ export interface RiskBase {
   learned: Uint8Array;
   /** By entity: no day of it knew upload bytes. */
   noBytes: Uint8Array;
-  /** The apps as judged (tags and sanction as they were); `rejudged` takes newer ones. */
+  /** The apps as judged (tags, sanction and score as they were); `rejudged` takes newer ones. */
   apps: readonly AppInfo[];
   /**
-   * Every candidate in order, with those whose severity or text depends on an app's sanction (upload spikes and
-   * first uses) kept as what they were judged from: a tag change judges those again, nothing else (`rejudged`).
+   * Every candidate in order, with those whose severity or text depends on an app's sanction or score (upload spikes
+   * and first uses) kept as what they were judged from: a tag, override or weight change judges those again, nothing
+   * else (`rejudged`).
    */
   slots: Slots;
   dimension: EntityRollup['dimension'];
@@ -646,8 +647,9 @@ function candidatesOf(
 }
 
 /**
- * The base with the apps' tags (and so sanctions) of `apps` — the same apps in the same order, as a newer tag state
- * sees them: the upload spikes and first uses are judged again; nothing else of the base depends on tags.
+ * The base with the apps' tags, sanctions and scores of `apps` — the same apps in the same order, as newer tags,
+ * overrides or weights see them: the upload spikes and first uses are judged again; nothing else of the base depends
+ * on them.
  */
 export function rejudged(base: RiskBase, apps: readonly AppInfo[]): RiskBase {
   return {

@@ -237,7 +237,7 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
   return { ...raised(prep, apps), notApplicable, prep };
 }
 
-/** The base's signals with the apps' tags of `apps` (the same apps in the same order, as a newer tag state sees them). */
+/** The base's signals with the apps as `apps` judges them (the same apps in the same order: newer tags or scores). */
 export function resignaled(base: SignalBase, apps: readonly AppInfo[]): SignalBase {
   if (!base.prep) return base;
   return { ...raised(base.prep, apps), notApplicable: base.notApplicable, prep: base.prep };
