@@ -285,9 +285,9 @@ describe('engine state cache', () => {
     const db = await openDb('state-rejudge-running', { indexedDB, IDBKeyRange });
     await importBytes(db, fleetLog(Date.UTC(2026, 8, 7) / 1000), 'access.log', { name: 'Fleet' });
     const state = new EngineState(db);
-    type Entry = { owner: unknown; done: boolean };
+    type Entry = { owner: unknown; value: unknown };
     const bases = () => (state as unknown as { bases: Map<string, Entry> }).bases;
-    const running = () => [...bases().values()].find((e) => !e.done);
+    const running = () => [...bases().values()].find((e) => !e.value);
     // At start every warm-up waits for a quiet moment; catch one between the stages of its risk bases, and keep it
     // sleeping there (a report list asked for is not a quiet moment).
     state.prewarm();
@@ -297,7 +297,7 @@ describe('engine state cache', () => {
     await state.reports();
     await state.applyTags(['?other-site.com'], ['Unsanctioned'], [], 'test');
     // No view joins it: it finishes on its own in the next quiet moment, and is kept.
-    await until(() => [...bases().values()].some((e) => e.owner === entry!.owner && e.done));
+    await until(() => [...bases().values()].some((e) => e.owner === entry!.owner && e.value));
     const key = [...bases().keys()].find((k) => bases().get(k)!.owner === entry!.owner)!;
     const v: ViewRequest = { report: { id: JSON.parse(key)[0] }, window: { preset: 'all' } };
     const rated = async (s: EngineState) => ({

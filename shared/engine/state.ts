@@ -4,10 +4,10 @@
  * computed tables cached per (report, window), and risk bases per report and
  * end of its rollups (every window to the end of the data shares one). A
  * change to some sources' data (an import, a deletion, retention) drops only
- * the reports over those sources; a catalog, override or setting change drops
- * them all, and so does a tag, score override or score weight change, but
- * for the risk bases: those reach risk only through apps' sanctions and scores,
- * judged again from what the bases keep.
+ * the reports over those sources; a catalog or setting change drops them all,
+ * and so does a tag, score override or score-weight change, but for the risk
+ * bases: those reach risk only through apps' sanctions and scores, judged
+ * again from what the bases keep.
  */
 import { BUILTIN_CATALOG } from '../catalog/builtin';
 import { customAppId, loadCatalog, validateCustomApp } from '../catalog/loader';
@@ -115,8 +115,10 @@ interface BaseEntry {
   shape: string;
   /** The computation that computes it: a view that needs it meanwhile wakes a sleeping warm-up, as one joining its result does. */
   owner: Promise<Computed>;
-  done: boolean;
-  /** The bases once computed, and the apps' appraisal they were judged with: a newer one judges them again (`rejudgedBases`). */
+  /**
+   * The bases once computed (null while in progress), and the apps' appraisal they were judged with: a newer one
+   * judges them again (`rejudgedBases`).
+   */
   value: RiskBases | null;
   judgedWith: Appraisal;
 }
@@ -658,7 +660,7 @@ export class EngineState {
     if (hit?.shape === shape) {
       if (!sameAppraisal(hit.judgedWith, this.appContext())) hit = this.rejudged(key, hit);
       this.bases.set(key, hit);
-      if (!step && !hit.done) {
+      if (!step && !hit.value) {
         this.joined.add(hit.owner);
         this.sleeping.get(hit.owner)?.();
       }
@@ -686,27 +688,16 @@ export class EngineState {
       return (await stepped(steps, between)).bases;
     })();
     result.then(early.resolve, early.reject);
-    result.catch(() => {
-      if (this.bases.get(key)?.result === result) this.bases.delete(key);
-    });
     if (!shared) return { result, early: early.promise };
-    const entry: BaseEntry = {
+    const entry = this.tracked(key, {
       result,
       early: early.promise,
       sourceIds: info.sourceIds,
       shape,
       owner,
-      done: false,
       value: null,
       judgedWith: ctx,
-    };
-    result.then(
-      (value) => {
-        entry.done = true;
-        entry.value = value;
-      },
-      () => {},
-    );
+    });
     this.bases.set(key, entry);
     for (const old of this.bases.keys()) {
       if (this.bases.size <= BASE_LIMIT) break;
@@ -728,28 +719,27 @@ export class EngineState {
       const value = rejudgedBases(e.value, apps(e.value));
       return { ...e, value, judgedWith, result: Promise.resolve(value), early: Promise.resolve(value) };
     }
-    const next: BaseEntry = {
-      ...e,
-      judgedWith,
-      result: e.result.then((b) => rejudgedBases(b, apps(b))),
-      early: e.early.then((b) => rejudgedEarly(b, apps(b))),
-    };
-    next.early.catch(() => {});
-    next.result.then(
+    const early = e.early.then((b) => rejudgedEarly(b, apps(b)));
+    early.catch(() => {});
+    return this.tracked(key, { ...e, judgedWith, result: e.result.then((b) => rejudgedBases(b, apps(b))), early });
+  }
+
+  /** `e`, which takes its value when its bases are in, and leaves the kept bases (as `key`) when they fail. */
+  private tracked(key: string, e: BaseEntry): BaseEntry {
+    e.result.then(
       (value) => {
-        next.done = true;
-        next.value = value;
+        e.value = value;
       },
       () => {
-        if (this.bases.get(key) === next) this.bases.delete(key);
+        if (this.bases.get(key) === e) this.bases.delete(key);
       },
     );
-    return next;
+    return e;
   }
 
   /** Whether `p` computes risk bases still kept: it goes on even when its own result is no longer wanted. */
   private computesBases(p: Promise<Computed>): boolean {
-    for (const e of this.bases.values()) if (e.owner === p && !e.done) return true;
+    for (const e of this.bases.values()) if (e.owner === p && !e.value) return true;
     return false;
   }
 
