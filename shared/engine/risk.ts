@@ -871,8 +871,7 @@ export function* riskBaseStages(
       const ups = window.filter((x) => !Number.isNaN(x.up)).map((x) => x.up);
       const mUp = ups.length >= p.minHistoryDays ? median(ups) : Number.NaN;
       const peakUp = ups.length ? Math.max(...ups) : Number.NaN;
-      const base = { entity: e, day: d, hourMask: 0 };
-      const sanctionRow = { entity: e, day: d };
+      const base = { entity: e, day: d };
 
       // Transaction spike, named by the app that took most of it.
       if (learned && m > 0) {
@@ -924,8 +923,8 @@ export function* riskBaseStages(
         // How many others use the app (binary searches) only where a rule asks.
         const others = upload || first ? othersBy(a, d, firstOfRow[i]) : 0;
         const rare = others < peerMin;
-        // Both rules below weigh the app's sanction (and name it): they are kept as what they are judged from, and
-        // judged with the apps' tags as they are (`judged`), again whenever those change.
+        // Both rules below weigh the app's sanction and score (and name it): they are kept as what they are judged
+        // from, and judged with the apps as they are (`judged`), again whenever tags, overrides or weights change.
 
         // Upload spike (bytes known only: unknown is n/a, never zero).
         if (upload) {
@@ -939,7 +938,7 @@ export function* riskBaseStages(
                   : `against a daily median of 0 B`;
           } else if (up >= t.highUploadBytes) vs = null;
           if (vs !== undefined)
-            slots.row({ judge: 'upload-spike', ...sanctionRow, appIndex: a, time: rowLast(i), up, rare, first, vs });
+            slots.row({ judge: 'upload-spike', ...base, appIndex: a, time: rowLast(i), up, rare, first, vs });
         }
 
         // First use of an unsanctioned, risky or fleet-unseen app (unless sanctioned).
@@ -962,7 +961,7 @@ export function* riskBaseStages(
           }
           slots.row({
             judge: 'first-use',
-            ...sanctionRow,
+            ...base,
             appIndex: a,
             time: last,
             tx: ftx,
