@@ -15,7 +15,9 @@
 //     from a scroll to the middle (then 1/4, 3/4) until every visible row holds data (no "…" placeholders);
 //     then the app reopened (a page reload: the working set loaded again, nothing computed) until its dashboard
 //     is drawn and until its risk and signals are in; then the first app of Discovered apps tagged Unsanctioned
-//     and, at once, a switch to the endpoint report, until its dashboard is drawn and its risk and signals are in.
+//     and, at once, a switch to the endpoint report, until its dashboard is drawn and its risk and signals are in;
+//     then, back on the report reopened on, a catalog app tagged Sanctioned (or untagged) and a switch to the
+//     endpoint report again (its risk computed just before), and the same after a score setting change.
 //
 //  4. 100k-row tables ("100k rows scroll smoothly"): a Squid file of --wide rows (default 100k), each row its own
 //     client IP, user and registrable domain, so Discovered apps, IP addresses and Users each hold ~100k rows;
@@ -438,6 +440,11 @@ async function timeWide(page, file, out) {
   }
 }
 
+/** Logs a `{ firstMs, wholeMs }` timing: the dashboard on screen, then its risk and signals in. */
+function logWhole(label, r) {
+  log(`  ${label}: dashboard ${r.firstMs.toFixed(0)} ms, whole ${r.wholeMs.toFixed(0)} ms`);
+}
+
 async function timeMain(page, files, out) {
   for (const kind of ['defender', 'squid']) {
     log(`importing ${files[kind]} …`);
@@ -535,9 +542,7 @@ async function timeMain(page, files, out) {
   // Reopening the app: nothing computed, the working set to load first.
   await page.getByRole('link', { name: 'Dashboard' }).click();
   out.reopen = await reopen(page);
-  log(
-    `  reopen (${out.reopen.report}): dashboard ${out.reopen.firstMs.toFixed(0)} ms, whole ${out.reopen.wholeMs.toFixed(0)} ms`,
-  );
+  logWhole(`reopen (${out.reopen.report})`, out.reopen);
 
   // A report switched to right after a tag change (s6): tags touch every report's tables and risk, which the engine
   // then recomputes in the background; the view switched to waits for its own. The app tagged is the first row of
@@ -548,9 +553,7 @@ async function timeMain(page, files, out) {
   await page.getByRole('button', { name: 'Remove Unsanctioned' }).waitFor({ timeout: 120_000 });
   await page.getByRole('link', { name: 'Dashboard' }).click();
   out.afterTag = await switchReport(page, endpoint.value, expected[endpoint.value], true);
-  log(
-    `  after a tag change: dashboard ${out.afterTag.firstMs.toFixed(0)} ms, whole ${out.afterTag.wholeMs.toFixed(0)} ms`,
-  );
+  logWhole('after a tag change', out.afterTag);
 
   // (s7) Then back to the report reopened on, an app of it tagged (Sanctioned, or untagged when it already is: the
   // first catalog app of its Discovered apps; unidentified ones have no tag buttons), and a switch to the endpoint
@@ -577,9 +580,7 @@ async function timeMain(page, files, out) {
     .waitFor({ timeout: 120_000 });
   await page.getByRole('link', { name: 'Dashboard' }).click();
   out.afterTagSeen = await switchReport(page, endpoint.value, expected[endpoint.value], true);
-  log(
-    `  after a tag change, to a report seen before: dashboard ${out.afterTagSeen.firstMs.toFixed(0)} ms, whole ${out.afterTagSeen.wholeMs.toFixed(0)} ms`,
-  );
+  logWhole('after a tag change, to a report seen before', out.afterTagSeen);
 
   // (s7) A score setting changed on Global ("Unknown values count against the score": every app's score may move),
   // then a switch to the endpoint report, whose risk was computed before: its bases are kept and judged again.
@@ -589,9 +590,7 @@ async function timeMain(page, files, out) {
   await unknown.setChecked(!(await unknown.isChecked()));
   await page.getByRole('link', { name: 'Dashboard' }).click();
   out.afterWeight = await switchReport(page, endpoint.value, expected[endpoint.value], true);
-  log(
-    `  after a score setting change: dashboard ${out.afterWeight.firstMs.toFixed(0)} ms, whole ${out.afterWeight.wholeMs.toFixed(0)} ms`,
-  );
+  logWhole('after a score setting change', out.afterWeight);
 }
 
 function report(machine, out) {
