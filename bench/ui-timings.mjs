@@ -195,7 +195,7 @@ function switchReport(page, value, expected, whole = false) {
         );
         if (tile?.querySelector('dd')?.textContent?.trim() !== expected) continue;
         const charts = dash.querySelectorAll('.card');
-        const canvases = dash.querySelectorAll('canvas');
+        const canvases = dash.querySelectorAll('canvas, .empty-widget');
         if (canvases.length < 5 || charts.length === 0) continue;
         firstMs ??= performance.now() - t0;
         if (whole && dash.querySelector('.card[aria-busy="true"]')) continue;
@@ -244,7 +244,8 @@ function coldWindow(page, change, days = 3) {
           if (performance.now() - t0 > 300_000) throw new Error('cold dashboard not ready within 300 s');
           const dash = document.querySelector('.dashboard');
           if (!dash || !started) continue;
-          if (dash.getAttribute('aria-busy') === 'true' || dash.querySelectorAll('canvas').length < 5) continue;
+          if (dash.getAttribute('aria-busy') === 'true' || dash.querySelectorAll('canvas, .empty-widget').length < 5)
+            continue;
           firstMs ??= performance.now() - t0;
           if (dash.querySelector('.card[aria-busy="true"]')) continue;
           await frame();
@@ -270,7 +271,7 @@ async function reopen(page) {
   await page.waitForFunction(
     () => {
       const d = document.querySelector('.dashboard');
-      return d && d.getAttribute('aria-busy') !== 'true' && d.querySelectorAll('canvas').length >= 5;
+      return d && d.getAttribute('aria-busy') !== 'true' && d.querySelectorAll('canvas, .empty-widget').length >= 5;
     },
     null,
     opts,

@@ -1,6 +1,6 @@
 // The analyst's flow in Chromium: import a real Defender export, read the dashboard, open the device page
 // and check its numbers against what `analyze` writes for the same file, tag an app, re-weight scores.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Papa from 'papaparse';
@@ -202,6 +202,41 @@ describe('investigating imported telemetry', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.waitForTimeout(300);
     await screenshot(page, 'dashboard-custom-window-dark');
+    expect(session.errors).toEqual([]);
+  });
+
+  it('says so where the source records no user names, rather than ranking apps by zero users', async () => {
+    // Zeek conn rows name no user: the Top apps by users card has nothing to rank.
+    const conn = join(out, 'conn.log');
+    const row = (ts: number, src: string, dst: string, up: number, down: number) =>
+      `${ts}\tC${ts}\t${src}\t50000\t${dst}\t443\ttcp\tssl\t1.0\t${up}\t${down}\tSF\tT\tF\t0\tShADadFf\t1\t1\t1\t1\t(empty)`;
+    writeFileSync(
+      conn,
+      [
+        '#separator \\x09',
+        '#path\tconn',
+        '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents',
+        row(1790812801, '10.20.0.72', '172.80.126.54', 35958, 1291919),
+        row(1790812901, '10.20.0.73', '172.80.126.54', 1200, 9000),
+        row(1790813001, '10.20.0.72', '198.51.100.7', 500, 700),
+        '',
+      ].join('\n'),
+    );
+    session = await openApp(baseUrl);
+    const { page } = session;
+    const a = actions(page);
+    await a.waitForEngine();
+    await importFiles(page, [conn]);
+    await closeImport(page);
+    await a.goTo('Dashboard');
+    await kpi(page, 'Transactions').filter({ hasText: '3' }).waitFor();
+    await expect(kpi(page, 'Users').textContent()).resolves.toBe('0');
+    const card = page.getByRole('link', { name: 'Top apps by users — open Discovered apps' });
+    await card.getByText('No user names in this report and window.').waitFor();
+    await expect(card.getByRole('img').count()).resolves.toBe(0);
+    await expect(page.getByRole('img', { name: 'Top apps by traffic' }).count()).resolves.toBe(1);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'dashboard-no-users');
     expect(session.errors).toEqual([]);
   });
 

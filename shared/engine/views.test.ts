@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { IpRow, Tables } from './query';
-import { queryTable } from './views';
+import type { AppRow, IpRow, Tables } from './query';
+import { dashboard, queryTable } from './views';
 
 function ip(i: number, transactions: number, download: number | null): IpRow {
   return {
@@ -57,5 +57,40 @@ describe('queryTable', () => {
     const byIp = page(0, { key: 'ip', dir: 'asc' }).rows as IpRow[];
     expect(byIp.slice(0, 3).map((r) => r.ip)).toEqual(['10.0.0.0', '10.0.0.1', '10.0.0.2']);
     expect(byIp[10].ip).toBe('10.0.0.10');
+  });
+});
+
+describe('dashboard', () => {
+  const app = (i: number, users: number, traffic: number | null): AppRow =>
+    ({
+      key: `a${i}`,
+      appId: `a${i}`,
+      name: `App ${i}`,
+      category: 'Cloud storage',
+      score: 5,
+      noData: false,
+      tags: [],
+      noise: false,
+      users,
+      ips: 1,
+      devices: 1,
+      domains: [],
+      transactions: 20 - i,
+      blocked: 0,
+      traffic,
+      upload: null,
+      download: traffic,
+      firstSeen: 0,
+      lastSeen: 0,
+    }) as AppRow;
+
+  it('ranks only apps that have some of what is ranked (no 0-user apps among the top apps by users)', () => {
+    const apps = [app(0, 0, null), app(1, 3, 500), app(2, 0, 900), app(3, 7, null), app(4, 1, 0)];
+    const d = dashboard({ ...tables([]), apps, summary: { traffic: 1400 } as Tables['summary'] }, []);
+    expect(d.topByUsers.map((a) => a.name)).toEqual(['App 3', 'App 1', 'App 4']);
+    expect(d.topByTraffic.map((a) => a.name)).toEqual(['App 2', 'App 1']);
+    expect(d.topByTransactions.map((a) => a.name)).toEqual(['App 0', 'App 1', 'App 2', 'App 3', 'App 4']);
+    const none = dashboard({ ...tables([]), apps: apps.map((a) => ({ ...a, users: 0 })) }, []);
+    expect(none.topByUsers).toEqual([]);
   });
 });

@@ -231,7 +231,12 @@ const BANDS: { band: string; min: number; max: number }[] = [
 
 export function dashboard(t: Tables, series: DayPoint[]): Dashboard {
   const apps = t.apps.filter((a) => !a.noise);
-  const top = (key: (a: AppRow) => number) => [...apps].sort((a, b) => key(b) - key(a)).slice(0, 10);
+  // Only apps that have some of what is ranked: a source without user names has no "top apps by users".
+  const top = (key: (a: AppRow) => number) =>
+    apps
+      .filter((a) => key(a) > 0)
+      .sort((a, b) => key(b) - key(a))
+      .slice(0, 10);
   const cats = new Map<string, Dashboard['categories'][number]>();
   for (const a of apps) {
     const c = cats.get(a.category) ?? { category: a.category, apps: 0, transactions: 0, traffic: null, sanctioned: 0 };
