@@ -4,19 +4,23 @@
  * body read by `scanHandler` (decode, CsvSelect, prepRow, batch columns), with a digest
  * of every part's rows (as the importing thread reads them back) to compare two builds. Built by `bench/vite.bench.config.ts`.
  *
- *   node bench/out/js/scan-parts.mjs <defender.csv> [--runs 3] [--part-mib 2] [--take]
+ *   node bench/out/js/scan-parts.mjs <defender.csv> [--runs 3] [--part-mib 2] [--take] [--utf8]
+ * Parts are read as `analyze` reads them (one byte per character, see shared/formats/part-text.ts);
+ * --utf8 decodes them as the browser does (the digest must be the same).
  * With --take, each run then times the importing thread's share of those parts too: every batch read back
  * into the normaliser (`takePart`), its events into an hourly FactAggregator (no store, no event keys).
  * Prints one JSON line per run: wall and CPU seconds for the parts (the digest not counted), seconds to decode
  * them alone, digest.
  */
 import { openSync, readSync, statSync } from 'node:fs';
+import { nodePartDecoder } from '../electron/cli/part-decoder';
 import type { NetworkEvent } from '../shared/domain/event';
 import { FactAggregator } from '../shared/engine/aggregate';
 import { type PrepBatch, PrepBatchReader } from '../shared/formats/defender-batch';
 import { PrepKind } from '../shared/formats/defender-common';
 import { DefenderCsvParser } from '../shared/formats/defender-csv';
 import { scanHandler } from '../shared/formats/defender-parts';
+import { utf8PartDecoder } from '../shared/formats/part-text';
 import type { ParseSink } from '../shared/formats/types';
 
 const FIRST_BYTES = 64 << 10;
@@ -107,6 +111,7 @@ function main(): void {
   };
   const runs = flag('runs', 3);
   const take = args.includes('--take');
+  const utf8 = args.includes('--utf8');
   const partBytes = flag('part-mib', 2) * (1 << 20);
   const fd = openSync(file, 'r');
   const size = statSync(file).size;
@@ -129,7 +134,7 @@ function main(): void {
     if (f >= 0 && l > f) parts.push(b.subarray(f + 1, l + 1));
   }
   for (let run = 0; run < runs; run++) {
-    const handle = scanHandler();
+    const handle = scanHandler(utf8 ? utf8PartDecoder() : nodePartDecoder());
     handle({ t: 'layout', layout, crlf });
     const digest = new RowDigest();
     let digestSeconds = 0;

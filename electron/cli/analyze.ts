@@ -38,6 +38,7 @@ import { registerBuiltinFormats } from '../../shared/formats/index';
 import { allFormats, formatById } from '../../shared/formats/registry';
 import { isValidTimeZone, parseIsoTime } from '../../shared/formats/time';
 import type { DataSourceRecord } from '../../shared/store/records';
+import { nodePartDecoder } from './part-decoder';
 import { defaultScanThreads, nodeScanChannels } from './scan-channels';
 import { dropScratchDb, moveFactsToWorkingSet, openScratchDb } from './scratch-store';
 import { readTagsFile, TagsFileError } from './tags-file';
@@ -271,7 +272,7 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
           earlyTaken = early !== null;
           return early ?? nodeScanChannels(threads);
         },
-        partOptions: { stats: parts },
+        partOptions: { stats: parts, partDecoder: nodePartDecoder() },
         onProgress: progressPrinter(args.quiet),
         // One block per flush of the import (250k facts): every block repeats the strings its facts use,
         // so fewer, larger blocks keep fewer copies while the import runs.

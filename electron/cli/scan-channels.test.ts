@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../shared/formats/testing/harness';
+import { nodePartDecoder } from './part-decoder';
 import { nodeScanChannels } from './scan-channels';
 
 const dir = mkdtempSync(join(tmpdir(), 'cloudscope-scan-channels-'));
@@ -46,5 +48,25 @@ describe('nodeScanChannels', () => {
 
   it('makes none without a script', () => {
     expect(nodeScanChannels(2, pathToFileURL(join(dir, 'missing.mjs')))).toEqual([]);
+  });
+});
+
+describe('nodePartDecoder', () => {
+  it('gives one character per byte and the position of every non-ASCII byte, at any alignment', () => {
+    const rnd = mulberry32(9);
+    const decode = nodePartDecoder();
+    for (let round = 0; round < 200; round++) {
+      const buf = new Uint8Array(64 + Math.floor(rnd() * 300));
+      const density = round % 4 === 0 ? 0 : rnd() * 0.2;
+      for (let i = 0; i < buf.length; i++)
+        buf[i] = rnd() < density ? 0x80 + Math.floor(rnd() * 128) : 32 + Math.floor(rnd() * 90);
+      const from = Math.floor(rnd() * 8);
+      const part = buf.subarray(from, buf.length - Math.floor(rnd() * 8));
+      const { texts, high, highCount } = decode(part);
+      const text = texts.join('');
+      expect(Array.from(text, (c: string) => c.charCodeAt(0))).toEqual(Array.from(part));
+      const want = Array.from(part.keys()).filter((i) => part[i] >= 0x80);
+      expect(high === null ? [] : Array.from(high.subarray(0, highCount))).toEqual(want);
+    }
   });
 });

@@ -4,10 +4,11 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { type ScanRequest, scanHandler } from '../../shared/formats/defender-parts';
+import { nodePartDecoder } from './part-decoder';
 
 const port = parentPort;
 if (port) {
-  const handle = scanHandler();
+  const handle = scanHandler(nodePartDecoder());
   port.on('message', (msg: ScanRequest) => {
     const r = handle(msg);
     if (r) port.postMessage(r.reply, r.transfer);

@@ -28,6 +28,8 @@
  * (CsvStream misses them), so line numbers stay physical.
  */
 
+import { hasHigh, type PartText, utf8OfBytes } from './part-text';
+
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
@@ -59,6 +61,19 @@ export class CsvSelect {
   private rawEscaped = new Uint8Array(0);
   /** Per slot: the interned values of a column that repeats a few thousand values at most, see `select`. */
   private interned: (string[] | null)[] = [];
+  /**
+   * While a part read one character per byte is scanned (`pushPart`): the ascending positions of its
+   * non-ASCII bytes, and the first of them not before the current record.
+   */
+  private high: Int32Array | null = null;
+  private highCount = 0;
+  private highAt = 0;
+  /** Where the string being scanned starts in the part; -1 when it is a join of pieces (every record checked). */
+  private highBase = 0;
+  /** Per slot: the values a record read one character per byte had before being decoded, and the last decoded. */
+  private saved: string[] = [];
+  private decodedFrom: string[] = [];
+  private decodedTo: string[] = [];
 
   constructor(delimiter = ',') {
     this.delim = delimiter.charCodeAt(0);
@@ -83,6 +98,9 @@ export class CsvSelect {
     this.interned = columns.map(() => null);
     for (const k of internSlots) this.interned[k] = new Array<string>(INTERN_SIZE).fill('');
     this.values.length = columns.length;
+    this.saved = columns.map(() => '');
+    this.decodedFrom = columns.map(() => '');
+    this.decodedTo = columns.map(() => '');
     for (let k = 0; k < columns.length; k++) {
       this.values[k] = '';
       if (columns[k] >= 0) this.slotOf[columns[k]] = k;
@@ -99,6 +117,30 @@ export class CsvSelect {
     this.started = true;
     this.crlf = crlf;
     this.header = [];
+  }
+
+  /**
+   * Reads a whole part after `startPart`, as a `PartDecoder` gave it: decoded text, or one character per
+   * byte, in which case the selected values of each record holding a non-ASCII byte are decoded from their
+   * bytes before `onRecord` sees them (and put back after, so repeats and interning stay in the part's terms).
+   */
+  pushPart(part: PartText, onRecord: () => void): void {
+    const { texts, starts } = part;
+    if (part.high === null) {
+      for (let i = 0; i < texts.length; i++) this.push(texts[i], noHeaderInPart, onRecord);
+      return;
+    }
+    this.high = part.high;
+    this.highCount = part.highCount;
+    this.highAt = 0;
+    try {
+      for (let i = 0; i < texts.length; i++) {
+        this.highBase = starts[i];
+        this.push(texts[i], noHeaderInPart, onRecord);
+      }
+    } finally {
+      this.high = null;
+    }
   }
 
   /** Whether the text pushed so far ends inside a record (a part then did not end at a record boundary). */
@@ -168,14 +210,20 @@ export class CsvSelect {
     }
     const head = this.rest + s.slice(0, nl + 1);
     this.rest = '';
+    // A join of two pieces of a part: its positions are not the part's, so every record of it is checked.
+    const base = this.highBase;
+    this.highBase = -1;
     this.scan(head, 0, true, onHeader, onRecord);
-    if (this.rest.length === 0) this.scan(s, nl + 1, true, onHeader, onRecord);
-    else {
+    if (this.rest.length === 0) {
+      this.highBase = base;
+      this.scan(s, nl + 1, true, onHeader, onRecord);
+    } else {
       // The record goes on past that line (a quoted line break): read on from where it started.
       const r = this.rest;
       this.rest = '';
       this.scan(r + s.slice(nl + 1), 0, true, onHeader, onRecord);
     }
+    this.highBase = base;
   }
 
   /** Reads what is left (a last record without a line break). */
@@ -384,12 +432,12 @@ export class CsvSelect {
         onHeader(fields as string[]);
         continue;
       }
-      this.record(col, line, onRecord);
+      this.record(col, line, onRecord, start, recordEnd);
     }
   }
 
-  /** Hands the record just cut to `onRecord`: `col` fields, from physical line `line`. */
-  private record(col: number, line: number, onRecord: () => void): void {
+  /** Hands the record just cut, s[start, end), to `onRecord`: `col` fields, from physical line `line`. */
+  private record(col: number, line: number, onRecord: () => void, start: number, end: number): void {
     if (col < this.slotOf.length) {
       // Columns past the end of a short record read as empty.
       const columns = this.columns;
@@ -402,7 +450,43 @@ export class CsvSelect {
     }
     this.fieldCount = col;
     this.line = line;
-    onRecord();
+    if (this.high !== null && this.holdsHigh(start, end)) this.decodedRecord(onRecord);
+    else onRecord();
+  }
+
+  /** Whether s[start, end) of the part being read holds a non-ASCII byte (records come in ascending order). */
+  private holdsHigh(start: number, end: number): boolean {
+    if (this.highBase < 0) return true;
+    start += this.highBase;
+    end += this.highBase;
+    const high = this.high as Int32Array;
+    const n = this.highCount;
+    let i = this.highAt;
+    while (i < n && high[i] < start) i++;
+    this.highAt = i;
+    return i < n && high[i] < end;
+  }
+
+  /** `onRecord` with the record's non-ASCII values decoded from their bytes, then the values as they were. */
+  private decodedRecord(onRecord: () => void): void {
+    const values = this.values;
+    const saved = this.saved;
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k];
+      saved[k] = v;
+      if (!hasHigh(v)) continue;
+      // A value often repeats from record to record (a user, a device): decoded once.
+      if (v !== this.decodedFrom[k]) {
+        this.decodedFrom[k] = v;
+        this.decodedTo[k] = utf8OfBytes(v);
+      }
+      values[k] = this.decodedTo[k];
+    }
+    try {
+      onRecord();
+    } finally {
+      for (let k = 0; k < values.length; k++) values[k] = saved[k];
+    }
   }
 
   /**
@@ -456,7 +540,7 @@ export class CsvSelect {
       if (last) break;
       p = fe + 1;
     }
-    this.record(col, line, onRecord);
+    this.record(col, line, onRecord, pos, lf);
   }
 
   /**
@@ -529,7 +613,7 @@ export class CsvSelect {
     }
     // A lone field may be a blank line (`""`): the general path decides.
     if (col === 1) return false;
-    this.record(col, this.nextLine++, onRecord);
+    this.record(col, this.nextLine++, onRecord, pos, lf);
     return true;
   }
 }
@@ -595,4 +679,8 @@ function countLf(s: string, from: number, to: number): number {
   let n = 0;
   for (let j = s.indexOf('\n', from); j >= 0 && j < to; j = s.indexOf('\n', j + 1)) n++;
   return n;
+}
+
+function noHeaderInPart(): void {
+  throw new Error('a part has no header');
 }

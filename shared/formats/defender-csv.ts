@@ -18,6 +18,7 @@ import {
   readsAdditionalKeys,
 } from './defender-common';
 import { type DefenderField, fieldForColumn, headerSaysUtc } from './defender-values';
+import type { PartText } from './part-text';
 import type { FormatDefinition, FormatParser, ParseContext, ParseSink } from './types';
 
 type ColumnIndex = Record<DefenderField, number[]>;
@@ -281,15 +282,17 @@ export class DefenderCsvPartReader {
    * The part's rows. `aligned` false: the part does not end at a record boundary (a line break
    * inside a quoted field); the caller then reads the part itself, and only takes the batch's strings.
    */
-  read(text: string): { batch: PrepBatch; aligned: boolean } {
+  read(part: PartText): { batch: PrepBatch; aligned: boolean } {
     const csv = this.rows.csv;
     const rows = this.rows;
     const prep = this.prep;
     const tz = this.layout.timeZone;
     const writer = this.writer;
     csv.startPart(this.crlf);
-    writer.begin(Math.ceil(text.length / 120));
-    csv.push(text, noHeader, () => {
+    let chars = 0;
+    for (const t of part.texts) chars += t.length;
+    writer.begin(Math.ceil(chars / 120));
+    csv.pushPart(part, () => {
       const reason = rows.read();
       if (reason !== null) {
         prep.kind = PrepKind.Reject;
@@ -300,10 +303,6 @@ export class DefenderCsvPartReader {
     });
     return { batch: writer.finish(csv.linesRead), aligned: !csv.partial };
   }
-}
-
-function noHeader(): void {
-  throw new Error('a part has no header');
 }
 
 function firstFilled(v: string[], slots: number[]): string {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { NetworkEvent } from '../domain/event';
 import { type DefenderCsvParser, defenderCsvFormat } from './defender-csv';
 import { channelOf, inThreadChannel, readDefenderCsvInParts, type ScanChannel } from './defender-parts';
+import { oneBytePartDecoder, type PartDecoder } from './part-text';
 import { collectLogged, mulberry32, readFixture } from './testing/harness';
 import type { ParseSink } from './types';
 
@@ -206,18 +207,19 @@ function loggingSink(transient = false): ParseSink & { log: string[]; reused: nu
 }
 
 async function inParts(
-  text: string,
+  text: string | Uint8Array,
   seed: number,
   workers: number,
   stats = { fromWorkers: 0, readHere: 0 },
   make: () => ScanChannel[] = () => Array.from({ length: workers }, () => inThreadChannel()),
   readyTimeoutMs?: number,
   sink = loggingSink(),
+  partDecoder?: PartDecoder,
 ): Promise<string[]> {
   const rnd = mulberry32(seed);
   const parser = defenderCsvFormat.open({ timeZone: 'UTC', fileName: 'f', files: [], scratch: new Map() });
   const channels = make();
-  const bytes = new TextEncoder().encode(text);
+  const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
   const partBytes = 64 + Math.floor(rnd() * 3000);
   const firstBytes = 16 + Math.floor(rnd() * 2000);
   for await (const _ of readDefenderCsvInParts(
@@ -225,7 +227,7 @@ async function inParts(
     parser as DefenderCsvParser,
     sink,
     channels,
-    { partBytes, firstBytes, depth: 1 + Math.floor(rnd() * 3), stats, readyTimeoutMs },
+    { partBytes, firstBytes, depth: 1 + Math.floor(rnd() * 3), stats, readyTimeoutMs, partDecoder },
   ));
   parser.end(sink);
   return sink.log;
@@ -338,6 +340,63 @@ describe('Defender CSV read in parts by scan workers', () => {
     const merged = whole.filter((l) => l.includes('inspection merged')).length;
     expect(merged).toBeGreaterThan(50);
     for (const seed of [5, 6, 7]) expect(await inParts(text, seed, 2)).toEqual(whole);
+  });
+
+  it('reads parts one byte per character (as analyze does) as it reads them decoded, malformed UTF-8 included', async () => {
+    const latin1 = (b: Uint8Array) => {
+      let s = '';
+      for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
+      return s;
+    };
+    const ascii = (b: Uint8Array) => b.every((x) => x < 0x80);
+    const enc = new TextEncoder();
+    // User names with multi-byte characters, and byte sequences no UTF-8 decoder reads as written: a lead
+    // byte before a delimiter, a cut 3-byte sequence, a lone continuation byte, a BOM inside the file.
+    const users = [
+      enc.encode('Zoë'),
+      enc.encode('Łukasz 例'),
+      new Uint8Array([0x61, 0xc3]),
+      new Uint8Array([0xe4, 0xbd, 0x61]),
+      new Uint8Array([0x80, 0x62]),
+      new Uint8Array([0xef, 0xbb, 0xbf, 0x63]),
+      enc.encode('alice'),
+    ];
+    const needle = enc.encode(',alice,alice@contoso.com,');
+    const domain = enc.encode('@contoso.com');
+    for (let seed = 1; seed <= 8; seed++) {
+      const rnd = mulberry32(seed * 101);
+      const src = enc.encode(makeCsv(seed, 400, seed % 3 === 0, seed % 2 === 0));
+      const out: number[] = [];
+      for (let i = 0; i < src.length; i++) {
+        if (src[i] === 0x2c && needle.every((b, k) => src[i + k] === b)) {
+          // The account name and UPN (the user the normaliser reports), or the name alone.
+          const u = users[Math.floor(rnd() * users.length)];
+          out.push(0x2c, ...u, 0x2c);
+          if (rnd() < 0.7) out.push(...u, ...domain);
+          out.push(0x2c);
+          i += needle.length - 1;
+        } else out.push(src[i]);
+      }
+      const bytes = new Uint8Array(out);
+      const whole = collectLogged(defenderCsvFormat, new TextDecoder().decode(bytes)).log;
+      expect(
+        whole.some((l) => l.includes('\ufffd')),
+        `seed ${seed}`,
+      ).toBe(true);
+      expect(
+        whole.some((l) => l.includes('Zoë')),
+        `seed ${seed}`,
+      ).toBe(true);
+      // Parts in pieces of ~one line (records of quoted line breaks span pieces), or whole.
+      const piece = 40 + seed * 20;
+      for (const decoder of [oneBytePartDecoder(latin1, null, piece), oneBytePartDecoder(latin1, ascii)]) {
+        const stats = { fromWorkers: 0, readHere: 0 };
+        const make = () => [inThreadChannel(decoder), inThreadChannel(decoder)];
+        const parts = await inParts(bytes, seed * 7, 2, stats, make, undefined, loggingSink(), decoder);
+        expect(parts, `seed ${seed}`).toEqual(whole);
+        expect(stats.fromWorkers, `seed ${seed}`).toBeGreaterThan(0);
+      }
+    }
   });
 
   it('reads the real samples the same way', async () => {

@@ -17,6 +17,7 @@
  */
 import { batchBuffers, type PrepBatch, PrepBatchReader } from './defender-batch';
 import { type DefenderCsvLayout, type DefenderCsvParser, DefenderCsvPartReader } from './defender-csv';
+import { type PartDecoder, utf8PartDecoder } from './part-text';
 import type { ParseSink } from './types';
 
 /**
@@ -56,10 +57,10 @@ export function channelOf(post: ScanChannel['post'], close: () => void): ScanCha
 }
 
 /** The worker's side: answers part requests (what a scan worker's message handler calls). */
-export function scanHandler(): (msg: ScanRequest) => { reply: ScanReply; transfer: ArrayBuffer[] } | null {
+export function scanHandler(
+  decode: PartDecoder = utf8PartDecoder(),
+): (msg: ScanRequest) => { reply: ScanReply; transfer: ArrayBuffer[] } | null {
   let reader: DefenderCsvPartReader | null = null;
-  // A part starts after a line end: no BOM to strip (one in the middle of a file is a character).
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   return (msg) => {
     if (msg.t === 'layout') {
       reader = new DefenderCsvPartReader(msg.layout, msg.crlf);
@@ -71,7 +72,7 @@ export function scanHandler(): (msg: ScanRequest) => { reply: ScanReply; transfe
     }
     try {
       if (!reader) throw new Error('a part came before the layout');
-      const { batch, aligned } = reader.read(decoder.decode(msg.bytes.subarray(msg.from, msg.to)));
+      const { batch, aligned } = reader.read(decode(msg.bytes.subarray(msg.from, msg.to)));
       return {
         reply: { t: 'part', seq: msg.seq, bytes: msg.bytes, batch, aligned },
         transfer: [msg.bytes.buffer as ArrayBuffer, ...batchBuffers(batch)],
@@ -86,8 +87,8 @@ export function scanHandler(): (msg: ScanRequest) => { reply: ScanReply; transfe
 }
 
 /** A channel that scans on this thread, later (tests; and the same results as a worker, by construction). */
-export function inThreadChannel(): ScanChannel {
-  const handle = scanHandler();
+export function inThreadChannel(decode?: PartDecoder): ScanChannel {
+  const handle = scanHandler(decode);
   const ch = channelOf(
     (msg) => {
       setTimeout(() => {
@@ -112,6 +113,8 @@ export interface PartOptions {
   depth?: number;
   /** Parts read ahead beyond what the workers hold, for this thread to scan while it would wait (default 4). */
   spare?: number;
+  /** How this thread's own scans decode a part (default UTF-8; see part-text.ts). */
+  partDecoder?: PartDecoder;
   /** How long a worker may take to answer the layout (default 15 s). */
   readyTimeoutMs?: number;
   /**
@@ -330,7 +333,7 @@ export async function* readDefenderCsvInParts(
       if (layout === null || c === null || channels.length === 0) return null;
       crlf = c;
       for (const ch of channels) ch.post({ t: 'layout', layout, crlf }, []);
-      scanHere = scanHandler();
+      scanHere = scanHandler(opts.partDecoder);
       scanHere({ t: 'layout', layout, crlf });
       layoutSent = true;
       readyWait = Promise.all(ready);
