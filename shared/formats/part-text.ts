@@ -26,7 +26,19 @@ export type PartDecoder = (bytes: Uint8Array) => PartText;
 /** UTF-8, as the browser reads parts. A part starts after a line end: a BOM there is a character. */
 export function utf8PartDecoder(): PartDecoder {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  // Whole: decoding in pieces as below measured no faster in Chromium (12 alternating 1M imports).
   return (bytes) => ({ texts: [decoder.decode(bytes)], starts: [0], high: null, highCount: 0 });
+}
+
+/** Calls `take` for pieces of `bytes` of about `piece` bytes, each but the last ending after a line feed. */
+function cutAfterLineFeeds(bytes: Uint8Array, piece: number, take: (at: number, end: number) => void): void {
+  if (bytes.length === 0) take(0, 0);
+  for (let at = 0; at < bytes.length; ) {
+    let end = at + piece >= bytes.length ? bytes.length : bytes.indexOf(10, at + piece) + 1;
+    if (end <= 0) end = bytes.length;
+    take(at, end);
+    at = end;
+  }
 }
 
 /**
@@ -48,17 +60,10 @@ export function oneBytePartDecoder(
   return (bytes) => {
     const texts: string[] = [];
     const starts: number[] = [];
-    for (let at = 0; at < bytes.length; ) {
-      let end = at + piece >= bytes.length ? bytes.length : bytes.indexOf(10, at + piece) + 1;
-      if (end <= 0) end = bytes.length;
+    cutAfterLineFeeds(bytes, piece, (at, end) => {
       texts.push(oneByte(bytes.subarray(at, end)));
       starts.push(at);
-      at = end;
-    }
-    if (texts.length === 0) {
-      texts.push('');
-      starts.push(0);
-    }
+    });
     if (isAscii?.(bytes)) return { texts, starts, high: null, highCount: 0 };
     let n = 0;
     const note = (p: number) => {
