@@ -57,14 +57,17 @@ export function oneBytePartDecoder(
   piece = 96 << 10,
 ): PartDecoder {
   let high = new Int32Array(1024);
+  const whole = utf8PartDecoder();
   return (bytes) => {
+    // An ASCII part whole, as before (the same one-byte string; in 96 KB pieces the 10M projected file took
+    // 40.5 s against 34.3 s, with more system time).
+    if (isAscii?.(bytes)) return whole(bytes);
     const texts: string[] = [];
     const starts: number[] = [];
     cutAfterLineFeeds(bytes, piece, (at, end) => {
       texts.push(oneByte(bytes.subarray(at, end)));
       starts.push(at);
     });
-    if (isAscii?.(bytes)) return { texts, starts, high: null, highCount: 0 };
     let n = 0;
     const note = (p: number) => {
       if (n === high.length) {
