@@ -274,7 +274,7 @@ async function main() {
           const r = await importOnce(server.url, join(root, f.path));
           rs.push(r);
           log(
-            `chromium ${f.name} run ${i + 1}: ${f2(r.wallSeconds)} s, ${k(r.rowsPerSec)} rows/s (engine ${f2(r.engineSeconds)} s)`,
+            `chromium ${f.name} run ${i + 1}: ${f2(r.pageSeconds)} s in the page, ${k(r.rowsPerSec)} rows/s (seen from Node ${f2(r.wallSeconds)} s; engine ${f2(r.engineSeconds)} s)`,
           );
         }
         results.chromium.push({
@@ -282,6 +282,7 @@ async function main() {
           rows: f.rows,
           bytes: f.bytes,
           runs: rs,
+          pageMedian: median(rs.map((r) => r.pageSeconds)),
           wallMedian: median(rs.map((r) => r.wallSeconds)),
           rowsPerSecMedian: median(rs.map((r) => r.rowsPerSec)),
           engineMedian: median(rs.map((r) => r.engineSeconds ?? Number.NaN)),
@@ -346,12 +347,12 @@ function report(r) {
   if (r.chromium.length > 0) {
     lines.push('');
     lines.push(
-      '| Chromium worker, file → committed IndexedDB | runs | wall s (click → result) | rows/s | engine s (import record) |',
+      '| Chromium worker, file → committed IndexedDB | runs | s in the page (click → result) | rows/s | s seen from Node | engine s (import record) |',
     );
-    lines.push('| --- | ---: | ---: | ---: | ---: |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
     for (const c of r.chromium) {
       lines.push(
-        `| ${c.name} | ${c.runs.length} | ${f2(c.wallMedian)} | **${k(c.rowsPerSecMedian)}** | ${f2(c.engineMedian)} |`,
+        `| ${c.name} | ${c.runs.length} | ${f2(c.pageMedian)} | **${k(c.rowsPerSecMedian)}** | ${f2(c.wallMedian)} | ${f2(c.engineMedian)} |`,
       );
     }
   }
