@@ -12,6 +12,7 @@ import { runImport } from './import';
 import type { ImportRequest } from './protocol';
 import { CancelledError } from './rpc';
 import { Sha256 } from './sha256';
+import { blobStream } from './source';
 
 const SQUID = readFileSync('shared/formats/fixtures/squid/test-access-extensive.log');
 const PLASO = readFileSync('shared/formats/fixtures/defender/plaso/advanced_hunting_test.csv');
@@ -94,6 +95,32 @@ describe('runImport', () => {
     expect(imp?.status).toBe('committed');
     expect(imp?.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect((await counts(db)).blocks).toBeGreaterThan(0);
+  });
+
+  it('reads a file handed over as a Blob (in slices) as it reads the same bytes as a stream', async () => {
+    const facts = async (db: Awaited<ReturnType<typeof newDb>>) =>
+      (await db.factBlocks.toArray()).map(widenFactBlock).map(({ importId: _i, sourceId: _s, ...b }) => b);
+    const viaStream = await newDb();
+    const a = await runImport(viaStream, { files: [fileOf('a.log', SQUID)], source: { kind: 'continuous' } }, opts);
+    const viaBlob = await newDb();
+    const b = await runImport(
+      viaBlob,
+      { files: [{ name: 'a.log', size: SQUID.byteLength, blob: new Blob([SQUID]) }], source: { kind: 'continuous' } },
+      opts,
+    );
+    expect(b.files).toEqual(a.files);
+    expect(b.transactions).toBe(a.transactions);
+    expect(await facts(viaBlob)).toEqual(await facts(viaStream));
+    // Slices smaller than the file, a last one shorter: every byte once, in order.
+    const chunks: number[] = [];
+    const reader = blobStream(new Blob([SQUID]), 1000).getReader();
+    const got: Uint8Array[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      chunks.push(r.value.byteLength);
+      got.push(r.value);
+    }
+    expect(chunks.length).toBe(Math.ceil(SQUID.byteLength / 1000));
+    expect(Buffer.concat(got).equals(SQUID)).toBe(true);
   });
 
   it('adds nothing when the same content is imported again', async () => {

@@ -25,7 +25,7 @@ import { ProgressMeter } from './job';
 import type { ImportRequest, ImportResult } from './protocol';
 import { CancelledError, RpcError } from './rpc';
 import type { AsyncHasher } from './sha256';
-import { openSources, type TextSource, type XlsxToCsv } from './source';
+import { blobStream, openSources, type TextSource, type XlsxToCsv } from './source';
 
 export const MAX_REJECTIONS_KEPT = 1000;
 /** Facts held in memory before they are flushed as staging blocks (bounds memory on huge imports). */
@@ -189,15 +189,20 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
   const sources: TextSource[] = [];
   for (const f of req.files) {
     checkCancel();
+    const stream = f.stream ?? (f.blob ? blobStream(f.blob) : null);
+    if (stream === null) throw new Error(`No bytes were given for ${f.name}.`);
     sources.push(
-      ...(await openSources(f, {
-        createHasher: opts.createHasher,
-        onBytes: (n) => {
-          bytesDone += n;
+      ...(await openSources(
+        { name: f.name, size: f.size, stream },
+        {
+          createHasher: opts.createHasher,
+          onBytes: (n) => {
+            bytesDone += n;
+          },
+          signal,
+          xlsxToCsv: opts.xlsxToCsv,
         },
-        signal,
-        xlsxToCsv: opts.xlsxToCsv,
-      })),
+      )),
     );
   }
   const forced = req.formatId ? formatById(req.formatId) : undefined;

@@ -28,7 +28,13 @@ export type DashboardView = Dashboard & {
 export interface ImportSourceFile {
   name: string;
   size: number | null;
-  stream: ReadableStream<Uint8Array>;
+  /** The bytes, unless `blob` is given. */
+  stream?: ReadableStream<Uint8Array>;
+  /**
+   * The file itself when the page has it as a Blob (a browser File): the engine reads it in its own thread,
+   * rather than through a stream the page feeds and whose every chunk is copied across.
+   */
+  blob?: Blob;
 }
 
 export interface ImportRequest {

@@ -296,3 +296,20 @@ function gunzip(bytes: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
     rs.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>),
   );
 }
+
+/** Bytes of a Blob in 4 MiB slices, read when asked for (bounded memory, whatever the size). */
+export function blobStream(blob: Blob, chunk = 4 << 20): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (offset >= blob.size) {
+        controller.close();
+        return;
+      }
+      const end = Math.min(blob.size, offset + chunk);
+      const bytes = new Uint8Array(await blob.slice(offset, end).arrayBuffer());
+      offset = end;
+      controller.enqueue(bytes);
+    },
+  });
+}

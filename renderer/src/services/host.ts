@@ -13,6 +13,8 @@ export interface HostFile {
   name: string;
   size: number;
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** The file as a Blob, when the page has one (a browser File): the engine worker reads it itself. */
+  blob?: Blob;
 }
 
 /** Where the live collector's spooled batches come from: the web server's API, or the desktop main process. */
@@ -87,6 +89,7 @@ export function hostFileFromBlob(file: File): HostFile {
   return {
     name: file.name,
     size: file.size,
+    blob: file,
     read: async (offset, length) => new Uint8Array(await file.slice(offset, offset + length).arrayBuffer()),
   };
 }

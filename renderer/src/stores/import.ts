@@ -141,7 +141,10 @@ export const useImportStore = defineStore('import', () => {
     error.value = null;
     result.value = null;
     jobs.start(jobId, label, ac);
-    const sources = files.value.map((f) => ({ name: f.name, size: f.size, stream: streamOf(f) }));
+    // A browser File goes to the engine worker as it is (it reads the file itself); other files as a stream.
+    const sources = files.value.map((f) =>
+      f.blob ? { name: f.name, size: f.size, blob: f.blob } : { name: f.name, size: f.size, stream: streamOf(f) },
+    );
     try {
       result.value = await getEngine().client.call(
         'import.run',
@@ -152,7 +155,7 @@ export const useImportStore = defineStore('import', () => {
           ...(mapping.value ? { formatId: 'custom-csv' as const, mapping: plain(mapping.value) } : {}),
         },
         { signal: ac.signal, onProgress: (p) => jobs.update({ ...p, jobId, label }) },
-        sources.map((s) => s.stream as unknown as Transferable),
+        sources.flatMap((s) => ('stream' in s ? [s.stream as unknown as Transferable] : [])),
       );
       jobs.settle(jobId, 'completed');
       // The import is committed: the dialog may close while the views refresh.
