@@ -95,6 +95,40 @@ describe('openSources with a hasher working elsewhere', () => {
     expect(await src.sha256()).toBe(sha(big));
   });
 
+  it('asks for the digest as soon as the last byte is read, before the reader is done with the text', async () => {
+    const log: boolean[] = [];
+    let asked = 0;
+    // Larger than what telling the format reads.
+    const big = new Uint8Array(SQUID.byteLength * 40);
+    for (let i = 0; i < 40; i++) big.set(SQUID, i * SQUID.byteLength);
+    const [src] = await openSources(
+      { name: 'access.log', size: big.byteLength, stream: streamOf(big, 4096) },
+      {
+        createHasher: () => {
+          const h = detachingHasher(log);
+          return {
+            update: h.update,
+            digest: () => {
+              asked++;
+              return h.digest();
+            },
+          };
+        },
+        onBytes: () => {},
+      },
+    );
+    const it = src.chunks[Symbol.asyncIterator]();
+    await it.next();
+    expect(asked).toBe(0);
+    let text = '';
+    for (let r = await it.next(); !r.done; r = await it.next()) text += r.value;
+    // Read to the end (its text not yet handed on as facts): the hasher was asked once, and only once.
+    expect(asked).toBe(1);
+    expect(await src.sha256()).toBe(sha(big));
+    expect(asked).toBe(1);
+    expect(text.length).toBeGreaterThan(0);
+  });
+
   it('keeps gzip and zip bytes (still needed after hashing) and hashes them as given', async () => {
     const gz = new Uint8Array(gzipSync(SQUID));
     const fromGz = await readAll(gz, 'access.log.gz');

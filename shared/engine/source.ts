@@ -234,6 +234,10 @@ export async function openSources(input: ByteInput, opts: SourceOptions): Promis
         if (full) await full;
       }
     }
+    // Every byte is with the hasher: its digest (a worker's, over the whole file) is taken now, while the
+    // reader still parses what it holds and writes its last facts, rather than after. A failure is told to
+    // whoever asks for it (and not reported as unhandled before then).
+    sha256().catch(() => {});
   }
 
   if (isZip(first)) {
