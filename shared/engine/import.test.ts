@@ -175,6 +175,64 @@ describe('runImport', () => {
     expect(await counts(db)).toEqual({ imports: 0, blocks: 0, sources: 0 });
   });
 
+  it('writes staging blocks as it reads, and lands whole or, cancelled after some writes, not at all', async () => {
+    // Every line its own host: one fact each, so 3,000 lines are 3,000 facts, written 200 at a time.
+    const t0 = 1_790_812_800;
+    const lines = Array.from(
+      { length: 3000 },
+      (_, i) =>
+        `${t0 + i * 7}.000 100 10.0.0.${i % 200} TCP_MISS/200 ${1000 + i} GET http://h${i}.example.com/ u${i % 9} HIER_DIRECT/192.0.2.1 text/html`,
+    );
+    const bytes = new TextEncoder().encode(`${lines.join('\n')}\n`);
+    const stored = async (db: Awaited<ReturnType<typeof newDb>>) =>
+      (await db.factBlocks.toArray())
+        .map(widenFactBlock)
+        .flatMap((b) => Array.from(b.transactions))
+        .reduce((a, n) => a + n, 0);
+    const whole = await newDb();
+    const one = await runImport(whole, { files: [fileOf('a.log', bytes, 700)], source: { kind: 'continuous' } }, opts);
+    const inSteps = await newDb();
+    const many = await runImport(
+      inSteps,
+      { files: [fileOf('a.log', bytes, 700)], source: { kind: 'continuous' } },
+      { ...opts, flushFacts: 200, blockSize: 64 },
+    );
+    expect(many.facts).toBe(3000);
+    expect(many.facts).toBe(one.facts);
+    expect(many.transactions).toBe(one.transactions);
+    expect(await stored(inSteps)).toBe(3000);
+    expect(await stored(whole)).toBe(3000);
+    const blocks = (await counts(inSteps)).blocks;
+    expect(blocks).toBeGreaterThan(3000 / 64);
+    // The same file again: every block it staged (all of its writes) is taken back.
+    const again = await runImport(
+      inSteps,
+      { files: [fileOf('a.log', bytes, 700)], source: { kind: 'continuous' } },
+      { ...opts, flushFacts: 200, blockSize: 64 },
+    );
+    expect(again.files[0].alreadyImported).toBe(true);
+    expect((await counts(inSteps)).blocks).toBe(blocks);
+    expect(await stored(inSteps)).toBe(3000);
+
+    // Cancelled as its third write starts: the rollback clears every block written.
+    const cancelled = await newDb();
+    const ac = new AbortController();
+    const bulkAdd = cancelled.factBlocks.bulkAdd.bind(cancelled.factBlocks);
+    let writes = 0;
+    cancelled.factBlocks.bulkAdd = ((...args: Parameters<typeof bulkAdd>) => {
+      if (++writes === 3) ac.abort();
+      return bulkAdd(...args);
+    }) as typeof bulkAdd;
+    const p = runImport(
+      cancelled,
+      { files: [fileOf('a.log', bytes, 700)], source: { kind: 'continuous' } },
+      { ...opts, flushFacts: 200, blockSize: 64, signal: ac.signal },
+    );
+    await expect(p).rejects.toBeInstanceOf(CancelledError);
+    expect(writes).toBe(3);
+    expect(await counts(cancelled)).toEqual({ imports: 0, blocks: 0, sources: 0 });
+  });
+
   it('reads a Defender export with scan workers into the same facts and provenance as without', async () => {
     // The sample twice in one file: its second copy is all duplicates (the event key set is exercised too).
     const text = new Uint8Array(PLASO.byteLength * 2);

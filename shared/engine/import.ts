@@ -54,6 +54,8 @@ export interface ImportOptions {
   now?: () => number;
   /** Block size for packed fact records. */
   blockSize?: number;
+  /** Facts held before they are written as staging blocks (default 250k; tests use fewer). */
+  flushFacts?: number;
   /**
    * Scan workers for large Defender CSV files (formats/defender-parts.ts), made when the first such
    * file comes and closed when the import ends; without it every file is read on this thread.
@@ -304,6 +306,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       readableEventKeys: legacyKeys,
     };
     const blockSize = opts.blockSize ?? 4096;
+    const flushFacts = opts.flushFacts ?? FLUSH_FACTS;
     // The import's strings, stored once across its blocks (each block carries those it is the first to use).
     const dictionary = new ImportDictionary();
     let factsWritten = 0;
@@ -401,7 +404,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
           if (file.firstEvent === null || first < file.firstEvent) file.firstEvent = first;
           if (file.lastEvent === null || last > file.lastEvent) file.lastEvent = last;
           current.add(e);
-          if (current.size >= FLUSH_FACTS && !pendingFlush) {
+          if (current.size >= flushFacts && !pendingFlush) {
             pendingFlush = current;
             current = new FactAggregator();
           }
