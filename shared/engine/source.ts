@@ -5,6 +5,7 @@
  * at the head of each text so the format can be detected before parsing.
  */
 import { unzipSync } from 'fflate';
+import { pulledStream } from './pulled-stream';
 import type { AsyncHasher } from './sha256';
 
 export const HEAD_CHARS = 64 * 1024;
@@ -301,19 +302,10 @@ function gunzip(bytes: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   );
 }
 
-/** Bytes of a Blob in 4 MiB slices, read when asked for (bounded memory, whatever the size). */
+/** Bytes of a Blob in 4 MiB slices, read when asked for. */
 export function blobStream(blob: Blob, chunk = 4 << 20): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (offset >= blob.size) {
-        controller.close();
-        return;
-      }
-      const end = Math.min(blob.size, offset + chunk);
-      const bytes = new Uint8Array(await blob.slice(offset, end).arrayBuffer());
-      offset = end;
-      controller.enqueue(bytes);
-    },
-  });
+  return pulledStream(
+    async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()),
+    chunk,
+  );
 }

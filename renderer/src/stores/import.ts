@@ -7,6 +7,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { PreviewResult } from '../../../shared/engine/preview';
 import type { ImportResult } from '../../../shared/engine/protocol';
+import { pulledStream } from '../../../shared/engine/pulled-stream';
 import { CancelledError } from '../../../shared/engine/rpc';
 import type { CustomMapping } from '../../../shared/formats/types';
 import type { DataSourceKind } from '../../../shared/store/records';
@@ -21,18 +22,7 @@ const PREVIEW_BYTES = 256 * 1024;
 
 /** A pull-based byte stream over a HostFile: bounded memory whatever the file size. */
 export function streamOf(file: HostFile): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const chunk = await file.read(offset, CHUNK);
-      if (chunk.byteLength === 0) {
-        controller.close();
-        return;
-      }
-      offset += chunk.byteLength;
-      controller.enqueue(chunk);
-    },
-  });
+  return pulledStream((offset, length) => file.read(offset, length), CHUNK);
 }
 
 export const useImportStore = defineStore('import', () => {
