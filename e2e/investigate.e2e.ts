@@ -41,6 +41,19 @@ async function closeImport(page: Page): Promise<void> {
   await c.importDialog.waitFor({ state: 'hidden' });
 }
 
+/** A fresh app with each file imported on its own, the dialog closed after each, as an analyst would. */
+async function openWithImports(files: string[], opts?: Parameters<typeof openApp>[1]) {
+  session = await openApp(baseUrl, opts);
+  const { page } = session;
+  const a = actions(page);
+  await a.waitForEngine();
+  for (const f of files) {
+    await importFiles(page, [f]);
+    await closeImport(page);
+  }
+  return { page, a, errors: session.errors };
+}
+
 async function analyzeDevices(file: string, extra: string[] = []): Promise<Record<string, string>[]> {
   const args = parseArgs([file, '--out', out, '--quiet', ...extra]);
   if (args === 'help') throw new Error('help');
@@ -126,14 +139,7 @@ describe('investigating imported telemetry', () => {
     const [expected] = await analyzeDevices(PLASO);
     await analyzeDevices(SQUID);
     const squid = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { transactions: number };
-    session = await openApp(baseUrl);
-    const { page } = session;
-    const a = actions(page);
-    await a.waitForEngine();
-    await importFiles(page, [PLASO]);
-    await closeImport(page);
-    await importFiles(page, [SQUID]);
-    await closeImport(page);
+    const { page, a, errors } = await openWithImports([PLASO, SQUID]);
     const shows = (n: number | string) =>
       page.waitForFunction(
         (want) =>
@@ -160,7 +166,7 @@ describe('investigating imported telemetry', () => {
     await a.goTo('Dashboard');
     await report.selectOption('global');
     await shows(squid.transactions);
-    expect(session.errors).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   it("narrows every number to a custom window of days in the analyst's time zone", async () => {
@@ -172,12 +178,7 @@ describe('investigating imported telemetry', () => {
     expect(expected.transactions).toBeGreaterThan(0);
     expect(expected.transactions).toBeLessThan(all.transactions);
 
-    session = await openApp(baseUrl, { timezoneId: 'Europe/Berlin' });
-    const { page } = session;
-    const a = actions(page);
-    await a.waitForEngine();
-    await importFiles(page, [SAMPLE_SQUID]);
-    await closeImport(page);
+    const { page, a, errors } = await openWithImports([SAMPLE_SQUID], { timezoneId: 'Europe/Berlin' });
     await a.goTo('Dashboard');
     const transactions = kpi(page, 'Transactions');
     const shows = (n: number) =>
@@ -202,7 +203,7 @@ describe('investigating imported telemetry', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.waitForTimeout(300);
     await screenshot(page, 'dashboard-custom-window-dark');
-    expect(session.errors).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   it('says so where the source records no user names, rather than ranking apps by zero users', async () => {
@@ -222,12 +223,7 @@ describe('investigating imported telemetry', () => {
         '',
       ].join('\n'),
     );
-    session = await openApp(baseUrl);
-    const { page } = session;
-    const a = actions(page);
-    await a.waitForEngine();
-    await importFiles(page, [conn]);
-    await closeImport(page);
+    const { page, a, errors } = await openWithImports([conn]);
     await a.goTo('Dashboard');
     await kpi(page, 'Transactions').filter({ hasText: '3' }).waitFor();
     await expect(kpi(page, 'Users').textContent()).resolves.toBe('0');
@@ -237,16 +233,11 @@ describe('investigating imported telemetry', () => {
     await expect(page.getByRole('img', { name: 'Top apps by traffic' }).count()).resolves.toBe(1);
     await page.waitForTimeout(300);
     await screenshot(page, 'dashboard-no-users');
-    expect(session.errors).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   it('tags an app and moves scores when the weighting changes', async () => {
-    session = await openApp(baseUrl, { colorScheme: 'dark' });
-    const { page } = session;
-    const a = actions(page);
-    await a.waitForEngine();
-    await importFiles(page, [SQUID]);
-    await closeImport(page);
+    const { page, a, errors } = await openWithImports([SQUID], { colorScheme: 'dark' });
     await a.goTo('Discovered apps');
     const table = page.getByRole('region', { name: 'Apps' });
     await table.getByRole('columnheader', { name: /Score/ }).getByRole('button').click();
@@ -362,6 +353,6 @@ describe('investigating imported telemetry', () => {
     const printable = await popup;
     await printable.waitForLoadState();
     expect(await printable.content()).toContain(appName);
-    expect(session.errors).toEqual([]);
+    expect(errors).toEqual([]);
   });
 });
