@@ -233,6 +233,9 @@ describe('investigating imported telemetry', () => {
     await expect(page.getByRole('img', { name: 'Top apps by traffic' }).count()).resolves.toBe(1);
     await page.waitForTimeout(300);
     await screenshot(page, 'dashboard-no-users');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForTimeout(300);
+    await screenshot(page, 'dashboard-no-users-dark');
     expect(errors).toEqual([]);
   });
 
