@@ -8,14 +8,26 @@
 // in the record is checked against Node's.
 //
 //   node bench/chromium-import.mjs <file> [--runs N] [--node-dir bench/out/node] [--profile out.cpuprofile]
-//                                  [--after <file0>]
+//                                  [--after <file0>] [--threads]
 // Needs a build (`npm run build`, or the bench's own in bench/out). Prints one JSON line per run.
 // --profile records a CPU profile of the engine worker during the import (open it in Chrome DevTools'
 // Performance panel) and prints the functions with the most self time. --after imports <file0> first into
 // the same profile (untimed), to see what a store that already holds data costs the next import.
+// --threads (Linux) adds the CPU seconds every Chromium thread used from the click to the result, by process
+// type and thread name (workers and pool threads one by one), read from /proc: where the two cores went.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,6 +126,57 @@ async function workerProfiler(context, page) {
   };
 }
 
+/** CPU seconds (user + system) of every thread of every Chromium process, by `pid/tid`, with its process type and name. */
+export function chromiumThreads() {
+  const out = new Map();
+  const tick = 100; // USER_HZ on Linux
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let exe;
+    let cmd;
+    try {
+      exe = readlinkSync(`/proc/${pid}/exe`);
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!/chrom(e|ium)/.test(exe)) continue;
+    const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser';
+    let tids;
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(`${pid}/${tid}`, { type, name, cpu: (Number(f[11]) + Number(f[12])) / tick });
+      } catch {
+        // the thread ended
+      }
+    }
+  }
+  return out;
+}
+
+/** CPU seconds each thread used between two `chromiumThreads` readings, largest first (workers and pools per thread). */
+function threadDelta(before, after) {
+  const by = new Map();
+  for (const [k, t] of after) {
+    const used = t.cpu - (before.get(k)?.cpu ?? 0);
+    if (used <= 0) continue;
+    const perThread = /^(DedicatedWorker|ThreadPool)/.test(t.name);
+    const key = `${t.type}: ${t.name}${perThread ? ` #${k.split('/')[1]}` : ''}`;
+    by.set(key, (by.get(key) ?? 0) + used);
+  }
+  return [...by]
+    .sort((a, b) => b[1] - a[1])
+    .map(([thread, seconds]) => ({ thread, seconds: Math.round(seconds * 100) / 100 }));
+}
+
 /** Self time by function (name, script, line) of a CPU profile, largest first. */
 function selfTimes(profile, top = 30) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -138,7 +201,7 @@ function selfTimes(profile, top = 30) {
  * in the DOM, watched by a MutationObserver): what the analyst waits. `wallSeconds` is the same span seen from
  * this process, with Playwright's round trips (its click's checks, the wait's polling): 0.1-0.6 s more (s8).
  */
-export async function importThroughDialog(page, file, timeout = 15 * 60_000) {
+export async function importThroughDialog(page, file, timeout = 15 * 60_000, threads = false) {
   await page.getByRole('button', { name: 'Import telemetry' }).first().click();
   const dialog = page.getByRole('dialog', { name: 'Import telemetry' });
   await dialog.waitFor();
@@ -167,6 +230,10 @@ export async function importThroughDialog(page, file, timeout = 15 * 60_000) {
     });
     mo.observe(document.body, { childList: true, subtree: true });
   });
+  // Threads that end during the import (the scan workers do) keep the last reading taken: one every 100 ms.
+  const cpuBefore = threads ? chromiumThreads() : null;
+  const cpuSeen = new Map();
+  const poll = threads ? setInterval(() => chromiumThreads().forEach((t, k) => cpuSeen.set(k, t)), 100) : null;
   const t0 = performance.now();
   await importButton.click();
   const failed = dialog
@@ -179,10 +246,13 @@ export async function importThroughDialog(page, file, timeout = 15 * 60_000) {
   failed.catch(() => {});
   await Promise.race([result.waitFor({ timeout }), failed]);
   const wallSeconds = (performance.now() - t0) / 1000;
+  if (poll) clearInterval(poll);
+  if (cpuBefore) chromiumThreads().forEach((t, k) => cpuSeen.set(k, t));
+  const cpu = cpuBefore ? threadDelta(cpuBefore, cpuSeen) : null;
   const t = await page.evaluate(() => window.__importTimes);
   const pageSeconds = t.click !== null && t.result !== null ? (t.result - t.click) / 1000 : wallSeconds;
   const cells = await result.locator('tbody tr').first().locator('td').allInnerTexts();
-  return { wallSeconds, pageSeconds, cells, dialog };
+  return { wallSeconds, pageSeconds, cells, dialog, cpu };
 }
 
 /**
@@ -190,7 +260,7 @@ export async function importThroughDialog(page, file, timeout = 15 * 60_000) {
  * closed as an analyst would) and `file` right after it; with `profileOut`, a CPU profile of the engine worker
  * during the timed import goes there.
  */
-export async function importOnce(url, file, { profileOut = null, after = null } = {}) {
+export async function importOnce(url, file, { profileOut = null, after = null, threads = false } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'cloudscope-bench-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -213,7 +283,7 @@ export async function importOnce(url, file, { profileOut = null, after = null } 
       await first.dialog.waitFor({ state: 'hidden' });
     }
     await profiler?.start();
-    const { wallSeconds, pageSeconds, cells } = await importThroughDialog(page, file);
+    const { wallSeconds, pageSeconds, cells, cpu } = await importThroughDialog(page, file, undefined, threads);
     let hotSpots;
     if (profiler) {
       const profile = await profiler.stop();
@@ -269,6 +339,7 @@ export async function importOnce(url, file, { profileOut = null, after = null } 
       ...(before ? { after: before } : {}),
       errors,
       ...(hotSpots ? { hotSpots } : {}),
+      ...(cpu ? { threads: cpu } : {}),
     };
   } finally {
     await context.close().catch(() => {});
@@ -287,7 +358,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const a = args.indexOf('--after');
   if (!file) {
     console.error(
-      'usage: node bench/chromium-import.mjs <file> [--runs N] [--node-dir DIR] [--profile OUT] [--after FILE0]',
+      'usage: node bench/chromium-import.mjs <file> [--runs N] [--node-dir DIR] [--profile OUT] [--after FILE0] [--threads]',
     );
     process.exit(64);
   }
@@ -299,7 +370,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
           ? resolve(args[p + 1]).replace(/(\.cpuprofile)?$/, runs > 1 ? `-${i + 1}.cpuprofile` : '.cpuprofile')
           : null;
       const after = a >= 0 ? resolve(args[a + 1]) : null;
-      console.log(JSON.stringify(await importOnce(server.url, file, { profileOut: out, after })));
+      console.log(
+        JSON.stringify(
+          await importOnce(server.url, file, { profileOut: out, after, threads: args.includes('--threads') }),
+        ),
+      );
     }
   } finally {
     await server.stop();
