@@ -233,7 +233,10 @@ export async function importThroughDialog(page, file, timeout = 15 * 60_000, thr
   // Threads that end during the import (the scan workers do) keep the last reading taken: one every 100 ms.
   const cpuBefore = threads ? chromiumThreads() : null;
   const cpuSeen = new Map();
-  const poll = threads ? setInterval(() => chromiumThreads().forEach((t, k) => cpuSeen.set(k, t)), 100) : null;
+  const note = () => {
+    for (const [k, t] of chromiumThreads()) cpuSeen.set(k, t);
+  };
+  const poll = threads ? setInterval(note, 100) : null;
   const t0 = performance.now();
   await importButton.click();
   const failed = dialog
@@ -247,7 +250,7 @@ export async function importThroughDialog(page, file, timeout = 15 * 60_000, thr
   await Promise.race([result.waitFor({ timeout }), failed]);
   const wallSeconds = (performance.now() - t0) / 1000;
   if (poll) clearInterval(poll);
-  if (cpuBefore) chromiumThreads().forEach((t, k) => cpuSeen.set(k, t));
+  if (cpuBefore) note();
   const cpu = cpuBefore ? threadDelta(cpuBefore, cpuSeen) : null;
   const t = await page.evaluate(() => window.__importTimes);
   const pageSeconds = t.click !== null && t.result !== null ? (t.result - t.click) / 1000 : wallSeconds;
