@@ -9,7 +9,12 @@ export default defineConfig({
   // Generated sample telemetry and licence notices ship beside the app ("Open sample data").
   publicDir: '../resources',
   plugins: [vue()],
-  define: { __APP_VERSION__: JSON.stringify(process.env.npm_package_version ?? '0.1.0') },
+  // __BUILD_ID__ tells one build from another: dashboards a build stored are not served by the next (its
+  // computations may differ).
+  define: {
+    __APP_VERSION__: JSON.stringify(process.env.npm_package_version ?? '0.1.0'),
+    __BUILD_ID__: JSON.stringify(new Date().toISOString()),
+  },
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,

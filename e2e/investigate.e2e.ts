@@ -151,7 +151,21 @@ describe('investigating imported telemetry', () => {
     await a.goTo('Dashboard');
     await shows(squid.transactions);
 
-    // Reopened: the working set is read again from IndexedDB, a report's own imports first.
+    // Reopened: the working set is read again from IndexedDB, a report's own imports first; the dashboards computed
+    // so far are answered from the store (once written: the engine keeps them a moment after computing them).
+    await page.waitForFunction(
+      () =>
+        new Promise((resolve) => {
+          const req = indexedDB.open('cloudscope');
+          req.onsuccess = () => {
+            const get = req.result.transaction('kv').objectStore('kv').get('views.dashboards');
+            get.onsuccess = () => {
+              req.result.close();
+              resolve(Array.isArray(get.result?.value) && get.result.value.length >= 2);
+            };
+          };
+        }),
+    );
     await page.reload();
     await a.waitForEngine();
     const report = page.getByRole('combobox', { name: 'Report' });

@@ -39,6 +39,11 @@ export interface EngineOptions extends OpenOptions {
   casesDbName?: string;
   /** Recorded in case backups. */
   appVersion?: string;
+  /**
+   * The build, as a stamp on the dashboards the engine keeps in the store for the next session (EngineState's
+   * `views`); without it none are kept (the command line's store lasts one run).
+   */
+  viewsStamp?: string;
   /** SHA-256 for provenance: Node injects its native hasher; the browser uses ours. */
   createHasher?: () => Hasher;
   /** SHA-256 of import files only, which may hash elsewhere (the browser's hash worker); else `createHasher`. */
@@ -99,7 +104,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   let swept = sweptOf(db);
   // Asked for, not waited on: the answer is only shown with the store's status.
   const persisted = opts.persist ? opts.persist().catch(() => null) : Promise.resolve(null);
-  let state = new EngineState(db);
+  let state = new EngineState(db, { stamp: opts.viewsStamp });
   state.preload();
   /** Settings given so far, carried over to the next case's state. */
   let settings: Partial<Settings> = {};
@@ -120,7 +125,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     db.close();
     db = next;
     swept = sweptOf(next);
-    state = new EngineState(next);
+    state = new EngineState(next, { stamp: opts.viewsStamp });
     state.preload();
     state.configure(settings);
     current = await cases.getCase(id);

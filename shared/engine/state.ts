@@ -40,6 +40,7 @@ import {
   riskBaseSteps,
   riskInWindow,
 } from './risk-report';
+import { Sha256 } from './sha256';
 import { signalsIn } from './signals';
 import { stepped } from './steps';
 import {
@@ -66,6 +67,12 @@ import {
 import { WorkingSet } from './working-set';
 
 const IMPORTED_CATALOG = 'catalog.imported';
+/** Whole dashboards kept in the store by fingerprint (see EngineState.storedKey), most recently used last. */
+const STORED_DASHBOARDS = 'views.dashboards';
+/** Changed by every retention run, which changes facts in place (import records stay as they were). */
+const RETENTION_STAMP = 'data.retentionStamp';
+/** Stored dashboards kept at most (each ~10-20 KB). */
+const STORED_LIMIT = 32;
 const SAVED_QUERIES = 'queries.saved';
 
 export interface ViewRequest {
@@ -147,6 +154,13 @@ function resultSettings(s: Settings): string {
 /** What else of a report its results depend on besides its data (name, signals or not, sources): a cache entry's shape. */
 function shapeOf(info: ReportInfo): string {
   return JSON.stringify([info.name, info.raisesSignals, [...info.sourceIds].sort()]);
+}
+
+/** SHA-256 (hex) of a value's JSON: the fingerprint of what a stored dashboard was computed from. */
+function digestOf(value: unknown): string {
+  const h = new Sha256();
+  h.update(new TextEncoder().encode(JSON.stringify(value)));
+  return h.digest();
 }
 
 /** The facts read from the store so far, into one growing working set. */
@@ -237,7 +251,22 @@ export class EngineState {
    */
   private lastAsked = Date.now();
 
-  constructor(private readonly db: CloudscopeDb) {}
+  /** Stored dashboards (read from the store once), by fingerprint; null until read. */
+  private stored: Promise<Map<string, DashboardView>> | null = null;
+  private storedWrite: ReturnType<typeof setTimeout> | null = null;
+  /** What of the store besides imports and tags a result depends on: the imported catalog, custom apps, retention. */
+  private metaStamp = '';
+
+  /**
+   * `views.stamp` (the app's build) turns on stored dashboards: a whole dashboard computed for a report and window is
+   * kept in the store under a fingerprint of everything it was computed from, and a later session (a reopened app)
+   * answers the same view from it at once, while the facts are read and the report is computed in the background.
+   * Without it (the command line, whose store lives for one run) nothing is stored.
+   */
+  constructor(
+    private readonly db: CloudscopeDb,
+    private readonly views: { stamp?: string } = {},
+  ) {}
 
   /**
    * The store changed: its records are read again at the next query, and its facts too unless `factsKept` (an
@@ -380,11 +409,13 @@ export class EngineState {
     const overrides = Object.fromEntries(
       (await this.db.overrides.toArray()).map((o) => [o.appId, { score: o.score, note: o.note }]),
     );
+    const retention = (await this.db.kv.get(RETENTION_STAMP))?.value ?? null;
     // The store changed while this read it: its callers get the read of the new records.
     if (!current()) return this.loadMeta();
     this.sources = sources;
     this.imports = imports;
     this.matcher = matcher;
+    this.metaStamp = this.views.stamp ? digestOf([imported, custom, retention]) : '';
     // The same tags and overrides as before stay the same objects: risk bases judged with them stay judged (see
     // riskBases), where new ones of the same content would have every kept base judged again after an import.
     if (JSON.stringify(tags) !== JSON.stringify(this.tags)) this.tags = tags;
@@ -552,6 +583,16 @@ export class EngineState {
     const dash = settledLater<DashboardView>();
     // Once a view's dashboard is answered, the facts of the other reports' imports are read in the background.
     dash.promise.then(this.readRest, () => {});
+    // Kept for the next session, unless the data, tags or settings changed while it was computed.
+    const storeKey = this.storedKey(info, win);
+    if (storeKey !== null) {
+      dash.promise.then(
+        (d) => {
+          if (epoch === this.epoch) this.keepDashboard(storeKey, d).catch(() => {});
+        },
+        () => {},
+      );
+    }
     const run = async (): Promise<Computed> => {
       if (staged) {
         await yieldStage();
@@ -748,7 +789,89 @@ export class EngineState {
   }
 
   async dashboard(v: ViewRequest): Promise<DashboardView> {
-    return (await this.entry(v, undefined, 'dash')).dash;
+    return (await this.storedDashboard(v)) ?? (await this.entry(v, undefined, 'dash')).dash;
+  }
+
+  /**
+   * The fingerprint of a report and window's dashboard as it would be computed now: the build, the report (name,
+   * kind, sources), the window, the report's imports (each import's facts never change after its commit; retention,
+   * which drops some, is in `metaStamp`), the catalog and custom apps, tags, overrides and every setting a result
+   * depends on. Null when nothing is stored: no stamp, or anonymized views (pseudonyms are the session's own).
+   */
+  private storedKey(info: ReportInfo, win: DashboardView['window']): string | null {
+    if (!this.views.stamp || this.settings.anonymize) return null;
+    const sourceIds = new Set(info.sourceIds);
+    const imports = this.imports
+      .filter((i) => sourceIds.has(i.sourceId))
+      .map((i) => `${i.id}:${i.facts}`)
+      .sort();
+    return digestOf([
+      this.views.stamp,
+      shapeOf(info),
+      info.id,
+      win,
+      imports,
+      this.metaStamp,
+      resultSettings(this.settings),
+      this.tags,
+      this.overrides,
+    ]);
+  }
+
+  private storedViews(): Promise<Map<string, DashboardView>> {
+    this.stored ??= this.db.kv.get(STORED_DASHBOARDS).then(
+      (r) => new Map(Array.isArray(r?.value) ? (r.value as [string, DashboardView][]) : []),
+      () => new Map<string, DashboardView>(),
+    );
+    return this.stored;
+  }
+
+  /**
+   * A view's whole dashboard from the store, when one was kept for exactly what it would be computed from now (the
+   * same as this session's own computation of it would be). The facts are then read in the background and the view
+   * itself computed in a quiet moment, if nothing has begun it, so its tables and pages are ready when the analyst
+   * clicks through.
+   */
+  private async storedDashboard(v: ViewRequest): Promise<DashboardView | null> {
+    if (!this.views.stamp) return null;
+    const { info, win } = await this.report(v);
+    const key = this.storedKey(info, win);
+    if (key === null) return null;
+    const views = await this.storedViews();
+    const kept = views.get(key);
+    if (!kept) return null;
+    this.lastView = v;
+    views.delete(key);
+    views.set(key, kept);
+    if (!this.cache.has(JSON.stringify([info.id, win]))) this.computed(v, 'idle').catch(() => {});
+    // As after a computed dashboard: every import's facts read in the background, for the next click.
+    this.readRest();
+    return kept;
+  }
+
+  /** Keeps a computed whole dashboard in the store (written a moment later, with any others computed meanwhile). */
+  private async keepDashboard(key: string, d: DashboardView): Promise<void> {
+    const views = await this.storedViews();
+    if (views.has(key)) return;
+    views.set(key, d);
+    for (const old of views.keys()) {
+      if (views.size <= STORED_LIMIT) break;
+      views.delete(old);
+    }
+    if (this.storedWrite !== null) return;
+    this.storedWrite = setTimeout(() => {
+      this.storedWrite = null;
+      // A store that refuses (quota) only costs the next session a computation.
+      this.db.kv.put({ key: STORED_DASHBOARDS, value: [...views] }).catch(() => {});
+    }, 500);
+  }
+
+  /** Writes the stored dashboards now (tests; the engine writes them by itself a moment after each is computed). */
+  async flushStoredViews(): Promise<void> {
+    if (this.storedWrite === null) return;
+    clearTimeout(this.storedWrite);
+    this.storedWrite = null;
+    await this.db.kv.put({ key: STORED_DASHBOARDS, value: [...(await this.storedViews())] });
   }
 
   private wholeDashboard({ tables, signals, series }: Computed, win: DashboardView['window']): DashboardView {
@@ -759,6 +882,8 @@ export class EngineState {
   }
 
   async dashboardFirst(v: ViewRequest): Promise<DashboardView> {
+    const kept = await this.storedDashboard(v);
+    if (kept) return kept;
     const e = await this.entry(v, undefined, 'dash');
     const { win } = await this.context(v);
     // The whole dashboard when it is there first (or already).
@@ -1126,7 +1251,9 @@ export class EngineState {
     const cutoffHour = Math.floor((last - days * 86_400_000) / 3_600_000);
     let dropped = 0;
     const changed = new Set<string>();
-    await db.transaction('rw', db.factBlocks, async () => {
+    await db.transaction('rw', db.factBlocks, db.kv, async () => {
+      // Facts change in place here, their import records do not: stored dashboards over them no longer match.
+      await db.kv.put({ key: RETENTION_STAMP, value: `${Date.now()}-${Math.random()}` });
       await db.factBlocks.toCollection().modify((b, ref) => {
         let keep = 0;
         for (let i = 0; i < b.count; i++) if (b.hour[i] >= cutoffHour) keep++;

@@ -11,6 +11,7 @@ import { workerHashers } from './worker-hasher';
 
 declare const self: DedicatedWorkerGlobalScope;
 declare const __APP_VERSION__: string;
+declare const __BUILD_ID__: string;
 
 /** Scan workers per large import: one per core but the one this worker needs (it takes every row), at most 4. */
 const SCAN_WORKERS = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
@@ -22,6 +23,8 @@ self.addEventListener('message', early);
 // No dbName: the engine reopens the investigation (case) opened last; the first is "Default investigation".
 createEngine({
   appVersion: __APP_VERSION__,
+  // A reopened app answers dashboards it computed before from the store (this build's only).
+  viewsStamp: `${__APP_VERSION__} ${__BUILD_ID__}`,
   persist: async () => (navigator.storage?.persist ? navigator.storage.persist() : false),
   // Import files are hashed on the other core while this worker parses them.
   createImportHasher: workerHashers(

@@ -1,0 +1,159 @@
+// Dashboards kept in the store: a reopened app (a new EngineState over the same database) answers a view it computed
+// before without reading a fact, and computes again whatever changed since — data, retention, tags, settings, build.
+import { readFileSync } from 'node:fs';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Settings } from '../domain/settings';
+import { registerBuiltinFormats } from '../formats/index';
+import { type CloudscopeDb, openDb } from '../store/db';
+import { runImport } from './import';
+import type { DashboardView } from './protocol';
+import { Sha256 } from './sha256';
+import { EngineState, type ViewRequest } from './state';
+import { WorkingSet } from './working-set';
+
+const FX = 'shared/formats/fixtures';
+const STAMP = { stamp: 'build 1' };
+
+async function importFile(db: CloudscopeDb, path: string, name: string, sourceId?: string) {
+  registerBuiltinFormats();
+  const bytes = readFileSync(path);
+  return runImport(
+    db,
+    {
+      files: [{ name, size: bytes.byteLength, stream: new Blob([bytes as BlobPart]).stream() }],
+      source: sourceId ? { id: sourceId, kind: 'continuous' } : { name: 'Proxy', kind: 'continuous' },
+    },
+    { createHasher: () => new Sha256() },
+  );
+}
+
+let dbs = 0;
+async function imported() {
+  const db = await openDb(`stored-views-${dbs++}`, { indexedDB, IDBKeyRange });
+  const r = await importFile(db, `${FX}/squid/test-access-extensive.log`, 'access.log');
+  return { db, sourceId: r.sourceId };
+}
+
+const all = (reportId: string): ViewRequest => ({ report: { id: reportId }, window: { preset: 'all' } });
+
+/** A session: a new state over the database (what reopening the app makes), with the given build stamp. */
+async function session(db: CloudscopeDb, views: { stamp?: string } = STAMP) {
+  const state = new EngineState(db, views);
+  const reportId = (await state.reports()).find((r) => r.kind !== 'global')!.id;
+  return { state, view: all(reportId) };
+}
+
+/**
+ * The view's dashboard in a new session whose facts never come (every read of an import hangs): what it answers
+ * within half a second was answered from the store, without the facts; null when it waits for them (it computes).
+ */
+async function reopened(db: CloudscopeDb, views: { stamp?: string } = STAMP, configure?: (s: EngineState) => void) {
+  const { state, view } = await session(db, views);
+  configure?.(state);
+  const reads = vi.spyOn(WorkingSet.prototype, 'readImport').mockImplementation(() => new Promise(() => {}));
+  const late = () => new Promise<null>((resolve) => setTimeout(() => resolve(null), 500));
+  const kept = await Promise.race([state.dashboard(view), late()]);
+  const first = await Promise.race([state.dashboardFirst(view), late()]);
+  reads.mockRestore();
+  return { kept, first };
+}
+
+/** The same view computed from the facts by a state that keeps nothing. */
+async function computed(db: CloudscopeDb): Promise<DashboardView> {
+  const { state, view } = await session(db, {});
+  return state.dashboard(view);
+}
+
+/** Computes the view in a session and writes what it keeps. */
+async function computeAndKeep(db: CloudscopeDb) {
+  const { state, view } = await session(db);
+  const d = await state.dashboard(view);
+  await vi.waitFor(async () => {
+    await state.flushStoredViews();
+    const kept = ((await db.kv.get('views.dashboards'))?.value ?? []) as [string, DashboardView][];
+    expect(kept.some(([, v]) => JSON.stringify(v) === JSON.stringify(d))).toBe(true);
+  });
+  return { state, view, d };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('stored dashboards', () => {
+  it('answer a reopened app without its facts, equal to a computation', async () => {
+    const { db } = await imported();
+    const { d } = await computeAndKeep(db);
+    expect(d.riskPending).toBe(false);
+    const again = await reopened(db);
+    expect(again.kept).toEqual(d);
+    expect(again.first).toEqual(d);
+    expect(d).toEqual(await computed(db));
+  });
+
+  it('are not kept without a stamp, nor served to another build', async () => {
+    const { db } = await imported();
+    const { state, view } = await session(db, {});
+    await state.dashboard(view);
+    await state.flushStoredViews();
+    expect(await db.kv.get('views.dashboards')).toBeUndefined();
+    await computeAndKeep(db);
+    expect((await reopened(db)).kept).not.toBeNull();
+    expect((await reopened(db, { stamp: 'build 2' })).kept).toBeNull();
+  });
+
+  it('are computed again after an import into the report', async () => {
+    const { db, sourceId } = await imported();
+    const { d } = await computeAndKeep(db);
+    await importFile(db, `${FX}/squid/test-access.log`, 'more.log', sourceId);
+    expect((await reopened(db)).kept).toBeNull();
+    const after = await computeAndKeep(db);
+    expect(after.d.summary.transactions).toBeGreaterThan(d.summary.transactions);
+    expect((await reopened(db)).kept).toEqual(after.d);
+  });
+
+  it('are computed again after a tag, a setting or retention changed what they show', async () => {
+    const { db, sourceId } = await imported();
+    const { state, d } = await computeAndKeep(db);
+    const app = d.topByTransactions[0];
+    await state.applyTags([app.key], ['Unsanctioned'], [], 'test');
+    expect((await reopened(db)).kept).toBeNull();
+    const tagged = await computeAndKeep(db);
+    expect(tagged.d).not.toEqual(d);
+    expect((await reopened(db)).kept).toEqual(tagged.d);
+
+    // A setting the results depend on: the session's settings are part of the fingerprint.
+    const risky = (s: EngineState) => s.configure({ thresholds: { ...settingsOf(s).thresholds, riskyScore: 9 } });
+    expect((await reopened(db, STAMP, risky)).kept).toBeNull();
+
+    // Retention changes facts in place, their import records unchanged (a log of 2006 beside one of 2026).
+    await importFile(db, `${FX}/squid/test-access.log`, 'old.log', sourceId);
+    const both = await computeAndKeep(db);
+    expect((await reopened(db)).kept).toEqual(both.d);
+    expect(await both.state.applyRetention(1)).toBeGreaterThan(0);
+    expect((await reopened(db)).kept).toBeNull();
+    const retained = await computeAndKeep(db);
+    expect(retained.d.summary.transactions).toBeLessThan(both.d.summary.transactions);
+    expect(retained.d).toEqual(await computed(db));
+  });
+
+  it('are never kept or served while views are anonymized (pseudonyms last one session)', async () => {
+    const { db } = await imported();
+    await computeAndKeep(db);
+    const anonymized = (s: EngineState) => s.configure({ anonymize: true });
+    expect((await reopened(db, STAMP, anonymized)).kept).toBeNull();
+    const { state, view } = await session(db);
+    anonymized(state);
+    await state.dashboard(view);
+    await new Promise((r) => setTimeout(r, 600));
+    await state.flushStoredViews();
+    const stored = (await db.kv.get('views.dashboards'))?.value as unknown[];
+    expect(stored).toHaveLength(1);
+  });
+});
+
+/** The state's settings as configured (read through a private field: tests only). */
+function settingsOf(s: EngineState): Settings {
+  return (s as unknown as { settings: Settings }).settings;
+}
