@@ -9,7 +9,7 @@ import { DEFAULT_SETTINGS } from '../domain/settings';
 import { mulberry32 } from '../formats/testing/harness';
 import { type AppContext, reappraised } from './daily';
 import { type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
-import { type RiskBases, rejudgedBases, riskBaseSteps, riskInWindow } from './risk-report';
+import { type RiskBases, rejudgedBases, revivedBases, riskBaseSteps, riskInWindow, storedBases } from './risk-report';
 import { runSteps } from './steps';
 import type { WorkingSet } from './working-set';
 
@@ -137,6 +137,21 @@ describe('rejudgedBases', () => {
         }
     });
   }
+
+  it('gives the same from bases stored and read back (structured clone) as from those it computed', () => {
+    const ws = fixtureWorkingSet(fleet(5));
+    const fresh = STATES.map((a) => bases(ws, a));
+    for (let from = 0; from < STATES.length; from++) {
+      const kept = structuredClone(storedBases(fresh[from]));
+      for (let to = 0; to < STATES.length; to++) {
+        const apps = reappraised(kept.devices.apps, STATES[to], catalog);
+        expect(views(revivedBases(kept, apps))).toEqual(views(fresh[to]));
+      }
+    }
+    const snapshot = bases(ws, STATES[1], false);
+    const kept = structuredClone(storedBases(snapshot));
+    expect(views(revivedBases(kept, reappraised(kept.devices.apps, STATES[1], catalog)))).toEqual(views(snapshot));
+  });
 
   it('leaves a snapshot without signals', () => {
     const ws = fixtureWorkingSet(fleet(4));

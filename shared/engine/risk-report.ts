@@ -15,10 +15,22 @@ import {
   type RiskLevel,
   type RiskParams,
   rejudged,
+  revivedBase,
   riskBaseStages,
   riskIn,
+  type StoredRiskBase,
+  storedBase,
 } from './risk';
-import { resignaled, type SignalBase, type SignalParams, signalBase, signalsIn } from './signals';
+import {
+  resignaled,
+  revivedSignals,
+  type SignalBase,
+  type SignalParams,
+  type StoredSignalBase,
+  signalBase,
+  signalsIn,
+  storedSignals,
+} from './signals';
 import { runSteps } from './steps';
 import type { WorkingSet } from './working-set';
 
@@ -72,6 +84,29 @@ export interface RiskBases {
  */
 export function rejudgedBases(b: RiskBases, apps: readonly AppInfo[]): RiskBases {
   return { ...rejudgedEarly(b, apps), users: rejudged(b.users, apps) };
+}
+
+/** The bases as plain data for the store (structured-cloneable): what they are judged from, not the judgements. */
+export interface StoredBases {
+  devices: StoredRiskBase;
+  users: StoredRiskBase;
+  signals: StoredSignalBase;
+}
+
+export function storedBases(b: RiskBases): StoredBases {
+  return { devices: storedBase(b.devices), users: storedBase(b.users), signals: storedSignals(b.signals) };
+}
+
+/**
+ * Stored bases judged with `apps` — the stored ones (`d.devices.apps`, in that order) as they are judged now
+ * (`reappraised`): what rejudgedBases gives the bases they were stored from.
+ */
+export function revivedBases(d: StoredBases, apps: readonly AppInfo[]): RiskBases {
+  return {
+    devices: revivedBase(d.devices, apps),
+    users: revivedBase(d.users, apps),
+    signals: revivedSignals(d.signals, apps),
+  };
 }
 
 /** rejudgedBases of the early bases (a dashboard's, before the users' are in). */

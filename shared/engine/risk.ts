@@ -326,7 +326,8 @@ export interface Candidate extends Anomaly {
   hourMask: number;
   /** How much of it there was (transactions, or bytes uploaded), to compare with peers. */
   magnitude: number;
-  peerText: (peers: number) => string;
+  /** What a fleet event appends to its text (PEER_TEXT): data, so that a base can be stored. */
+  peer: PeerText;
 }
 
 const NOUN: Record<EntityRollup['dimension'], [string, string]> = {
@@ -405,6 +406,25 @@ export type SanctionRow =
  * hundreds of thousands (every first use the fleet is not adopting), and an object each would weigh on every
  * collection of the engine's heap for as long as the base is kept.
  */
+/** Slots as plain data (typed arrays and plain candidates), for the store. */
+export interface SlotsData {
+  fixed: Candidate[];
+  order: Int32Array<ArrayBuffer>;
+  n: number;
+  rows: number;
+  kind: Uint8Array<ArrayBuffer>;
+  entity: Int32Array<ArrayBuffer>;
+  day: Int32Array<ArrayBuffer>;
+  app: Int32Array<ArrayBuffer>;
+  time: Float64Array<ArrayBuffer>;
+  up: Float64Array<ArrayBuffer>;
+  tx: Float64Array<ArrayBuffer>;
+  hours: Uint8Array<ArrayBuffer>;
+  others: Int32Array<ArrayBuffer>;
+  flags: Uint8Array<ArrayBuffer>;
+  vs: [number, string | null][];
+}
+
 export class Slots {
   private readonly fixed: Candidate[] = [];
   /** Per slot: a fixed candidate's index, or -(sanction row + 1). */
@@ -424,6 +444,32 @@ export class Slots {
   private flags = new Uint8Array(64);
   /** Upload rows' text against their baseline (null: before one was learned), by row. */
   private readonly vs = new Map<number, string | null>();
+
+  /** Its data, as `fromData` takes it back (call after `done`). */
+  toData(): SlotsData {
+    const { fixed, order, n, rows, kind, entity, day, app, time, up, tx, hours, others, flags } = this;
+    return { fixed, order, n, rows, kind, entity, day, app, time, up, tx, hours, others, flags, vs: [...this.vs] };
+  }
+
+  static fromData(d: SlotsData): Slots {
+    const s = new Slots();
+    s.fixed.push(...d.fixed);
+    for (const [i, v] of d.vs) s.vs.set(i, v);
+    s.order = d.order;
+    s.n = d.n;
+    s.rows = d.rows;
+    s.kind = d.kind;
+    s.entity = d.entity;
+    s.day = d.day;
+    s.app = d.app;
+    s.time = d.time;
+    s.up = d.up;
+    s.tx = d.tx;
+    s.hours = d.hours;
+    s.others = d.others;
+    s.flags = d.flags;
+    return s;
+  }
 
   private slot(ref: number): void {
     if (this.n === this.order.length) this.order = resized(this.order, this.n * 2);
@@ -510,7 +556,7 @@ export class Slots {
   }
 }
 
-/** The texts a fleet event appends, per dimension and kind (module-level: a candidate's closure holds nothing else). */
+/** The texts a fleet event appends, per dimension and kind: a candidate names its own (`peer`). */
 function peerTexts(dimension: EntityRollup['dimension']) {
   const nouns = NOUN[dimension][1];
   return {
@@ -520,6 +566,7 @@ function peerTexts(dimension: EntityRollup['dimension']) {
     night: (k: number) => `; ${k} other ${nouns} were active at those hours that night too`,
   };
 }
+type PeerText = keyof ReturnType<typeof peerTexts>;
 const PEER_TEXT: Record<EntityRollup['dimension'], ReturnType<typeof peerTexts>> = {
   device: peerTexts('device'),
   user: peerTexts('user'),
@@ -540,7 +587,7 @@ function candidateOf(c: Omit<Candidate, 'fleetEvent' | 'hourMask'> & { hourMask?
     app: c.app,
     appIndex: c.appIndex,
     text: c.text,
-    peerText: c.peerText,
+    peer: c.peer,
   };
 }
 
@@ -568,7 +615,7 @@ function judged(
       app: info.key,
       appIndex: a,
       text,
-      peerText: kind === 'upload-spike' ? PEER_TEXT[dimension].upload : PEER_TEXT[dimension].none,
+      peer: kind === 'upload-spike' ? 'upload' : 'none',
     });
   if (s.judge === 'upload-spike') {
     const up = s.up;
@@ -657,6 +704,19 @@ export function rejudged(base: RiskBase, apps: readonly AppInfo[]): RiskBase {
     apps,
     candidates: candidatesOf(base.slots, apps, base.dimension, base.thresholds, base.params),
   };
+}
+
+/** A base as plain data for the store: its candidates come back from its slots (`revivedBase`). */
+export type StoredRiskBase = Omit<RiskBase, 'candidates' | 'slots'> & { slots: SlotsData };
+
+export function storedBase(b: RiskBase): StoredRiskBase {
+  const { candidates: _candidates, slots, ...rest } = b;
+  return { ...rest, slots: slots.toData() };
+}
+
+/** A stored base with `apps` as they are judged now (its own apps, in the same order, appraised again). */
+export function revivedBase(d: StoredRiskBase, apps: readonly AppInfo[]): RiskBase {
+  return rejudged({ ...d, slots: Slots.fromData(d.slots), candidates: [] }, apps);
 }
 
 /** Device or user risk in a window: `riskIn(riskBase(…))`, where the rollups end with the window. */
@@ -837,7 +897,6 @@ export function* riskBaseStages(
 
   const noiseApp = Uint8Array.from(apps, (a) => (a.noise ? 1 : 0));
   const slots = new Slots();
-  const peerText = PEER_TEXT[dimension];
   const learnedRow = new Uint8Array(r.days.n);
   const noBytes = new Uint8Array(n).fill(1);
 
@@ -909,7 +968,7 @@ export function* riskBaseStages(
               app: a >= 0 ? apps[a].key : null,
               appIndex: a,
               text: `made ${countLabel(tx)} transactions on ${dayLabel(d)}, ${ratioLabel(ratio)} its daily median (${countLabel(m)})${share}`,
-              peerText: peerText.spike,
+              peer: 'spike',
             }),
           );
         }
@@ -1019,7 +1078,7 @@ export function* riskBaseStages(
                     ? `hours it was never active in ${span} days of history`
                     : `hours it had been active in on at most ${seenBefore} ${seenBefore === 1 ? 'day' : 'days'} in ${span} days of history`
                 }`,
-                peerText: peerText.night,
+                peer: 'night',
               }),
             );
           }
@@ -1096,7 +1155,7 @@ export function riskIn(
   const fleetEvent = (c: Candidate, peers: number) => {
     c.fleetEvent = true;
     c.severity = 'Low';
-    c.text += c.peerText(peers);
+    c.text += PEER_TEXT[base.dimension][c.peer](peers);
   };
   // Off-hours peers are the others active the same night at overlapping hours: an entity has one such candidate a
   // night, so candidates with the same hours share their peers but for themselves. Each night is judged per

@@ -237,6 +237,19 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
   return { ...raised(prep, apps), notApplicable, prep };
 }
 
+/** A signal base as plain data for the store: its signals come back from what they were raised from. */
+export type StoredSignalBase = Omit<SignalBase, 'signals'>;
+
+export function storedSignals(b: SignalBase): StoredSignalBase {
+  const { signals: _signals, ...rest } = b;
+  return rest;
+}
+
+/** A stored signal base with `apps` as they are judged now (its own apps, in the same order, appraised again). */
+export function revivedSignals(d: StoredSignalBase, apps: readonly AppInfo[]): SignalBase {
+  return d.prep ? resignaled({ ...d, signals: [] }, apps) : { ...d, signals: [] };
+}
+
 /** The base's signals with the apps as `apps` judges them (the same apps in the same order: newer tags or scores). */
 export function resignaled(base: SignalBase, apps: readonly AppInfo[]): SignalBase {
   if (!base.prep) return base;

@@ -37,8 +37,11 @@ import {
   type RiskBases,
   rejudgedBases,
   rejudgedEarly,
+  revivedBases,
   riskBaseSteps,
   riskInWindow,
+  type StoredBases,
+  storedBases,
 } from './risk-report';
 import { Sha256 } from './sha256';
 import { signalsIn } from './signals';
@@ -73,6 +76,10 @@ const STORED_DASHBOARDS = 'views.dashboards';
 const RETENTION_STAMP = 'data.retentionStamp';
 /** Stored dashboards kept at most (each ~10-20 KB). */
 const STORED_LIMIT = 32;
+/** Risk bases kept in the store: each under `bases:` + its fingerprint, their keys in this record, most recent last. */
+const STORED_BASES = 'bases.index';
+/** Risk bases kept in the store at most (a 10M-event report's take some tens of MB). */
+const STORED_BASES_LIMIT = 4;
 const SAVED_QUERIES = 'queries.saved';
 
 export interface ViewRequest {
@@ -251,6 +258,8 @@ export class EngineState {
    */
   private lastAsked = Date.now();
 
+  /** Risk bases computed here and read back from the store (tests read these). */
+  readonly basesCount = { computed: 0, read: 0 };
   /** Stored dashboards (read from the store once), by fingerprint; null until read. */
   private stored: Promise<Map<string, DashboardView>> | null = null;
   private storedWrite: ReturnType<typeof setTimeout> | null = null;
@@ -712,7 +721,19 @@ export class EngineState {
     const early = settledLater<EarlyBases>();
     let reachedEarly = false;
     let paused = false;
+    // Bases an earlier session computed from the same data and settings are read back and judged with the apps as
+    // they are now (what rejudgedBases gives); bases computed here are kept for the next session. Only while nothing
+    // changed since this computation began (`shared`): its working set is the one the fingerprint describes.
+    const storeKey = shared ? this.basesKey(info, to) : null;
     const result = (async () => {
+      const kept = storeKey === null ? null : await this.storedBases(storeKey);
+      if (kept) {
+        this.basesCount.read++;
+        const bases = revivedBases(kept, reappraised(kept.devices.apps, ctx, this.matcher!.catalog));
+        reachedEarly = true;
+        early.resolve(bases);
+        return bases;
+      }
       const steps = riskBaseSteps(ws, { ...ctx, report: info, to, thresholds, signalSeverity }, (b) => {
         reachedEarly = true;
         early.resolve(b);
@@ -726,7 +747,10 @@ export class EngineState {
           paused = true;
           return pause();
         });
-      return (await stepped(steps, between)).bases;
+      const bases = (await stepped(steps, between)).bases;
+      this.basesCount.computed++;
+      if (storeKey !== null && epoch === this.epoch) this.keepBases(storeKey, bases).catch(() => {});
+      return bases;
     })();
     result.then(early.resolve, early.reject);
     if (!shared) return { result, early: early.promise };
@@ -816,6 +840,52 @@ export class EngineState {
       this.tags,
       this.overrides,
     ]);
+  }
+
+  /**
+   * The fingerprint of a report's risk bases over rollups ending at `to`: as a dashboard's (storedKey) but for the
+   * window, tags, overrides and score weights — bases read back are judged with the apps as they are then — and for
+   * settings, only those bases depend on. Null without a stamp.
+   */
+  private basesKey(info: ReportInfo, to: number | null): string | null {
+    if (!this.views.stamp) return null;
+    const sourceIds = new Set(info.sourceIds);
+    const imports = this.imports
+      .filter((i) => sourceIds.has(i.sourceId))
+      .map((i) => `${i.id}:${i.facts}`)
+      .sort();
+    return digestOf([
+      this.views.stamp,
+      'bases',
+      shapeOf(info),
+      info.id,
+      to,
+      imports,
+      this.metaStamp,
+      baseSettings(this.settings),
+    ]);
+  }
+
+  private async storedBases(key: string): Promise<StoredBases | null> {
+    try {
+      return ((await this.db.kv.get(`bases:${key}`))?.value as StoredBases | undefined) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Keeps computed risk bases in the store for the next session, the least recently kept going beyond the limit. */
+  private async keepBases(key: string, b: RiskBases): Promise<void> {
+    const db = this.db;
+    const value = storedBases(b);
+    await db.transaction('rw', db.kv, async () => {
+      const index = (((await db.kv.get(STORED_BASES))?.value as string[] | undefined) ?? []).filter((k) => k !== key);
+      index.push(key);
+      const gone = index.splice(0, Math.max(0, index.length - STORED_BASES_LIMIT));
+      await db.kv.bulkDelete(gone.map((k) => `bases:${k}`));
+      await db.kv.put({ key: `bases:${key}`, value });
+      await db.kv.put({ key: STORED_BASES, value: index });
+    });
   }
 
   private storedViews(): Promise<Map<string, DashboardView>> {

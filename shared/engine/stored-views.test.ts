@@ -151,6 +151,36 @@ describe('stored dashboards', () => {
     const stored = (await db.kv.get('views.dashboards'))?.value as unknown[];
     expect(stored).toHaveLength(1);
   });
+
+  it('keep the risk bases too: read back and judged with the tags as they are, equal to a computation', async () => {
+    const { db } = await imported();
+    const tables = async (stamp: { stamp?: string }) => {
+      const { state, view } = await session(db, stamp);
+      const t = await state.tables(view);
+      await vi.waitFor(async () => expect((await db.kv.get('bases.index'))?.value).toBeDefined());
+      return { t, count: state.basesCount, state };
+    };
+    const first = await tables(STAMP);
+    expect(first.count).toEqual({ computed: 1, read: 0 });
+    const again = await tables(STAMP);
+    expect(again.count).toEqual({ computed: 0, read: 1 });
+    expect(again.t).toEqual((await tables({})).t);
+
+    // A tag: the bases read back are judged with it, as a computation judges them.
+    const app = again.t.apps.find((a) => a.appId !== null)!;
+    await again.state.applyTags([app.key], ['Unsanctioned'], [], 'test');
+    const tagged = await tables(STAMP);
+    expect(tagged.count).toEqual({ computed: 0, read: 1 });
+    expect(tagged.t).toEqual((await tables({})).t);
+    expect(tagged.t.apps.find((a) => a.key === app.key)?.tags).toContain('Unsanctioned');
+
+    // Thresholds enter the bases themselves: computed again; another build computes its own.
+    const { state, view } = await session(db);
+    state.configure({ thresholds: { ...settingsOf(state).thresholds, highUploadBytes: 12_345 } });
+    await state.tables(view);
+    expect(state.basesCount).toEqual({ computed: 1, read: 0 });
+    expect((await tables({ stamp: 'build 2' })).count).toEqual({ computed: 1, read: 0 });
+  });
 });
 
 /** The state's settings as configured (read through a private field: tests only). */
