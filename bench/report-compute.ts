@@ -17,16 +17,17 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
 import { BUILTIN_CATALOG } from '../shared/catalog/builtin';
 import { loadCatalog } from '../shared/catalog/loader';
 import { createMatcher } from '../shared/catalog/matcher';
 import { createScorer } from '../shared/catalog/score';
 import { DEFAULT_SETTINGS } from '../shared/domain/settings';
 import { FactAggregator } from '../shared/engine/aggregate';
-import { computeDaily } from '../shared/engine/daily';
+import { computeDaily, reappraised } from '../shared/engine/daily';
 import { computeTables, topDevices } from '../shared/engine/query';
 import { assessRisk, riskBase } from '../shared/engine/risk';
-import { applyRisk, riskInWindow, runRisk } from '../shared/engine/risk-report';
+import { applyRisk, revivedBases, riskInWindow, runRisk, storedBases } from '../shared/engine/risk-report';
 import { discoverySignals, signalBase } from '../shared/engine/signals';
 import { HEAD_CHARS } from '../shared/engine/source';
 import { dashboard, RISK_ORDER, RISKIEST_SHOWN, timeline } from '../shared/engine/views';
@@ -175,6 +176,14 @@ async function main(): Promise<void> {
       ),
     };
     time('riskInWindow', () => riskInWindow(bases, { from: null, to: null }));
+    // The bases as the engine keeps them in the store for the next session (structured clone, as IndexedDB takes
+    // it), and read back: judged again with the apps as they are.
+    const bytes = time('storeBases', () => serialize(storedBases(bases)));
+    s.storedBasesMB = Math.round((bytes.length / 2 ** 20) * 10) / 10;
+    time('reviveBases', () => {
+      const kept = deserialize(bytes) as ReturnType<typeof storedBases>;
+      return revivedBases(kept, reappraised(kept.devices.apps, app, matcher.catalog));
+    });
     const level = (key: string) => RISK_ORDER[devices.get(key)?.level ?? 'Informational'];
     time('topDevices', () => topDevices(ws, { ...app, sources }, level, RISKIEST_SHOWN));
     const series = time('timeline', () => timeline(ws, { sources }));
