@@ -158,7 +158,7 @@ describe('investigating imported telemetry', () => {
         new Promise((resolve) => {
           const req = indexedDB.open('cloudscope');
           req.onsuccess = () => {
-            const get = req.result.transaction('kv').objectStore('kv').get('views.dashboards');
+            const get = req.result.transaction('kv').objectStore('kv').get('derived.dashboards');
             get.onsuccess = () => {
               req.result.close();
               resolve(Array.isArray(get.result?.value) && get.result.value.length >= 2);

@@ -23,7 +23,7 @@ import { buildExports, type ExportKind } from '../export/export-set';
 import type { SignalRow } from '../export/reports';
 import { type ExportColumn, tableCsv, tableJson } from '../export/table-export';
 import { DEFAULT_GENERATOR, type ExportFile } from '../export/types';
-import type { CloudscopeDb } from '../store/db';
+import { type CloudscopeDb, DERIVED_KV_PREFIX } from '../store/db';
 import { selectFacts } from '../store/fact-block';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { anonymizeHistory, anonymizeSignals, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
@@ -71,13 +71,13 @@ import { WorkingSet } from './working-set';
 
 const IMPORTED_CATALOG = 'catalog.imported';
 /** Whole dashboards kept in the store by fingerprint (see EngineState.storedKey), most recently used last. */
-const STORED_DASHBOARDS = 'views.dashboards';
+const STORED_DASHBOARDS = `${DERIVED_KV_PREFIX}dashboards`;
 /** Changed by every retention run, which changes facts in place (import records stay as they were). */
 const RETENTION_STAMP = 'data.retentionStamp';
 /** Stored dashboards kept at most (each ~10-20 KB). */
 const STORED_LIMIT = 32;
-/** Risk bases kept in the store: each under `bases:` + its fingerprint, their keys in this record, most recent last. */
-const STORED_BASES = 'bases.index';
+/** Risk bases kept in the store: each under this key + `:` + its fingerprint, their keys in this record, most recent last. */
+const STORED_BASES = `${DERIVED_KV_PREFIX}bases`;
 /** Risk bases kept in the store at most (a 10M-event report's take some tens of MB). */
 const STORED_BASES_LIMIT = 4;
 const SAVED_QUERIES = 'queries.saved';
@@ -868,7 +868,7 @@ export class EngineState {
 
   private async storedBases(key: string): Promise<StoredBases | null> {
     try {
-      return ((await this.db.kv.get(`bases:${key}`))?.value as StoredBases | undefined) ?? null;
+      return ((await this.db.kv.get(`${STORED_BASES}:${key}`))?.value as StoredBases | undefined) ?? null;
     } catch {
       return null;
     }
@@ -882,8 +882,8 @@ export class EngineState {
       const index = (((await db.kv.get(STORED_BASES))?.value as string[] | undefined) ?? []).filter((k) => k !== key);
       index.push(key);
       const gone = index.splice(0, Math.max(0, index.length - STORED_BASES_LIMIT));
-      await db.kv.bulkDelete(gone.map((k) => `bases:${k}`));
-      await db.kv.put({ key: `bases:${key}`, value });
+      await db.kv.bulkDelete(gone.map((k) => `${STORED_BASES}:${k}`));
+      await db.kv.put({ key: `${STORED_BASES}:${key}`, value });
       await db.kv.put({ key: STORED_BASES, value: index });
     });
   }

@@ -71,7 +71,7 @@ async function computeAndKeep(db: CloudscopeDb) {
   const d = await state.dashboard(view);
   await vi.waitFor(async () => {
     await state.flushStoredViews();
-    const kept = ((await db.kv.get('views.dashboards'))?.value ?? []) as [string, DashboardView][];
+    const kept = ((await db.kv.get('derived.dashboards'))?.value ?? []) as [string, DashboardView][];
     expect(kept.some(([, v]) => JSON.stringify(v) === JSON.stringify(d))).toBe(true);
   });
   return { state, view, d };
@@ -97,7 +97,7 @@ describe('stored dashboards', () => {
     const { state, view } = await session(db, {});
     await state.dashboard(view);
     await state.flushStoredViews();
-    expect(await db.kv.get('views.dashboards')).toBeUndefined();
+    expect(await db.kv.get('derived.dashboards')).toBeUndefined();
     await computeAndKeep(db);
     expect((await reopened(db)).kept).not.toBeNull();
     expect((await reopened(db, { stamp: 'build 2' })).kept).toBeNull();
@@ -148,7 +148,7 @@ describe('stored dashboards', () => {
     await state.dashboard(view);
     await new Promise((r) => setTimeout(r, 600));
     await state.flushStoredViews();
-    const stored = (await db.kv.get('views.dashboards'))?.value as unknown[];
+    const stored = (await db.kv.get('derived.dashboards'))?.value as unknown[];
     expect(stored).toHaveLength(1);
   });
 
@@ -157,7 +157,7 @@ describe('stored dashboards', () => {
     const tables = async (stamp: { stamp?: string }) => {
       const { state, view } = await session(db, stamp);
       const t = await state.tables(view);
-      await vi.waitFor(async () => expect((await db.kv.get('bases.index'))?.value).toBeDefined());
+      await vi.waitFor(async () => expect((await db.kv.get('derived.bases'))?.value).toBeDefined());
       return { t, count: state.basesCount, state };
     };
     const first = await tables(STAMP);

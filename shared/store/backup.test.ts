@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { runImport } from '../engine/import';
 import type { ImportRequest } from '../engine/protocol';
 import type { AppRow } from '../engine/query';
@@ -20,7 +20,7 @@ import {
   readBackup,
   restoreCase,
 } from './backup';
-import { type CloudscopeDb, openDb } from './db';
+import { type CloudscopeDb, DERIVED_KV_PREFIX, openDb } from './db';
 import { bytesAt, widenFactBlock } from './fact-block';
 
 const FX = 'shared/formats/fixtures';
@@ -46,7 +46,8 @@ async function dump(db: CloudscopeDb) {
     overrides: await db.overrides.toArray(),
     customApps: await db.customApps.toArray(),
     audit: await db.audit.toArray(),
-    kv: await db.kv.toArray(),
+    // Dashboards and risk bases kept for the next session are derived, never backed up (checked below).
+    kv: (await db.kv.toArray()).filter((r) => !r.key.startsWith(DERIVED_KV_PREFIX)),
   };
 }
 
@@ -99,8 +100,10 @@ beforeAll(async () => {
   );
   endpointId = r1.sourceId;
   proxyId = r2.sourceId;
-  const state = new EngineState(source);
+  // A state that keeps dashboards and risk bases in the store, as the app's does: those are left out of a backup.
+  const state = new EngineState(source, { stamp: 'test build' });
   const apps = (await state.tables({ report: { id: 'global' }, window: { preset: 'all' } })).apps;
+  await vi.waitFor(async () => expect(await source.kv.get(`${DERIVED_KV_PREFIX}bases`)).toBeDefined());
   const identified = apps.find((a) => a.appId)!;
   const unidentified = apps.find((a) => !a.appId && a.domains.length > 0)!;
   customHost = unidentified.domains[0];
@@ -152,6 +155,10 @@ describe('case backup and restore', () => {
     expect(manifest.caseName).toBe('Acme incident');
     const [a, b] = [await dump(source), await dump(target)];
     expect(b).toEqual(a);
+    const derived = async (db: CloudscopeDb) =>
+      (await db.kv.toCollection().primaryKeys()).filter((k) => String(k).startsWith(DERIVED_KV_PREFIX));
+    expect(await derived(source)).not.toEqual([]);
+    expect(await derived(target)).toEqual([]);
     // Unknown bytes (NaN) survive bit for bit: endpoint facts carry no byte counts.
     const endpointBlock = b.factBlocks.find((x) => x.sourceId === endpointId)!;
     expect(Number.isNaN(bytesAt(endpointBlock.bytesUp, 0))).toBe(true);

@@ -18,6 +18,7 @@ import {
   type AuditRecord,
   type CloudscopeDb,
   DB_VERSION,
+  DERIVED_KV_PREFIX,
   type KvRecord,
   type OverrideRecord,
   type TagRecord,
@@ -191,7 +192,8 @@ export async function backupCase(db: CloudscopeDb, opts: BackupOptions): Promise
     overrides: await db.overrides.toArray(),
     customApps: await db.customApps.toArray(),
     audit: await db.audit.toArray(),
-    kv: await db.kv.toArray(),
+    // Records derived from the rest (kept dashboards and risk bases) are computed again after a restore.
+    kv: (await db.kv.toArray()).filter((r) => !r.key.startsWith(DERIVED_KV_PREFIX)),
   }));
   const imports = read.imports.filter((i) => i.status === 'committed');
   const committed = new Set(imports.map((i) => i.id));

@@ -40,6 +40,12 @@ export interface KvRecord {
 
 export const DB_VERSION = 1;
 
+/**
+ * Keys of `kv` records derived from the rest of the case (dashboards and risk bases kept for the next session): a
+ * backup leaves them out, and a restored case computes them again.
+ */
+export const DERIVED_KV_PREFIX = 'derived.';
+
 export type CloudscopeDb = Dexie & {
   dataSources: EntityTable<DataSourceRecord, 'id'>;
   imports: EntityTable<ImportRecord, 'id'>;
