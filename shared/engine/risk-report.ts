@@ -93,6 +93,33 @@ export interface StoredBases {
   signals: StoredSignalBase;
 }
 
+/** Whether a value read from the store has the stored bases' shape (typed arrays where they belong); else they are computed. */
+export function isStoredBases(v: unknown): v is StoredBases {
+  const base = (b: Partial<StoredRiskBase> | undefined) =>
+    b !== undefined &&
+    b.dayOrder instanceof Int32Array &&
+    b.dayStart instanceof Int32Array &&
+    b.day instanceof Int32Array &&
+    b.active instanceof Uint8Array &&
+    b.learned instanceof Uint8Array &&
+    b.noBytes instanceof Uint8Array &&
+    Array.isArray(b.keys) &&
+    Array.isArray(b.apps) &&
+    b.slots?.order instanceof Int32Array &&
+    b.slots.time instanceof Float64Array &&
+    Array.isArray(b.slots.fixed);
+  const d = v as Partial<StoredBases> | null;
+  return (
+    d !== null &&
+    typeof d === 'object' &&
+    base(d.devices) &&
+    base(d.users) &&
+    typeof d.signals === 'object' &&
+    d.signals !== null &&
+    Array.isArray(d.signals.notApplicable)
+  );
+}
+
 export function storedBases(b: RiskBases): StoredBases {
   return { devices: storedBase(b.devices), users: storedBase(b.users), signals: storedSignals(b.signals) };
 }

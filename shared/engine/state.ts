@@ -34,6 +34,7 @@ import { riskIn } from './risk';
 import {
   applyRisk,
   type EarlyBases,
+  isStoredBases,
   type RiskBases,
   rejudgedBases,
   rejudgedEarly,
@@ -866,9 +867,11 @@ export class EngineState {
     ]);
   }
 
+  /** Bases kept under `key`, or null (none, or not of the shape this build stores: they are computed again). */
   private async storedBases(key: string): Promise<StoredBases | null> {
     try {
-      return ((await this.db.kv.get(`${STORED_BASES}:${key}`))?.value as StoredBases | undefined) ?? null;
+      const value = (await this.db.kv.get(`${STORED_BASES}:${key}`))?.value;
+      return isStoredBases(value) ? value : null;
     } catch {
       return null;
     }

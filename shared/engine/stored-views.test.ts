@@ -181,6 +181,20 @@ describe('stored dashboards', () => {
     expect(state.basesCount).toEqual({ computed: 1, read: 0 });
     expect((await tables({ stamp: 'build 2' })).count).toEqual({ computed: 1, read: 0 });
   });
+
+  it('compute the bases again when what the store holds is not of their shape', async () => {
+    const { db } = await imported();
+    const { state, view } = await session(db);
+    await state.tables(view);
+    await vi.waitFor(async () => expect((await db.kv.get('derived.bases'))?.value).toBeDefined());
+    // As a JSON round trip would leave them: typed arrays turned into plain objects.
+    const [key] = (await db.kv.get('derived.bases'))!.value as string[];
+    const kept = (await db.kv.get(`derived.bases:${key}`))!.value;
+    await db.kv.put({ key: `derived.bases:${key}`, value: JSON.parse(JSON.stringify(kept)) });
+    const again = await session(db);
+    expect(await again.state.tables(again.view)).toEqual(await state.tables(view));
+    expect(again.state.basesCount).toEqual({ computed: 1, read: 0 });
+  });
 });
 
 /** The state's settings as configured (read through a private field: tests only). */
