@@ -825,22 +825,20 @@ export class EngineState {
    */
   private storedKey(info: ReportInfo, win: DashboardView['window']): string | null {
     if (!this.views.stamp || this.settings.anonymize) return null;
+    return digestOf([...this.dataOf(info), win, resultSettings(this.settings), this.tags, this.overrides]);
+  }
+
+  /**
+   * What every stored result of a report was computed from: the build, the report (name, kind, sources), its
+   * committed imports and the rest of the store's meta (`metaStamp`).
+   */
+  private dataOf(info: ReportInfo): unknown[] {
     const sourceIds = new Set(info.sourceIds);
     const imports = this.imports
       .filter((i) => sourceIds.has(i.sourceId))
       .map((i) => `${i.id}:${i.facts}`)
       .sort();
-    return digestOf([
-      this.views.stamp,
-      shapeOf(info),
-      info.id,
-      win,
-      imports,
-      this.metaStamp,
-      resultSettings(this.settings),
-      this.tags,
-      this.overrides,
-    ]);
+    return [this.views.stamp, shapeOf(info), info.id, imports, this.metaStamp];
   }
 
   /**
@@ -850,21 +848,7 @@ export class EngineState {
    */
   private basesKey(info: ReportInfo, to: number | null): string | null {
     if (!this.views.stamp) return null;
-    const sourceIds = new Set(info.sourceIds);
-    const imports = this.imports
-      .filter((i) => sourceIds.has(i.sourceId))
-      .map((i) => `${i.id}:${i.facts}`)
-      .sort();
-    return digestOf([
-      this.views.stamp,
-      'bases',
-      shapeOf(info),
-      info.id,
-      to,
-      imports,
-      this.metaStamp,
-      baseSettings(this.settings),
-    ]);
+    return digestOf([...this.dataOf(info), 'bases', to, baseSettings(this.settings)]);
   }
 
   /** Bases kept under `key`, or null (none, or not of the shape this build stores: they are computed again). */
