@@ -79,8 +79,10 @@ const RETENTION_STAMP = 'data.retentionStamp';
 const STORED_LIMIT = 32;
 /** Risk bases kept in the store: each under this key + `:` + its fingerprint, their keys in this record, most recent last. */
 const STORED_BASES = `${DERIVED_KV_PREFIX}bases`;
-/** Risk bases kept in the store at most (a 10M-event report's take some tens of MB). */
+/** Risk bases kept in the store at most (a 10M-event report's take ~8 MB). */
 const STORED_BASES_LIMIT = 4;
+/** How long a report's data must stay the same before its computed risk bases are written to the store. */
+const BASES_WRITE_MS = 5000;
 const SAVED_QUERIES = 'queries.saved';
 
 export interface ViewRequest {
@@ -264,6 +266,11 @@ export class EngineState {
   /** Stored dashboards (read from the store once), by fingerprint; null until read. */
   private stored: Promise<Map<string, DashboardView>> | null = null;
   private storedWrite: ReturnType<typeof setTimeout> | null = null;
+  /** Risk bases waiting to be written to the store (keepBases), by fingerprint. */
+  private readonly pendingBases = new Map<
+    string,
+    { timer: ReturnType<typeof setTimeout>; sourceIds: readonly string[]; write: () => Promise<void> }
+  >();
   /** What of the store besides imports and tags a result depends on: the imported catalog, custom apps, retention. */
   private metaStamp = '';
 
@@ -290,11 +297,17 @@ export class EngineState {
     this.dataVersion++;
     this.meta = null;
     if (!opts.factsKept) this.facts = null;
-    if (changedSources === undefined) {
+    const changed = changedSources === undefined ? null : new Set(changedSources);
+    // Bases computed from data that has changed since are not written (see keepBases).
+    for (const [key, p] of this.pendingBases) {
+      if (changed && !p.sourceIds.some((s) => changed.has(s))) continue;
+      clearTimeout(p.timer);
+      this.pendingBases.delete(key);
+    }
+    if (changed === null) {
       this.dropCache();
       return;
     }
-    const changed = new Set(changedSources);
     for (const [key, e] of this.cache) if (e.sourceIds.some((s) => changed.has(s))) this.cache.delete(key);
     for (const [key, e] of this.bases) if (e.sourceIds.some((s) => changed.has(s))) this.bases.delete(key);
   }
@@ -750,7 +763,7 @@ export class EngineState {
         });
       const bases = (await stepped(steps, between)).bases;
       this.basesCount.computed++;
-      if (storeKey !== null && epoch === this.epoch) this.keepBases(storeKey, bases).catch(() => {});
+      if (storeKey !== null && epoch === this.epoch) this.keepBases(storeKey, bases, info.sourceIds);
       return bases;
     })();
     result.then(early.resolve, early.reject);
@@ -861,8 +874,22 @@ export class EngineState {
     }
   }
 
-  /** Keeps computed risk bases in the store for the next session, the least recently kept going beyond the limit. */
-  private async keepBases(key: string, b: RiskBases): Promise<void> {
+  /**
+   * Keeps computed risk bases in the store for the next session, once their report's data has stayed the same for
+   * BASES_WRITE_MS: a live source, whose batches change the data every few seconds, would otherwise have megabytes
+   * written per batch for bases the next batch makes stale (a change drops the pending write, `invalidateData`).
+   */
+  private keepBases(key: string, b: RiskBases, sourceIds: readonly string[]): void {
+    clearTimeout(this.pendingBases.get(key)?.timer);
+    const timer = setTimeout(() => {
+      this.pendingBases.delete(key);
+      this.writeBases(key, b).catch(() => {});
+    }, BASES_WRITE_MS);
+    this.pendingBases.set(key, { timer, sourceIds, write: () => this.writeBases(key, b) });
+  }
+
+  /** Writes kept bases, the least recently kept going beyond the limit. */
+  private async writeBases(key: string, b: RiskBases): Promise<void> {
     const db = this.db;
     const value = storedBases(b);
     await db.transaction('rw', db.kv, async () => {
@@ -923,8 +950,12 @@ export class EngineState {
     }, 500);
   }
 
-  /** Writes the stored dashboards now (tests; the engine writes them by itself a moment after each is computed). */
+  /** Writes the stored dashboards and bases now (tests; the engine writes them by itself a moment after each is computed). */
   async flushStoredViews(): Promise<void> {
+    const bases = [...this.pendingBases.values()];
+    for (const p of bases) clearTimeout(p.timer);
+    this.pendingBases.clear();
+    for (const p of bases) await p.write();
     if (this.storedWrite === null) return;
     clearTimeout(this.storedWrite);
     this.storedWrite = null;

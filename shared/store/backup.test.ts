@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runImport } from '../engine/import';
 import type { ImportRequest } from '../engine/protocol';
 import type { AppRow } from '../engine/query';
@@ -103,7 +103,8 @@ beforeAll(async () => {
   // A state that keeps dashboards and risk bases in the store, as the app's does: those are left out of a backup.
   const state = new EngineState(source, { stamp: 'test build' });
   const apps = (await state.tables({ report: { id: 'global' }, window: { preset: 'all' } })).apps;
-  await vi.waitFor(async () => expect(await source.kv.get(`${DERIVED_KV_PREFIX}bases`)).toBeDefined());
+  await state.flushStoredViews();
+  expect(await source.kv.get(`${DERIVED_KV_PREFIX}bases`)).toBeDefined();
   const identified = apps.find((a) => a.appId)!;
   const unidentified = apps.find((a) => !a.appId && a.domains.length > 0)!;
   customHost = unidentified.domains[0];
