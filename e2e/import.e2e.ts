@@ -153,6 +153,52 @@ describe('a large Defender export', () => {
   });
 });
 
+describe('cancel', () => {
+  it('shows the progress in the dialog and cancels from it, leaving the store as it was', async () => {
+    // Large enough to run for a second or two: the dialog is modal, so its own Cancel is the one an analyst can reach.
+    const file = join(dir, 'big-hunt.csv');
+    execFileSync('node', ['bench/gen/defender.mjs', '--rows', '400000', '--seed', '7', '--out', file]);
+    session = await openApp(baseUrl);
+    const { page } = session;
+    const c = components(page);
+    await actions(page).waitForEngine();
+    await c.importButton.click();
+    const chooser = page.waitForEvent('filechooser');
+    await c.importDialog.getByRole('button', { name: 'Choose files…' }).click();
+    await (await chooser).setFiles([file]);
+    await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
+    const progress = c.importDialog.getByRole('progressbar', { name: 'Import progress' });
+    await page.waitForFunction(
+      () => Number(document.querySelector('dialog [role="progressbar"]')?.getAttribute('aria-valuenow') ?? 0) > 0,
+    );
+    expect(Number(await progress.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
+    await expect(c.importDialog.getByText(/rows\/s/).isVisible()).resolves.toBe(true);
+    await screenshot(page, 'import-progress');
+    await c.importDialog.getByRole('button', { name: 'Cancel import' }).click();
+    await expect(c.importDialog.getByRole('alert').textContent()).resolves.toContain(
+      'Import cancelled — the store is exactly as before.',
+    );
+    await expect(progress.count()).resolves.toBe(0);
+    await expect(c.importDialog.getByRole('button', { name: 'Import', exact: true }).isEnabled()).resolves.toBe(true);
+    const committed = await page.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const req = indexedDB.open('cloudscope');
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const all = req.result.transaction('imports').objectStore('imports').getAll();
+            all.onsuccess = () => {
+              req.result.close();
+              resolve(all.result.filter((r: { status: string }) => r.status === 'committed').length);
+            };
+          };
+        }),
+    );
+    expect(committed).toBe(0);
+    expect(session.errors).toEqual([]);
+  });
+});
+
 describe('sample data', () => {
   it('opens the generated sample telemetry from the empty dashboard, one data source per file', async () => {
     session = await openApp(baseUrl);

@@ -4,7 +4,7 @@
  * and rejected rows. The bytes stream straight to the worker.
  */
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { computed, ref } from 'vue';
 import type { PreviewResult } from '../../../shared/engine/preview';
 import type { ImportResult } from '../../../shared/engine/protocol';
 import { pulledStream } from '../../../shared/engine/pulled-stream';
@@ -37,6 +37,10 @@ export const useImportStore = defineStore('import', () => {
   const previews = ref<(PreviewResult | null)[]>([]);
   /** A column mapping the analyst set up for a CSV no format recognised. */
   const mapping = ref<CustomMapping | null>(null);
+  /** The running import's job (its progress is in the jobs store), null when none runs. */
+  const jobId = ref<string | null>(null);
+  /** The running import's progress, for the dialog (the jobs panel behind it is inert while the dialog is modal). */
+  const progress = computed(() => useJobsStore().jobs.find((j) => j.jobId === jobId.value) ?? null);
 
   async function preview(): Promise<void> {
     const list = files.value;
@@ -125,12 +129,13 @@ export const useImportStore = defineStore('import', () => {
     if (files.value.length === 0 || busy.value) return;
     const jobs = useJobsStore();
     const ac = new AbortController();
-    const jobId = `import-${Date.now()}`;
+    const id = `import-${Date.now()}`;
+    jobId.value = id;
     const label = files.value.length === 1 ? `Import ${files.value[0].name}` : `Import ${files.value.length} files`;
     busy.value = true;
     error.value = null;
     result.value = null;
-    jobs.start(jobId, label, ac);
+    jobs.start(id, label, ac);
     // A browser File goes to the engine worker as it is (it reads the file itself); other files as a stream.
     const sources = files.value.map((f) =>
       f.blob ? { name: f.name, size: f.size, blob: f.blob } : { name: f.name, size: f.size, stream: streamOf(f) },
@@ -144,10 +149,10 @@ export const useImportStore = defineStore('import', () => {
           timeZone: timeZone.value,
           ...(mapping.value ? { formatId: 'custom-csv' as const, mapping: plain(mapping.value) } : {}),
         },
-        { signal: ac.signal, onProgress: (p) => jobs.update({ ...p, jobId, label }) },
+        { signal: ac.signal, onProgress: (p) => jobs.update({ ...p, jobId: id, label }) },
         sources.flatMap((s) => ('stream' in s ? [s.stream as unknown as Transferable] : [])),
       );
-      jobs.settle(jobId, 'completed');
+      jobs.settle(id, 'completed');
       // The import is committed: the dialog may close while the views refresh.
       busy.value = false;
       await useEngineStore().refresh();
@@ -156,16 +161,22 @@ export const useImportStore = defineStore('import', () => {
       }
     } catch (e) {
       if (e instanceof CancelledError) {
-        jobs.settle(jobId, 'cancelled', 'Nothing was imported');
+        jobs.settle(id, 'cancelled', 'Nothing was imported');
         error.value = 'Import cancelled — the store is exactly as before.';
       } else {
         const msg = e instanceof Error ? e.message : String(e);
-        jobs.settle(jobId, 'failed', msg);
+        jobs.settle(id, 'failed', msg);
         error.value = msg;
       }
     } finally {
       busy.value = false;
+      jobId.value = null;
     }
+  }
+
+  /** Cancels the running import: the store stays exactly as before it. */
+  function cancel(): void {
+    if (jobId.value) useJobsStore().cancel(jobId.value);
   }
 
   return {
@@ -177,6 +188,8 @@ export const useImportStore = defineStore('import', () => {
     busy,
     result,
     error,
+    progress,
+    cancel,
     open,
     openSample,
     openBrowserFiles,
