@@ -8,7 +8,7 @@ import { registerFormats } from '../formats/registry';
 import type { FormatDefinition } from '../formats/types';
 import { openDb } from '../store/db';
 import { widenFactBlock } from '../store/fact-block';
-import { runImport } from './import';
+import { expectedRows, runImport } from './import';
 import type { ImportRequest } from './protocol';
 import { CancelledError } from './rpc';
 import { Sha256 } from './sha256';
@@ -335,5 +335,18 @@ describe('runImport', () => {
     const reopened = await openDb(name, { indexedDB, IDBKeyRange });
     expect(await reopened.imports.count()).toBe(0);
     expect(await reopened.factBlocks.count()).toBe(0);
+  });
+});
+
+describe('expectedRows', () => {
+  const head = (rowBytes: number, rows: number) => `${'h'.repeat(99)}\n${`${'x'.repeat(rowBytes - 1)}\n`.repeat(rows)}`;
+  it("sizes a file's key table from its head's row length, a tenth more, at most 4M", () => {
+    // A full-schema export (~700 bytes a row) and a projected one (~210): the same size, a third of the rows.
+    expect(expectedRows(350e6, head(700, 90))).toBeCloseTo((350e6 / ((99 + 1 + 700 * 90) / 91)) * 1.1, -3);
+    expect(expectedRows(350e6, head(210, 300)) / expectedRows(350e6, head(700, 90))).toBeGreaterThan(3);
+    expect(expectedRows(10e9, head(210, 300))).toBe(4_000_000);
+    // Rows under 64 bytes count as 64; a head without a line end as 256 bytes a row.
+    expect(expectedRows(64e6, head(20, 1000))).toBeCloseTo(1.1e6, -3);
+    expect(expectedRows(256e6, 'no line end')).toBeCloseTo(1.1e6, -3);
   });
 });
