@@ -81,8 +81,13 @@ const STORED_LIMIT = 32;
 const STORED_BASES = `${DERIVED_KV_PREFIX}bases`;
 /** Risk bases kept in the store at most (a 10M-event report's take ~8 MB). */
 const STORED_BASES_LIMIT = 4;
-/** How long a report's data must stay the same before its computed risk bases are written to the store. */
-const BASES_WRITE_MS = 5000;
+/** How long a report's data must stay the same before its computed risk bases and tables are written to the store. */
+const KEEP_AFTER_MS = 5000;
+/** Whole computed views (tables with risk, signals, series) kept in the store: as STORED_BASES. */
+const STORED_COMPUTED = `${DERIVED_KV_PREFIX}computed`;
+const STORED_COMPUTED_LIMIT = 8;
+/** Views with more table rows than this are not kept (100k-entity tables would take seconds to write and read). */
+const STORED_COMPUTED_ROWS = 60_000;
 const SAVED_QUERIES = 'queries.saved';
 
 export interface ViewRequest {
@@ -266,8 +271,8 @@ export class EngineState {
   /** Stored dashboards (read from the store once), by fingerprint; null until read. */
   private stored: Promise<Map<string, DashboardView>> | null = null;
   private storedWrite: ReturnType<typeof setTimeout> | null = null;
-  /** Risk bases waiting to be written to the store (keepBases), by fingerprint. */
-  private readonly pendingBases = new Map<
+  /** Results waiting to be written to the store (keepLater), by their record's key. */
+  private readonly pendingWrites = new Map<
     string,
     { timer: ReturnType<typeof setTimeout>; sourceIds: readonly string[]; write: () => Promise<void> }
   >();
@@ -298,11 +303,11 @@ export class EngineState {
     this.meta = null;
     if (!opts.factsKept) this.facts = null;
     const changed = changedSources === undefined ? null : new Set(changedSources);
-    // Bases computed from data that has changed since are not written (see keepBases).
-    for (const [key, p] of this.pendingBases) {
+    // Results computed from data that has changed since are not written (see keepLater).
+    for (const [key, p] of this.pendingWrites) {
       if (changed && !p.sourceIds.some((s) => changed.has(s))) continue;
       clearTimeout(p.timer);
-      this.pendingBases.delete(key);
+      this.pendingWrites.delete(key);
     }
     if (changed === null) {
       this.dropCache();
@@ -616,10 +621,19 @@ export class EngineState {
         () => {},
       );
     }
+    let fromStore = false;
     const run = async (): Promise<Computed> => {
       if (staged) {
         await yieldStage();
         entry.waiting = false;
+      }
+      // Computed by an earlier session from exactly what it would be computed from now: no fact needed.
+      const kept = storeKey === null ? null : await this.storedComputed(storeKey);
+      if (kept) {
+        fromStore = true;
+        early.resolve({ tables: kept.tables, series: kept.series });
+        dash.resolve(this.wholeDashboard(kept, win));
+        return kept;
       }
       // The report's facts, read when its computation begins: a warm-up waiting for a quiet moment reads none yet.
       const ws = await this.factsFor(info);
@@ -661,11 +675,16 @@ export class EngineState {
       dash.resolve(this.wholeDashboard(computed, win));
       return computed;
     };
-    const p: Promise<Computed> = run().catch((e: unknown) => {
+    const p: Promise<Computed> = run().then((c) => {
+      const rows = c.tables.apps.length + c.tables.devices.length + c.tables.users.length + c.tables.ips.length;
+      if (storeKey !== null && !fromStore && epoch === this.epoch && rows <= STORED_COMPUTED_ROWS)
+        this.keepLater(STORED_COMPUTED, STORED_COMPUTED_LIMIT, storeKey, () => c, info.sourceIds);
+      return c;
+    });
+    p.catch((e: unknown) => {
       early.reject(e);
       dash.reject(e);
       if (this.cache.get(key)?.result === p) this.cache.delete(key);
-      throw e;
     });
     // Nobody may wait for a view's whole tables (its dashboard came first): a stale one stops unheard. A view
     // that asked for them (a table, not the dashboard) has them computed at once.
@@ -763,7 +782,8 @@ export class EngineState {
         });
       const bases = (await stepped(steps, between)).bases;
       this.basesCount.computed++;
-      if (storeKey !== null && epoch === this.epoch) this.keepBases(storeKey, bases, info.sourceIds);
+      if (storeKey !== null && epoch === this.epoch)
+        this.keepLater(STORED_BASES, STORED_BASES_LIMIT, storeKey, () => storedBases(bases), info.sourceIds);
       return bases;
     })();
     result.then(early.resolve, early.reject);
@@ -875,31 +895,57 @@ export class EngineState {
   }
 
   /**
-   * Keeps computed risk bases in the store for the next session, once their report's data has stayed the same for
-   * BASES_WRITE_MS: a live source, whose batches change the data every few seconds, would otherwise have megabytes
-   * written per batch for bases the next batch makes stale (a change drops the pending write, `invalidateData`).
+   * Keeps a computed result in the store for the next session (under `index` + ":" + `key`, at most `limit` of them,
+   * the least recently kept going first), once its report's data has stayed the same for KEEP_AFTER_MS: a live
+   * source, whose batches change the data every few seconds, would otherwise have megabytes written per batch for
+   * results the next batch makes stale (a change drops the pending write, `invalidateData`).
    */
-  private keepBases(key: string, b: RiskBases, sourceIds: readonly string[]): void {
-    clearTimeout(this.pendingBases.get(key)?.timer);
+  private keepLater(
+    index: string,
+    limit: number,
+    key: string,
+    value: () => unknown,
+    sourceIds: readonly string[],
+  ): void {
+    const id = `${index}:${key}`;
+    clearTimeout(this.pendingWrites.get(id)?.timer);
+    const write = () => this.writeKept(index, limit, key, value());
     const timer = setTimeout(() => {
-      this.pendingBases.delete(key);
-      this.writeBases(key, b).catch(() => {});
-    }, BASES_WRITE_MS);
-    this.pendingBases.set(key, { timer, sourceIds, write: () => this.writeBases(key, b) });
+      this.pendingWrites.delete(id);
+      write().catch(() => {});
+    }, KEEP_AFTER_MS);
+    this.pendingWrites.set(id, { timer, sourceIds, write });
   }
 
-  /** Writes kept bases, the least recently kept going beyond the limit. */
-  private async writeBases(key: string, b: RiskBases): Promise<void> {
+  private async writeKept(index: string, limit: number, key: string, value: unknown): Promise<void> {
     const db = this.db;
-    const value = storedBases(b);
     await db.transaction('rw', db.kv, async () => {
-      const index = (((await db.kv.get(STORED_BASES))?.value as string[] | undefined) ?? []).filter((k) => k !== key);
-      index.push(key);
-      const gone = index.splice(0, Math.max(0, index.length - STORED_BASES_LIMIT));
-      await db.kv.bulkDelete(gone.map((k) => `${STORED_BASES}:${k}`));
-      await db.kv.put({ key: `${STORED_BASES}:${key}`, value });
-      await db.kv.put({ key: STORED_BASES, value: index });
+      const keys = (((await db.kv.get(index))?.value as string[] | undefined) ?? []).filter((k) => k !== key);
+      keys.push(key);
+      const gone = keys.splice(0, Math.max(0, keys.length - limit));
+      await db.kv.bulkDelete(gone.map((k) => `${index}:${k}`));
+      await db.kv.put({ key: `${index}:${key}`, value });
+      await db.kv.put({ key: index, value: keys });
     });
+  }
+
+  /**
+   * A view's whole computed result (tables with risk, signals, daily series) kept in the store for exactly what it
+   * would be computed from now, or null. Read when a view's computation begins, before any fact: a reopened app's
+   * tables, pages and exports then need no computation.
+   */
+  private async storedComputed(key: string): Promise<Computed | null> {
+    try {
+      const value = (await this.db.kv.get(`${STORED_COMPUTED}:${key}`))?.value as Partial<Computed> | undefined;
+      const t = value?.tables;
+      const ok =
+        t !== undefined &&
+        [t.apps, t.devices, t.users, t.ips, value?.signals, value?.series].every(Array.isArray) &&
+        typeof t.summary === 'object';
+      return ok ? (value as Computed) : null;
+    } catch {
+      return null;
+    }
   }
 
   private storedViews(): Promise<Map<string, DashboardView>> {
@@ -952,10 +998,10 @@ export class EngineState {
 
   /** Writes the stored dashboards and bases now (tests; the engine writes them by itself a moment after each is computed). */
   async flushStoredViews(): Promise<void> {
-    const bases = [...this.pendingBases.values()];
-    for (const p of bases) clearTimeout(p.timer);
-    this.pendingBases.clear();
-    for (const p of bases) await p.write();
+    const pending = [...this.pendingWrites.values()];
+    for (const p of pending) clearTimeout(p.timer);
+    this.pendingWrites.clear();
+    for (const p of pending) await p.write();
     if (this.storedWrite === null) return;
     clearTimeout(this.storedWrite);
     this.storedWrite = null;
