@@ -974,7 +974,9 @@ export class EngineState {
     views.delete(key);
     views.set(key, kept);
     if (!this.cache.has(JSON.stringify([info.id, win]))) this.computed(v, 'idle').catch(() => {});
-    // As after a computed dashboard: every import's facts read in the background, for the next click.
+    // As after a computed dashboard, every import's facts read in the background for the next click (a device page
+    // needs its report's facts): this report's first.
+    this.factsFor(info).catch(() => {});
     this.readRest();
     return kept;
   }
