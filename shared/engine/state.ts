@@ -280,10 +280,11 @@ export class EngineState {
   private metaStamp = '';
 
   /**
-   * `views.stamp` (the app's build) turns on stored dashboards: a whole dashboard computed for a report and window is
-   * kept in the store under a fingerprint of everything it was computed from, and a later session (a reopened app)
-   * answers the same view from it at once, while the facts are read and the report is computed in the background.
-   * Without it (the command line, whose store lives for one run) nothing is stored.
+   * `views.stamp` (the app's build) turns on stored results: a view's dashboard and whole result (tables, signals,
+   * series), and a report's risk bases, are kept in the store under a fingerprint of everything they were computed
+   * from, and a later session (a reopened app) answers the same view from them at once (bases judged with the tags
+   * as they are then), while the facts are read back in the background. Without it (the command line, whose store
+   * lives for one run) nothing is stored.
    */
   constructor(
     private readonly db: CloudscopeDb,
