@@ -35,5 +35,17 @@ export const actions = (page: Page) => {
     async waitForEngine() {
       await c.engineReady.waitFor({ timeout: 30_000 });
     },
+    /** Picks files through the open import dialog's own chooser. */
+    async chooseFiles(files: string[]) {
+      const chooser = page.waitForEvent('filechooser');
+      await c.importDialog.getByRole('button', { name: 'Choose files…' }).click();
+      await (await chooser).setFiles(files);
+    },
+    /** Opens the import dialog from the header and picks files in it. */
+    async openImport(files: string[]) {
+      await c.importButton.click();
+      await c.importDialog.waitFor();
+      await this.chooseFiles(files);
+    },
   };
 };

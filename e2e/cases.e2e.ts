@@ -26,10 +26,7 @@ describe('investigations', () => {
     await cases.getByRole('button', { name: 'New investigation' }).click();
     await page.getByRole('link', { name: 'Phishing wave' }).waitFor();
 
-    await c.importButton.click();
-    const chooser = page.waitForEvent('filechooser');
-    await c.importDialog.getByRole('button', { name: 'Choose files…' }).click();
-    await (await chooser).setFiles([SQUID]);
+    await actions(page).openImport([SQUID]);
     await c.importDialog.getByRole('region', { name: 'Preview' }).waitFor();
     await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
     await c.importDialog.getByRole('region', { name: 'Import result' }).waitFor();

@@ -36,10 +36,7 @@ describe('import flow', () => {
     const { page } = session;
     const c = components(page);
     await actions(page).waitForEngine();
-    await c.importButton.click();
-    const chooser = page.waitForEvent('filechooser');
-    await c.importDialog.getByRole('button', { name: 'Choose files…' }).click();
-    await (await chooser).setFiles([CUSTOM]);
+    await actions(page).openImport([CUSTOM]);
     const preview = c.importDialog.getByRole('region', { name: 'Preview' });
     await preview.getByText('No known format matched').waitFor();
     await expect(c.importDialog.getByText('Unknown format').isVisible()).resolves.toBe(true);
@@ -65,9 +62,7 @@ describe('import flow', () => {
     await screenshot(page, 'import-rejections');
 
     // The same file again: recognised by its SHA-256, nothing added.
-    const chooser2 = page.waitForEvent('filechooser');
-    await c.importDialog.getByRole('button', { name: 'Choose files…' }).click();
-    await (await chooser2).setFiles([CUSTOM]);
+    await actions(page).chooseFiles([CUSTOM]);
     await c.importDialog.getByRole('button', { name: 'Remove gateway-export.csv' }).first().click();
     await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
     await result.getByText('already imported — nothing added').waitFor();
@@ -119,10 +114,7 @@ describe('a large Defender export', () => {
     page.on('worker', (w) => workers.push(w.url()));
     const c = components(page);
     await actions(page).waitForEngine();
-    await c.importButton.click();
-    const chooser = page.waitForEvent('filechooser');
-    await c.importDialog.getByRole('button', { name: 'Choose files…' }).click();
-    await (await chooser).setFiles([file]);
+    await actions(page).openImport([file]);
     await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
     const result = c.importDialog.getByRole('region', { name: 'Import result' });
     await result.waitFor({ timeout: 60_000 });
@@ -162,10 +154,7 @@ describe('cancel', () => {
     const { page } = session;
     const c = components(page);
     await actions(page).waitForEngine();
-    await c.importButton.click();
-    const chooser = page.waitForEvent('filechooser');
-    await c.importDialog.getByRole('button', { name: 'Choose files…' }).click();
-    await (await chooser).setFiles([file]);
+    await actions(page).openImport([file]);
     await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
     const progress = c.importDialog.getByRole('progressbar', { name: 'Import progress' });
     await page.waitForFunction(

@@ -25,11 +25,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 async function importFiles(page: Page, files: string[]): Promise<void> {
   const c = components(page);
-  await c.importButton.click();
-  await c.importDialog.waitFor();
-  const chooser = page.waitForEvent('filechooser');
-  await c.importDialog.getByRole('button', { name: 'Choose files…' }).click();
-  await (await chooser).setFiles(files);
+  await actions(page).openImport(files);
   await c.importDialog.getByRole('region', { name: 'Preview' }).waitFor();
   await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
   await c.importDialog.getByRole('region', { name: 'Import result' }).waitFor({ timeout: 60_000 });
