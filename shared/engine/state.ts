@@ -41,7 +41,6 @@ import {
   revivedBases,
   riskBaseSteps,
   riskInWindow,
-  type StoredBases,
   storedBases,
 } from './risk-report';
 import { Sha256 } from './sha256';
@@ -71,13 +70,14 @@ import {
 import { WorkingSet } from './working-set';
 
 const IMPORTED_CATALOG = 'catalog.imported';
-/** Whole dashboards kept in the store by fingerprint (see EngineState.storedKey), most recently used last. */
+/** Whole dashboards kept in the store: each under this key + `:` + its fingerprint (see EngineState.storedKey). */
 const STORED_DASHBOARDS = `${DERIVED_KV_PREFIX}dashboards`;
 /** Changed by every retention run, which changes facts in place (import records stay as they were). */
 const RETENTION_STAMP = 'data.retentionStamp';
-/** Stored dashboards kept at most (each ~10-20 KB). */
+/** Stored dashboards kept at most (each ~10-20 KB), written this long after they are computed (see keepLater). */
 const STORED_LIMIT = 32;
-/** Risk bases kept in the store: each under this key + `:` + its fingerprint, their keys in this record, most recent last. */
+const DASHBOARD_KEEP_MS = 500;
+/** Risk bases kept in the store: as STORED_DASHBOARDS. */
 const STORED_BASES = `${DERIVED_KV_PREFIX}bases`;
 /** Risk bases kept in the store at most (a 10M-event report's take ~8 MB). */
 const STORED_BASES_LIMIT = 4;
@@ -268,9 +268,8 @@ export class EngineState {
 
   /** Risk bases computed here and read back from the store (tests read these). */
   readonly basesCount = { computed: 0, read: 0 };
-  /** Stored dashboards (read from the store once), by fingerprint; null until read. */
-  private stored: Promise<Map<string, DashboardView>> | null = null;
-  private storedWrite: ReturnType<typeof setTimeout> | null = null;
+  /** Records of the store this session read or wrote (see keepLater): never written again. */
+  private readonly keptRecords = new Set<string>();
   /** Results waiting to be written to the store (keepLater), by their record's key. */
   private readonly pendingWrites = new Map<
     string,
@@ -617,7 +616,8 @@ export class EngineState {
     if (storeKey !== null) {
       dash.promise.then(
         (d) => {
-          if (epoch === this.epoch) this.keepDashboard(storeKey, d).catch(() => {});
+          if (epoch === this.epoch)
+            this.keepLater(STORED_DASHBOARDS, STORED_LIMIT, storeKey, () => d, info.sourceIds, DASHBOARD_KEEP_MS);
         },
         () => {},
       );
@@ -760,7 +760,8 @@ export class EngineState {
     // changed since this computation began (`shared`): its working set is the one the fingerprint describes.
     const storeKey = shared ? this.basesKey(info, to) : null;
     const result = (async () => {
-      const kept = storeKey === null ? null : await this.storedBases(storeKey);
+      // None, or not of the shape this build stores: computed again.
+      const kept = storeKey === null ? null : await this.keptRecord(STORED_BASES, storeKey, isStoredBases);
       if (kept) {
         this.basesCount.read++;
         const bases = revivedBases(kept, reappraised(kept.devices.apps, ctx, this.matcher!.catalog));
@@ -885,21 +886,12 @@ export class EngineState {
     return digestOf([...this.dataOf(info), 'bases', to, baseSettings(this.settings)]);
   }
 
-  /** Bases kept under `key`, or null (none, or not of the shape this build stores: they are computed again). */
-  private async storedBases(key: string): Promise<StoredBases | null> {
-    try {
-      const value = (await this.db.kv.get(`${STORED_BASES}:${key}`))?.value;
-      return isStoredBases(value) ? value : null;
-    } catch {
-      return null;
-    }
-  }
-
   /**
    * Keeps a computed result in the store for the next session (under `index` + ":" + `key`, at most `limit` of them,
-   * the least recently kept going first), once its report's data has stayed the same for KEEP_AFTER_MS: a live
-   * source, whose batches change the data every few seconds, would otherwise have megabytes written per batch for
-   * results the next batch makes stale (a change drops the pending write, `invalidateData`).
+   * the least recently kept going first), once its report's data has stayed the same for `delayMs`: a live source,
+   * whose batches change the data every few seconds, would otherwise have megabytes written per batch for results
+   * the next batch makes stale (a change drops the pending write, `invalidateData`). A record this session read or
+   * wrote already is not written again.
    */
   private keepLater(
     index: string,
@@ -907,15 +899,34 @@ export class EngineState {
     key: string,
     value: () => unknown,
     sourceIds: readonly string[],
+    delayMs = KEEP_AFTER_MS,
   ): void {
     const id = `${index}:${key}`;
+    if (this.keptRecords.has(id)) return;
     clearTimeout(this.pendingWrites.get(id)?.timer);
-    const write = () => this.writeKept(index, limit, key, value());
+    const write = async () => {
+      await this.writeKept(index, limit, key, value());
+      this.keptRecords.add(id);
+    };
     const timer = setTimeout(() => {
       this.pendingWrites.delete(id);
+      // A store that refuses (quota) only costs the next session a computation.
       write().catch(() => {});
-    }, KEEP_AFTER_MS);
+    }, delayMs);
     this.pendingWrites.set(id, { timer, sourceIds, write });
+  }
+
+  /** A record kept in the store (`index` + ":" + `key`) if it passes `valid`, else null (then computed again). */
+  private async keptRecord<T>(index: string, key: string, valid: (v: unknown) => v is T): Promise<T | null> {
+    const id = `${index}:${key}`;
+    try {
+      const value = (await this.db.kv.get(id))?.value;
+      if (!valid(value)) return null;
+      this.keptRecords.add(id);
+      return value;
+    } catch {
+      return null;
+    }
   }
 
   private async writeKept(index: string, limit: number, key: string, value: unknown): Promise<void> {
@@ -935,26 +946,16 @@ export class EngineState {
    * would be computed from now, or null. Read when a view's computation begins, before any fact: a reopened app's
    * tables, pages and exports then need no computation.
    */
-  private async storedComputed(key: string): Promise<Computed | null> {
-    try {
-      const value = (await this.db.kv.get(`${STORED_COMPUTED}:${key}`))?.value as Partial<Computed> | undefined;
-      const t = value?.tables;
-      const ok =
+  private storedComputed(key: string): Promise<Computed | null> {
+    return this.keptRecord(STORED_COMPUTED, key, (v): v is Computed => {
+      const c = v as Partial<Computed> | undefined;
+      const t = c?.tables;
+      return (
         t !== undefined &&
-        [t.apps, t.devices, t.users, t.ips, value?.signals, value?.series].every(Array.isArray) &&
-        typeof t.summary === 'object';
-      return ok ? (value as Computed) : null;
-    } catch {
-      return null;
-    }
-  }
-
-  private storedViews(): Promise<Map<string, DashboardView>> {
-    this.stored ??= this.db.kv.get(STORED_DASHBOARDS).then(
-      (r) => new Map(Array.isArray(r?.value) ? (r.value as [string, DashboardView][]) : []),
-      () => new Map<string, DashboardView>(),
-    );
-    return this.stored;
+        [t.apps, t.devices, t.users, t.ips, c?.signals, c?.series].every(Array.isArray) &&
+        typeof t.summary === 'object'
+      );
+    });
   }
 
   /**
@@ -968,12 +969,13 @@ export class EngineState {
     const { info, win } = await this.report(v);
     const key = this.storedKey(info, win);
     if (key === null) return null;
-    const views = await this.storedViews();
-    const kept = views.get(key);
+    const kept = await this.keptRecord(
+      STORED_DASHBOARDS,
+      key,
+      (d): d is DashboardView => typeof d === 'object' && d !== null && Array.isArray((d as DashboardView).timeline),
+    );
     if (!kept) return null;
     this.lastView = v;
-    views.delete(key);
-    views.set(key, kept);
     if (!this.cache.has(JSON.stringify([info.id, win]))) this.computed(v, 'idle').catch(() => {});
     // As after a computed dashboard, every import's facts read in the background for the next click (a device page
     // needs its report's facts): this report's first.
@@ -982,33 +984,12 @@ export class EngineState {
     return kept;
   }
 
-  /** Keeps a computed whole dashboard in the store (written a moment later, with any others computed meanwhile). */
-  private async keepDashboard(key: string, d: DashboardView): Promise<void> {
-    const views = await this.storedViews();
-    if (views.has(key)) return;
-    views.set(key, d);
-    for (const old of views.keys()) {
-      if (views.size <= STORED_LIMIT) break;
-      views.delete(old);
-    }
-    if (this.storedWrite !== null) return;
-    this.storedWrite = setTimeout(() => {
-      this.storedWrite = null;
-      // A store that refuses (quota) only costs the next session a computation.
-      this.db.kv.put({ key: STORED_DASHBOARDS, value: [...views] }).catch(() => {});
-    }, 500);
-  }
-
   /** Writes the stored dashboards and bases now (tests; the engine writes them by itself a moment after each is computed). */
   async flushStoredViews(): Promise<void> {
     const pending = [...this.pendingWrites.values()];
     for (const p of pending) clearTimeout(p.timer);
     this.pendingWrites.clear();
     for (const p of pending) await p.write();
-    if (this.storedWrite === null) return;
-    clearTimeout(this.storedWrite);
-    this.storedWrite = null;
-    await this.db.kv.put({ key: STORED_DASHBOARDS, value: [...(await this.storedViews())] });
   }
 
   private wholeDashboard({ tables, signals, series }: Computed, win: DashboardView['window']): DashboardView {

@@ -71,8 +71,9 @@ async function computeAndKeep(db: CloudscopeDb) {
   const d = await state.dashboard(view);
   await vi.waitFor(async () => {
     await state.flushStoredViews();
-    const kept = ((await db.kv.get('derived.dashboards'))?.value ?? []) as [string, DashboardView][];
-    expect(kept.some(([, v]) => JSON.stringify(v) === JSON.stringify(d))).toBe(true);
+    const keys = ((await db.kv.get('derived.dashboards'))?.value ?? []) as string[];
+    const kept = await Promise.all(keys.map(async (k) => (await db.kv.get(`derived.dashboards:${k}`))?.value));
+    expect(kept.some((v) => JSON.stringify(v) === JSON.stringify(d))).toBe(true);
   });
   return { state, view, d };
 }
