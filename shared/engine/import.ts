@@ -156,7 +156,8 @@ class KeySet {
 /**
  * Rows a text of `size` bytes holds, judged from its head's lines (at least 64 bytes a row), with a tenth more,
  * at most 4M: what a file's key table is sized for. A fixed 256 bytes a row sized a full-schema export's table (~700
- * bytes a row) three times too large: 32 MB zeroed and touched for a 0.5M-row file (~0.1 s of page faults).
+ * bytes a row) three times too large: 32 MB for a 0.5M-row file (bench/RESULTS.md: peak RSS a little lower this way,
+ * time within noise).
  */
 export function expectedRows(size: number, head: string): number {
   let lines = 0;
