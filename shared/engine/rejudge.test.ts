@@ -9,12 +9,21 @@ import { DEFAULT_SETTINGS } from '../domain/settings';
 import { mulberry32 } from '../formats/testing/harness';
 import { type AppContext, reappraised } from './daily';
 import { type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
-import { type RiskBases, rejudgedBases, revivedBases, riskBaseSteps, riskInWindow, storedBases } from './risk-report';
+import {
+  type RiskBases,
+  rejudgedBases,
+  revivedBases,
+  riskBaseSteps,
+  riskInWindow,
+  type SignalJudgement,
+  storedBases,
+} from './risk-report';
 import { runSteps } from './steps';
 import type { WorkingSet } from './working-set';
 
 const MB = 1024 * 1024;
 const DAY = 86_400_000;
+const DEFAULT_JUDGEMENT: SignalJudgement = { thresholds: DEFAULT_SETTINGS.thresholds, severity: 'Medium' };
 
 const catalog = loadCatalog(
   [
@@ -78,13 +87,13 @@ const appraisal = (
   settings: Parameters<typeof createScorer>[1] = {},
 ): Appraisal => ({ tags, overrides: o, scorer: createScorer(catalog.date, settings) });
 
-function bases(ws: WorkingSet, a: Appraisal, raisesSignals = true): RiskBases {
+function bases(ws: WorkingSet, a: Appraisal, raisesSignals = true, j: SignalJudgement = DEFAULT_JUDGEMENT): RiskBases {
   const o = {
     matcher: createMatcher(catalog),
     ...a,
     report: { name: 'Proxy', raisesSignals, sourceIds: ['s1'] },
-    thresholds: DEFAULT_SETTINGS.thresholds,
-    signalSeverity: 'Medium' as const,
+    thresholds: j.thresholds,
+    signalSeverity: j.severity,
   };
   return runSteps(riskBaseSteps(ws, o)).bases;
 }
@@ -160,5 +169,45 @@ describe('rejudgedBases', () => {
     const again = rejudgedBases(b, apps);
     expect(views(again)).toEqual(views(bases(ws, STATES[2], false)));
     expect(again.signals.signals).toEqual([]);
+  });
+
+  // Thresholds but the upload one, and the signals' severity, are applied when bases are judged: a change to them
+  // judges the same bases again (the upload threshold decides what the bases keep: they are computed again for it).
+  const t = DEFAULT_SETTINGS.thresholds;
+  const JUDGEMENTS: SignalJudgement[] = [
+    DEFAULT_JUDGEMENT,
+    { thresholds: { ...t, popularUsers: 2, riskyScore: 7 }, severity: 'High' },
+    { thresholds: { ...t, highVolumeBytes: 5 * MB, highVolumeTransactions: 100, riskyScore: 3 }, severity: 'Low' },
+    { thresholds: { ...t, popularUsers: 40, riskyScore: 0, highVolumeBytes: 10_000 * MB }, severity: 'Informational' },
+  ];
+
+  it('gives what a fresh computation with new thresholds and severity gives, the upload threshold aside', () => {
+    const ws = fixtureWorkingSet(fleet(6));
+    for (const a of [STATES[0], STATES[1]]) {
+      const fresh = JUDGEMENTS.map((j) => bases(ws, a, true, j));
+      const seen = fresh.map((b) => views(b));
+      // The judgements differ where it shows: in the signals raised, their severity, and device reasons.
+      for (let i = 1; i < JUDGEMENTS.length; i++) expect(seen[i]).not.toEqual(seen[0]);
+      expect(new Set(seen[1][0].signals.map((s) => s.severity))).toEqual(new Set(['High']));
+      const raised = (i: number, type: string) =>
+        seen[i][0].signals.some((s) => s.type === type || s.description.includes(`also ${type.toLowerCase()}`));
+      expect(raised(1, 'New popular app')).toBe(true);
+      expect(raised(0, 'New popular app')).toBe(false);
+      expect(raised(2, 'New high-volume app')).toBe(true);
+      expect(raised(3, 'New high-volume app')).toBe(false);
+      expect(seen[1][0].devices).not.toEqual(seen[0][0].devices);
+      for (let from = 0; from < JUDGEMENTS.length; from++) {
+        const kept = structuredClone(storedBases(fresh[from]));
+        for (let to = 0; to < JUDGEMENTS.length; to++) {
+          const apps = reappraised(fresh[from].devices.apps, a, catalog);
+          expect(views(rejudgedBases(fresh[from], apps, JUDGEMENTS[to]))).toEqual(seen[to]);
+          expect(views(revivedBases(kept, apps, JUDGEMENTS[to]))).toEqual(seen[to]);
+        }
+      }
+    }
+    // Tags and a judgement at once, from bases of another appraisal.
+    const from = bases(ws, STATES[0]);
+    const apps = reappraised(from.devices.apps, STATES[2], catalog);
+    expect(views(rejudgedBases(from, apps, JUDGEMENTS[1]))).toEqual(views(bases(ws, STATES[2], true, JUDGEMENTS[1])));
   });
 });

@@ -25,6 +25,7 @@ import {
   resignaled,
   revivedSignals,
   type SignalBase,
+  type SignalJudgement,
   type SignalParams,
   type StoredSignalBase,
   signalBase,
@@ -32,6 +33,9 @@ import {
   storedSignals,
 } from './signals';
 import { runSteps } from './steps';
+
+export type { SignalJudgement } from './signals';
+
 import type { WorkingSet } from './working-set';
 
 export interface RiskRunOptions extends AppContext {
@@ -77,13 +81,20 @@ export interface RiskBases {
 }
 
 /**
- * The bases as newer tags, overrides or weights would compute them from the same rollups: `apps` are the rollups'
- * apps (the bases' `devices.apps`, in that order) as they are judged now (`reappraised`). Those reach risk and
- * signals only through an app's sanction, score and label, so only what those decide is judged again — milliseconds,
- * where the bases took seconds.
+ * The bases as newer tags, overrides, weights or judgement settings would compute them from the same rollups: `apps`
+ * are the rollups' apps (the bases' `devices.apps`, in that order) as they are judged now (`reappraised`), and
+ * `judgement` the policy thresholds and signal severity in force (when not given, those the bases were computed
+ * with). Apps reach risk and signals only through an app's sanction, score and label, and those settings only through
+ * what the bases judge, so only that is judged again — milliseconds, where the bases took seconds. The upload
+ * threshold is the exception: it decides what the bases keep (see `baseThresholds`).
  */
-export function rejudgedBases(b: RiskBases, apps: readonly AppInfo[]): RiskBases {
-  return { ...rejudgedEarly(b, apps), users: rejudged(b.users, apps) };
+export function rejudgedBases(b: RiskBases, apps: readonly AppInfo[], judgement?: SignalJudgement): RiskBases {
+  return { ...rejudgedEarly(b, apps, judgement), users: rejudged(b.users, apps, judgement?.thresholds.riskyScore) };
+}
+
+/** The settings the bases are computed from (beyond the data): the rest of the thresholds and the severity are applied when they are judged. */
+export function baseThresholds(t: PolicyThresholds): Pick<PolicyThresholds, 'highUploadBytes'> {
+  return { highUploadBytes: t.highUploadBytes };
 }
 
 /** The bases as plain data for the store (structured-cloneable): what they are judged from, not the judgements. */
@@ -126,19 +137,23 @@ export function storedBases(b: RiskBases): StoredBases {
 
 /**
  * Stored bases judged with `apps` — the stored ones (`d.devices.apps`, in that order) as they are judged now
- * (`reappraised`): what rejudgedBases gives the bases they were stored from.
+ * (`reappraised`) — and `judgement`: what rejudgedBases gives the bases they were stored from.
  */
-export function revivedBases(d: StoredBases, apps: readonly AppInfo[]): RiskBases {
+export function revivedBases(d: StoredBases, apps: readonly AppInfo[], judgement?: SignalJudgement): RiskBases {
+  const riskyScore = judgement?.thresholds.riskyScore;
   return {
-    devices: revivedBase(d.devices, apps),
-    users: revivedBase(d.users, apps),
-    signals: revivedSignals(d.signals, apps),
+    devices: revivedBase(d.devices, apps, riskyScore),
+    users: revivedBase(d.users, apps, riskyScore),
+    signals: revivedSignals(d.signals, apps, judgement),
   };
 }
 
 /** rejudgedBases of the early bases (a dashboard's, before the users' are in). */
-export function rejudgedEarly(b: EarlyBases, apps: readonly AppInfo[]): EarlyBases {
-  return { devices: rejudged(b.devices, apps), signals: resignaled(b.signals, apps) };
+export function rejudgedEarly(b: EarlyBases, apps: readonly AppInfo[], judgement?: SignalJudgement): EarlyBases {
+  return {
+    devices: rejudged(b.devices, apps, judgement?.thresholds.riskyScore),
+    signals: resignaled(b.signals, apps, judgement),
+  };
 }
 
 /**

@@ -695,14 +695,17 @@ function candidatesOf(
 
 /**
  * The base with the apps' tags, sanctions and scores of `apps` — the same apps in the same order, as newer tags,
- * overrides or weights see them: the upload spikes and first uses are judged again; nothing else of the base depends
- * on them.
+ * overrides or weights see them — and the risky-app score of `riskyScore` when given: the upload spikes and first
+ * uses are judged again; nothing else of the base depends on them. (The upload threshold decides which rows the
+ * base keeps: a base is computed again when it changes.)
  */
-export function rejudged(base: RiskBase, apps: readonly AppInfo[]): RiskBase {
+export function rejudged(base: RiskBase, apps: readonly AppInfo[], riskyScore?: number): RiskBase {
+  const thresholds = riskyScore === undefined ? base.thresholds : { ...base.thresholds, riskyScore };
   return {
     ...base,
     apps,
-    candidates: candidatesOf(base.slots, apps, base.dimension, base.thresholds, base.params),
+    thresholds,
+    candidates: candidatesOf(base.slots, apps, base.dimension, thresholds, base.params),
   };
 }
 
@@ -715,8 +718,8 @@ export function storedBase(b: RiskBase): StoredRiskBase {
 }
 
 /** A stored base with `apps` as they are judged now (its own apps, in the same order, appraised again). */
-export function revivedBase(d: StoredRiskBase, apps: readonly AppInfo[]): RiskBase {
-  return rejudged({ ...d, slots: Slots.fromData(d.slots), candidates: [] }, apps);
+export function revivedBase(d: StoredRiskBase, apps: readonly AppInfo[], riskyScore?: number): RiskBase {
+  return rejudged({ ...d, slots: Slots.fromData(d.slots), candidates: [] }, apps, riskyScore);
 }
 
 /** Device or user risk in a window: `riskIn(riskBase(…))`, where the rollups end with the window. */

@@ -77,14 +77,38 @@ interface Pending {
 }
 
 /**
- * A new app's days that may raise its signal, in day order: those busy enough for "new risky app" (which depends on
- * the app's score) up to the first that matches another policy. Nothing else of them depends on the analyst's
- * judgement of the app (tags, score) but its label.
+ * A new app's days that may raise its signal: every day of its first dedupeDays (a later day can only repeat the
+ * app, and the 90-day rule drops it), as rows [start, end) of the base's `days`. What the days hold does not depend
+ * on the thresholds the signals are judged with (but the upload one), nor on the analyst's judgement of the app:
+ * which day raises the signal, and with which policies, is decided when signals are raised (`raised`).
  */
 interface NewApp {
   app: number;
   firstSeen: number;
-  days: { time: number; day: number; transactions: number; matches: Match[] }[];
+  /** Popularity counts users (else devices: the app's data has no users). */
+  byUsers: boolean;
+  start: number;
+  end: number;
+}
+
+/** New apps' days, by row: last event time, day, transactions, upload and traffic (NaN: unknown), distinct users (or devices) in the trailing popularDays. */
+interface NewAppDays {
+  time: Float64Array;
+  day: Int32Array;
+  transactions: Float64Array;
+  up: Float64Array;
+  traffic: Float64Array;
+  active: Int32Array;
+}
+
+/**
+ * The settings signals are judged with, rather than computed from: every policy threshold but the upload one (which
+ * decides what the bases keep, see `signalBase`), and the severity. A change to them raises the signals again from
+ * the same base (`resignaled`), in milliseconds.
+ */
+export interface SignalJudgement {
+  thresholds: PolicyThresholds;
+  severity: Severity;
 }
 
 /** A device's day of upload past the threshold to an app: exfiltration if the app is unsanctioned. */
@@ -98,10 +122,11 @@ interface LargeUpload {
   day: number;
 }
 
-/** The signals of a report's rollups, with what they were raised from: newer tags or scores raise them again (`resignaled`). */
+/** The signals of a report's rollups, with what they were raised from: newer tags, scores or thresholds raise them again (`resignaled`). */
 export interface SignalBase extends SignalResult {
   prep: {
     newApps: NewApp[];
+    days: NewAppDays;
     uploads: LargeUpload[];
     opts: Omit<SignalOptions, 'window'>;
     p: SignalParams;
@@ -156,6 +181,14 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
   const deviceRows = entityRowsOf('device');
 
   const newApps: NewApp[] = [];
+  const cols = {
+    time: [] as number[],
+    day: [] as number[],
+    transactions: [] as number[],
+    up: [] as number[],
+    traffic: [] as number[],
+    active: [] as number[],
+  };
   for (let a = 0; a < apps.length; a++) {
     const info = apps[a];
     const rows = rowsOf[a];
@@ -165,8 +198,7 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
     const byUsers = userRows(a).length > 0;
     const dim = daily[byUsers ? 'user' : 'device'].rows;
     const active = (byUsers ? userRows : deviceRows)(a);
-    const who = byUsers ? 'users' : 'devices';
-    const days: NewApp['days'] = [];
+    const start = cols.day.length;
     // Distinct users (devices) active on the app in the trailing popularDays, by a sliding window.
     const inWindow = new Map<number, number>();
     let head = 0;
@@ -184,38 +216,24 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
         if (c > 0) inWindow.set(e, c);
         else inWindow.delete(e);
       }
-      const k = inWindow.size;
-      const matches: Match[] = [];
       const up = ad.up[i];
-      const traffic = Number.isNaN(up) && Number.isNaN(ad.down[i]) ? Number.NaN : (up || 0) + (ad.down[i] || 0);
-      if (!Number.isNaN(up) && up >= t.highUploadBytes) {
-        matches.push({
-          type: SIGNAL_TYPES.highUpload,
-          text: `${bytesLabel(up)} uploaded on ${dayLabel(d)} (threshold ${bytesLabel(t.highUploadBytes)})`,
-        });
-      }
-      if (!Number.isNaN(traffic) ? traffic >= t.highVolumeBytes : ad.transactions[i] >= t.highVolumeTransactions) {
-        matches.push({
-          type: SIGNAL_TYPES.highVolume,
-          text: Number.isNaN(traffic)
-            ? `${countLabel(ad.transactions[i])} transactions on ${dayLabel(d)} (threshold ${countLabel(t.highVolumeTransactions)})`
-            : `${bytesLabel(traffic)} of traffic on ${dayLabel(d)} (threshold ${bytesLabel(t.highVolumeBytes)})`,
-        });
-      }
-      if (k >= t.popularUsers) {
-        matches.push({
-          type: SIGNAL_TYPES.popular,
-          text: `used by ${k} ${who} in the ${p.popularDays} days to ${dayLabel(d)} (threshold ${t.popularUsers})`,
-        });
-      }
-      // "New risky app" is judged when signals are raised (`raised`), from the app's score then.
-      if (matches.length || ad.transactions[i] >= p.riskyMinTransactions)
-        days.push({ time: ad.last[i], day: d, transactions: ad.transactions[i], matches });
-      // Later days can only repeat the app; the 90-day rule drops them anyway.
-      if (matches.length) break;
+      cols.time.push(ad.last[i]);
+      cols.day.push(d);
+      cols.transactions.push(ad.transactions[i]);
+      cols.up.push(up);
+      cols.traffic.push(Number.isNaN(up) && Number.isNaN(ad.down[i]) ? Number.NaN : (up || 0) + (ad.down[i] || 0));
+      cols.active.push(inWindow.size);
     }
-    if (days.length) newApps.push({ app: a, firstSeen, days });
+    if (cols.day.length > start) newApps.push({ app: a, firstSeen, byUsers, start, end: cols.day.length });
   }
+  const days: NewAppDays = {
+    time: Float64Array.from(cols.time),
+    day: Int32Array.from(cols.day),
+    transactions: Float64Array.from(cols.transactions),
+    up: Float64Array.from(cols.up),
+    traffic: Float64Array.from(cols.traffic),
+    active: Int32Array.from(cols.active),
+  };
 
   // A device's upload past the threshold to one app in a day: exfiltration when the app is unsanctioned.
   const dev = daily.device;
@@ -233,8 +251,8 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
       day: dev.rows.day[i],
     });
   }
-  const prep = { newApps, uploads, opts, p };
-  return { ...raised(prep, apps), notApplicable, prep };
+  const prep = { newApps, days, uploads, opts, p };
+  return { ...raised(prep, apps, { thresholds: t, severity: opts.severity }), notApplicable, prep };
 }
 
 /** A signal base as plain data for the store: its signals come back from what they were raised from. */
@@ -245,45 +263,78 @@ export function storedSignals(b: SignalBase): StoredSignalBase {
   return rest;
 }
 
-/** A stored signal base with `apps` as they are judged now (its own apps, in the same order, appraised again). */
-export function revivedSignals(d: StoredSignalBase, apps: readonly AppInfo[]): SignalBase {
-  return d.prep ? resignaled({ ...d, signals: [] }, apps) : { ...d, signals: [] };
+/**
+ * A stored signal base with `apps` as they are judged now (its own apps, in the same order, appraised again), and
+ * the thresholds and severity of `judgement` (its own when not given).
+ */
+export function revivedSignals(d: StoredSignalBase, apps: readonly AppInfo[], judgement?: SignalJudgement): SignalBase {
+  return d.prep ? resignaled({ ...d, signals: [] }, apps, judgement) : { ...d, signals: [] };
 }
 
-/** The base's signals with the apps as `apps` judges them (the same apps in the same order: newer tags or scores). */
-export function resignaled(base: SignalBase, apps: readonly AppInfo[]): SignalBase {
+/**
+ * The base's signals with the apps as `apps` judges them (the same apps in the same order: newer tags or scores), and
+ * with the thresholds and severity of `judgement` when given (else those the base was computed with). Its upload
+ * threshold stays the base's: the bases are computed again when it changes.
+ */
+export function resignaled(base: SignalBase, apps: readonly AppInfo[], judgement?: SignalJudgement): SignalBase {
   if (!base.prep) return base;
-  return { ...raised(base.prep, apps), notApplicable: base.notApplicable, prep: base.prep };
+  const j = judgement ?? { thresholds: base.prep.opts.thresholds, severity: base.prep.opts.severity };
+  return { ...raised(base.prep, apps, j), notApplicable: base.notApplicable, prep: base.prep };
 }
 
 /** The signals raised, in the order a report lists them: one per app per dedupeDays, the first policy speaking. */
 function raised(
-  { newApps, uploads, opts, p }: NonNullable<SignalBase['prep']>,
+  { newApps, days, uploads, opts, p }: NonNullable<SignalBase['prep']>,
   apps: readonly AppInfo[],
+  { thresholds, severity }: SignalJudgement,
 ): Pick<SignalResult, 'signals'> {
-  const t = opts.thresholds;
+  // The upload threshold decided which large uploads the base kept: its own, whatever the judgement says.
+  const t = { ...thresholds, highUploadBytes: opts.thresholds.highUploadBytes };
   const pending: Pending[] = [];
-  for (const { app, firstSeen, days } of newApps) {
+  for (const { app, firstSeen, byUsers, start, end } of newApps) {
     const score = apps[app].score;
     const risky = score !== null && score <= t.riskyScore;
-    for (const { time, day, transactions, matches } of days) {
-      const all =
-        risky && transactions >= p.riskyMinTransactions
-          ? [
-              ...matches,
-              {
-                type: SIGNAL_TYPES.risky,
-                text: `score at or below ${t.riskyScore}, ${countLabel(transactions)} transactions on ${dayLabel(day)}`,
-              },
-            ]
-          : matches;
-      if (all.length === 0) continue;
+    const who = byUsers ? 'users' : 'devices';
+    for (let i = start; i < end; i++) {
+      const d = days.day[i];
+      const up = days.up[i];
+      const traffic = days.traffic[i];
+      const transactions = days.transactions[i];
+      const k = days.active[i];
+      const matches: Match[] = [];
+      if (!Number.isNaN(up) && up >= t.highUploadBytes) {
+        matches.push({
+          type: SIGNAL_TYPES.highUpload,
+          text: `${bytesLabel(up)} uploaded on ${dayLabel(d)} (threshold ${bytesLabel(t.highUploadBytes)})`,
+        });
+      }
+      if (!Number.isNaN(traffic) ? traffic >= t.highVolumeBytes : transactions >= t.highVolumeTransactions) {
+        matches.push({
+          type: SIGNAL_TYPES.highVolume,
+          text: Number.isNaN(traffic)
+            ? `${countLabel(transactions)} transactions on ${dayLabel(d)} (threshold ${countLabel(t.highVolumeTransactions)})`
+            : `${bytesLabel(traffic)} of traffic on ${dayLabel(d)} (threshold ${bytesLabel(t.highVolumeBytes)})`,
+        });
+      }
+      if (k >= t.popularUsers) {
+        matches.push({
+          type: SIGNAL_TYPES.popular,
+          text: `used by ${k} ${who} in the ${p.popularDays} days to ${dayLabel(d)} (threshold ${t.popularUsers})`,
+        });
+      }
+      // "New risky app": from the app's score as it is judged now.
+      if (risky && transactions >= p.riskyMinTransactions)
+        matches.push({
+          type: SIGNAL_TYPES.risky,
+          text: `score at or below ${t.riskyScore}, ${countLabel(transactions)} transactions on ${dayLabel(d)}`,
+        });
+      if (matches.length === 0) continue;
       pending.push({
-        time,
+        time: days.time[i],
         app,
         entity: opts.report.name,
         prefix: `${appLabel(apps[app])} first seen ${dayLabel(firstSeen)}: `,
-        matches: all,
+        matches,
       });
       break;
     }
@@ -320,7 +371,7 @@ function raised(
     const also = rest.map((m) => `; also ${m.type.toLowerCase()}: ${m.text}`).join('');
     signals.push({
       time: s.time,
-      severity: opts.severity,
+      severity,
       type: head.type,
       entity: s.entity,
       app: apps[s.app].name,

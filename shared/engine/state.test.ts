@@ -104,6 +104,11 @@ function fleetLog(start: number): Uint8Array {
   return new TextEncoder().encode(`${lines.join('\n')}\n`);
 }
 
+/** Whether two lists hold the same computations (promises), by identity: toEqual finds any two promises equal. */
+function sameOwners(a: unknown[], b: unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 describe('engine state cache', () => {
   it('serves every window to the end of the data from one risk base, the dashboard before the whole tables, as runRisk rates', async () => {
     const db = await openDb('state-risk-base', { indexedDB, IDBKeyRange });
@@ -250,7 +255,13 @@ describe('engine state cache', () => {
       else expect(JSON.stringify(after)).not.toContain('first use of other-site.com');
       expect(after).toEqual(await rated(new EngineState(db)));
       // Not computed again: the one base there is comes from the same computation.
-      expect([...bases().values()].map((e) => e.owner)).toEqual([entries[0].owner]);
+      // By identity (toEqual finds any two promises equal).
+      expect(
+        sameOwners(
+          [...bases().values()].map((e) => e.owner),
+          [entries[0].owner],
+        ),
+      ).toBe(true);
     }
   });
 
@@ -278,7 +289,52 @@ describe('engine state cache', () => {
     fresh.configure(weights);
     expect(after).toEqual(await rated(fresh));
     // Not computed again: the one base there is comes from the same computation.
-    expect([...bases().values()].map((e) => e.owner)).toEqual([owner]);
+    expect(
+      sameOwners(
+        [...bases().values()].map((e) => e.owner),
+        [owner],
+      ),
+    ).toBe(true);
+  });
+
+  it('keeps risk bases through a threshold or severity change, judged again: as a fresh state rates (the upload threshold computes them again)', async () => {
+    const db = await openDb('state-rejudge-thresholds', { indexedDB, IDBKeyRange });
+    const r = await importBytes(db, fleetLog(Date.UTC(2026, 8, 7) / 1000), 'access.log', { name: 'Fleet' });
+    const state = new EngineState(db);
+    const owners = () =>
+      [...(state as unknown as { bases: Map<string, { owner: unknown }> }).bases.values()].map((e) => e.owner);
+    const v = all(`source:${r.sourceId}`);
+    const rated = async (s: EngineState) => ({
+      devices: (await s.tables(v)).devices.map((d) => [d.key, d.riskLevel, d.reasons]),
+      signals: await s.signals(v),
+    });
+    const before = await rated(state);
+    expect(before.signals.map((x) => x.type)).not.toContain('New high-volume app');
+    const [owner] = owners();
+    // other-site.com, new on day 18 with 1,500 transactions (6 MB), is a high-volume app past 1 MB.
+    const judged = {
+      thresholds: { ...DEFAULT_SETTINGS.thresholds, highVolumeBytes: 1024 * 1024, popularUsers: 1, riskyScore: 6 },
+      signalSeverity: 'High' as const,
+    };
+    state.configure(judged);
+    const after = await rated(state);
+    expect(after.signals.filter((x) => x.type === 'New high-volume app').map((x) => [x.app, x.severity])).toEqual([
+      ['other-site.com', 'High'],
+    ]);
+    const fresh = new EngineState(db);
+    fresh.configure(judged);
+    expect(after).toEqual(await rated(fresh));
+    // Not computed again: the one base there is comes from the same computation.
+    expect(sameOwners(owners(), [owner])).toBe(true);
+
+    // The upload threshold decides which uploads the bases keep: they are computed again.
+    const upload = { ...judged, thresholds: { ...judged.thresholds, highUploadBytes: 2048 } };
+    state.configure(upload);
+    const uploaded = await rated(state);
+    expect(owners()).not.toContain(owner);
+    const fresh2 = new EngineState(db);
+    fresh2.configure(upload);
+    expect(uploaded).toEqual(await rated(fresh2));
   });
 
   it('keeps risk bases being computed through a tag change: they finish, and are judged with the new tags', async () => {
@@ -382,9 +438,9 @@ describe('engine state cache', () => {
     const v = all(`source:${sourceId}`);
     const before = await state.tables(v);
     const app = before.apps.find((x) => x.appId !== null);
-    // A threshold change drops the risk bases as well, so the re-warm has them to compute (a tag change alone keeps
-    // them, judged again in a moment).
-    state.configure({ thresholds: { ...DEFAULT_SETTINGS.thresholds, riskyScore: 5 } });
+    // The upload threshold drops the risk bases as well, so the re-warm has them to compute (a tag change alone, or
+    // another threshold, keeps them, judged again in a moment).
+    state.configure({ thresholds: { ...DEFAULT_SETTINGS.thresholds, highUploadBytes: 5 * 1024 * 1024 } });
     await state.applyTags([app!.appId!], ['Unsanctioned'], [], 'test');
     state.prewarm();
     await until(() => cacheOf(state).has(keyOf(`source:${sourceId}`)));

@@ -33,6 +33,7 @@ import { type AppRow, computeTables, selectedFacts, type Tables, tableSteps, top
 import { riskIn } from './risk';
 import {
   applyRisk,
+  baseThresholds,
   type EarlyBases,
   isStoredBases,
   type RiskBases,
@@ -41,6 +42,7 @@ import {
   revivedBases,
   riskBaseSteps,
   riskInWindow,
+  type SignalJudgement,
   storedBases,
 } from './risk-report';
 import { Sha256 } from './sha256';
@@ -145,14 +147,29 @@ interface BaseEntry {
   judgedWith: Appraisal;
 }
 
-/** What the analyst's judgement of apps comes from: tags, score weights (in the scorer) and overrides, by identity. */
-type Appraisal = Omit<AppContext, 'matcher'>;
+/**
+ * What the analyst's judgement comes from, by identity: of apps, tags, score weights (in the scorer) and overrides;
+ * of risk and signals, the policy thresholds and the signals' severity (`judgement`).
+ */
+type Appraisal = Omit<AppContext, 'matcher'> & { judgement: SignalJudgement };
 const sameAppraisal = (a: Appraisal, b: Appraisal) =>
-  a.tags === b.tags && a.scorer === b.scorer && a.overrides === b.overrides;
+  a.tags === b.tags && a.scorer === b.scorer && a.overrides === b.overrides && a.judgement === b.judgement;
 
-/** Settings the risk bases depend on beyond apps' appraisal: a change to any other setting keeps them. */
+/**
+ * Settings the risk bases are computed from: a change to any other setting keeps them (those the bases are judged
+ * with — thresholds but the upload one, the signals' severity — judge them again, see `reappraise`).
+ */
 function baseSettings(s: Settings): string {
-  return JSON.stringify([s.thresholds, s.signalSeverity, s.endpointIntegration, s.retentionDays]);
+  return JSON.stringify([baseThresholds(s.thresholds), s.endpointIntegration, s.retentionDays]);
+}
+
+/** The settings risk and signals are judged with, as a key. */
+function judgementSettings(s: Settings): string {
+  return JSON.stringify([s.thresholds, s.signalSeverity]);
+}
+
+function judgementOf(s: Settings): SignalJudgement {
+  return { thresholds: { ...s.thresholds }, severity: s.signalSeverity };
 }
 /** Reports warmed after an import at most (the imported source's first), so warm-ups never evict each other. */
 const WARM_LIMIT = 8;
@@ -232,6 +249,8 @@ export class EngineState {
   private tags: TagState = {};
   private overrides: Record<string, ScoreOverride> = {};
   private settings: Settings = structuredClone(DEFAULT_SETTINGS);
+  /** The thresholds and severity risk bases are judged with: a new object when they change (see `configure`). */
+  private judgement: SignalJudgement = judgementOf(this.settings);
   private readonly pseudonyms = new Pseudonyms();
   /** Per (report, window), least recently used first: the computation, in progress or done, so callers share it. */
   private readonly cache = new Map<string, CacheEntry>();
@@ -332,7 +351,9 @@ export class EngineState {
     this.settings = normalizeSettings({ ...this.settings, ...settings });
     if (resultSettings(this.settings) === resultSettings(before)) return;
     this.scorer = null;
-    // Score weights (the scorer) and anonymization (applied to views, never to bases) keep the risk bases.
+    if (judgementSettings(this.settings) !== judgementSettings(before)) this.judgement = judgementOf(this.settings);
+    // Score weights (the scorer), the thresholds and severity bases are judged with, and anonymization (applied to
+    // views, never to bases) keep the risk bases.
     if (baseSettings(this.settings) === baseSettings(before)) this.reappraise();
     else this.dropCache();
   }
@@ -495,6 +516,11 @@ export class EngineState {
   /** What attributes facts to apps and scores them: the catalog, weights, tags and overrides in force. */
   private appContext(): AppContext {
     return { matcher: this.matcher!, scorer: this.scorerOf(), tags: this.tags, overrides: this.overrides };
+  }
+
+  /** What risk bases are judged with now (see Appraisal). */
+  private appraisal(): Appraisal {
+    return { scorer: this.scorerOf(), tags: this.tags, overrides: this.overrides, judgement: this.judgement };
   }
 
   private scorerOf(): Scorer {
@@ -742,7 +768,7 @@ export class EngineState {
     let hit = shared ? this.bases.get(key) : undefined;
     if (hit) this.bases.delete(key);
     if (hit?.shape === shape) {
-      if (!sameAppraisal(hit.judgedWith, this.appContext())) hit = this.rejudged(key, hit);
+      if (!sameAppraisal(hit.judgedWith, this.appraisal())) hit = this.rejudged(key, hit);
       this.bases.set(key, hit);
       if (!step && !hit.value) {
         this.joined.add(hit.owner);
@@ -751,6 +777,7 @@ export class EngineState {
       return hit;
     }
     const ctx = this.appContext();
+    const judgedWith = this.appraisal();
     const { thresholds, signalSeverity } = this.settings;
     const early = settledLater<EarlyBases>();
     let reachedEarly = false;
@@ -764,7 +791,11 @@ export class EngineState {
       const kept = storeKey === null ? null : await this.keptRecord(STORED_BASES, storeKey, isStoredBases);
       if (kept) {
         this.basesCount.read++;
-        const bases = revivedBases(kept, reappraised(kept.devices.apps, ctx, this.matcher!.catalog));
+        const bases = revivedBases(
+          kept,
+          reappraised(kept.devices.apps, ctx, this.matcher!.catalog),
+          judgedWith.judgement,
+        );
         reachedEarly = true;
         early.resolve(bases);
         return bases;
@@ -797,7 +828,7 @@ export class EngineState {
       shape,
       owner,
       value: null,
-      judgedWith: ctx,
+      judgedWith,
     });
     this.bases.set(key, entry);
     for (const old of this.bases.keys()) {
@@ -813,16 +844,22 @@ export class EngineState {
    * they are in, else when they come.
    */
   private rejudged(key: string, e: BaseEntry): BaseEntry {
-    const judgedWith = this.appContext();
+    const judgedWith = this.appraisal();
+    const { judgement } = judgedWith;
     const catalog = this.matcher!.catalog;
     const apps = (b: EarlyBases) => reappraised(b.devices.apps, judgedWith, catalog);
     if (e.value) {
-      const value = rejudgedBases(e.value, apps(e.value));
+      const value = rejudgedBases(e.value, apps(e.value), judgement);
       return { ...e, value, judgedWith, result: Promise.resolve(value), early: Promise.resolve(value) };
     }
-    const early = e.early.then((b) => rejudgedEarly(b, apps(b)));
+    const early = e.early.then((b) => rejudgedEarly(b, apps(b), judgement));
     early.catch(() => {});
-    return this.tracked(key, { ...e, judgedWith, result: e.result.then((b) => rejudgedBases(b, apps(b))), early });
+    return this.tracked(key, {
+      ...e,
+      judgedWith,
+      result: e.result.then((b) => rejudgedBases(b, apps(b), judgement)),
+      early,
+    });
   }
 
   /** `e`, which takes its value when its bases are in, and leaves the kept bases (as `key`) when they fail. */
@@ -1308,9 +1345,9 @@ export class EngineState {
   }
 
   /**
-   * Tags, a score override or score weights changed: every cached report goes (its tables show tags and scores); the
-   * risk bases stay, computed or being computed, judged again with the apps as they are now when next used (see
-   * riskBases): nothing else of them depends on an app's tags or score.
+   * Tags, a score override, score weights, or the thresholds and severity risk is judged with changed: every cached
+   * report goes (its tables show tags and scores); the risk bases stay, computed or being computed, judged again with
+   * the apps and settings as they are now when next used (see riskBases): nothing else of them depends on those.
    */
   private reappraise(): void {
     this.epoch++;

@@ -183,7 +183,21 @@ describe('stored dashboards', () => {
     expect(tagged.t).toEqual((await tables({})).t);
     expect(tagged.t.apps.find((a) => a.key === app.key)?.tags).toContain('Unsanctioned');
 
-    // Thresholds enter the bases themselves: computed again; another build computes its own.
+    // Other thresholds and the signals' severity are applied when bases are judged: read back and judged with them.
+    await forgetComputed(db);
+    const judging = await session(db);
+    const judged = {
+      thresholds: { ...settingsOf(judging.state).thresholds, popularUsers: 1, riskyScore: 9 },
+      signalSeverity: 'High' as const,
+    };
+    judging.state.configure(judged);
+    const judgedTables = await judging.state.tables(judging.view);
+    expect(judging.state.basesCount).toEqual({ computed: 0, read: 1 });
+    const plain = await session(db, {});
+    plain.state.configure(judged);
+    expect(judgedTables).toEqual(await plain.state.tables(plain.view));
+
+    // The upload threshold enters the bases themselves: computed again; another build computes its own.
     const { state, view } = await session(db);
     state.configure({ thresholds: { ...settingsOf(state).thresholds, highUploadBytes: 12_345 } });
     await state.tables(view);
