@@ -368,4 +368,71 @@ describe('investigating imported telemetry', () => {
     expect(await printable.content()).toContain(appName);
     expect(errors).toEqual([]);
   });
+
+  it('raises signals by the policy thresholds and severity set in Settings, as analyze does with the same settings', async () => {
+    // 21 days of six clients working on one site; on day 18 one of them uses a site new to the fleet 1,500 times
+    // (6 MB): past the learning week, a new app — high-volume once the threshold is under 6 MB.
+    const DAY_S = 86_400;
+    const start = Date.UTC(2026, 8, 7) / 1000;
+    const lines: string[] = [];
+    const line = (t: number, k: number, host: string) =>
+      lines.push(`${t}.000    120 10.9.0.${k} TCP_TUNNEL/200 4000 CONNECT ${host}:443 u${k} HIER_DIRECT/192.0.2.1 -`);
+    for (let day = 0; day < 21; day++)
+      for (let k = 1; k <= 6; k++) {
+        if (day % 7 < 5)
+          for (let h = 8; h < 18; h++)
+            for (let j = 0; j < 10; j++) line(start + day * DAY_S + h * 3600 + j * 60, k, 'www.worky.com');
+        if (k === 3 && day === 18)
+          for (let j = 0; j < 1500; j++) line(start + day * DAY_S + 12 * 3600 + j, k, 'www.other-site.com');
+      }
+    lines.sort();
+    const file = join(out, 'fleet-access.log');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const { page, a, errors } = await openWithImports([file]);
+    const signals = page.locator('.card', { has: page.getByRole('heading', { name: 'Open signals' }) });
+    const highVolume = signals.getByRole('row').filter({ hasText: 'New high-volume app' });
+    await signals.getByText('No signals in this report and window').waitFor();
+
+    await a.goTo('Settings');
+    const traffic = page.getByLabel('New high-volume app: traffic in a day (MB)');
+    expect(await traffic.inputValue()).toBe('500');
+    await traffic.fill('1');
+    await traffic.press('Enter');
+    await page.getByLabel('Severity for signals sent to Defender for Endpoint').selectOption('High');
+    // Not a threshold: the field shows the one in force again.
+    const risky = page.getByLabel('New risky app: score at or below');
+    await risky.fill('11');
+    await risky.press('Enter');
+    expect(await risky.inputValue()).toBe('4');
+    await screenshot(page, 'settings-policy');
+
+    await a.goTo('Dashboard');
+    await highVolume.waitFor({ timeout: 30_000 });
+    const cells = await highVolume.getByRole('cell').allTextContents();
+    expect(cells.slice(1, 4)).toEqual(['High', 'New high-volume app', 'other-site.com']);
+    expect(cells[4]).toContain('of traffic on');
+
+    // analyze with the same settings raises the same signal.
+    const settingsFile = join(out, 'settings.json');
+    writeFileSync(
+      settingsFile,
+      JSON.stringify({ thresholds: { highVolumeBytes: 1024 * 1024 }, signalSeverity: 'High' }),
+    );
+    await analyzeDevices(file, ['--settings', settingsFile]);
+    const written = Papa.parse<Record<string, string>>(readFileSync(join(out, 'signals.csv'), 'utf8'), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+    expect(written.map((r) => [r.Severity, r.Type, r.App, r.Description])).toEqual([
+      ['High', 'New high-volume app', 'other-site.com', cells[4]],
+    ]);
+
+    // Back to the default: the signal goes.
+    await a.goTo('Settings');
+    await traffic.fill('500');
+    await traffic.press('Enter');
+    await a.goTo('Dashboard');
+    await signals.getByText('No signals in this report and window').waitFor({ timeout: 30_000 });
+    expect(errors).toEqual([]);
+  });
 });

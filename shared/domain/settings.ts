@@ -77,5 +77,13 @@ export function normalizeSettings(input: unknown): Settings {
     }
   }
   if (!SEVERITIES.includes(out.signalSeverity)) out.signalSeverity = DEFAULT_SETTINGS.signalSeverity;
+  // A threshold is a number of bytes, transactions, users or a score: anything else (a blank form field) is the default.
+  for (const key of Object.keys(DEFAULT_SETTINGS.thresholds) as (keyof PolicyThresholds)[]) {
+    const v = out.thresholds[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (key === 'riskyScore' && v > 10))
+      out.thresholds[key] = DEFAULT_SETTINGS.thresholds[key];
+  }
+  for (const key of Object.keys(out.thresholds))
+    if (!(key in DEFAULT_SETTINGS.thresholds)) delete (out.thresholds as unknown as Record<string, unknown>)[key];
   return out;
 }
