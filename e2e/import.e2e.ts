@@ -188,6 +188,56 @@ describe('cancel', () => {
   });
 });
 
+describe('adding to a data source', () => {
+  it('adds files to an existing data source chosen in the dialog, rather than a new one', async () => {
+    session = await openApp(baseUrl);
+    const { page } = session;
+    const c = components(page);
+    await actions(page).waitForEngine();
+    await actions(page).openImport([CUSTOM]);
+    const preview = c.importDialog.getByRole('region', { name: 'Preview' });
+    await preview.getByRole('combobox', { name: 'Time', exact: true }).selectOption('when');
+    await preview.getByRole('combobox', { name: 'Host', exact: true }).selectOption('dest_host');
+    await preview.getByRole('button', { name: 'Use this mapping' }).click();
+    await preview.getByRole('cell', { name: 'www.dropbox.com' }).first().waitFor();
+    await c.importDialog.getByLabel('Data source name').fill('Branch gateway');
+    await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
+    const result = c.importDialog.getByRole('region', { name: 'Import result' });
+    await result.waitFor();
+    await c.importDialog.getByRole('button', { name: 'Done' }).click();
+    await c.importDialog.waitFor({ state: 'hidden' });
+
+    // A second export of the same gateway, later in the day, added to that source.
+    const later = join(dir, 'gateway-export-2.csv');
+    writeFileSync(
+      later,
+      ['when,src,dest_host,sent,received,who', '2024-03-01T15:00:00Z,10.0.0.8,www.box.com,700,100,dave'].join('\n'),
+    );
+    await actions(page).openImport([later]);
+    const addTo = c.importDialog.getByRole('combobox', { name: 'Add to' });
+    await addTo.getByRole('option', { name: 'Branch gateway (continuous)' }).waitFor({ state: 'attached' });
+    await addTo.selectOption({ label: 'Branch gateway (continuous)' });
+    await expect(c.importDialog.getByLabel('Data source name').count()).resolves.toBe(0);
+    await c.importDialog.getByText('The files join this data source').waitFor();
+    await preview.getByRole('combobox', { name: 'Time', exact: true }).selectOption('when');
+    await preview.getByRole('combobox', { name: 'Host', exact: true }).selectOption('dest_host');
+    await preview.getByRole('button', { name: 'Use this mapping' }).click();
+    await preview.getByRole('cell', { name: 'www.box.com' }).first().waitFor();
+    await screenshot(page, 'import-add-to-source');
+    await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await result.getByRole('row', { name: /gateway-export-2\.csv/ }).waitFor();
+    await c.importDialog.getByRole('button', { name: 'Done' }).click();
+
+    await actions(page).goTo('Data sources');
+    const card = page.getByRole('region', { name: 'Data source Branch gateway' });
+    await card.getByRole('cell', { name: 'gateway-export-2.csv' }).waitFor();
+    await expect(card.getByRole('cell', { name: 'gateway-export.csv', exact: true }).count()).resolves.toBe(1);
+    await expect(page.getByRole('region', { name: /^Data source / }).count()).resolves.toBe(1);
+    await expect(page.getByRole('button', { name: 'Rename Branch gateway' }).count()).resolves.toBe(1);
+    expect(session.errors).toEqual([]);
+  });
+});
+
 describe('sample data', () => {
   it('opens the generated sample telemetry from the empty dashboard, one data source per file', async () => {
     session = await openApp(baseUrl);

@@ -49,4 +49,15 @@ describe('import preview', () => {
       localIp: '10.0.0.5',
     });
   });
+  it('keeps the last line of a whole file without a line break after it, and drops the cut one of a prefix', async () => {
+    const csv = 'when,src,dest_host,sent,received,who\n2024-03-01T15:00:00Z,10.0.0.8,www.box.com,700,100,dave';
+    const opts = {
+      name: 'custom.csv',
+      head: new TextEncoder().encode(csv),
+      formatId: 'custom-csv' as const,
+      mapping: { columns: { time: 'when', host: 'dest_host' } },
+    };
+    expect((await previewFile({ ...opts, whole: true })).events.map((e) => e.host)).toEqual(['www.box.com']);
+    expect((await previewFile(opts)).events).toEqual([]);
+  });
 });

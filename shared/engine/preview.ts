@@ -13,6 +13,8 @@ export interface PreviewRequest {
   name: string;
   /** The first bytes of the file (a few hundred KB is plenty). */
   head: Uint8Array;
+  /** The head is the whole file: its last line is whole too, with or without a line break after it. */
+  whole?: boolean;
   formatId?: FormatId;
   mapping?: CustomMapping;
   timeZone?: string;
@@ -93,9 +95,9 @@ export async function previewFile(req: PreviewRequest, maxRows = 20): Promise<Pr
     compressed = 'zip';
   }
   let text = new TextDecoder().decode(bytes);
-  // The last line of a prefix is usually cut: keep whole lines only.
+  // The last line of a prefix is usually cut: keep whole lines only (all of them when the head is the whole file).
   const nl = text.lastIndexOf('\n');
-  if (nl > 0 && bytes.byteLength === req.head.byteLength) text = text.slice(0, nl + 1);
+  if (nl > 0 && bytes.byteLength === req.head.byteLength && !req.whole) text = text.slice(0, nl + 1);
   const detection = detectFormat(text);
   const format = req.formatId ? (formatById(req.formatId) ?? null) : detection.format;
   const { headers } = headersOf(text);

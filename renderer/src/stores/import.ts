@@ -10,7 +10,7 @@ import type { ImportResult } from '../../../shared/engine/protocol';
 import { pulledStream } from '../../../shared/engine/pulled-stream';
 import { CancelledError } from '../../../shared/engine/rpc';
 import type { CustomMapping } from '../../../shared/formats/types';
-import type { DataSourceKind } from '../../../shared/store/records';
+import type { DataSourceKind, DataSourceRecord } from '../../../shared/store/records';
 import { getEngine, plain } from '../services/engine';
 import { getHost, type HostFile, hostFileFromBlob } from '../services/host';
 import { useEngineStore } from './engine';
@@ -30,6 +30,9 @@ export const useImportStore = defineStore('import', () => {
   const files = ref<HostFile[]>([]);
   const sourceName = ref('');
   const kind = ref<DataSourceKind>('continuous');
+  /** The data sources and snapshots there are, to add the files to one of them; '' in `target`: a new one. */
+  const sources = ref<DataSourceRecord[]>([]);
+  const target = ref('');
   const timeZone = ref('UTC');
   const busy = ref(false);
   const result = ref<ImportResult | null>(null);
@@ -54,6 +57,7 @@ export const useImportStore = defineStore('import', () => {
             {
               name: f.name,
               head,
+              whole: head.byteLength >= f.size,
               timeZone: timeZone.value,
               ...(mapping.value ? { formatId: 'custom-csv' as const, mapping: plain(mapping.value) } : {}),
             },
@@ -75,6 +79,20 @@ export const useImportStore = defineStore('import', () => {
     mapping.value = null;
     visible.value = true;
     void preview();
+    void loadSources();
+  }
+
+  /** The data sources the files may be added to (a source deleted since is no longer offered). */
+  async function loadSources(): Promise<void> {
+    if (useEngineStore().state !== 'ready') return;
+    try {
+      const list = (await getEngine().client.call('sources.list', {})).sources;
+      sources.value = [...list].sort((a, b) => a.name.localeCompare(b.name));
+      if (target.value && !list.some((s) => s.id === target.value)) target.value = '';
+    } catch {
+      // The list is a convenience: without it the files go to a source by name, as typed.
+      sources.value = [];
+    }
   }
 
   function useMapping(m: CustomMapping | null): void {
@@ -103,6 +121,7 @@ export const useImportStore = defineStore('import', () => {
       }
       sourceName.value = name;
       kind.value = 'continuous';
+      target.value = '';
       await run();
       if (error.value) return;
     }
@@ -145,7 +164,7 @@ export const useImportStore = defineStore('import', () => {
         'import.run',
         {
           files: sources,
-          source: { name: sourceName.value.trim() || undefined, kind: kind.value },
+          source: chosenSource(),
           timeZone: timeZone.value,
           ...(mapping.value ? { formatId: 'custom-csv' as const, mapping: plain(mapping.value) } : {}),
         },
@@ -174,6 +193,13 @@ export const useImportStore = defineStore('import', () => {
     }
   }
 
+  /** Where the files go: the data source or snapshot chosen, else a new one named as typed (or by the format). */
+  function chosenSource(): { id?: string; name?: string; kind: DataSourceKind } {
+    const existing = sources.value.find((s) => s.id === target.value);
+    if (existing) return { id: existing.id, kind: existing.kind };
+    return { name: sourceName.value.trim() || undefined, kind: kind.value };
+  }
+
   /** Cancels the running import: the store stays exactly as before it. */
   function cancel(): void {
     if (jobId.value) useJobsStore().cancel(jobId.value);
@@ -184,6 +210,8 @@ export const useImportStore = defineStore('import', () => {
     files,
     sourceName,
     kind,
+    sources,
+    target,
     timeZone,
     busy,
     result,
