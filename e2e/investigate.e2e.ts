@@ -236,7 +236,7 @@ describe('investigating imported telemetry', () => {
     const { page, a, errors } = await openWithImports([conn]);
     await a.goTo('Dashboard');
     await kpi(page, 'Transactions').filter({ hasText: '3' }).waitFor();
-    await expect(kpi(page, 'Users').textContent()).resolves.toBe('0');
+    await expect(kpi(page, 'Users').textContent()).resolves.toBe('n/a');
     const card = page.getByRole('link', { name: 'Top apps by users — open Discovered apps' });
     await card.getByText('No user names in this report and window.').waitFor();
     await expect(card.getByRole('img').count()).resolves.toBe(0);
@@ -246,6 +246,66 @@ describe('investigating imported telemetry', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.waitForTimeout(300);
     await screenshot(page, 'dashboard-no-users-dark');
+    expect(errors).toEqual([]);
+  });
+
+  it('opens the table behind each dashboard widget, sorted or filtered by what it shows', async () => {
+    const { page, a, errors } = await openWithImports([SQUID]);
+    await a.goTo('Dashboard');
+    const apps = page.getByRole('region', { name: 'Apps' });
+    const header = (name: string) => apps.getByRole('columnheader', { name: new RegExp(`^${name}`) });
+
+    // A headline number: Discovered apps by that number, largest first.
+    await page.getByRole('link', { name: /^Traffic: .+ — open Discovered apps by traffic$/ }).click();
+    await apps.getByRole('row').nth(1).waitFor();
+    await expect(header('Traffic').getAttribute('aria-sort')).resolves.toBe('descending');
+    await a.goTo('Dashboard');
+    await page.getByRole('link', { name: /^Devices: \d+ — open Machines$/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Machines' }).waitFor();
+
+    // A score band: the apps of that band only, the Score filter showing it.
+    await a.goTo('Dashboard');
+    const bands = page.getByRole('list', { name: 'Apps by score band' });
+    const counts = await bands.getByRole('listitem').allTextContents();
+    const busiest = counts
+      .map((t) => ({ band: t.split(' · ')[0], n: Number(t.replace(/.* · ([\d,]+) apps?$/, '$1').replace(/,/g, '')) }))
+      .filter((b) => b.band !== 'Unidentified')
+      .sort((x, y) => y.n - x.n)[0];
+    expect(busiest.n).toBeGreaterThan(0);
+    await bands.getByRole('link', { name: busiest.band }).click();
+    await apps.getByRole('row').nth(1).waitFor();
+    expect(await page.getByRole('combobox', { name: 'Score' }).locator('option:checked').textContent()).toBe(
+      busiest.band,
+    );
+    const [lo, hi] = busiest.band
+      .replace(/.*\((\d+)–(\d+)\)/, '$1 $2')
+      .split(' ')
+      .map(Number);
+    const scoreColumn = (await apps.getByRole('columnheader').allTextContents()).findIndex((h) =>
+      h.startsWith('Score'),
+    );
+    const scores = await apps
+      .locator('tbody tr.row')
+      .evaluateAll((rows, i) => rows.map((r) => Number.parseFloat(r.children[i]?.textContent ?? '')), scoreColumn);
+    expect(scores.length).toBe(busiest.n);
+    for (const x of scores) {
+      expect(x).toBeGreaterThanOrEqual(lo);
+      expect(x).toBeLessThan(hi + 1);
+    }
+    await page.waitForTimeout(300);
+    await screenshot(page, 'apps-score-band');
+
+    // Every category with the share of its apps sanctioned.
+    await a.goTo('Dashboard');
+    const cats = await page.getByRole('list', { name: 'Top categories' }).getByRole('listitem').allTextContents();
+    expect(cats.length).toBeGreaterThan(0);
+    for (const c of cats) expect(c).toMatch(/ · [\d,]+ apps?, \d+% sanctioned$/);
+    await page.getByRole('list', { name: 'Apps by score band' }).scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    await screenshot(page, 'dashboard-widgets');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForTimeout(300);
+    await screenshot(page, 'dashboard-widgets-dark');
     expect(errors).toEqual([]);
   });
 
@@ -411,6 +471,10 @@ describe('investigating imported telemetry', () => {
     const cells = await highVolume.getByRole('cell').allTextContents();
     expect(cells.slice(1, 4)).toEqual(['High', 'New high-volume app', 'other-site.com']);
     expect(cells[4]).toContain('of traffic on');
+    // The signal's app opens Discovered apps searched for it.
+    await highVolume.getByRole('link', { name: 'other-site.com — open Discovered apps' }).click();
+    await page.getByRole('region', { name: 'Apps' }).getByRole('cell', { name: 'other-site.com' }).first().waitFor();
+    expect(await page.getByRole('searchbox', { name: 'Search apps' }).inputValue()).toBe('other-site.com');
 
     // analyze with the same settings raises the same signal.
     const settingsFile = join(out, 'settings.json');
