@@ -120,6 +120,39 @@ describe('investigating imported telemetry', () => {
     ).resolves.toBe(true);
     await screenshot(page, 'user-device-history');
 
+    // And to an address the user had: the IP address page, its numbers those analyze writes to ips.csv.
+    const ipsCsv = Papa.parse<Record<string, string>>(readFileSync(join(out, 'ips.csv'), 'utf8'), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+    await page.getByRole('tab', { name: 'IP address history' }).click();
+    const userIps = page.getByRole('tabpanel', { name: 'IP address history' }).getByRole('row');
+    const address = (await userIps.nth(1).getByRole('cell').first().textContent()) ?? '';
+    await userIps.nth(1).click();
+    await page.getByRole('heading', { level: 1, name: address }).waitFor();
+    for (const name of ['Overview', 'Discovered apps', 'Device history', 'User history'])
+      await expect(page.getByRole('tab', { name, exact: true }).isVisible()).resolves.toBe(true);
+    const row = ipsCsv.find((r) => r['IP address'] === address);
+    expect(row).toBeDefined();
+    await kpi(page, 'Transactions').waitFor();
+    expect(await kpi(page, 'Transactions').textContent()).toBe(Number(row?.Transactions).toLocaleString('en-US'));
+    expect(await kpi(page, 'Apps').textContent()).toBe(row?.Apps);
+    await expect(page.getByText('Why this risk level').count()).resolves.toBe(0);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'ip-overview');
+    await page.getByRole('tab', { name: 'Device history' }).click();
+    const ipDevices = page.getByRole('tabpanel', { name: 'Device history' }).getByRole('row');
+    expect(await ipDevices.count()).toBe(Number(row?.Devices) + 1);
+    await ipDevices.nth(1).click();
+    await page.getByRole('tab', { name: 'User history' }).waitFor();
+    // The IP addresses table opens the same page.
+    await a.goTo('IP addresses');
+    await page
+      .getByRole('region', { name: 'IP addresses' })
+      .getByRole('row', { name: new RegExp(`^${address.replace(/\./g, '\\.')} `) })
+      .click();
+    await page.getByRole('heading', { level: 1, name: address }).waitFor();
+
     // Anonymized, the device shows a pseudonym; revealing it is an audited act.
     await a.goTo('Settings');
     await page.getByLabel('Anonymize user and device names').check();

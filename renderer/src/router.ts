@@ -31,6 +31,13 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'Machines', section: 'machines' },
   },
   {
+    path: '/ips/:key',
+    name: 'ip',
+    component: EntityPage,
+    props: { kind: 'ip' },
+    meta: { title: 'IP addresses', section: 'ips' },
+  },
+  {
     path: '/users/:key',
     name: 'user',
     component: EntityPage,

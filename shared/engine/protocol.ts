@@ -15,7 +15,7 @@ import type { CaseRecord } from '../store/cases';
 import type { DataSourceKind, DataSourceRecord, ImportFileRecord, ImportRecord } from '../store/records';
 import type { PreviewRequest, PreviewResult } from './preview';
 import type { ViewRequest } from './state';
-import type { AppPage, Dashboard, DevicePage, ReportInfo, TablePage, TableRequest, UserPage } from './views';
+import type { AppPage, Dashboard, DevicePage, IpPage, ReportInfo, TablePage, TableRequest, UserPage } from './views';
 
 /** A file handed to the engine: bytes as a (transferable) web stream. */
 
@@ -90,6 +90,7 @@ export interface EngineMethods {
   'query.device': { params: ViewRequest & { key: string }; result: DevicePage | null };
   'query.app': { params: ViewRequest & { key: string }; result: AppPage | null };
   'query.user': { params: ViewRequest & { key: string }; result: UserPage | null };
+  'query.ip': { params: ViewRequest & { key: string }; result: IpPage | null };
   'tags.apply': { params: { appIds: string[]; add: string[]; remove: string[] }; result: TagState };
   /** Bulk tagging of every catalog app a table request matches; returns how many were tagged. */
   'tags.applyMatching': {

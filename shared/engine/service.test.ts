@@ -212,6 +212,19 @@ describe('engine service', () => {
     const u = users.rows[0] as { user: string };
     expect(u.user).toMatch(/^User-/);
     expect(await engine.handlers['query.user']({ ...v, key: u.user }, noSignal)).not.toBeNull();
+    // An IP address's page: its totals are its row's, its devices (pseudonyms here) share its transactions.
+    const ips = await engine.handlers['query.table'](
+      { ...v, table: { entity: 'ips', offset: 0, limit: 10 } },
+      noSignal,
+    );
+    const ip = ips.rows[0] as { ip: string; transactions: number };
+    const ipPage = await engine.handlers['query.ip']({ ...v, key: ip.ip }, noSignal);
+    expect(ipPage?.ip.transactions).toBe(ip.transactions);
+    expect(ipPage?.devices.length).toBeGreaterThan(0);
+    expect(ipPage?.devices.every((x) => /^Device-[0-9A-F]{6}$/.test(x.value))).toBe(true);
+    expect(ipPage?.devices.reduce((n, x) => n + x.transactions, 0)).toBe(ip.transactions);
+    expect(ipPage?.timeline.reduce((n, x) => n + x.transactions, 0)).toBe(ip.transactions);
+    expect(await engine.handlers['query.ip']({ ...v, key: '192.0.2.254' }, noSignal)).toBeNull();
     const reveals = async () => (await engine.db.audit.toArray()).filter((a) => a.action === 'de-anonymize');
     const before = (await reveals()).length;
     expect(await engine.handlers['privacy.reveal']({ pseudonym: d.key }, noSignal)).toBe(

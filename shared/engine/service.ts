@@ -189,6 +189,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'query.device': (v) => state.device(v, v.key),
     'query.app': (v) => state.app(v, v.key),
     'query.user': (v) => state.user(v, v.key),
+    'query.ip': (v) => state.ip(v, v.key),
     'tags.apply': async ({ appIds, add, remove }) => {
       const tags = await state.applyTags(appIds, add, remove, 'analyst');
       state.prewarm();

@@ -66,6 +66,7 @@ import {
   type TablePage,
   type TableRequest,
   timeline,
+  type IpPage,
   type UserPage,
   type WindowSpec,
 } from './views';
@@ -1233,7 +1234,7 @@ export class EngineState {
   }
 
   /** Facts of one entity (a device or a user) and its apps, computed like the tables but over its facts only. */
-  private async entityFacts(v: ViewRequest, column: 'device' | 'user', key: string) {
+  private async entityFacts(v: ViewRequest, column: 'device' | 'user' | 'localIp', key: string) {
     const { ws, win, sources } = await this.context(v);
     const id = ws.pool.find(key);
     const ctx = { ...win, sources };
@@ -1268,6 +1269,20 @@ export class EngineState {
       apps,
       users: this.named(historyOf(ws, rows, 'user'), 'User'),
       ips: historyOf(ws, rows, 'localIp'),
+    };
+  }
+
+  /** An IP address's page (addresses are never anonymized): the devices and users seen at it, its apps. */
+  async ip(v: ViewRequest, key: string): Promise<IpPage | null> {
+    const ip = (await this.tables(v)).ips.find((r) => r.ip === key);
+    if (!ip) return null;
+    const { ws, rows, apps, timeline: series } = await this.entityFacts(v, 'localIp', key);
+    return {
+      ip,
+      timeline: series,
+      apps,
+      devices: this.named(historyOf(ws, rows, 'device'), 'Device'),
+      users: this.named(historyOf(ws, rows, 'user'), 'User'),
     };
   }
 

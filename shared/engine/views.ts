@@ -348,6 +348,15 @@ export function historyOf(
   return history(ws, rows, column);
 }
 
+/** An IP address's page: the same pattern as a device's, with the devices and users seen at that address. */
+export interface IpPage {
+  ip: IpRow;
+  timeline: DayPoint[];
+  apps: AppRow[];
+  devices: HistoryRow[];
+  users: HistoryRow[];
+}
+
 export interface UserPage {
   user: UserRow;
   timeline: DayPoint[];
