@@ -4,7 +4,8 @@
 // performance.now() so no Playwright round trip is counted:
 //  1. dashboard after switching report — from setting the Report combobox (plus its change event, what
 //     selectOption does) until the Transactions KPI shows the expected count (the import's accepted rows for
-//     a source report), the dashboard is not aria-busy, every chart has its canvas, and one more frame passed;
+//     a source report), the dashboard is not aria-busy, every chart has its canvas (5, or 6 where the report has byte
+//     counts: top apps by traffic and by transactions), and one more frame passed;
 //     "first" is the first view of that report since the last import (engine cache cold), "repeat" the later ones;
 //  2. device page — from a click on a Machines row until the page's title is the device's name and its
 //     Overview tab's Transactions KPI equals the row's Transactions cell, with the activity chart's canvas;
@@ -18,7 +19,8 @@
 //     of Discovered apps tagged Unsanctioned
 //     and, at once, a switch to the endpoint report, until its dashboard is drawn and its risk and signals are in;
 //     then, back on the report reopened on, a catalog app tagged Sanctioned (or untagged) and a switch to the
-//     endpoint report again (its risk computed just before), and the same after a score setting change; then,
+//     endpoint report again (its risk computed just before), and the same after a score setting change, after a
+//     policy threshold and severity change, and after an upload threshold change; then,
 //     after 8 s of quiet, the app reopened again and at once switched to the other report (Global or the endpoint
 //     one), which nothing has computed since the reopen; then the endpoint report's Machines table and a device page.
 //
@@ -197,9 +199,9 @@ function switchReport(page, value, expected, whole = false) {
           (k) => k.querySelector('dt')?.textContent === 'Transactions',
         );
         if (tile?.querySelector('dd')?.textContent?.trim() !== expected) continue;
-        const charts = dash.querySelectorAll('.card');
-        const canvases = dash.querySelectorAll('canvas, .empty-widget');
-        if (canvases.length < 5 || charts.length === 0) continue;
+        // Every chart drawn (5, or 6 with the top apps by transactions of a source with byte counts).
+        const charts = dash.querySelectorAll('.chart, .empty-widget').length;
+        if (charts < 5 || dash.querySelectorAll('.chart canvas, .empty-widget').length < charts) continue;
         firstMs ??= performance.now() - t0;
         if (whole && dash.querySelector('.card[aria-busy="true"]')) continue;
         await frame();
@@ -247,7 +249,12 @@ function coldWindow(page, change, days = 3) {
           if (performance.now() - t0 > 300_000) throw new Error('cold dashboard not ready within 300 s');
           const dash = document.querySelector('.dashboard');
           if (!dash || !started) continue;
-          if (dash.getAttribute('aria-busy') === 'true' || dash.querySelectorAll('canvas, .empty-widget').length < 5)
+          const charts = dash.querySelectorAll('.chart, .empty-widget').length;
+          if (
+            dash.getAttribute('aria-busy') === 'true' ||
+            charts < 5 ||
+            dash.querySelectorAll('.chart canvas, .empty-widget').length < charts
+          )
             continue;
           firstMs ??= performance.now() - t0;
           if (dash.querySelector('.card[aria-busy="true"]')) continue;
@@ -274,7 +281,13 @@ async function reopen(page) {
   await page.waitForFunction(
     () => {
       const d = document.querySelector('.dashboard');
-      return d && d.getAttribute('aria-busy') !== 'true' && d.querySelectorAll('canvas, .empty-widget').length >= 5;
+      const charts = d ? d.querySelectorAll('.chart, .empty-widget').length : 0;
+      return (
+        d &&
+        d.getAttribute('aria-busy') !== 'true' &&
+        charts >= 5 &&
+        d.querySelectorAll('.chart canvas, .empty-widget').length >= charts
+      );
     },
     null,
     opts,
@@ -596,6 +609,31 @@ async function timeMain(page, files, out) {
   out.afterWeight = await switchReport(page, endpoint.value, expected[endpoint.value], true);
   logWhole('after a score setting change', out.afterWeight);
 
+  // (s10) A policy threshold (New popular app) and the signals' severity changed on Global, then a switch to the
+  // endpoint report, whose risk was computed before: thresholds but the upload one, and the severity, judge its kept
+  // bases again. Then the upload threshold, which decides what the bases keep: they are computed again.
+  const changeSettings = async (change) => {
+    await switchReport(page, seenBefore.value, expected[seenBefore.value], true);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await change();
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    return switchReport(page, endpoint.value, expected[endpoint.value], true);
+  };
+  const toggleNumber = async (label) => {
+    const field = page.getByLabel(label);
+    const was = Number(await field.inputValue());
+    await field.fill(String(was + 1));
+    await field.press('Enter');
+  };
+  out.afterThreshold = await changeSettings(async () => {
+    await toggleNumber('New popular app: users in 7 days');
+    const severity = page.getByLabel('Severity for signals sent to Defender for Endpoint');
+    await severity.selectOption((await severity.inputValue()) === 'High' ? 'Medium' : 'High');
+  });
+  logWhole('after a threshold and severity change', out.afterThreshold);
+  out.afterUploadThreshold = await changeSettings(() => toggleNumber('New high-upload app: upload in a day (MB)'));
+  logWhole('after an upload threshold change', out.afterUploadThreshold);
+
   // (s9) Reopened once more after a quiet moment, then at once a switch to another report, which nothing has computed
   // since the app started. Since s9 a computed dashboard is kept in the store for the next session (until its data,
   // tags or settings change): the first reopen above found those of the import's warm-ups, this one those computed
@@ -647,6 +685,12 @@ function mainLines(out) {
     `- switch to the endpoint report right after tagging an app (Unsanctioned): dashboard on screen ${r0(out.afterTag.firstMs)} ms, risk and signals ${r0(out.afterTag.wholeMs)} ms`,
     `- then tag an app of the report reopened on (Sanctioned) and switch to the endpoint report again (its risk computed just before): dashboard on screen ${r0(out.afterTagSeen.firstMs)} ms, risk and signals ${r0(out.afterTagSeen.wholeMs)} ms`,
     `- then on that report change a score setting (unknown values count against the score) and switch to the endpoint report again: dashboard on screen ${r0(out.afterWeight.firstMs)} ms, risk and signals ${r0(out.afterWeight.wholeMs)} ms`,
+    ...(out.afterThreshold
+      ? [
+          `- then a policy threshold (new popular app) and the signals' severity changed, and the switch again: dashboard on screen ${r0(out.afterThreshold.firstMs)} ms, risk and signals ${r0(out.afterThreshold.wholeMs)} ms`,
+          `- then the upload threshold changed (risk bases computed again), and the switch again: dashboard on screen ${r0(out.afterUploadThreshold.firstMs)} ms, risk and signals ${r0(out.afterUploadThreshold.wholeMs)} ms`,
+        ]
+      : []),
     ...(out.reopenSwitch
       ? [
           `- reopening the app again after a quiet moment, on ${out.reopenAgain.report}: dashboard on screen ${r0(out.reopenAgain.firstMs)} ms, risk and signals ${r0(out.reopenAgain.wholeMs)} ms; then at once a switch to ${out.reopenSwitch.report} (not computed since the reopen): dashboard on screen ${r0(out.reopenSwitch.firstMs)} ms, risk and signals ${r0(out.reopenSwitch.wholeMs)} ms`,

@@ -56,6 +56,7 @@ import {
   factRows,
   type HistoryRow,
   historyOf,
+  type IpPage,
   listReports,
   queryTable,
   type ReportInfo,
@@ -66,7 +67,6 @@ import {
   type TablePage,
   type TableRequest,
   timeline,
-  type IpPage,
   type UserPage,
   type WindowSpec,
 } from './views';
