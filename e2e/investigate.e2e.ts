@@ -296,6 +296,19 @@ describe('investigating imported telemetry', () => {
     await page.getByRole('link', { name: /^Devices: \d+ — open Machines$/ }).click();
     await page.getByRole('heading', { level: 1, name: 'Machines' }).waitFor();
 
+    // Riskiest devices: all the high-risk machines (none in this log), then any level (its one device).
+    await a.goTo('Dashboard');
+    await page.getByRole('link', { name: 'All high-risk machines' }).click();
+    const machines = page.getByRole('region', { name: 'Machines' });
+    await machines.getByText('No machines match').waitFor();
+    expect(await page.getByRole('combobox', { name: 'Risk level' }).inputValue()).toBe('High');
+    await page.getByRole('combobox', { name: 'Risk level' }).selectOption('');
+    await machines.locator('tbody tr.row').first().waitFor();
+    expect(await machines.locator('tbody tr.row').count()).toBe(1);
+    await page.getByRole('combobox', { name: 'Risk level' }).selectOption('Informational');
+    await machines.locator('tbody tr.row').first().waitFor();
+    await expect(machines.getByRole('cell', { name: 'Informational' }).count()).resolves.toBe(1);
+
     // A score band: the apps of that band only, the Score filter showing it.
     await a.goTo('Dashboard');
     const bands = page.getByRole('list', { name: 'Apps by score band' });

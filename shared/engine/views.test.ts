@@ -53,6 +53,28 @@ describe('queryTable', () => {
     expect(found.rows.every((r) => (r as IpRow).ip.startsWith('10.0.3.'))).toBe(true);
   });
 
+  it('filters devices and users by risk level, and apps by score range (bounds included)', () => {
+    const levels = ['High', 'Medium', 'Low', 'Informational'];
+    const devices = Array.from({ length: 40 }, (_, i) => ({
+      ...ip(i, i, null),
+      key: `d${i}`,
+      riskLevel: levels[i % 4],
+    }));
+    const users = devices.map((d, i) => ({ ...d, user: `u${i}`, riskLevel: levels[(i + 1) % 4] }));
+    const apps = Array.from({ length: 101 }, (_, i) => ({ key: `a${i}`, score: i / 10, noise: false, tags: [] }));
+    const tt = { ...tables([]), devices, users, apps } as unknown as Tables;
+    const high = queryTable(tt, { entity: 'devices', riskLevel: 'High', offset: 0, limit: 100 });
+    expect(high.total).toBe(10);
+    expect(high.rows.every((r) => (r as unknown as { riskLevel: string }).riskLevel === 'High')).toBe(true);
+    const lowUsers = queryTable(tt, { entity: 'users', riskLevel: 'Low', offset: 0, limit: 100 });
+    expect(lowUsers.rows.map((r) => (r as unknown as { user: string }).user)).toEqual(
+      users.filter((u) => u.riskLevel === 'Low').map((u) => u.user),
+    );
+    expect(queryTable(tt, { entity: 'devices', riskLevel: null, offset: 0, limit: 100 }).total).toBe(40);
+    const medium = queryTable(tt, { entity: 'apps', minScore: 4, maxScore: 6.9, offset: 0, limit: 200 });
+    expect(medium.total).toBe(30);
+  });
+
   it('sorts text naturally (numbers inside names by value)', () => {
     const byIp = page(0, { key: 'ip', dir: 'asc' }).rows as IpRow[];
     expect(byIp.slice(0, 3).map((r) => r.ip)).toEqual(['10.0.0.0', '10.0.0.1', '10.0.0.2']);

@@ -68,6 +68,8 @@ export interface TableRequest {
   tag?: string | null;
   minScore?: number | null;
   maxScore?: number | null;
+  /** Devices and users only: the rows of this risk level (Informational: no anomaly). */
+  riskLevel?: string | null;
   /** Apps only: a saved or suggested query (catalog attributes, tags, usage); unidentified entries never match. */
   query?: AppFilter | null;
   offset: number;
@@ -123,6 +125,7 @@ export function queryTable(t: Tables, req: TableRequest): TablePage {
     req.tag,
     req.minScore,
     req.maxScore,
+    req.riskLevel,
     req.search?.trim().toLowerCase(),
     req.sort,
   ]);
@@ -153,6 +156,10 @@ function orderRows(t: Tables, req: TableRequest): EntityRow[] {
         (req.minScore == null || (a.score !== null && a.score >= req.minScore)) &&
         (req.maxScore == null || (a.score !== null && a.score <= req.maxScore)),
     );
+  }
+  if (req.riskLevel && (req.entity === 'devices' || req.entity === 'users')) {
+    const level = req.riskLevel;
+    rows = rows.filter((r) => (r as DeviceRow | UserRow).riskLevel === level);
   }
   const q = req.search?.trim().toLowerCase();
   if (q) rows = rows.filter((r) => searchText(r).toLowerCase().includes(q));
