@@ -537,6 +537,26 @@ describe('investigating imported telemetry', () => {
       ['High', 'New high-volume app', 'other-site.com', cells[4]],
     ]);
 
+    // The device behind it: its activity against its baseline, and the anomalies its risk level comes from.
+    await a.goTo('Machines');
+    await page
+      .getByRole('region', { name: 'Machines' })
+      .getByRole('row', { name: /^10\.9\.0\.3 / })
+      .click();
+    await page.getByRole('heading', { level: 1, name: '10.9.0.3' }).waitFor();
+    await page.getByRole('img', { name: 'Daily activity against its baseline' }).locator('canvas').first().waitFor();
+    const anomalies = page.locator('.card', { has: page.getByRole('heading', { name: 'Anomalies' }) });
+    const firstUse = anomalies.getByRole('row').filter({ hasText: 'First use' });
+    await firstUse.first().waitFor();
+    expect(await firstUse.first().getByRole('cell').nth(3).textContent()).toContain('first use of other-site.com');
+    await anomalies.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    await screenshot(page, 'device-anomalies');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForTimeout(300);
+    await screenshot(page, 'device-anomalies-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+
     // Back to the default: the signal goes.
     await a.goTo('Settings');
     await traffic.fill('500');

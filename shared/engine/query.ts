@@ -55,6 +55,17 @@ export interface DeviceRow extends Totals {
   ips: number;
   riskLevel: string | null;
   reasons: string[];
+  /** Filled by the risk engine: the anomalies against its baseline in the window, by day (see RowAnomaly). */
+  anomalies?: RowAnomaly[];
+}
+
+/** An anomaly as a device's or user's page lists it: its day (UTC ms of the day's start), rule, severity and text. */
+export interface RowAnomaly {
+  day: number;
+  time: number;
+  kind: 'transaction-spike' | 'upload-spike' | 'first-use' | 'off-hours';
+  severity: 'Low' | 'Medium' | 'High';
+  text: string;
 }
 
 export interface UserRow extends Totals {
@@ -65,6 +76,7 @@ export interface UserRow extends Totals {
   /** Filled by the risk engine (shared/engine/risk.ts); null until rated. */
   riskLevel: string | null;
   reasons: string[];
+  anomalies?: RowAnomaly[];
 }
 
 export interface IpRow extends Totals {

@@ -7,7 +7,7 @@
 import type { PolicyThresholds, Severity } from '../domain/settings';
 import type { SignalRow } from '../export/reports';
 import { type AppContext, type AppInfo, type DailyRollups, dailySteps } from './daily';
-import type { Tables } from './query';
+import type { RowAnomaly, Tables } from './query';
 import type { ReportDef, TimeWindow } from './reports';
 import {
   type RiskAssessment,
@@ -203,12 +203,24 @@ export function applyRisk(tables: Tables, run: Pick<RiskRun, 'devices' | 'users'
     const a = run.devices.get(d.key);
     d.riskLevel = a?.level ?? 'Informational';
     d.reasons = a?.reasons ?? [];
+    d.anomalies = rowAnomalies(a);
   }
   for (const u of tables.users) {
     const a = run.users.get(u.user);
     u.riskLevel = a?.level ?? 'Informational';
     u.reasons = a?.reasons ?? [];
+    u.anomalies = rowAnomalies(a);
   }
+}
+
+const DAY_MS = 86_400_000;
+
+/** An assessment's anomalies in day order, as a page lists them (fleet events included: they are rated Low). */
+function rowAnomalies(a: RiskAssessment | undefined): RowAnomaly[] {
+  if (!a || a.anomalies.length === 0) return [];
+  return a.anomalies
+    .map((x) => ({ day: x.day * DAY_MS, time: x.time, kind: x.kind, severity: x.severity, text: x.text }))
+    .sort((x, y) => x.time - y.time);
 }
 
 /** "High 3, Medium 5, Low 20, Informational 272". */

@@ -9,6 +9,7 @@ import { DEFAULT_SETTINGS } from '../domain/settings';
 import { computeDaily } from './daily';
 import {
   assessRisk,
+  dailyBaseline,
   firstUseCounter,
   hourDistance,
   mad,
@@ -20,6 +21,7 @@ import {
   riskIn,
 } from './risk';
 import { FIXTURE_T0, type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
+import { timeline } from './views';
 
 const DAY = 86_400_000;
 const catalog = loadCatalog(
@@ -171,6 +173,22 @@ describe('device risk', () => {
     expect(a.reasons).toEqual([
       'made 1,305 transactions on 22 Oct, 12× its daily median (105); 1,205 of them to CRM, 241× its daily median there (5)',
     ]);
+    // The device page's baseline is the median the spike was judged against, that day; none while it was learned.
+    const ws = fixtureWorkingSet(facts);
+    const points = timeline(
+      ws,
+      { from: null, to: null, sources: null },
+      {
+        column: 'device',
+        values: new Set([ws.pool.find('dev-4')]),
+      },
+    );
+    const baseline = dailyBaseline(points);
+    const spikeDay = points.findIndex((x) => x.day === FIXTURE_T0 + 17 * DAY);
+    expect(points[spikeDay].transactions).toBe(1305);
+    expect(baseline[spikeDay]).toBe(105);
+    expect(baseline.slice(0, 5)).toEqual([null, null, null, null, null]);
+    expect(baseline.filter((x) => x !== null).length).toBeGreaterThan(5);
   });
 
   it('rates the same spike by several devices on the same app a fleet event (Low), unless one far exceeds the rest', () => {

@@ -182,6 +182,29 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/**
+ * An entity's daily baseline as its risk is judged against it, for a page's activity chart: for each day of
+ * `points` (day starts in UTC ms, ascending) with transactions, the median of the entity's transactions on its
+ * active days in the lookback before it, once the baseline is learned (learningDays after its first active day,
+ * minHistoryDays of history); null before then and on days without transactions.
+ */
+export function dailyBaseline(
+  points: readonly { day: number; transactions: number }[],
+  p: Pick<RiskParams, 'learningDays' | 'minHistoryDays' | 'lookbackDays'> = DEFAULT_RISK_PARAMS,
+): (number | null)[] {
+  const DAY = 86_400_000;
+  const active: { day: number; tx: number }[] = [];
+  let first: number | null = null;
+  return points.map((pt) => {
+    if (pt.transactions <= 0) return null;
+    const d = Math.floor(pt.day / DAY);
+    first ??= d;
+    const window = active.filter((x) => x.day >= d - p.lookbackDays).map((x) => x.tx);
+    active.push({ day: d, tx: pt.transactions });
+    return d - first >= p.learningDays && window.length >= p.minHistoryDays ? median(window) : null;
+  });
+}
+
 /** Median absolute deviation, scaled (×1.4826) to match a standard deviation under normality. */
 export function mad(xs: readonly number[], m = median(xs)): number {
   return 1.4826 * median(xs.map((x) => Math.abs(x - m)));

@@ -205,6 +205,9 @@ describe('engine service', () => {
     expect(d.deviceId).toBeNull();
     const page = await engine.handlers['query.device']({ ...v, key: d.key }, noSignal);
     expect(page?.users.every((u) => /^User-[0-9A-F]{6}$/.test(u.value))).toBe(true);
+    // The activity chart's baseline, day by day, and the anomalies behind its risk level.
+    expect(page?.baseline).toHaveLength(page?.timeline.length ?? -1);
+    expect(Array.isArray(page?.device.anomalies)).toBe(true);
     const users = await engine.handlers['query.table'](
       { ...v, table: { entity: 'users', offset: 0, limit: 10 } },
       noSignal,

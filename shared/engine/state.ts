@@ -30,7 +30,7 @@ import { anonymizeHistory, anonymizeSignals, anonymizeTables, type PseudonymKind
 import { type AppContext, reappraised } from './daily';
 import type { DashboardView } from './protocol';
 import { type AppRow, computeTables, selectedFacts, type Tables, tableSteps, topDevices } from './query';
-import { riskIn } from './risk';
+import { dailyBaseline, riskIn } from './risk';
 import {
   applyRisk,
   baseThresholds,
@@ -1266,6 +1266,7 @@ export class EngineState {
     return {
       device,
       timeline: series,
+      baseline: dailyBaseline(series),
       apps,
       users: this.named(historyOf(ws, rows, 'user'), 'User'),
       ips: historyOf(ws, rows, 'localIp'),
@@ -1293,6 +1294,7 @@ export class EngineState {
     return {
       user,
       timeline: series,
+      baseline: dailyBaseline(series),
       apps,
       devices: this.named(historyOf(ws, rows, 'device'), 'Device'),
       ips: historyOf(ws, rows, 'localIp'),

@@ -283,6 +283,8 @@ export interface HistoryRow extends Totals {
 export interface DevicePage {
   device: DeviceRow;
   timeline: DayPoint[];
+  /** Per timeline day, the daily baseline its risk is judged against (`dailyBaseline`), null while unlearned. */
+  baseline: (number | null)[];
   apps: AppRow[];
   users: HistoryRow[];
   ips: HistoryRow[];
@@ -367,6 +369,7 @@ export interface IpPage {
 export interface UserPage {
   user: UserRow;
   timeline: DayPoint[];
+  baseline: (number | null)[];
   apps: AppRow[];
   devices: HistoryRow[];
   ips: HistoryRow[];

@@ -71,8 +71,24 @@ export function barOption(items: BarItem[], t: ChartTheme, unit: 'count' | 'byte
 }
 
 /** Daily transactions as bars, with upload/download lines when the source has bytes. */
-export function timelineOption(points: DayPoint[], t: ChartTheme, withBytes: boolean) {
+/**
+ * Daily transactions (and bytes); for an entity's page, `against` adds its baseline (the median its risk compares a
+ * day with) as a dashed line and marks the days of its anomalies on their bars (H, M, L by severity).
+ */
+export function timelineOption(
+  points: DayPoint[],
+  t: ChartTheme,
+  withBytes: boolean,
+  against?: { baseline: (number | null)[]; anomalies: { day: number; severity: string }[] },
+) {
   const days = points.map((p) => new Date(p.day).toISOString().slice(0, 10));
+  const severityColor: Record<string, string> = { High: t.palette[3], Medium: t.palette[2], Low: t.palette[5] };
+  const marked = new Map<number, string>();
+  const rank = (s: string) => ['Low', 'Medium', 'High'].indexOf(s);
+  for (const a of against?.anomalies ?? []) {
+    const was = marked.get(a.day);
+    if (was === undefined || rank(a.severity) > rank(was)) marked.set(a.day, a.severity);
+  }
   const series: unknown[] = [
     {
       name: 'Transactions',
@@ -80,8 +96,32 @@ export function timelineOption(points: DayPoint[], t: ChartTheme, withBytes: boo
       data: points.map((p) => p.transactions),
       itemStyle: { color: t.palette[0] },
       barMaxWidth: 24,
+      ...(marked.size
+        ? {
+            markPoint: {
+              symbol: 'pin',
+              symbolSize: 34,
+              label: { color: '#fff', fontSize: 11, formatter: (m: { name: string }) => m.name.slice(0, 1) },
+              data: points.flatMap((p, i) => {
+                const s = marked.get(p.day);
+                return s ? [{ name: s, coord: [days[i], p.transactions], itemStyle: { color: severityColor[s] } }] : [];
+              }),
+            },
+          }
+        : {}),
     },
   ];
+  if (against?.baseline.some((x) => x !== null)) {
+    series.push({
+      name: 'Baseline (median of the previous 28 days)',
+      type: 'line',
+      data: against.baseline,
+      connectNulls: false,
+      showSymbol: false,
+      lineStyle: { type: 'dashed', width: 2, color: t.palette[4] ?? t.muted },
+      itemStyle: { color: t.palette[4] ?? t.muted },
+    });
+  }
   if (withBytes) {
     series.push(
       {
