@@ -341,6 +341,21 @@ describe('investigating imported telemetry', () => {
     await page.waitForTimeout(300);
     await screenshot(page, 'apps-score-band');
 
+    // A day of the timeline (this log has one): Discovered apps over that day.
+    await a.goTo('Dashboard');
+    const timelineChart = page.getByRole('img', { name: 'Daily transactions and traffic' });
+    await timelineChart.locator('canvas').first().waitFor();
+    await timelineChart.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    const box = await timelineChart.boundingBox();
+    if (!box) throw new Error('no timeline chart');
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.getByRole('heading', { level: 1, name: 'Discovered apps' }).waitFor();
+    await apps.getByRole('row').nth(1).waitFor();
+    expect(await page.getByRole('combobox', { name: 'Time window' }).inputValue()).toBe('custom');
+    await expect(apps.locator('tbody tr.row').count()).resolves.toBe(4);
+    await page.getByRole('combobox', { name: 'Time window' }).selectOption('all');
+
     // Every category with the share of its apps sanctioned.
     await a.goTo('Dashboard');
     const cats = await page.getByRole('list', { name: 'Top categories' }).getByRole('listitem').allTextContents();
