@@ -93,6 +93,10 @@ describe('investigating imported telemetry', () => {
       await expect(page.getByRole('tab', { name, exact: true }).isVisible()).resolves.toBe(true);
     }
     await kpi(page, 'Transactions').waitFor();
+    // The selected tab controls the panel shown.
+    const panelId = await page.getByRole('tabpanel', { name: 'Overview' }).getAttribute('id');
+    expect(panelId).toBeTruthy();
+    expect(await page.getByRole('tab', { name: 'Overview' }).getAttribute('aria-controls')).toBe(panelId);
     expect(await kpi(page, 'Transactions').textContent()).toBe(Number(expected.Transactions).toLocaleString('en-US'));
     expect(await kpi(page, 'Apps').textContent()).toBe(expected.Apps);
     await page.waitForTimeout(300);
