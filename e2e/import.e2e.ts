@@ -238,6 +238,27 @@ describe('adding to a data source', () => {
   });
 });
 
+describe('several files', () => {
+  it('previews the file the analyst picks among those chosen', async () => {
+    session = await openApp(baseUrl);
+    const { page } = session;
+    const c = components(page);
+    await actions(page).waitForEngine();
+    const squid = join(process.cwd(), 'shared/formats/fixtures/squid/test-access-extensive.log');
+    await actions(page).openImport([CUSTOM, squid]);
+    const preview = c.importDialog.getByRole('region', { name: 'Preview' });
+    await preview.getByRole('heading', { name: 'Preview of gateway-export.csv' }).waitFor();
+    const pick = c.importDialog.getByRole('button', { name: 'Preview test-access-extensive.log' });
+    await expect(pick.getAttribute('aria-pressed')).resolves.toBe('false');
+    await pick.click();
+    await preview.getByRole('heading', { name: 'Preview of test-access-extensive.log' }).waitFor();
+    await expect(pick.getAttribute('aria-pressed')).resolves.toBe('true');
+    await expect(preview.getByRole('cell').count()).resolves.toBeGreaterThan(0);
+    await screenshot(page, 'import-two-files');
+    expect(session.errors).toEqual([]);
+  });
+});
+
 describe('sample data', () => {
   it('opens the generated sample telemetry from the empty dashboard, one data source per file', async () => {
     session = await openApp(baseUrl);
