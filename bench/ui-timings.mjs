@@ -20,7 +20,7 @@
 //     and, at once, a switch to the endpoint report, until its dashboard is drawn and its risk and signals are in;
 //     then, back on the report reopened on, a catalog app tagged Sanctioned (or untagged) and a switch to the
 //     endpoint report again (its risk computed just before), and the same after a score setting change, after a
-//     policy threshold and severity change, and after an upload threshold change; then,
+//     policy threshold and severity change, after the upload threshold raised and after it lowered; then,
 //     after 8 s of quiet, the app reopened again and at once switched to the other report (Global or the endpoint
 //     one), which nothing has computed since the reopen; then the endpoint report's Machines table and a device page.
 //
@@ -611,7 +611,8 @@ async function timeMain(page, files, out) {
 
   // (s10) A policy threshold (New popular app) and the signals' severity changed on Global, then a switch to the
   // endpoint report, whose risk was computed before: thresholds but the upload one, and the severity, judge its kept
-  // bases again. Then the upload threshold, which decides what the bases keep: they are computed again.
+  // bases again. Then the upload threshold raised (judged too, s10) and lowered below the one the bases were
+  // computed with (they lack the uploads between the two: computed again).
   const changeSettings = async (change) => {
     await switchReport(page, seenBefore.value, expected[seenBefore.value], true);
     await page.getByRole('link', { name: 'Settings' }).click();
@@ -619,10 +620,10 @@ async function timeMain(page, files, out) {
     await page.getByRole('link', { name: 'Dashboard' }).click();
     return switchReport(page, endpoint.value, expected[endpoint.value], true);
   };
-  const toggleNumber = async (label) => {
+  const toggleNumber = async (label, by = 1) => {
     const field = page.getByLabel(label);
     const was = Number(await field.inputValue());
-    await field.fill(String(was + 1));
+    await field.fill(String(was + by));
     await field.press('Enter');
   };
   out.afterThreshold = await changeSettings(async () => {
@@ -631,8 +632,10 @@ async function timeMain(page, files, out) {
     await severity.selectOption((await severity.inputValue()) === 'High' ? 'Medium' : 'High');
   });
   logWhole('after a threshold and severity change', out.afterThreshold);
-  out.afterUploadThreshold = await changeSettings(() => toggleNumber('New high-upload app: upload in a day (MB)'));
-  logWhole('after an upload threshold change', out.afterUploadThreshold);
+  out.afterUploadRaised = await changeSettings(() => toggleNumber('New high-upload app: upload in a day (MB)'));
+  logWhole('after the upload threshold raised', out.afterUploadRaised);
+  out.afterUploadThreshold = await changeSettings(() => toggleNumber('New high-upload app: upload in a day (MB)', -2));
+  logWhole('after the upload threshold lowered', out.afterUploadThreshold);
 
   // (s9) Reopened once more after a quiet moment, then at once a switch to another report, which nothing has computed
   // since the app started. Since s9 a computed dashboard is kept in the store for the next session (until its data,
@@ -688,7 +691,12 @@ function mainLines(out) {
     ...(out.afterThreshold
       ? [
           `- then a policy threshold (new popular app) and the signals' severity changed, and the switch again: dashboard on screen ${r0(out.afterThreshold.firstMs)} ms, risk and signals ${r0(out.afterThreshold.wholeMs)} ms`,
-          `- then the upload threshold changed (risk bases computed again), and the switch again: dashboard on screen ${r0(out.afterUploadThreshold.firstMs)} ms, risk and signals ${r0(out.afterUploadThreshold.wholeMs)} ms`,
+          ...(out.afterUploadRaised
+            ? [
+                `- then the upload threshold raised (judged on the kept bases), and the switch again: dashboard on screen ${r0(out.afterUploadRaised.firstMs)} ms, risk and signals ${r0(out.afterUploadRaised.wholeMs)} ms`,
+              ]
+            : []),
+          `- then the upload threshold lowered below the bases' own (computed again), and the switch again: dashboard on screen ${r0(out.afterUploadThreshold.firstMs)} ms, risk and signals ${r0(out.afterUploadThreshold.wholeMs)} ms`,
         ]
       : []),
     ...(out.reopenSwitch

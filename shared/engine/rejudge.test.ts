@@ -171,17 +171,19 @@ describe('rejudgedBases', () => {
     expect(again.signals.signals).toEqual([]);
   });
 
-  // Thresholds but the upload one, and the signals' severity, are applied when bases are judged: a change to them
-  // judges the same bases again (the upload threshold decides what the bases keep: they are computed again for it).
+  // The thresholds and the signals' severity are applied when bases are judged: a change to them judges the same
+  // bases again — for the upload threshold, one at least the bases' own (they kept the uploads past a share of it).
   const t = DEFAULT_SETTINGS.thresholds;
   const JUDGEMENTS: SignalJudgement[] = [
     DEFAULT_JUDGEMENT,
     { thresholds: { ...t, popularUsers: 2, riskyScore: 7 }, severity: 'High' },
     { thresholds: { ...t, highVolumeBytes: 5 * MB, highVolumeTransactions: 100, riskyScore: 3 }, severity: 'Low' },
     { thresholds: { ...t, popularUsers: 40, riskyScore: 0, highVolumeBytes: 10_000 * MB }, severity: 'Informational' },
+    { thresholds: { ...t, highUploadBytes: 600 * MB }, severity: 'Medium' },
+    { thresholds: { ...t, highUploadBytes: 40 * MB, riskyScore: 6 }, severity: 'High' },
   ];
 
-  it('gives what a fresh computation with new thresholds and severity gives, the upload threshold aside', () => {
+  it('gives what a fresh computation with new thresholds and severity gives, from bases of an upload threshold no higher', () => {
     const ws = fixtureWorkingSet(fleet(6));
     for (const a of [STATES[0], STATES[1]]) {
       const fresh = JUDGEMENTS.map((j) => bases(ws, a, true, j));
@@ -196,18 +198,76 @@ describe('rejudgedBases', () => {
       expect(raised(2, 'New high-volume app')).toBe(true);
       expect(raised(3, 'New high-volume app')).toBe(false);
       expect(seen[1][0].devices).not.toEqual(seen[0][0].devices);
+      let judgedAgain = 0;
       for (let from = 0; from < JUDGEMENTS.length; from++) {
         const kept = structuredClone(storedBases(fresh[from]));
         for (let to = 0; to < JUDGEMENTS.length; to++) {
           const apps = reappraised(fresh[from].devices.apps, a, catalog);
+          const lower = JUDGEMENTS[to].thresholds.highUploadBytes < JUDGEMENTS[from].thresholds.highUploadBytes;
+          if (lower) {
+            // Uploads between the two thresholds are not in the bases: refused, never judged wrong.
+            expect(() => rejudgedBases(fresh[from], apps, JUDGEMENTS[to])).toThrow(/upload threshold below/);
+            continue;
+          }
           expect(views(rejudgedBases(fresh[from], apps, JUDGEMENTS[to]))).toEqual(seen[to]);
           expect(views(revivedBases(kept, apps, JUDGEMENTS[to]))).toEqual(seen[to]);
+          judgedAgain++;
         }
       }
+      expect(judgedAgain).toBe(27);
+      // The upload threshold moves what the fleet's large uploads raise.
+      expect(seen[4]).not.toEqual(seen[0]);
+      expect(seen[5]).not.toEqual(seen[0]);
     }
     // Tags and a judgement at once, from bases of another appraisal.
     const from = bases(ws, STATES[0]);
     const apps = reappraised(from.devices.apps, STATES[2], catalog);
     expect(views(rejudgedBases(from, apps, JUDGEMENTS[1]))).toEqual(views(bases(ws, STATES[2], true, JUDGEMENTS[1])));
+  });
+
+  it('judges uploads between two upload thresholds as a computation with the higher one does', () => {
+    // A device uploading to DropIt (unsanctioned in this appraisal), after its baseline is learned: 60 MB (an upload
+    // row at 100 MB, a quarter of it, not at 600 MB), 300 MB (a large upload at 100 MB, not at 600 MB) and 900 MB.
+    // A steady device of its own (its upload baseline ~0.2 MB a day) makes them spikes; a device new on day 35, with
+    // no baseline yet, uploads 300 MB on its second day (a large upload before a baseline at 100 MB, none at 600 MB).
+    const facts = fleet(8);
+    const steady = { device: 'd20', deviceName: 'PC-20', user: 'u20', source: 's1' };
+    for (let day = 0; day < 42; day++)
+      for (let hour = 9; hour < 17; hour++)
+        facts.push({ ...steady, day, hour, host: 'teams.example', tx: 6, up: 20_000, down: 90_000 });
+    for (const [day, mb] of [
+      [30, 60],
+      [33, 300],
+      [36, 900],
+    ])
+      facts.push({ ...steady, day, hour: 14, host: 'drop.example', tx: 40, up: mb * MB, down: 1000 });
+    const fresh21 = { device: 'd21', deviceName: 'PC-21', user: 'u21', source: 's1' };
+    for (let day = 35; day < 42; day++)
+      facts.push({ ...fresh21, day, hour: 10, host: 'teams.example', tx: 30, up: 20_000, down: 90_000 });
+    facts.push({ ...fresh21, day: 36, hour: 15, host: 'drop.example', tx: 40, up: 300 * MB, down: 1000 });
+    // And one whose traffic had no byte counts before (no upload baseline), judged since day 27: 300 MB on day 37.
+    const unknown = { device: 'd22', deviceName: 'PC-22', user: 'u22', source: 's1' };
+    for (let day = 20; day < 42; day++) facts.push({ ...unknown, day, hour: 11, host: 'teams.example', tx: 30 });
+    facts.push({ ...unknown, day: 37, hour: 15, host: 'drop.example', tx: 40, up: 300 * MB, down: 1000 });
+    const ws = fixtureWorkingSet(facts);
+    const low = { thresholds: { ...t, highUploadBytes: 100 * MB }, severity: 'Medium' as const };
+    const high = { thresholds: { ...t, highUploadBytes: 600 * MB }, severity: 'Medium' as const };
+    const a = STATES[3];
+    const fromLow = bases(ws, a, true, low);
+    const fresh = bases(ws, a, true, high);
+    // Before a baseline only an upload past the threshold is one: d22's 300 MB at 100 MB, not at 600 MB.
+    const spikes = (b: RiskBases, k: string) =>
+      (views(b)[0].devices.get(k)?.anomalies ?? []).filter((x) => x.kind === 'upload-spike').map((x) => x.text);
+    expect(spikes(fromLow, 'd22')).toEqual([expect.stringContaining('300 MB to DropIt')]);
+    expect(spikes(fresh, 'd22')).toEqual([]);
+    expect(spikes(fromLow, 'd20')).toHaveLength(3);
+    expect(spikes(fresh, 'd20').map((x) => x.slice(0, 22))).toEqual([
+      'uploaded 900 MB to Dro',
+      'uploaded 300 MB to Dro',
+    ]);
+    expect(views(fresh)).not.toEqual(views(fromLow));
+    const apps = reappraised(fromLow.devices.apps, a, catalog);
+    expect(views(rejudgedBases(fromLow, apps, high))).toEqual(views(fresh));
+    expect(views(revivedBases(structuredClone(storedBases(fromLow)), apps, high))).toEqual(views(fresh));
   });
 });

@@ -86,15 +86,18 @@ export interface RiskBases {
  * `judgement` the policy thresholds and signal severity in force (when not given, those the bases were computed
  * with). Apps reach risk and signals only through an app's sanction, score and label, and those settings only through
  * what the bases judge, so only that is judged again — milliseconds, where the bases took seconds. The upload
- * threshold is the exception: it decides what the bases keep (see `baseThresholds`).
+ * threshold must be at least the one the bases were computed with (see `basesServe`).
  */
 export function rejudgedBases(b: RiskBases, apps: readonly AppInfo[], judgement?: SignalJudgement): RiskBases {
-  return { ...rejudgedEarly(b, apps, judgement), users: rejudged(b.users, apps, judgement?.thresholds.riskyScore) };
+  return { ...rejudgedEarly(b, apps, judgement), users: rejudged(b.users, apps, judgement?.thresholds) };
 }
 
-/** The settings the bases are computed from (beyond the data): the rest of the thresholds and the severity are applied when they are judged. */
-export function baseThresholds(t: PolicyThresholds): Pick<PolicyThresholds, 'highUploadBytes'> {
-  return { highUploadBytes: t.highUploadBytes };
+/**
+ * Whether bases computed with the upload threshold `floor` can be judged with `t`: they kept the uploads past a share
+ * of theirs, so any threshold at least as high, not a lower one (bases are computed again for it).
+ */
+export function basesServe(floor: number, t: Pick<PolicyThresholds, 'highUploadBytes'>): boolean {
+  return t.highUploadBytes >= floor;
 }
 
 /** The bases as plain data for the store (structured-cloneable): what they are judged from, not the judgements. */
@@ -140,10 +143,10 @@ export function storedBases(b: RiskBases): StoredBases {
  * (`reappraised`) — and `judgement`: what rejudgedBases gives the bases they were stored from.
  */
 export function revivedBases(d: StoredBases, apps: readonly AppInfo[], judgement?: SignalJudgement): RiskBases {
-  const riskyScore = judgement?.thresholds.riskyScore;
+  const t = judgement?.thresholds;
   return {
-    devices: revivedBase(d.devices, apps, riskyScore),
-    users: revivedBase(d.users, apps, riskyScore),
+    devices: revivedBase(d.devices, apps, t),
+    users: revivedBase(d.users, apps, t),
     signals: revivedSignals(d.signals, apps, judgement),
   };
 }
@@ -151,7 +154,7 @@ export function revivedBases(d: StoredBases, apps: readonly AppInfo[], judgement
 /** rejudgedBases of the early bases (a dashboard's, before the users' are in). */
 export function rejudgedEarly(b: EarlyBases, apps: readonly AppInfo[], judgement?: SignalJudgement): EarlyBases {
   return {
-    devices: rejudged(b.devices, apps, judgement?.thresholds.riskyScore),
+    devices: rejudged(b.devices, apps, judgement?.thresholds),
     signals: resignaled(b.signals, apps, judgement),
   };
 }

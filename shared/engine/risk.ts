@@ -390,7 +390,13 @@ export interface RiskBase {
    */
   slots: Slots;
   dimension: EntityRollup['dimension'];
+  /** The thresholds its candidates are judged with (`rejudged` takes others). */
   thresholds: Pick<PolicyThresholds, 'riskyScore' | 'highUploadBytes'>;
+  /**
+   * The upload threshold it was computed with: it kept every upload of at least uploadMinShare of it, so it can be
+   * judged with that threshold or any higher one, not a lower one (those uploads are not in it).
+   */
+  uploadFloor: number;
 }
 
 /** A large upload or a first use, with everything its judgement needs but the app's tags and score. */
@@ -406,7 +412,10 @@ export type SanctionRow =
       rare: boolean;
       /** The row is the entity's first use of the app. */
       first: boolean;
-      /** Against its baseline ("… its daily median …"), or null before an upload baseline was learned. */
+      /**
+       * Against its baseline ("… its daily median …"), or null before an upload baseline was learned (then only an
+       * upload past the high-upload threshold is judged, `judged`).
+       */
       vs: string | null;
     }
   | {
@@ -642,6 +651,10 @@ function judged(
     });
   if (s.judge === 'upload-spike') {
     const up = s.up;
+    // The base kept uploads from a share of the threshold it was computed with; a higher one judges fewer.
+    if (up < p.uploadMinShare * t.highUploadBytes) return null;
+    // Before a baseline, only an upload past the threshold is one.
+    if (s.vs === null && up < t.highUploadBytes) return null;
     let severity: AnomalySeverity | null = null;
     let text = '';
     if (s.vs !== null) {
@@ -718,12 +731,20 @@ function candidatesOf(
 
 /**
  * The base with the apps' tags, sanctions and scores of `apps` — the same apps in the same order, as newer tags,
- * overrides or weights see them — and the risky-app score of `riskyScore` when given: the upload spikes and first
- * uses are judged again; nothing else of the base depends on them. (The upload threshold decides which rows the
- * base keeps: a base is computed again when it changes.)
+ * overrides or weights see them — and the risky-app score and upload threshold of `judgement` when given (the latter
+ * at least the base's `uploadFloor`): the upload spikes and first uses are judged again; nothing else of the base
+ * depends on them.
  */
-export function rejudged(base: RiskBase, apps: readonly AppInfo[], riskyScore?: number): RiskBase {
-  const thresholds = riskyScore === undefined ? base.thresholds : { ...base.thresholds, riskyScore };
+export function rejudged(
+  base: RiskBase,
+  apps: readonly AppInfo[],
+  judgement?: Pick<PolicyThresholds, 'riskyScore' | 'highUploadBytes'>,
+): RiskBase {
+  if (judgement && judgement.highUploadBytes < base.uploadFloor)
+    throw new Error('risk bases judged with an upload threshold below the one they were computed with');
+  const thresholds = judgement
+    ? { riskyScore: judgement.riskyScore, highUploadBytes: judgement.highUploadBytes }
+    : base.thresholds;
   return {
     ...base,
     apps,
@@ -741,8 +762,12 @@ export function storedBase(b: RiskBase): StoredRiskBase {
 }
 
 /** A stored base with `apps` as they are judged now (its own apps, in the same order, appraised again). */
-export function revivedBase(d: StoredRiskBase, apps: readonly AppInfo[], riskyScore?: number): RiskBase {
-  return rejudged({ ...d, slots: Slots.fromData(d.slots), candidates: [] }, apps, riskyScore);
+export function revivedBase(
+  d: StoredRiskBase,
+  apps: readonly AppInfo[],
+  judgement?: Pick<PolicyThresholds, 'riskyScore' | 'highUploadBytes'>,
+): RiskBase {
+  return rejudged({ ...d, slots: Slots.fromData(d.slots), candidates: [] }, apps, judgement);
 }
 
 /** Device or user risk in a window: `riskIn(riskBase(…))`, where the rollups end with the window. */
@@ -1021,7 +1046,7 @@ export function* riskBaseStages(
                 mUp > 0
                   ? `${ratioLabel(up / mUp)} its daily median (${bytesLabel(mUp)}) and ${ratioLabel(up / peakUp)} its largest day in ${ups.length} days`
                   : `against a daily median of 0 B`;
-          } else if (up >= t.highUploadBytes) vs = null;
+          } else vs = null; // judged against the threshold then (`judged`), so another can judge it again
           if (vs !== undefined)
             slots.row({ judge: 'upload-spike', ...base, appIndex: a, time: rowLast(i), up, rare, first, vs });
         }
@@ -1128,6 +1153,7 @@ export function* riskBaseStages(
     slots,
     dimension,
     thresholds,
+    uploadFloor: t.highUploadBytes,
     dayOrder,
     dayStart,
     day: r.days.day,

@@ -79,7 +79,7 @@ interface Pending {
 /**
  * A new app's days that may raise its signal: every day of its first dedupeDays (a later day can only repeat the
  * app, and the 90-day rule drops it), as rows [start, end) of the base's `days`. What the days hold does not depend
- * on the thresholds the signals are judged with (but the upload one), nor on the analyst's judgement of the app:
+ * on the thresholds the signals are judged with, nor on the analyst's judgement of the app:
  * which day raises the signal, and with which policies, is decided when signals are raised (`raised`).
  */
 interface NewApp {
@@ -102,9 +102,9 @@ interface NewAppDays {
 }
 
 /**
- * The settings signals are judged with, rather than computed from: every policy threshold but the upload one (which
- * decides what the bases keep, see `signalBase`), and the severity. A change to them raises the signals again from
- * the same base (`resignaled`), in milliseconds.
+ * The settings signals are judged with, rather than computed from: the policy thresholds and the severity. A change
+ * to them raises the signals again from the same base (`resignaled`), in milliseconds — for the upload threshold, one
+ * at least the base's (it kept the large uploads past its own).
  */
 export interface SignalJudgement {
   thresholds: PolicyThresholds;
@@ -273,8 +273,8 @@ export function revivedSignals(d: StoredSignalBase, apps: readonly AppInfo[], ju
 
 /**
  * The base's signals with the apps as `apps` judges them (the same apps in the same order: newer tags or scores), and
- * with the thresholds and severity of `judgement` when given (else those the base was computed with). Its upload
- * threshold stays the base's: the bases are computed again when it changes.
+ * with the thresholds and severity of `judgement` when given (else those the base was computed with; an upload
+ * threshold at least the base's).
  */
 export function resignaled(base: SignalBase, apps: readonly AppInfo[], judgement?: SignalJudgement): SignalBase {
   if (!base.prep) return base;
@@ -288,8 +288,10 @@ function raised(
   apps: readonly AppInfo[],
   { thresholds, severity }: SignalJudgement,
 ): Pick<SignalResult, 'signals'> {
-  // The upload threshold decided which large uploads the base kept: its own, whatever the judgement says.
-  const t = { ...thresholds, highUploadBytes: opts.thresholds.highUploadBytes };
+  // The base kept the large uploads past the threshold it was computed with: a threshold at least that judges them.
+  if (thresholds.highUploadBytes < opts.thresholds.highUploadBytes)
+    throw new Error('signals judged with an upload threshold below the one their base was computed with');
+  const t = thresholds;
   const pending: Pending[] = [];
   for (const { app, firstSeen, byUsers, start, end } of newApps) {
     const score = apps[app].score;
@@ -340,6 +342,7 @@ function raised(
     }
   }
   for (const u of uploads) {
+    if (u.up < t.highUploadBytes) continue;
     const a = u.app;
     if (apps[a].sanction !== 'Unsanctioned') continue;
     pending.push({

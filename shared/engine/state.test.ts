@@ -297,7 +297,7 @@ describe('engine state cache', () => {
     ).toBe(true);
   });
 
-  it('keeps risk bases through a threshold or severity change, judged again: as a fresh state rates (the upload threshold computes them again)', async () => {
+  it('keeps risk bases through a threshold or severity change, judged again: as a fresh state rates (a lower upload threshold computes them again)', async () => {
     const db = await openDb('state-rejudge-thresholds', { indexedDB, IDBKeyRange });
     const r = await importBytes(db, fleetLog(Date.UTC(2026, 8, 7) / 1000), 'access.log', { name: 'Fleet' });
     const state = new EngineState(db);
@@ -327,7 +327,16 @@ describe('engine state cache', () => {
     // Not computed again: the one base there is comes from the same computation.
     expect(sameOwners(owners(), [owner])).toBe(true);
 
-    // The upload threshold decides which uploads the bases keep: they are computed again.
+    // A higher upload threshold judges the same bases (they keep the uploads past a share of their own).
+    const higher = { ...judged, thresholds: { ...judged.thresholds, highUploadBytes: 500 * 1024 * 1024 } };
+    state.configure(higher);
+    const raised = await rated(state);
+    expect(sameOwners(owners(), [owner])).toBe(true);
+    const fresh1 = new EngineState(db);
+    fresh1.configure(higher);
+    expect(raised).toEqual(await rated(fresh1));
+
+    // A lower one than the bases were computed with: the uploads between the two are not in them, computed again.
     const upload = { ...judged, thresholds: { ...judged.thresholds, highUploadBytes: 2048 } };
     state.configure(upload);
     const uploaded = await rated(state);
@@ -438,8 +447,8 @@ describe('engine state cache', () => {
     const v = all(`source:${sourceId}`);
     const before = await state.tables(v);
     const app = before.apps.find((x) => x.appId !== null);
-    // The upload threshold drops the risk bases as well, so the re-warm has them to compute (a tag change alone, or
-    // another threshold, keeps them, judged again in a moment).
+    // A lower upload threshold drops the risk bases as well, so the re-warm has them to compute (a tag change alone,
+    // or another threshold, keeps them, judged again in a moment).
     state.configure({ thresholds: { ...DEFAULT_SETTINGS.thresholds, highUploadBytes: 5 * 1024 * 1024 } });
     await state.applyTags([app!.appId!], ['Unsanctioned'], [], 'test');
     state.prewarm();

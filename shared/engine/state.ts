@@ -33,7 +33,7 @@ import { type AppRow, computeTables, selectedFacts, type Tables, tableSteps, top
 import { dailyBaseline, riskIn } from './risk';
 import {
   applyRisk,
-  baseThresholds,
+  basesServe,
   type EarlyBases,
   isStoredBases,
   type RiskBases,
@@ -146,6 +146,8 @@ interface BaseEntry {
    */
   value: RiskBases | null;
   judgedWith: Appraisal;
+  /** The upload threshold they are computed with: they serve it and any higher one (`basesServe`). */
+  uploadFloor: number;
 }
 
 /**
@@ -157,11 +159,12 @@ const sameAppraisal = (a: Appraisal, b: Appraisal) =>
   a.tags === b.tags && a.scorer === b.scorer && a.overrides === b.overrides && a.judgement === b.judgement;
 
 /**
- * Settings the risk bases are computed from: a change to any other setting keeps them (those the bases are judged
- * with — thresholds but the upload one, the signals' severity — judge them again, see `reappraise`).
+ * Settings the risk bases are computed from: a change to any other setting keeps them (the thresholds and the
+ * signals' severity judge them again, see `reappraise`; a lower upload threshold than theirs computes them again,
+ * see `riskBases`).
  */
 function baseSettings(s: Settings): string {
-  return JSON.stringify([baseThresholds(s.thresholds), s.endpointIntegration, s.retentionDays]);
+  return JSON.stringify([s.endpointIntegration, s.retentionDays]);
 }
 
 /** The settings risk and signals are judged with, as a key. */
@@ -768,7 +771,8 @@ export class EngineState {
     const shared = epoch === this.epoch;
     let hit = shared ? this.bases.get(key) : undefined;
     if (hit) this.bases.delete(key);
-    if (hit?.shape === shape) {
+    // Bases computed with a higher upload threshold than the one now lack the uploads between the two: computed again.
+    if (hit?.shape === shape && basesServe(hit.uploadFloor, this.settings.thresholds)) {
       if (!sameAppraisal(hit.judgedWith, this.appraisal())) hit = this.rejudged(key, hit);
       this.bases.set(key, hit);
       if (!step && !hit.value) {
@@ -830,6 +834,7 @@ export class EngineState {
       owner,
       value: null,
       judgedWith,
+      uploadFloor: thresholds.highUploadBytes,
     });
     this.bases.set(key, entry);
     for (const old of this.bases.keys()) {
@@ -921,7 +926,14 @@ export class EngineState {
    */
   private basesKey(info: ReportInfo, to: number | null): string | null {
     if (!this.views.stamp) return null;
-    return digestOf([...this.dataOf(info), 'bases', to, baseSettings(this.settings)]);
+    // Kept bases are read back for the same upload threshold only (a record is written once per session).
+    return digestOf([
+      ...this.dataOf(info),
+      'bases',
+      to,
+      baseSettings(this.settings),
+      this.settings.thresholds.highUploadBytes,
+    ]);
   }
 
   /**
