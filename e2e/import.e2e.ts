@@ -18,6 +18,14 @@ afterEach(async () => {
   session = null;
 });
 
+/** A fresh app, its engine ready; the session closes after the test. */
+async function freshApp() {
+  session = await openApp(baseUrl);
+  const { page, errors } = session;
+  await actions(page).waitForEngine();
+  return { page, c: components(page), errors };
+}
+
 const CUSTOM = join(dir, 'gateway-export.csv');
 writeFileSync(
   CUSTOM,
@@ -32,10 +40,7 @@ writeFileSync(
 
 describe('import flow', () => {
   it('maps an unknown CSV by hand, reports rejected rows, and adds nothing on re-import', async () => {
-    session = await openApp(baseUrl);
-    const { page } = session;
-    const c = components(page);
-    await actions(page).waitForEngine();
+    const { page, c, errors } = await freshApp();
     await actions(page).openImport([CUSTOM]);
     const preview = c.importDialog.getByRole('region', { name: 'Preview' });
     await preview.getByText('No known format matched').waitFor();
@@ -75,7 +80,7 @@ describe('import flow', () => {
       .locator('dd');
     await tx.waitFor();
     expect(await tx.textContent()).toBe('3');
-    expect(session.errors).toEqual([]);
+    expect(errors).toEqual([]);
   });
 });
 
@@ -150,10 +155,7 @@ describe('cancel', () => {
     // Large enough to run for a second or two: the dialog is modal, so its own Cancel is the one an analyst can reach.
     const file = join(dir, 'big-hunt.csv');
     execFileSync('node', ['bench/gen/defender.mjs', '--rows', '400000', '--seed', '7', '--out', file]);
-    session = await openApp(baseUrl);
-    const { page } = session;
-    const c = components(page);
-    await actions(page).waitForEngine();
+    const { page, c, errors } = await freshApp();
     await actions(page).openImport([file]);
     await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
     const progress = c.importDialog.getByRole('progressbar', { name: 'Import progress' });
@@ -184,16 +186,13 @@ describe('cancel', () => {
         }),
     );
     expect(committed).toBe(0);
-    expect(session.errors).toEqual([]);
+    expect(errors).toEqual([]);
   });
 });
 
 describe('adding to a data source', () => {
   it('adds files to an existing data source chosen in the dialog, rather than a new one', async () => {
-    session = await openApp(baseUrl);
-    const { page } = session;
-    const c = components(page);
-    await actions(page).waitForEngine();
+    const { page, c, errors } = await freshApp();
     await actions(page).openImport([CUSTOM]);
     const preview = c.importDialog.getByRole('region', { name: 'Preview' });
     await preview.getByRole('combobox', { name: 'Time', exact: true }).selectOption('when');
@@ -234,16 +233,13 @@ describe('adding to a data source', () => {
     await expect(card.getByRole('cell', { name: 'gateway-export.csv', exact: true }).count()).resolves.toBe(1);
     await expect(page.getByRole('region', { name: /^Data source / }).count()).resolves.toBe(1);
     await expect(page.getByRole('button', { name: 'Rename Branch gateway' }).count()).resolves.toBe(1);
-    expect(session.errors).toEqual([]);
+    expect(errors).toEqual([]);
   });
 });
 
 describe('several files', () => {
   it('previews the file the analyst picks among those chosen', async () => {
-    session = await openApp(baseUrl);
-    const { page } = session;
-    const c = components(page);
-    await actions(page).waitForEngine();
+    const { page, c, errors } = await freshApp();
     const squid = join(process.cwd(), 'shared/formats/fixtures/squid/test-access-extensive.log');
     await actions(page).openImport([CUSTOM, squid]);
     const preview = c.importDialog.getByRole('region', { name: 'Preview' });
@@ -255,16 +251,13 @@ describe('several files', () => {
     await expect(pick.getAttribute('aria-pressed')).resolves.toBe('true');
     await expect(preview.getByRole('cell').count()).resolves.toBeGreaterThan(0);
     await screenshot(page, 'import-two-files');
-    expect(session.errors).toEqual([]);
+    expect(errors).toEqual([]);
   });
 });
 
 describe('sample data', () => {
   it('opens the generated sample telemetry from the empty dashboard, one data source per file', async () => {
-    session = await openApp(baseUrl);
-    const { page } = session;
-    const c = components(page);
-    await actions(page).waitForEngine();
+    const { page, c, errors } = await freshApp();
     await page.getByRole('button', { name: 'Open sample data' }).click();
     const result = c.importDialog.getByRole('region', { name: 'Import result' });
     await result.getByRole('cell', { name: 'fortigate-traffic.log' }).waitFor({ timeout: 60_000 });
@@ -278,7 +271,7 @@ describe('sample data', () => {
     await page.locator('.kpi').first().waitFor();
     await page.waitForTimeout(500);
     await screenshot(page, 'dashboard-sample-global');
-    expect(session.errors).toEqual([]);
+    expect(errors).toEqual([]);
   });
 });
 
