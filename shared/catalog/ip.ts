@@ -155,3 +155,27 @@ export function v4Network(n: number, prefix: number): number {
 export function v6Network(n: bigint, prefix: number): bigint {
   return prefix === 0 ? 0n : (n >> BigInt(128 - prefix)) << BigInt(128 - prefix);
 }
+
+/**
+ * An analyst's subnet ("10.20.0.0/16", "10.20.7.9/16", "2001:db8::/32", or one address): its network, host bits
+ * cleared rather than refused (unlike catalog ranges, see parseCidr); null when it is not one.
+ */
+export function subnetOf(s: string): Cidr | null {
+  const text = s.trim();
+  const slash = text.indexOf('/');
+  const ip = parseIp(slash >= 0 ? text.slice(0, slash) : text);
+  if (!ip) return null;
+  const bits = ip.v === 4 ? 32 : 128;
+  const prefixText = slash >= 0 ? text.slice(slash + 1) : null;
+  if (prefixText !== null && !/^(0|[1-9]\d{0,2})$/.test(prefixText)) return null;
+  const prefix = prefixText === null ? bits : Number(prefixText);
+  if (prefix > bits) return null;
+  return ip.v === 4 ? { v: 4, net: v4Network(ip.n, prefix), prefix } : { v: 6, net: v6Network(ip.n, prefix), prefix };
+}
+
+/** Whether an address (text) lies in a subnet. */
+export function inSubnet(address: string, net: Cidr): boolean {
+  const ip = parseIp(address);
+  if (!ip || ip.v !== net.v) return false;
+  return ip.v === 4 ? v4Network(ip.n, net.prefix) === net.net : v6Network(ip.n as bigint, net.prefix) === net.net;
+}

@@ -75,6 +75,26 @@ describe('queryTable', () => {
     expect(medium.total).toBe(30);
   });
 
+  it('filters IP addresses by subnet (host bits cleared, IPv6 too), and ignores what is not one', () => {
+    const v6 = [
+      { ...ip(0, 1, null), ip: '2001:db8::5' },
+      { ...ip(0, 1, null), ip: '2001:db9::5' },
+    ];
+    const tt = tables([...rows.slice(0, 600), ...v6]);
+    const inNet = (subnet: string) =>
+      queryTable(tt, { entity: 'ips', subnet, sort: { key: 'ip', dir: 'asc' }, offset: 0, limit: 1000 }).rows.map(
+        (r) => (r as IpRow).ip,
+      );
+    expect(inNet('10.0.1.0/24')).toHaveLength(256);
+    expect(inNet('10.0.1.0/24').every((x) => x.startsWith('10.0.1.'))).toBe(true);
+    expect(inNet('10.0.1.77/24')).toEqual(inNet('10.0.1.0/24'));
+    expect(inNet('10.0.2.0/23')).toHaveLength(600 - 512);
+    expect(inNet('10.0.0.7')).toEqual(['10.0.0.7']);
+    expect(inNet('2001:db8::/32')).toEqual(['2001:db8::5']);
+    expect(inNet('10.0.0.0/33')).toHaveLength(602);
+    expect(inNet('not a subnet')).toHaveLength(602);
+  });
+
   it('sorts text naturally (numbers inside names by value)', () => {
     const byIp = page(0, { key: 'ip', dir: 'asc' }).rows as IpRow[];
     expect(byIp.slice(0, 3).map((r) => r.ip)).toEqual(['10.0.0.0', '10.0.0.1', '10.0.0.2']);

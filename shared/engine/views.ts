@@ -3,6 +3,7 @@
  * list, windows relative to the data's last event, the dashboard, sorted and
  * filtered pages of the entity tables, and the device and app pages.
  */
+import { inSubnet, subnetOf } from '../catalog/ip';
 import type { AppFilter } from '../catalog/queries';
 import type { ScoreBreakdown } from '../catalog/score';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
@@ -68,6 +69,8 @@ export interface TableRequest {
   tag?: string | null;
   minScore?: number | null;
   maxScore?: number | null;
+  /** IP addresses only: the addresses in this subnet ("10.20.0.0/16", or one address); not a subnet: no filter. */
+  subnet?: string | null;
   /** Devices and users only: the rows of this risk level (Informational: no anomaly). */
   riskLevel?: string | null;
   /** Apps only: a saved or suggested query (catalog attributes, tags, usage); unidentified entries never match. */
@@ -126,6 +129,7 @@ export function queryTable(t: Tables, req: TableRequest): TablePage {
     req.minScore,
     req.maxScore,
     req.riskLevel,
+    req.subnet,
     req.search?.trim().toLowerCase(),
     req.sort,
   ]);
@@ -157,6 +161,8 @@ function orderRows(t: Tables, req: TableRequest): EntityRow[] {
         (req.maxScore == null || (a.score !== null && a.score <= req.maxScore)),
     );
   }
+  const net = req.entity === 'ips' && req.subnet ? subnetOf(req.subnet) : null;
+  if (net) rows = rows.filter((r) => inSubnet((r as IpRow).ip, net));
   if (req.riskLevel && (req.entity === 'devices' || req.entity === 'users')) {
     const level = req.riskLevel;
     rows = rows.filter((r) => (r as DeviceRow | UserRow).riskLevel === level);
