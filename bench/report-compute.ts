@@ -27,7 +27,14 @@ import { FactAggregator } from '../shared/engine/aggregate';
 import { computeDaily, reappraised } from '../shared/engine/daily';
 import { computeTables, topDevices } from '../shared/engine/query';
 import { assessRisk, riskBase } from '../shared/engine/risk';
-import { applyRisk, revivedBases, riskInWindow, runRisk, storedBases } from '../shared/engine/risk-report';
+import {
+  applyRisk,
+  rejudgedBases,
+  revivedBases,
+  riskInWindow,
+  runRisk,
+  storedBases,
+} from '../shared/engine/risk-report';
 import { discoverySignals, signalBase } from '../shared/engine/signals';
 import { HEAD_CHARS } from '../shared/engine/source';
 import { dashboard, RISK_ORDER, RISKIEST_SHOWN, timeline } from '../shared/engine/views';
@@ -176,6 +183,8 @@ async function main(): Promise<void> {
       ),
     };
     time('riskInWindow', () => riskInWindow(bases, { from: null, to: null }));
+    // What a tag, override, weight or threshold change costs the bases (judged again, not computed).
+    time('rejudgeBases', () => rejudgedBases(bases, reappraised(bases.devices.apps, app, matcher.catalog)));
     // The bases as the engine keeps them in the store for the next session (structured clone, as IndexedDB takes
     // it), and read back: judged again with the apps as they are.
     const bytes = time('storeBases', () => serialize(storedBases(bases)));
