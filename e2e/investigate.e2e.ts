@@ -355,6 +355,15 @@ describe('investigating imported telemetry', () => {
     }
     await page.waitForTimeout(300);
     await screenshot(page, 'apps-score-band');
+    // Every app the filters match tagged at once, then untagged.
+    await page.getByRole('combobox', { name: 'Tag to apply' }).selectOption('Monitored');
+    await page.getByRole('button', { name: 'Tag all matching', exact: true }).click();
+    const tagged = `${busiest.n} app${busiest.n === 1 ? '' : 's'} tagged Monitored.`;
+    await page.getByRole('status').filter({ hasText: tagged }).waitFor();
+    await expect.poll(() => apps.locator('tbody tr.row', { hasText: 'Monitored' }).count()).toBe(busiest.n);
+    await page.getByRole('button', { name: 'Untag all matching' }).click();
+    await page.getByRole('status').filter({ hasText: 'Monitored removed from' }).waitFor();
+    await expect.poll(() => apps.locator('tbody tr.row', { hasText: 'Monitored' }).count()).toBe(0);
 
     // A day of the timeline (this log has one): Discovered apps over that day.
     await a.goTo('Dashboard');
