@@ -29,15 +29,7 @@ import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { anonymizeHistory, anonymizeSignals, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
 import { type AppContext, reappraised } from './daily';
 import type { DashboardView } from './protocol';
-import {
-  type AppRow,
-  computeTables,
-  rejudgedAppRows,
-  selectedFacts,
-  type Tables,
-  tableSteps,
-  topDevices,
-} from './query';
+import { type AppRow, computeTables, selectedFacts, type Tables, tableSteps, topDevices } from './query';
 import { dailyBaseline, riskIn } from './risk';
 import {
   applyRisk,
@@ -131,8 +123,6 @@ interface CacheEntry {
   sourceIds: readonly string[];
   /** What else of the report the result depends on (name, sources, signals or not): a different one is a miss. */
   shape: string;
-  /** The whole result once in, with the data version and anonymization it was computed with (see `rejudgeable`). */
-  value?: { computed: Computed; dataVersion: number; anonymized: boolean };
 }
 
 /** Cached (report, window) results kept; the least recently used go first. */
@@ -301,14 +291,6 @@ export class EngineState {
 
   /** Risk bases computed here and read back from the store (tests read these). */
   readonly basesCount = { computed: 0, read: 0 };
-  /** Test instrumentation: views answered by judging earlier tables again after a re-appraisal (see `rejudgeable`). */
-  viewsRejudged = 0;
-  /**
-   * Whole results dropped by the last re-appraisals (tags, overrides, weights, thresholds), by cache key: their
-   * aggregates are still the data's, so a view of the same report and window judges them again (`rejudgedAppRows`,
-   * risk from the kept bases) instead of computing them. Cleared when the data changes.
-   */
-  private readonly rejudgeable = new Map<string, { computed: Computed; dataVersion: number; shape: string }>();
   /** Records of the store this session read or wrote (see keepLater): never written again. */
   private readonly keptRecords = new Set<string>();
   /** Results waiting to be written to the store (keepLater), by their record's key. */
@@ -356,15 +338,12 @@ export class EngineState {
     }
     for (const [key, e] of this.cache) if (e.sourceIds.some((s) => changed.has(s))) this.cache.delete(key);
     for (const [key, e] of this.bases) if (e.sourceIds.some((s) => changed.has(s))) this.bases.delete(key);
-    // (Results kept for judging again carry the data version they were computed from: none of them serves now.)
-    this.rejudgeable.clear();
   }
 
   private dropCache(): void {
     this.epoch++;
     this.cache.clear();
     this.bases.clear();
-    this.rejudgeable.clear();
   }
 
   /**
@@ -634,7 +613,6 @@ export class EngineState {
     const ctx = this.appContext();
     const { anonymize } = this.settings;
     const epoch = this.epoch;
-    const dataVersion = this.dataVersion;
     // Stale: the cache dropped this warm-up (its data, tags or settings changed) and no view asked for it.
     // (Unless it computes risk bases still kept — a tag change keeps them — which then finish, at the same pace.)
     const stale = () => this.cache.get(key)?.result !== p && !this.joined.has(p) && !this.computesBases(p);
@@ -688,28 +666,6 @@ export class EngineState {
         dash.resolve(this.wholeDashboard(kept, win));
         return kept;
       }
-      // Computed before a tag, override, weight or threshold change, from the same data: judged again, not computed.
-      const prior = this.rejudgeable.get(key);
-      if (prior && prior.dataVersion === dataVersion && prior.shape === shape && !anonymize) {
-        const t0 = prior.computed.tables;
-        // Rows copied: applyRisk writes risk into them, and the earlier result's rows stay as they were.
-        const tables: Tables = {
-          ...t0,
-          apps: rejudgedAppRows(t0.apps, ctx, this.matcher!.catalog),
-          devices: t0.devices.map((d) => ({ ...d })),
-          users: t0.users.map((u) => ({ ...u })),
-        };
-        const series = prior.computed.series;
-        early.resolve({ tables, series });
-        const ws = await this.factsFor(info);
-        const bases = this.riskBases(ws, info, win, epoch, p, staged ? yieldStage : null);
-        const risk = riskInWindow(await bases.result, win);
-        applyRisk(tables, risk);
-        const computed = { tables, signals: risk.signals, series };
-        dash.resolve(this.wholeDashboard(computed, win));
-        this.viewsRejudged++;
-        return computed;
-      }
       // The report's facts, read when its computation begins: a warm-up waiting for a quiet moment reads none yet.
       const ws = await this.factsFor(info);
       const window = { ...ctx, sources, from: win.from, to: win.to };
@@ -751,7 +707,6 @@ export class EngineState {
       return computed;
     };
     const p: Promise<Computed> = run().then((c) => {
-      entry.value = { computed: c, dataVersion, anonymized: anonymize };
       const rows = c.tables.apps.length + c.tables.devices.length + c.tables.users.length + c.tables.ips.length;
       if (storeKey !== null && !fromStore && epoch === this.epoch && rows <= STORED_COMPUTED_ROWS)
         this.keepLater(STORED_COMPUTED, STORED_COMPUTED_LIMIT, storeKey, () => c, info.sourceIds);
@@ -1425,15 +1380,6 @@ export class EngineState {
    */
   private reappraise(): void {
     this.epoch++;
-    for (const [key, e] of this.cache) {
-      if (!e.value || e.value.anonymized) continue;
-      this.rejudgeable.delete(key);
-      this.rejudgeable.set(key, { computed: e.value.computed, dataVersion: e.value.dataVersion, shape: e.shape });
-    }
-    for (const old of this.rejudgeable.keys()) {
-      if (this.rejudgeable.size <= CACHE_LIMIT) break;
-      this.rejudgeable.delete(old);
-    }
     this.cache.clear();
   }
 
