@@ -25,7 +25,13 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** A time in the analyst's zone (UTC on hover is the caller's job). */
+/** A time in UTC to the second, for the hover of a time shown in the analyst's zone; undefined when there is none. */
+export function formatUtc(ms: number | null | undefined): string | undefined {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return undefined;
+  return `${new Date(ms).toISOString().slice(0, 19)}Z (UTC)`;
+}
+
+/** A time in the analyst's zone (UTC on hover: `formatUtc`). */
 export function formatTime(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   return new Date(ms).toLocaleString('en-GB', {
