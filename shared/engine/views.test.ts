@@ -73,6 +73,10 @@ describe('queryTable', () => {
     expect(queryTable(tt, { entity: 'devices', riskLevel: null, offset: 0, limit: 100 }).total).toBe(40);
     const medium = queryTable(tt, { entity: 'apps', minScore: 4, maxScore: 6.9, offset: 0, limit: 200 });
     expect(medium.total).toBe(30);
+    // A score band (the dashboard's) filters the apps it counts.
+    const inBand = (band: string) => queryTable(tt, { entity: 'apps', band, offset: 0, limit: 200 }).total;
+    expect([inBand('high'), inBand('medium'), inBand('low')]).toEqual([40, 30, 31]);
+    expect(queryTable(tt, { entity: 'apps', band: 'no such band', offset: 0, limit: 200 }).total).toBe(101);
   });
 
   it('filters IP addresses by subnet (host bits cleared, IPv6 too), and ignores what is not one', () => {

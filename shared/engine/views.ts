@@ -6,6 +6,7 @@
 import { inSubnet, subnetOf } from '../catalog/ip';
 import type { AppFilter } from '../catalog/queries';
 import type { ScoreBreakdown } from '../catalog/score';
+import { inScoreBand, SCORE_BANDS, scoreBandOf } from '../domain/score-bands';
 import type { DataSourceRecord, ImportRecord } from '../store/records';
 import {
   type AppRow,
@@ -69,6 +70,8 @@ export interface TableRequest {
   tag?: string | null;
   minScore?: number | null;
   maxScore?: number | null;
+  /** Apps only: the apps of a score band (its id, see shared/domain/score-bands). */
+  band?: string | null;
   /** IP addresses only: the addresses in this subnet ("10.20.0.0/16", or one address); not a subnet: no filter. */
   subnet?: string | null;
   /** Devices and users only: the rows of this risk level (Informational: no anomaly). */
@@ -128,6 +131,7 @@ export function queryTable(t: Tables, req: TableRequest): TablePage {
     req.tag,
     req.minScore,
     req.maxScore,
+    req.band,
     req.riskLevel,
     req.subnet,
     req.search?.trim().toLowerCase(),
@@ -152,13 +156,15 @@ function orderRows(t: Tables, req: TableRequest): EntityRow[] {
   let rows = rowsOf(t, req.entity);
   if (req.entity === 'apps') {
     const apps = rows as AppRow[];
+    const band = scoreBandOf(req.band);
     rows = apps.filter(
       (a) =>
         !(req.hideNoise !== false && a.noise) &&
         (!req.category || a.category === req.category) &&
         (!req.tag || a.tags.includes(req.tag)) &&
         (req.minScore == null || (a.score !== null && a.score >= req.minScore)) &&
-        (req.maxScore == null || (a.score !== null && a.score <= req.maxScore)),
+        (req.maxScore == null || (a.score !== null && a.score <= req.maxScore)) &&
+        (band === null || inScoreBand(a.score, band)),
     );
   }
   const net = req.entity === 'ips' && req.subnet ? subnetOf(req.subnet) : null;
@@ -196,7 +202,8 @@ export interface Dashboard {
   topByUsers: AppRow[];
   topByTransactions: AppRow[];
   categories: { category: string; apps: number; transactions: number; traffic: number | null; sanctioned: number }[];
-  scoreBands: { band: string; apps: number }[];
+  /** Apps by score band (`id` as the Discovered apps Score filter takes it; null: unidentified, no score). */
+  scoreBands: { id: string | null; band: string; apps: number }[];
   timeline: DayPoint[];
   riskiestDevices: DeviceRow[];
   hasBytes: boolean;
@@ -236,12 +243,6 @@ export function timeline(
   return [...days.values()].sort((a, b) => a.day - b.day);
 }
 
-const BANDS: { band: string; min: number; max: number }[] = [
-  { band: 'High risk (0–3)', min: 0, max: 3.95 },
-  { band: 'Medium risk (4–6)', min: 3.95, max: 6.95 },
-  { band: 'Low risk (7–10)', min: 6.95, max: 10.01 },
-];
-
 export function dashboard(t: Tables, series: DayPoint[]): Dashboard {
   const apps = t.apps.filter((a) => !a.noise);
   // Only apps that have some of what is ranked: a source without user names has no "top apps by users".
@@ -268,11 +269,12 @@ export function dashboard(t: Tables, series: DayPoint[]): Dashboard {
     topByTransactions: top((a) => a.transactions),
     categories: [...cats.values()].sort((a, b) => b.transactions - a.transactions).slice(0, 12),
     scoreBands: [
-      ...BANDS.map((b) => ({
-        band: b.band,
-        apps: scored.filter((a) => (a.score as number) >= b.min && (a.score as number) < b.max).length,
+      ...SCORE_BANDS.map((b) => ({
+        id: b.id,
+        band: b.label,
+        apps: scored.filter((a) => inScoreBand(a.score, b)).length,
       })),
-      { band: 'Unidentified', apps: apps.length - scored.length },
+      { id: null, band: 'Unidentified', apps: apps.length - scored.length },
     ],
     timeline: series,
     riskiestDevices: [...t.devices]
