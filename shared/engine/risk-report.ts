@@ -33,10 +33,9 @@ import {
   storedSignals,
 } from './signals';
 import { runSteps } from './steps';
+import type { WorkingSet } from './working-set';
 
 export type { SignalJudgement } from './signals';
-
-import type { WorkingSet } from './working-set';
 
 export interface RiskRunOptions extends AppContext {
   report: Pick<ReportDef, 'name' | 'raisesSignals' | 'sourceIds'> | null;
