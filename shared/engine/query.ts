@@ -9,6 +9,7 @@ import type { Matcher } from '../catalog/matcher';
 import { matchAddress, refKey } from '../catalog/matcher';
 import type { ScoreOverride, Scorer } from '../catalog/score';
 import { type TagState, tagsFor } from '../catalog/tags';
+import type { Catalog } from '../catalog/types';
 import { addBytes, sourceMaskOf } from './daily';
 import { runSteps } from './steps';
 import { resized } from './typed';
@@ -97,6 +98,28 @@ export interface Summary {
   download: number | null;
   firstEvent: number | null;
   lastEvent: number | null;
+}
+
+/**
+ * App rows as newer tags, overrides or score weights judge them — score, no-data and tags, exactly as computeTables
+ * sets them — everything else (what traffic they are) kept: what a re-appraisal changes in the tables.
+ */
+export function rejudgedAppRows(
+  apps: readonly AppRow[],
+  ctx: Pick<QueryContext, 'scorer' | 'tags' | 'overrides'>,
+  catalog: Catalog,
+): AppRow[] {
+  const byId = new Map(catalog.apps.map((a) => [a.id, a]));
+  return apps.map((row) => {
+    const app = row.appId === null ? null : (byId.get(row.appId) ?? null);
+    const breakdown = app ? ctx.scorer(app, ctx.overrides[app.id] ?? null) : null;
+    return {
+      ...row,
+      score: breakdown ? breakdown.score : null,
+      noData: breakdown?.noData ?? false,
+      tags: app ? tagsFor(ctx.tags, app) : [...(ctx.tags[row.key] ?? [])],
+    };
+  });
 }
 
 export interface QueryContext {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS } from '../domain/settings';
+import { DEFAULT_SETTINGS, type Settings } from '../domain/settings';
 import { registerBuiltinFormats } from '../formats/index';
 import { type CloudscopeDb, openDb } from '../store/db';
 import { runImport } from './import';
@@ -344,6 +344,93 @@ describe('engine state cache', () => {
     const fresh2 = new EngineState(db);
     fresh2.configure(upload);
     expect(uploaded).toEqual(await rated(fresh2));
+  });
+
+  it('answers a view after a tag, override, weight or threshold change by judging its earlier tables again, as a fresh state computes it', async () => {
+    const db = await openDb('state-rejudge-views', { indexedDB, IDBKeyRange });
+    const r = await importBytes(db, fleetLog(Date.UTC(2026, 8, 7) / 1000), 'access.log', { name: 'Fleet' });
+    const state = new EngineState(db);
+    const views: ViewRequest[] = [
+      all(`source:${r.sourceId}`),
+      { report: { id: `source:${r.sourceId}` }, window: { preset: '7d' } },
+    ];
+    const seen = async (s: EngineState) =>
+      Promise.all(
+        views.map(async (v) => ({
+          dashboard: await s.dashboard(v),
+          tables: await s.tables(v),
+          signals: await s.signals(v),
+        })),
+      );
+    const freshly = async (configure: Partial<Settings>) => {
+      const f = new EngineState(db);
+      f.configure(configure);
+      return seen(f);
+    };
+    await seen(state);
+    expect(state.viewsRejudged).toBe(0);
+    const settings: Partial<Settings> = {};
+    const changes: [string, () => Promise<void>][] = [
+      ['tag', async () => void (await state.applyTags(['?other-site.com'], ['Unsanctioned'], [], 'test'))],
+      [
+        'weights',
+        async () => {
+          settings.groupWeights = { general: 0, security: 3, compliance: 1, legal: 1 };
+          state.configure(settings);
+        },
+      ],
+      [
+        'threshold',
+        async () => {
+          settings.thresholds = { ...DEFAULT_SETTINGS.thresholds, highVolumeBytes: 1024 * 1024, popularUsers: 1 };
+          settings.signalSeverity = 'High';
+          state.configure(settings);
+        },
+      ],
+    ];
+    for (const [what, change] of changes) {
+      const before = state.viewsRejudged;
+      await change();
+      const after = await seen(state);
+      // Both views judged again (a warm-up may have judged another report's too).
+      expect(state.viewsRejudged - before, what).toBeGreaterThanOrEqual(views.length);
+      expect(after, what).toEqual(await freshly(settings));
+    }
+    const judged = state.viewsRejudged;
+    // The last change shows: the new app is a high-volume one at 1 MB, raised High.
+    expect(JSON.stringify(await state.signals(views[0]))).toContain('New high-volume app');
+    // Anonymized views are computed (pseudonyms are no earlier table's); back to names, the plain ones are judged.
+    state.configure({ ...settings, anonymize: true });
+    await seen(state);
+    expect(state.viewsRejudged).toBe(judged);
+    state.configure({ ...settings, anonymize: false });
+    expect(await seen(state)).toEqual(await freshly(settings));
+    expect(state.viewsRejudged).toBeGreaterThan(judged);
+    // After the data changed, nothing earlier serves.
+    const beforeData = state.viewsRejudged;
+    state.invalidateData();
+    await state.applyTags(['?other-site.com'], [], ['Unsanctioned'], 'test');
+    expect(await seen(state)).toEqual(await freshly(settings));
+    expect(state.viewsRejudged).toBe(beforeData);
+  });
+
+  it('judges again the first tables of a dashboard answered before a tag change, its whole tables not computed yet', async () => {
+    const db = await openDb('state-rejudge-first', { indexedDB, IDBKeyRange });
+    const r = await importBytes(db, fleetLog(Date.UTC(2026, 8, 7) / 1000), 'access.log', { name: 'Fleet' });
+    const state = new EngineState(db);
+    const view = all(`source:${r.sourceId}`);
+    const first = await state.dashboardFirst(view);
+    expect(first.riskPending).toBe(true);
+    await state.dashboard(view);
+    // At once: the view's whole tables wait for a quiet moment.
+    await state.applyTags(['?other-site.com'], ['Unsanctioned'], [], 'test');
+    const again = await state.dashboardFirst(view);
+    expect(state.viewsRejudged).toBe(1);
+    const fresh = new EngineState(db);
+    expect(again).toEqual(await fresh.dashboardFirst(view));
+    expect(JSON.stringify(again)).toContain('Unsanctioned');
+    expect(await state.dashboard(view)).toEqual(await fresh.dashboard(view));
+    expect(await state.tables(view)).toEqual(await fresh.tables(view));
   });
 
   it('keeps risk bases being computed through a tag change: they finish, and are judged with the new tags', async () => {

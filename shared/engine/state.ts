@@ -29,7 +29,15 @@ import type { DataSourceRecord, ImportRecord } from '../store/records';
 import { anonymizeHistory, anonymizeSignals, anonymizeTables, type PseudonymKind, Pseudonyms } from './anonymize';
 import { type AppContext, reappraised } from './daily';
 import type { DashboardView } from './protocol';
-import { type AppRow, computeTables, selectedFacts, type Tables, tableSteps, topDevices } from './query';
+import {
+  type AppRow,
+  computeTables,
+  rejudgedAppRows,
+  selectedFacts,
+  type Tables,
+  tableSteps,
+  topDevices,
+} from './query';
 import { dailyBaseline, riskIn } from './risk';
 import {
   applyRisk,
@@ -86,12 +94,24 @@ const STORED_BASES = `${DERIVED_KV_PREFIX}bases`;
 const STORED_BASES_LIMIT = 4;
 /** How long a report's data must stay the same before its computed risk bases and tables are written to the store. */
 const KEEP_AFTER_MS = 5000;
+/** A result is written this long after it is computed at the soonest, however long the data has stayed the same. */
+const KEEP_SOONEST_MS = 1000;
 /** Whole computed views (tables with risk, signals, series) kept in the store: as STORED_BASES. */
 const STORED_COMPUTED = `${DERIVED_KV_PREFIX}computed`;
 const STORED_COMPUTED_LIMIT = 8;
 /** Views with more table rows than this are not kept (100k-entity tables would take seconds to write and read). */
 const STORED_COMPUTED_ROWS = 60_000;
 const SAVED_QUERIES = 'queries.saved';
+
+/**
+ * How long to wait before writing a result computed `now` to the store so that it is written once the data has stayed
+ * the same for `stableMs` since it last changed (`changedAt`), and never sooner than a moment after the computation
+ * (`KEEP_SOONEST_MS`, or `stableMs` when that is shorter): writing a large result clones it in the engine's thread, and
+ * the moment a view comes in is when the analyst's next click is likeliest.
+ */
+export function keepDelay(changedAt: number, now: number, stableMs: number): number {
+  return Math.max(Math.min(stableMs, KEEP_SOONEST_MS), changedAt + stableMs - now);
+}
 
 export interface ViewRequest {
   report: ReportRef;
@@ -123,10 +143,22 @@ interface CacheEntry {
   sourceIds: readonly string[];
   /** What else of the report the result depends on (name, sources, signals or not): a different one is a miss. */
   shape: string;
+  /** What of the result is in — the dashboard's first tables, the whole — and what it was computed from (see `rejudgeable`). */
+  done: Judgeable & { anonymized: boolean };
+}
+
+/** A result, or its first tables, computed from the data as of `dataVersion`, for a report of `shape`. */
+interface Judgeable {
+  first?: Pick<Computed, 'tables' | 'series'>;
+  computed?: Computed;
+  dataVersion: number;
+  shape: string;
 }
 
 /** Cached (report, window) results kept; the least recently used go first. */
 const CACHE_LIMIT = 16;
+/** Results kept for judging again after a re-appraisal (see `rejudgeable`), the most recently used. */
+const REJUDGEABLE_LIMIT = 8;
 /** Risk bases kept (per report and end of its rollups); each holds a few arrays per entity-day, not the rollups. */
 const BASE_LIMIT = 8;
 const HOUR_MS = 3_600_000;
@@ -291,6 +323,15 @@ export class EngineState {
 
   /** Risk bases computed here and read back from the store (tests read these). */
   readonly basesCount = { computed: 0, read: 0 };
+  /** Test instrumentation: views answered by judging earlier tables again after a re-appraisal (see `rejudgeable`). */
+  viewsRejudged = 0;
+  /**
+   * Results dropped by the last re-appraisals (tags, overrides, weights, thresholds), whole or only the first tables
+   * of a view's dashboard, by cache key: their aggregates are still the data's, so a view of the same report and window
+   * judges them again (`rejudgedAppRows`, risk from the kept bases) instead of computing them. Cleared when the data
+   * changes.
+   */
+  private readonly rejudgeable = new Map<string, Judgeable>();
   /** Records of the store this session read or wrote (see keepLater): never written again. */
   private readonly keptRecords = new Set<string>();
   /** Results waiting to be written to the store (keepLater), by their record's key. */
@@ -300,6 +341,8 @@ export class EngineState {
   >();
   /** What of the store besides imports and tags a result depends on: the imported catalog, custom apps, retention. */
   private metaStamp = '';
+  /** When the store's data last changed (invalidateData), ms: see keepLater. Not in this session yet: long ago. */
+  private dataChangedAt = Number.NEGATIVE_INFINITY;
 
   /**
    * `views.stamp` (the app's build) turns on stored results: a view's dashboard and whole result (tables, signals,
@@ -321,6 +364,7 @@ export class EngineState {
    * joined stops.
    */
   invalidateData(changedSources?: Iterable<string>, opts: { factsKept?: boolean } = {}): void {
+    this.dataChangedAt = Date.now();
     this.epoch++;
     this.dataVersion++;
     this.meta = null;
@@ -338,12 +382,15 @@ export class EngineState {
     }
     for (const [key, e] of this.cache) if (e.sourceIds.some((s) => changed.has(s))) this.cache.delete(key);
     for (const [key, e] of this.bases) if (e.sourceIds.some((s) => changed.has(s))) this.bases.delete(key);
+    // (Results kept for judging again carry the data version they were computed from: none of them serves now.)
+    this.rejudgeable.clear();
   }
 
   private dropCache(): void {
     this.epoch++;
     this.cache.clear();
     this.bases.clear();
+    this.rejudgeable.clear();
   }
 
   /**
@@ -613,6 +660,7 @@ export class EngineState {
     const ctx = this.appContext();
     const { anonymize } = this.settings;
     const epoch = this.epoch;
+    const dataVersion = this.dataVersion;
     // Stale: the cache dropped this warm-up (its data, tags or settings changed) and no view asked for it.
     // (Unless it computes risk bases still kept — a tag change keeps them — which then finish, at the same pace.)
     const stale = () => this.cache.get(key)?.result !== p && !this.joined.has(p) && !this.computesBases(p);
@@ -666,17 +714,48 @@ export class EngineState {
         dash.resolve(this.wholeDashboard(kept, win));
         return kept;
       }
+      // Computed before a tag, override, weight or threshold change, from the same data: judged again, not computed.
+      const prior = anonymize ? undefined : this.rejudgeable.get(key);
+      const usable = prior && prior.dataVersion === dataVersion && prior.shape === shape ? prior : null;
+      /** Earlier tables with their app rows judged as the apps are now; rows copied (risk is written into them). */
+      const rejudgedTables = (t: Tables): Tables => ({
+        ...t,
+        apps: rejudgedAppRows(t.apps, ctx, this.matcher!.catalog),
+        devices: t.devices.map((d) => ({ ...d })),
+        users: t.users.map((u) => ({ ...u })),
+      });
+      if (usable?.computed) {
+        const tables = rejudgedTables(usable.computed.tables);
+        const series = usable.computed.series;
+        early.resolve({ tables, series });
+        const ws = await this.factsFor(info);
+        const bases = this.riskBases(ws, info, win, epoch, p, staged ? yieldStage : null);
+        // The dashboard once the devices' and signals' bases are in (those being computed again finish the users'
+        // after), as a computed view's is.
+        const earlyBases = await bases.early;
+        const devices = riskIn(earlyBases.devices, win);
+        const signals = signalsIn(earlyBases.signals, win).signals;
+        applyRisk(tables, { devices, users: new Map() });
+        dash.resolve(this.wholeDashboard({ tables, signals, series }, win));
+        applyRisk(tables, { devices, users: riskIn((await bases.result).users, win) });
+        this.viewsRejudged++;
+        return { tables, signals, series };
+      }
       // The report's facts, read when its computation begins: a warm-up waiting for a quiet moment reads none yet.
       const ws = await this.factsFor(info);
       const window = { ...ctx, sources, from: win.from, to: win.to };
       // The window's facts, found once for every computation below.
       const q = { ...window, rows: selectedFacts(ws, window) };
-      const series = timeline(ws, q);
+      // (The daily series has no app in it: an earlier one serves.)
+      const series = usable?.first?.series ?? timeline(ws, q);
       if (!staged) {
         // A view asked: the dashboard's apps and summary first (a third of the tables' time), answered before
         // the rest; then risk and signals (from the report's bases, often computed already for another window)
-        // with the eight riskiest devices' rows, answered as the whole dashboard; the whole tables last.
-        const first = computeTables(ws, q, true);
+        // with the eight riskiest devices' rows, answered as the whole dashboard; the whole tables last. A view
+        // whose dashboard was answered before a tag or setting change, and its whole tables not computed yet, has
+        // its first tables judged again.
+        if (usable?.first) this.viewsRejudged++;
+        const first = usable?.first ? rejudgedTables(usable.first.tables) : computeTables(ws, q, true);
         early.resolve({ tables: first, series });
         await pause();
         const bases = this.riskBases(ws, info, win, epoch, p, null);
@@ -707,6 +786,7 @@ export class EngineState {
       return computed;
     };
     const p: Promise<Computed> = run().then((c) => {
+      entry.done.computed = c;
       const rows = c.tables.apps.length + c.tables.devices.length + c.tables.users.length + c.tables.ips.length;
       if (storeKey !== null && !fromStore && epoch === this.epoch && rows <= STORED_COMPUTED_ROWS)
         this.keepLater(STORED_COMPUTED, STORED_COMPUTED_LIMIT, storeKey, () => c, info.sourceIds);
@@ -729,7 +809,14 @@ export class EngineState {
       waiting: staged,
       sourceIds: info.sourceIds,
       shape,
+      done: { dataVersion, shape, anonymized: anonymize },
     };
+    early.promise.then(
+      (first) => {
+        entry.done.first = first;
+      },
+      () => {},
+    );
     this.cache.set(key, entry);
     for (const old of this.cache.keys()) {
       if (this.cache.size <= CACHE_LIMIT) break;
@@ -940,8 +1027,9 @@ export class EngineState {
    * Keeps a computed result in the store for the next session (under `index` + ":" + `key`, at most `limit` of them,
    * the least recently kept going first), once its report's data has stayed the same for `delayMs`: a live source,
    * whose batches change the data every few seconds, would otherwise have megabytes written per batch for results
-   * the next batch makes stale (a change drops the pending write, `invalidateData`). A record this session read or
-   * wrote already is not written again.
+   * the next batch makes stale (a change drops the pending write, `invalidateData`). Data that has stayed the same
+   * that long already is written a moment after the result (`keepDelay`): an analyst who closes the app a few seconds
+   * after a view came in finds it the next time. A record this session read or wrote already is not written again.
    */
   private keepLater(
     index: string,
@@ -958,11 +1046,14 @@ export class EngineState {
       await this.writeKept(index, limit, key, value());
       this.keptRecords.add(id);
     };
-    const timer = setTimeout(() => {
-      this.pendingWrites.delete(id);
-      // A store that refuses (quota) only costs the next session a computation.
-      write().catch(() => {});
-    }, delayMs);
+    const timer = setTimeout(
+      () => {
+        this.pendingWrites.delete(id);
+        // A store that refuses (quota) only costs the next session a computation.
+        write().catch(() => {});
+      },
+      keepDelay(this.dataChangedAt, Date.now(), delayMs),
+    );
     this.pendingWrites.set(id, { timer, sourceIds, write });
   }
 
@@ -1375,11 +1466,23 @@ export class EngineState {
 
   /**
    * Tags, a score override, score weights, or the thresholds and severity risk is judged with changed: every cached
-   * report goes (its tables show tags and scores); the risk bases stay, computed or being computed, judged again with
-   * the apps and settings as they are now when next used (see riskBases): nothing else of them depends on those.
+   * report goes (its tables show tags and scores), what of it was in kept to be judged again (`rejudgeable`); the risk
+   * bases stay, computed or being computed, judged again with the apps and settings as they are now when next used (see
+   * riskBases): nothing else of them depends on those.
    */
   private reappraise(): void {
     this.epoch++;
+    for (const [key, e] of this.cache) {
+      const { anonymized, ...done } = e.done;
+      // (One that has nothing in yet leaves what an earlier one had, if anything: it is the same data.)
+      if (anonymized || !(done.first || done.computed)) continue;
+      this.rejudgeable.delete(key);
+      this.rejudgeable.set(key, done);
+    }
+    for (const old of this.rejudgeable.keys()) {
+      if (this.rejudgeable.size <= REJUDGEABLE_LIMIT) break;
+      this.rejudgeable.delete(old);
+    }
     this.cache.clear();
   }
 

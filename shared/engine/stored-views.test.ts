@@ -235,6 +235,26 @@ describe('stored dashboards', () => {
     expect((await db.kv.get('derived.bases'))?.value).toHaveLength(1);
   });
 
+  it('are written a moment after they are computed when the data has not changed for a while, later when it has', async () => {
+    const { db, sourceId } = await imported();
+    const { state, view } = await session(db);
+    const kept = async (index: string) => (((await db.kv.get(index))?.value ?? []) as string[]).length;
+    // The data has not changed in this session: the view, its dashboard and bases are written about a second after.
+    const computedAt = Date.now();
+    await state.tables(view);
+    await vi.waitFor(async () => expect(await kept('derived.computed')).toBe(1), { timeout: 4000, interval: 50 });
+    expect(await kept('derived.bases')).toBe(1);
+    expect(Date.now() - computedAt).toBeLessThan(4000);
+    // Right after a batch of a live source, a view of the new data waits for the data to stay the same 5 s.
+    await importFile(db, `${FX}/squid/test-access.log`, 'batch.log', sourceId);
+    state.invalidateData([sourceId], { factsKept: true });
+    await state.tables(view);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await kept('derived.computed')).toBe(1);
+    await state.flushStoredViews();
+    expect(await kept('derived.computed')).toBe(2);
+  });
+
   it('keep whole views too: a reopened app has its tables without the facts, equal to a computation', async () => {
     const { db, sourceId } = await imported();
     const { state, view } = await session(db);

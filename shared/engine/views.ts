@@ -245,12 +245,15 @@ export function timeline(
 
 export function dashboard(t: Tables, series: DayPoint[]): Dashboard {
   const apps = t.apps.filter((a) => !a.noise);
-  // Only apps that have some of what is ranked: a source without user names has no "top apps by users".
+  // Only apps that have some of what is ranked: a source without user names has no "top apps by users". A top
+  // app's IP and device counts are left out (0): a view's first dashboard comes from tables that do not count them
+  // (computeTables' appsOnly), and every dashboard of the same data must be the same, whatever it came from.
   const top = (key: (a: AppRow) => number) =>
     apps
       .filter((a) => key(a) > 0)
       .sort((a, b) => key(b) - key(a))
-      .slice(0, 10);
+      .slice(0, 10)
+      .map((a) => ({ ...a, ips: 0, devices: 0 }));
   const cats = new Map<string, Dashboard['categories'][number]>();
   for (const a of apps) {
     const c = cats.get(a.category) ?? { category: a.category, apps: 0, transactions: 0, traffic: null, sanctioned: 0 };
