@@ -184,7 +184,17 @@ async function main(): Promise<void> {
     };
     time('riskInWindow', () => riskInWindow(bases, { from: null, to: null }));
     // What a tag, override, weight or threshold change costs the bases (judged again, not computed).
-    time('rejudgeBases', () => rejudgedBases(bases, reappraised(bases.devices.apps, app, matcher.catalog)));
+    // Every sanction row judged again (a risky-app score one higher: what a threshold or weight change can cost) …
+    const severity = DEFAULT_SETTINGS.signalSeverity;
+    const riskier = { thresholds: { ...thresholds, riskyScore: thresholds.riskyScore + 1 }, severity };
+    const every = time('rejudgeBases', () =>
+      rejudgedBases(bases, reappraised(bases.devices.apps, app, matcher.catalog), riskier),
+    );
+    // … and one app tagged, the rows of every other app kept as they were judged.
+    const tagged = every.devices.apps.map((a, i) =>
+      i === 0 ? { ...a, tags: [...a.tags, 'Unsanctioned'], sanction: 'Unsanctioned' as const } : a,
+    );
+    time('rejudgeBasesOneTag', () => rejudgedBases(every, tagged, riskier));
     // The bases as the engine keeps them in the store for the next session (structured clone, as IndexedDB takes
     // it), and read back: judged again with the apps as they are.
     const bytes = time('storeBases', () => serialize(storedBases(bases)));

@@ -393,6 +393,12 @@ export interface RiskBase {
   /** The thresholds its candidates are judged with (`rejudged` takes others). */
   thresholds: Pick<PolicyThresholds, 'riskyScore' | 'highUploadBytes'>;
   /**
+   * By sanction row of `slots`: what it was judged to (null: no candidate), with `apps` and `thresholds`. Judging
+   * again keeps those of apps judged the same (a tag changes one app): at 10M events there are hundreds of thousands
+   * of rows, a text each. Absent on a base read back from the store: every row is judged.
+   */
+  judgedRows?: readonly (Candidate | null)[];
+  /**
    * The upload threshold it was computed with: it kept every upload of at least uploadMinShare of it, so it can be
    * judged with that threshold or any higher one, not a lower one (those uploads are not in it).
    */
@@ -554,37 +560,52 @@ export class Slots {
     this.flags = resized(this.flags, length);
   }
 
-  /** Every slot in order: a candidate, or a sanction row (a fresh object, judged and dropped). */
-  forEach(visit: (s: Candidate | SanctionRow) => void): void {
+  /** Every slot in order: a fixed candidate, or a sanction row by its index (`row`, `appOf`). */
+  forEachSlot(fixed: (c: Candidate) => void, row: (i: number) => void): void {
     for (let k = 0; k < this.n; k++) {
       const ref = this.order[k];
-      if (ref >= 0) {
-        visit(this.fixed[ref]);
-        continue;
-      }
-      const i = -ref - 1;
-      const at = { entity: this.entity[i], day: this.day[i], appIndex: this.app[i], time: this.time[i] };
-      const rare = (this.flags[i] & 1) === 1;
-      if (this.kind[i] === 0)
-        visit({
-          judge: 'upload-spike',
-          ...at,
-          up: this.up[i],
-          rare,
-          first: (this.flags[i] & 2) === 2,
-          vs: this.vs.get(i) ?? null,
-        });
-      else
-        visit({
-          judge: 'first-use',
-          ...at,
-          tx: this.tx[i],
-          up: this.up[i],
-          hours: this.hours[i],
-          others: this.others[i],
-          rare,
-        });
+      if (ref >= 0) fixed(this.fixed[ref]);
+      else row(-ref - 1);
     }
+  }
+
+  /** How many sanction rows there are. */
+  get rowCount(): number {
+    return this.rows;
+  }
+
+  /** Sanction row i's app index. */
+  appOf(i: number): number {
+    return this.app[i];
+  }
+
+  /** Every slot in order: a candidate, or a sanction row (a fresh object, judged and dropped). */
+  forEach(visit: (s: Candidate | SanctionRow) => void): void {
+    this.forEachSlot(visit, (i) => visit(this.rowAt(i)));
+  }
+
+  /** Sanction row i as an object. */
+  rowAt(i: number): SanctionRow {
+    const at = { entity: this.entity[i], day: this.day[i], appIndex: this.app[i], time: this.time[i] };
+    const rare = (this.flags[i] & 1) === 1;
+    if (this.kind[i] === 0)
+      return {
+        judge: 'upload-spike',
+        ...at,
+        up: this.up[i],
+        rare,
+        first: (this.flags[i] & 2) === 2,
+        vs: this.vs.get(i) ?? null,
+      };
+    return {
+      judge: 'first-use',
+      ...at,
+      tx: this.tx[i],
+      up: this.up[i],
+      hours: this.hours[i],
+      others: this.others[i],
+      rare,
+    };
   }
 }
 
@@ -711,22 +732,46 @@ function judged(
   );
 }
 
+/** Whether a judgement of a sanction row reads the same of both (`judged` reads these and nothing else of an app). */
+function judgedAlike(a: AppInfo, b: AppInfo): boolean {
+  return (
+    a.key === b.key && a.name === b.name && a.score === b.score && a.noData === b.noData && a.sanction === b.sanction
+  );
+}
+
+/**
+ * The candidates of `slots` with `apps` and thresholds `t`, and what each sanction row was judged to. Given an earlier
+ * judgement (`prior`: its apps, thresholds and rows), rows of apps judged alike under the same thresholds keep theirs.
+ */
 function candidatesOf(
   slots: Slots,
   apps: readonly AppInfo[],
   dimension: EntityRollup['dimension'],
   t: RiskBase['thresholds'],
   p: RiskParams,
-): Candidate[] {
-  const out: Candidate[] = [];
-  slots.forEach((s) => {
-    if (!('judge' in s)) out.push(s);
-    else {
-      const c = judged(s, apps, dimension, t, p);
-      if (c) out.push(c);
-    }
-  });
-  return out;
+  prior?: Pick<RiskBase, 'apps' | 'thresholds' | 'judgedRows'>,
+): { candidates: Candidate[]; judgedRows: (Candidate | null)[] } {
+  const rows = prior?.judgedRows;
+  const same =
+    rows !== undefined &&
+    rows.length === slots.rowCount &&
+    prior!.thresholds.riskyScore === t.riskyScore &&
+    prior!.thresholds.highUploadBytes === t.highUploadBytes
+      ? apps.map((a, i) => prior!.apps[i] !== undefined && judgedAlike(a, prior!.apps[i]))
+      : null;
+  const candidates: Candidate[] = [];
+  const judgedRows = new Array<Candidate | null>(slots.rowCount);
+  slots.forEachSlot(
+    (c) => {
+      candidates.push(c);
+    },
+    (i) => {
+      const c = same?.[slots.appOf(i)] ? rows![i] : judged(slots.rowAt(i), apps, dimension, t, p);
+      judgedRows[i] = c;
+      if (c) candidates.push(c);
+    },
+  );
+  return { candidates, judgedRows };
 }
 
 /**
@@ -749,7 +794,7 @@ export function rejudged(
     ...base,
     apps,
     thresholds,
-    candidates: candidatesOf(base.slots, apps, base.dimension, thresholds, base.params),
+    ...candidatesOf(base.slots, apps, base.dimension, thresholds, base.params, base),
   };
 }
 
@@ -757,7 +802,7 @@ export function rejudged(
 export type StoredRiskBase = Omit<RiskBase, 'candidates' | 'slots'> & { slots: SlotsData };
 
 export function storedBase(b: RiskBase): StoredRiskBase {
-  const { candidates: _candidates, slots, ...rest } = b;
+  const { candidates: _candidates, judgedRows: _judgedRows, slots, ...rest } = b;
   return { ...rest, slots: slots.toData() };
 }
 
@@ -767,7 +812,7 @@ export function revivedBase(
   apps: readonly AppInfo[],
   judgement?: Pick<PolicyThresholds, 'riskyScore' | 'highUploadBytes'>,
 ): RiskBase {
-  return rejudged({ ...d, slots: Slots.fromData(d.slots), candidates: [] }, apps, judgement);
+  return rejudged({ ...d, slots: Slots.fromData(d.slots), candidates: [], judgedRows: undefined }, apps, judgement);
 }
 
 /** Device or user risk in a window: `riskIn(riskBase(…))`, where the rollups end with the window. */
@@ -1148,7 +1193,7 @@ export function* riskBaseStages(
     keys: r.keys,
     labels: r.labels,
     peerMin,
-    candidates: candidatesOf(slots.done(), apps, dimension, thresholds, p),
+    ...candidatesOf(slots.done(), apps, dimension, thresholds, p),
     apps,
     slots,
     dimension,
