@@ -88,7 +88,7 @@ export interface RiskBases {
  * threshold must be at least the one the bases were computed with (see `basesServe`).
  */
 export function rejudgedBases(b: RiskBases, apps: readonly AppInfo[], judgement?: SignalJudgement): RiskBases {
-  return { ...rejudgedEarly(b, apps, judgement), users: rejudged(b.users, apps, judgement?.thresholds) };
+  return { ...rejudgedEarly(b, apps, judgement), users: rejudgedUsers(b, apps, judgement) };
 }
 
 /**
@@ -148,6 +148,11 @@ export function revivedBases(d: StoredBases, apps: readonly AppInfo[], judgement
     users: revivedBase(d.users, apps, t),
     signals: revivedSignals(d.signals, apps, judgement),
   };
+}
+
+/** rejudgedBases of the users' base alone (what rejudgedEarly leaves). */
+export function rejudgedUsers(b: Pick<RiskBases, 'users'>, apps: readonly AppInfo[], judgement?: SignalJudgement) {
+  return rejudged(b.users, apps, judgement?.thresholds);
 }
 
 /** rejudgedBases of the early bases (a dashboard's, before the users' are in). */

@@ -45,8 +45,8 @@ import {
   type EarlyBases,
   isStoredBases,
   type RiskBases,
-  rejudgedBases,
   rejudgedEarly,
+  rejudgedUsers,
   revivedBases,
   riskBaseSteps,
   riskInWindow,
@@ -941,16 +941,20 @@ export class EngineState {
     const { judgement } = judgedWith;
     const catalog = this.matcher!.catalog;
     const apps = (b: EarlyBases) => reappraised(b.devices.apps, judgedWith, catalog);
+    // The devices' and signals' first: a dashboard waiting for them is answered before the users' are judged.
+    const users = (b: RiskBases) => rejudgedUsers(b, apps(b), judgement);
     if (e.value) {
-      const value = rejudgedBases(e.value, apps(e.value), judgement);
-      return { ...e, value, judgedWith, result: Promise.resolve(value), early: Promise.resolve(value) };
+      const base = e.value;
+      const early = rejudgedEarly(base, apps(base), judgement);
+      const result = pause().then(() => ({ ...early, users: users(base) }));
+      return this.tracked(key, { ...e, value: null, judgedWith, result, early: Promise.resolve(early) });
     }
     const early = e.early.then((b) => rejudgedEarly(b, apps(b), judgement));
     early.catch(() => {});
     return this.tracked(key, {
       ...e,
       judgedWith,
-      result: e.result.then((b) => rejudgedBases(b, apps(b), judgement)),
+      result: Promise.all([early, e.result]).then(([b, whole]) => ({ ...b, users: users(whole) })),
       early,
     });
   }
