@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SCORE_BANDS } from '../domain/score-bands';
 import { DEFAULT_SETTINGS } from '../domain/settings';
 import type { AppRow, DeviceRow, Tables } from '../engine/query';
 import type { ImportFileRecord } from '../store/records';
@@ -193,6 +194,19 @@ describe('incident report', () => {
     const risky = sectionOf(html, 'Risky apps in use');
     expect(risky).toContain('MegaShare');
     expect(risky).not.toContain('Nodata App');
+  });
+
+  it("counts apps by risk score in the dashboard's bands, no-data apps apart", () => {
+    const drawn: { label: string; value: number }[][] = [];
+    incidentReportHtml(base, (data, opts) => {
+      drawn.push(data.map(({ label, value }) => ({ label, value })));
+      return barChartSvg(data, opts);
+    });
+    const bands = drawn.find((d) => d.some((x) => x.label === 'No catalog data'));
+    // MegaShare 2.04 is high risk, the test apps at 8 low; the unidentified one has no score.
+    expect(bands?.slice(0, 3).map((b) => b.label)).toEqual(SCORE_BANDS.map((b) => b.label));
+    expect(bands?.[0].value).toBe(1);
+    expect(bands?.[3].value).toBe(1);
   });
 
   it('names the imports it rests on and the settings in force', () => {

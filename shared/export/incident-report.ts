@@ -12,6 +12,7 @@
  */
 import { displayScore, formatScore } from '../catalog/score';
 import { MONITORED, UNSANCTIONED } from '../catalog/tags';
+import { inScoreBand, SCORE_BANDS } from '../domain/score-bands';
 import type { Settings } from '../domain/settings';
 import { WEIGHT_LABELS } from '../domain/settings';
 import type { AppRow, DeviceRow, Tables } from '../engine/query';
@@ -263,16 +264,16 @@ export function incidentReportHtml(input: IncidentReportInput, barChartSvg: BarC
       })),
     { width: 560, height: 300, format: hasBytes ? bytes : count },
   );
+  // The dashboard's bands (its App risk overview), with apps the catalog has no risk data on counted apart.
+  const colors = ['#c62828', '#e08a00', '#2e7d32'];
   const bands = [
-    { label: 'High risk (0–3.9)', value: 0, color: '#c62828' },
-    { label: 'Medium (4–6.9)', value: 0, color: '#e08a00' },
-    { label: 'Low risk (7–10)', value: 0, color: '#2e7d32' },
+    ...SCORE_BANDS.map((b, i) => ({ label: b.label, value: 0, color: colors[i] })),
     { label: 'No catalog data', value: 0, color: '#9aa1ab' },
   ];
   for (const a of business) {
     if (a.score === null) continue;
-    const v = displayScore(a.score);
-    bands[a.noData ? 3 : v < 4 ? 0 : v < 7 ? 1 : 2].value++;
+    const i = a.noData ? 3 : SCORE_BANDS.findIndex((b) => inScoreBand(a.score, b));
+    if (i >= 0) bands[i].value++;
   }
   const bandChart = business.some((a) => a.score !== null) ? barChartSvg(bands, { width: 340, height: 140 }) : null;
   const sevChart =
