@@ -173,6 +173,11 @@ interface BaseEntry {
   /** The computation that computes it: a view that needs it meanwhile wakes a sleeping warm-up, as one joining its result does. */
   owner: Promise<Computed>;
   /**
+   * Judged again from bases `owner` computed, the users' a task later (`rejudged`): nothing computes them now, and
+   * joining `owner` (or counting it as computing them, `computesBases`) would keep it going, stale, beside the view.
+   */
+  judgedOnly?: boolean;
+  /**
    * The bases once computed (null while in progress), and the apps' appraisal they were judged with: a newer one
    * judges them again (`rejudgedBases`).
    */
@@ -862,7 +867,7 @@ export class EngineState {
     if (hit?.shape === shape && basesServe(hit.uploadFloor, this.settings.thresholds)) {
       if (!sameAppraisal(hit.judgedWith, this.appraisal())) hit = this.rejudged(key, hit);
       this.bases.set(key, hit);
-      if (!step && !hit.value) {
+      if (!step && !hit.value && !hit.judgedOnly) {
         this.joined.add(hit.owner);
         this.sleeping.get(hit.owner)?.();
       }
@@ -947,7 +952,14 @@ export class EngineState {
       const base = e.value;
       const early = rejudgedEarly(base, apps(base), judgement);
       const result = pause().then(() => ({ ...early, users: users(base) }));
-      return this.tracked(key, { ...e, value: null, judgedWith, result, early: Promise.resolve(early) });
+      return this.tracked(key, {
+        ...e,
+        value: null,
+        judgedOnly: true,
+        judgedWith,
+        result,
+        early: Promise.resolve(early),
+      });
     }
     const early = e.early.then((b) => rejudgedEarly(b, apps(b), judgement));
     early.catch(() => {});
@@ -974,7 +986,7 @@ export class EngineState {
 
   /** Whether `p` computes risk bases still kept: it goes on even when its own result is no longer wanted. */
   private computesBases(p: Promise<Computed>): boolean {
-    for (const e of this.bases.values()) if (e.owner === p && !e.value) return true;
+    for (const e of this.bases.values()) if (e.owner === p && !e.value && !e.judgedOnly) return true;
     return false;
   }
 
