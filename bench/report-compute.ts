@@ -26,7 +26,7 @@ import { DEFAULT_SETTINGS } from '../shared/domain/settings';
 import { FactAggregator } from '../shared/engine/aggregate';
 import { computeDaily, reappraised } from '../shared/engine/daily';
 import { computeTables, topDevices } from '../shared/engine/query';
-import { assessRisk, riskBase } from '../shared/engine/risk';
+import { assessRisk, type RiskBase, riskBase } from '../shared/engine/risk';
 import {
   applyRisk,
   rejudgedBases,
@@ -183,18 +183,22 @@ async function main(): Promise<void> {
       ),
     };
     time('riskInWindow', () => riskInWindow(bases, { from: null, to: null }));
-    // What a tag, override, weight or threshold change costs the bases (judged again, not computed).
-    // Every sanction row judged again (a risky-app score one higher: what a threshold or weight change can cost) …
+    // What a tag, override, weight or threshold change costs the bases (judged again, not computed): every row judged
+    // again (as before s11, and still for a base read back from the store, which has no earlier judgement) …
     const severity = DEFAULT_SETTINGS.signalSeverity;
     const riskier = { thresholds: { ...thresholds, riskyScore: thresholds.riskyScore + 1 }, severity };
-    const every = time('rejudgeBases', () =>
-      rejudgedBases(bases, reappraised(bases.devices.apps, app, matcher.catalog), riskier),
+    const apps = reappraised(bases.devices.apps, app, matcher.catalog);
+    const unjudged = (b: RiskBase): RiskBase => ({ ...b, judgedRows: undefined });
+    time('rejudgeBases', () =>
+      rejudgedBases({ ...bases, devices: unjudged(bases.devices), users: unjudged(bases.users) }, apps),
     );
-    // … and one app tagged, the rows of every other app kept as they were judged.
-    const tagged = every.devices.apps.map((a, i) =>
+    // … a risky-app score one higher (the rows of the apps it makes risky) …
+    const riskierBases = time('rejudgeBasesRiskier', () => rejudgedBases(bases, apps, riskier));
+    // … and one app tagged (its rows; every other app's kept as they were judged).
+    const tagged = apps.map((a, i) =>
       i === 0 ? { ...a, tags: [...a.tags, 'Unsanctioned'], sanction: 'Unsanctioned' as const } : a,
     );
-    time('rejudgeBasesOneTag', () => rejudgedBases(every, tagged, riskier));
+    time('rejudgeBasesOneTag', () => rejudgedBases(riskierBases, tagged, riskier));
     // The bases as the engine keeps them in the store for the next session (structured clone, as IndexedDB takes
     // it), and read back: judged again with the apps as they are.
     const bytes = time('storeBases', () => serialize(storedBases(bases)));

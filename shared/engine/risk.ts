@@ -574,6 +574,11 @@ export class Slots {
     return this.rows;
   }
 
+  /** Whether sanction row i is an upload (else a first use). */
+  isUpload(i: number): boolean {
+    return this.kind[i] === 0;
+  }
+
   /** Sanction row i's app index. */
   appOf(i: number): number {
     return this.app[i];
@@ -741,7 +746,8 @@ function judgedAlike(a: AppInfo, b: AppInfo): boolean {
 
 /**
  * The candidates of `slots` with `apps` and thresholds `t`, and what each sanction row was judged to. Given an earlier
- * judgement (`prior`: its apps, thresholds and rows), rows of apps judged alike under the same thresholds keep theirs.
+ * judgement (`prior`: its apps, thresholds and rows), a row keeps its judgement when its app is judged alike and is
+ * as risky under both risky-app scores, and, for an upload, the upload threshold is the same (only uploads read it).
  */
 function candidatesOf(
   slots: Slots,
@@ -751,14 +757,19 @@ function candidatesOf(
   p: RiskParams,
   prior?: Pick<RiskBase, 'apps' | 'thresholds' | 'judgedRows'>,
 ): { candidates: Candidate[]; judgedRows: (Candidate | null)[] } {
-  const rows = prior?.judgedRows;
-  const same =
-    rows !== undefined &&
-    rows.length === slots.rowCount &&
-    prior!.thresholds.riskyScore === t.riskyScore &&
-    prior!.thresholds.highUploadBytes === t.highUploadBytes
-      ? apps.map((a, i) => prior!.apps[i] !== undefined && judgedAlike(a, prior!.apps[i]))
-      : null;
+  const rows = prior?.judgedRows?.length === slots.rowCount ? prior.judgedRows : undefined;
+  const risky = (a: AppInfo, score: number) => a.score !== null && a.score <= score;
+  const same = rows
+    ? apps.map((a, i) => {
+        const was = prior!.apps[i];
+        return (
+          was !== undefined &&
+          judgedAlike(a, was) &&
+          risky(a, t.riskyScore) === risky(was, prior!.thresholds.riskyScore)
+        );
+      })
+    : null;
+  const uploadsAlike = prior?.thresholds.highUploadBytes === t.highUploadBytes;
   const candidates: Candidate[] = [];
   const judgedRows = new Array<Candidate | null>(slots.rowCount);
   slots.forEachSlot(
@@ -766,7 +777,8 @@ function candidatesOf(
       candidates.push(c);
     },
     (i) => {
-      const c = same?.[slots.appOf(i)] ? rows![i] : judged(slots.rowAt(i), apps, dimension, t, p);
+      const keep = same?.[slots.appOf(i)] && (uploadsAlike || !slots.isUpload(i));
+      const c = keep ? rows![i] : judged(slots.rowAt(i), apps, dimension, t, p);
       judgedRows[i] = c;
       if (c) candidates.push(c);
     },
