@@ -696,6 +696,7 @@ export class EngineState {
     dash.promise.then(this.readRest, () => {});
     // Kept for the next session, unless the data, tags or settings changed while it was computed.
     const storeKey = this.storedKey(info, win);
+    const tablesKey = this.tablesKey(info, win) ?? undefined;
     if (storeKey !== null) {
       dash.promise.then(
         (d) => {
@@ -721,7 +722,12 @@ export class EngineState {
       }
       // Computed before a tag, override, weight or threshold change, from the same data: judged again, not computed.
       const prior = anonymize ? undefined : this.rejudgeable.get(key);
-      const usable = prior && prior.dataVersion === dataVersion && prior.shape === shape ? prior : null;
+      let usable = prior && prior.dataVersion === dataVersion && prior.shape === shape ? prior : null;
+      // Else one kept in the store by an earlier session, from the same data, judged with other tags or settings.
+      if (!usable && tablesKey !== undefined) {
+        const earlier = await this.storedEarlier(tablesKey);
+        if (earlier) usable = { computed: earlier, dataVersion, shape };
+      }
       /** Earlier tables with their app rows judged as the apps are now; rows copied (risk is written into them). */
       const rejudgedTables = (t: Tables): Tables => ({
         ...t,
@@ -794,7 +800,15 @@ export class EngineState {
       entry.done.computed = c;
       const rows = c.tables.apps.length + c.tables.devices.length + c.tables.users.length + c.tables.ips.length;
       if (storeKey !== null && !fromStore && epoch === this.epoch && rows <= STORED_COMPUTED_ROWS)
-        this.keepLater(STORED_COMPUTED, STORED_COMPUTED_LIMIT, storeKey, () => c, info.sourceIds);
+        this.keepLater(
+          STORED_COMPUTED,
+          STORED_COMPUTED_LIMIT,
+          storeKey,
+          () => c,
+          info.sourceIds,
+          KEEP_AFTER_MS,
+          tablesKey,
+        );
       return c;
     });
     p.catch((e: unknown) => {
@@ -1054,12 +1068,13 @@ export class EngineState {
     value: () => unknown,
     sourceIds: readonly string[],
     delayMs = KEEP_AFTER_MS,
+    tag?: string,
   ): void {
     const id = `${index}:${key}`;
     if (this.keptRecords.has(id)) return;
     clearTimeout(this.pendingWrites.get(id)?.timer);
     const write = async () => {
-      await this.writeKept(index, limit, key, value());
+      await this.writeKept(index, limit, key, value(), tag);
       this.keptRecords.add(id);
     };
     const timer = setTimeout(
@@ -1086,7 +1101,11 @@ export class EngineState {
     }
   }
 
-  private async writeKept(index: string, limit: number, key: string, value: unknown): Promise<void> {
+  /**
+   * Writes a kept record and its index (least recently kept first). A `tag` names what else the record is (a computed
+   * view's tables key, see tablesKey): `index` + ".tags" maps the kept keys to theirs.
+   */
+  private async writeKept(index: string, limit: number, key: string, value: unknown, tag?: string): Promise<void> {
     const db = this.db;
     await db.transaction('rw', db.kv, async () => {
       const keys = (((await db.kv.get(index))?.value as string[] | undefined) ?? []).filter((k) => k !== key);
@@ -1095,7 +1114,40 @@ export class EngineState {
       await db.kv.bulkDelete(gone.map((k) => `${index}:${k}`));
       await db.kv.put({ key: `${index}:${key}`, value });
       await db.kv.put({ key: index, value: keys });
+      if (tag !== undefined) {
+        const was = ((await db.kv.get(`${index}.tags`))?.value ?? {}) as Record<string, string>;
+        const tags: Record<string, string> = {};
+        for (const k of keys) if (k in was) tags[k] = was[k];
+        tags[key] = tag;
+        await db.kv.put({ key: `${index}.tags`, value: tags });
+      }
     });
+  }
+
+  /**
+   * A computed view kept in the store for the same data, report, window and table settings as `tablesKey` names,
+   * whatever tags, overrides, weights or thresholds it was judged with (the most recently kept), or null: its tables'
+   * aggregates are the ones a computation would give, so a view with none of its own judges it again.
+   */
+  private async storedEarlier(tablesKey: string): Promise<Computed | null> {
+    try {
+      const tags = ((await this.db.kv.get(`${STORED_COMPUTED}.tags`))?.value ?? {}) as Record<string, string>;
+      const keys = ((await this.db.kv.get(STORED_COMPUTED))?.value ?? []) as string[];
+      const key = [...keys].reverse().find((k) => tags[k] === tablesKey);
+      return key === undefined ? null : await this.storedComputed(key);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The fingerprint of a view's tables without their judgement: as a dashboard's (storedKey) but for tags,
+   * overrides and the settings that only judge (scores, thresholds, severity): what a computed view kept in the store
+   * can be judged again for (storedEarlier). Null when nothing is kept.
+   */
+  private tablesKey(info: ReportInfo, win: DashboardView['window']): string | null {
+    if (!this.views.stamp || this.settings.anonymize) return null;
+    return digestOf([...this.dataOf(info), 'tables', win, baseSettings(this.settings)]);
   }
 
   /**

@@ -255,6 +255,31 @@ describe('stored dashboards', () => {
     expect(await kept('derived.computed')).toBe(2);
   });
 
+  it('judge a view an earlier session kept again after a tag or a setting change, as a computation gives it', async () => {
+    const { db, sourceId } = await imported();
+    const { state, view } = await session(db);
+    const before = await state.tables(view);
+    await state.flushStoredViews();
+    // A later session: an app tagged, a threshold changed; nothing of this session computed the view yet.
+    const again = await session(db);
+    const app = before.apps.find((a) => a.appId !== null)!;
+    await again.state.applyTags([app.key], ['Unsanctioned'], [], 'test');
+    again.state.configure({ thresholds: { ...settingsOf(again.state).thresholds, riskyScore: 9 } });
+    const judged = await again.state.tables(again.view);
+    expect(again.state.viewsRejudged).toBe(1);
+    expect(judged.apps.find((a) => a.key === app.key)?.tags).toContain('Unsanctioned');
+    const fresh = await session(db, {});
+    fresh.state.configure({ thresholds: { ...settingsOf(fresh.state).thresholds, riskyScore: 9 } });
+    expect(judged).toEqual(await fresh.state.tables(fresh.view));
+    expect(await again.state.signals(again.view)).toEqual(await fresh.state.signals(fresh.view));
+    expect(await again.state.dashboard(again.view)).toEqual(await fresh.state.dashboard(fresh.view));
+    // Not for other data: the source grew since.
+    await importFile(db, `${FX}/squid/test-access.log`, 'more.log', sourceId);
+    const more = await session(db);
+    await more.state.tables(more.view);
+    expect(more.state.viewsRejudged).toBe(0);
+  });
+
   it('keep whole views too: a reopened app has its tables without the facts, equal to a computation', async () => {
     const { db, sourceId } = await imported();
     const { state, view } = await session(db);
