@@ -142,10 +142,13 @@ export function storedBases(b: RiskBases): StoredBases {
  * (`reappraised`) — and `judgement`: what rejudgedBases gives the bases they were stored from.
  */
 export function revivedBases(d: StoredBases, apps: readonly AppInfo[], judgement?: SignalJudgement): RiskBases {
-  const t = judgement?.thresholds;
+  return { ...revivedEarly(d, apps, judgement), users: revivedBase(d.users, apps, judgement?.thresholds) };
+}
+
+/** revivedBases of the early bases (a dashboard's); the users' with `revivedBase` after. */
+export function revivedEarly(d: StoredBases, apps: readonly AppInfo[], judgement?: SignalJudgement): EarlyBases {
   return {
-    devices: revivedBase(d.devices, apps, t),
-    users: revivedBase(d.users, apps, t),
+    devices: revivedBase(d.devices, apps, judgement?.thresholds),
     signals: revivedSignals(d.signals, apps, judgement),
   };
 }

@@ -38,7 +38,7 @@ import {
   tableSteps,
   topDevices,
 } from './query';
-import { dailyBaseline, riskIn } from './risk';
+import { dailyBaseline, revivedBase, riskIn } from './risk';
 import {
   applyRisk,
   basesServe,
@@ -47,7 +47,7 @@ import {
   type RiskBases,
   rejudgedEarly,
   rejudgedUsers,
-  revivedBases,
+  revivedEarly,
   riskBaseSteps,
   riskInWindow,
   type SignalJudgement,
@@ -739,8 +739,10 @@ export class EngineState {
         const tables = rejudgedTables(usable.computed.tables);
         const series = usable.computed.series;
         early.resolve({ tables, series });
-        const ws = await this.factsFor(info);
-        const bases = this.riskBases(ws, info, win, epoch, p, staged ? yieldStage : null);
+        // (This computation, `p`, owns bases it computes: it exists once run() has first awaited.)
+        await Promise.resolve();
+        // (Facts only if the bases must be computed: kept ones, or ones an earlier session stored, need none.)
+        const bases = this.riskBases(() => this.factsFor(info), info, win, epoch, p, staged ? yieldStage : null);
         // The dashboard once the devices' and signals' bases are in (those being computed again finish the users'
         // after), as a computed view's is.
         const earlyBases = await bases.early;
@@ -769,7 +771,7 @@ export class EngineState {
         const first = usable?.first ? rejudgedTables(usable.first.tables) : computeTables(ws, q, true);
         early.resolve({ tables: first, series });
         await pause();
-        const bases = this.riskBases(ws, info, win, epoch, p, null);
+        const bases = this.riskBases(async () => ws, info, win, epoch, p, null);
         const earlyBases = await bases.early;
         const devices = riskIn(earlyBases.devices, win);
         const inWindow = signalsIn(earlyBases.signals, win).signals;
@@ -788,7 +790,7 @@ export class EngineState {
       }
       const tables = await stepped(tableSteps(ws, q), yieldStage);
       early.resolve({ tables, series });
-      const risk = riskInWindow(await this.riskBases(ws, info, win, epoch, p, yieldStage).result, win);
+      const risk = riskInWindow(await this.riskBases(async () => ws, info, win, epoch, p, yieldStage).result, win);
       applyRisk(tables, risk);
       if (anonymize) anonymizeTables(tables, this.pseudonyms);
       const signals = anonymize ? anonymizeSignals(risk.signals, this.pseudonyms) : risk.signals;
@@ -857,12 +859,13 @@ export class EngineState {
   /**
    * The report's risk bases for a window: those of the rollups that end where the window does — past the report's
    * last event, the same rollups as no end at all, so every preset and any window to the end of the data share
-   * one — computed by `owner` (stepping with `step` when it is a warm-up) unless already there or in progress.
+   * one — computed by `owner` (stepping with `step` when it is a warm-up) from the report's `facts` unless already
+   * there, in progress or kept in the store.
    * A view (no `step`) that finds them in progress in a sleeping warm-up wakes it. A computation begun before the
    * data, tags or settings last changed (`epoch`) neither uses nor leaves one.
    */
   private riskBases(
-    ws: WorkingSet,
+    facts: () => Promise<WorkingSet>,
     info: ReportInfo,
     win: { from: number | null; to: number | null },
     epoch: number,
@@ -902,16 +905,15 @@ export class EngineState {
       const kept = storeKey === null ? null : await this.keptRecord(STORED_BASES, storeKey, isStoredBases);
       if (kept) {
         this.basesCount.read++;
-        const bases = revivedBases(
-          kept,
-          reappraised(kept.devices.apps, ctx, this.matcher!.catalog),
-          judgedWith.judgement,
-        );
+        const apps = reappraised(kept.devices.apps, ctx, this.matcher!.catalog);
+        // The devices' and signals' first (what a dashboard waits for), the users' in the next task.
+        const first = revivedEarly(kept, apps, judgedWith.judgement);
         reachedEarly = true;
-        early.resolve(bases);
-        return bases;
+        early.resolve(first);
+        await pause();
+        return { ...first, users: revivedBase(kept.users, apps, judgedWith.judgement.thresholds) };
       }
-      const steps = riskBaseSteps(ws, { ...ctx, report: info, to, thresholds, signalSeverity }, (b) => {
+      const steps = riskBaseSteps(await facts(), { ...ctx, report: info, to, thresholds, signalSeverity }, (b) => {
         reachedEarly = true;
         early.resolve(b);
       });
