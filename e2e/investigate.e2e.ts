@@ -381,6 +381,22 @@ describe('investigating imported telemetry', () => {
     await expect(apps.locator('tbody tr.row').count()).resolves.toBe(4);
     await page.getByRole('combobox', { name: 'Time window' }).selectOption('all');
 
+    // The same by keyboard: the timeline takes focus, arrow keys (or End) pick a day, announced; Enter opens it.
+    await a.goTo('Dashboard');
+    const byKeys = page.getByRole('img', { name: 'Daily transactions and traffic' });
+    await byKeys.locator('canvas').first().waitFor();
+    await byKeys.focus();
+    await page.keyboard.press('End');
+    const picked = page.getByRole('status').filter({ hasText: /^\d{4}-\d{2}-\d{2} \(UTC\): [\d,]+ transactions/ });
+    await picked.waitFor();
+    await screenshot(page, 'dashboard-timeline-keyboard');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Discovered apps' }).waitFor();
+    await apps.getByRole('row').nth(1).waitFor();
+    expect(await page.getByRole('combobox', { name: 'Time window' }).inputValue()).toBe('custom');
+    await expect(apps.locator('tbody tr.row').count()).resolves.toBe(4);
+    await page.getByRole('combobox', { name: 'Time window' }).selectOption('all');
+
     // Every category with the share of its apps sanctioned.
     await a.goTo('Dashboard');
     const cats = await page.getByRole('list', { name: 'Top categories' }).getByRole('listitem').allTextContents();

@@ -10,4 +10,16 @@ describe('chart options', () => {
     const day = { day: Date.UTC(2026, 0, 1), transactions: 1, upload: null, download: null };
     expect(timelineOption([day], DARK, false).yAxis[0].minInterval).toBe(1);
   });
+
+  it("shows a day's bytes in its tooltip as people read them, its transactions as counts", () => {
+    const day = { day: Date.UTC(2026, 0, 1), transactions: 12_345, upload: 7_385, download: null };
+    const series = timelineOption([day], DARK, true).series as {
+      name: string;
+      tooltip: { valueFormatter: (v: unknown) => string };
+    }[];
+    const text = (name: string, v: unknown) => series.find((x) => x.name === name)!.tooltip.valueFormatter(v);
+    expect(text('Transactions', 12_345)).toBe('12,345');
+    expect(text('Upload', 7_385)).toBe('7.2 KB');
+    expect(text('Download', null)).toBe('-');
+  });
 });

@@ -39,6 +39,10 @@ const base = (t: ChartTheme) => ({
   grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
 });
 
+/** A tooltip's value as people read it (a day without a value shows as a dash, as ECharts does). */
+const countText = (v: unknown) => (typeof v === 'number' ? formatCount(v) : '-');
+const bytesText = (v: unknown) => (typeof v === 'number' ? formatBytes(v) : '-');
+
 /** Horizontal bars, biggest on top. */
 export function barOption(items: BarItem[], t: ChartTheme, unit: 'count' | 'bytes' = 'count') {
   const fmt = (v: number) => (unit === 'bytes' ? formatBytes(v) : formatCount(v));
@@ -95,6 +99,7 @@ export function timelineOption(
       type: 'bar',
       data: points.map((p) => p.transactions),
       itemStyle: { color: t.palette[0] },
+      tooltip: { valueFormatter: countText },
       barMaxWidth: 24,
       ...(marked.size
         ? {
@@ -119,6 +124,7 @@ export function timelineOption(
       connectNulls: false,
       showSymbol: false,
       lineStyle: { type: 'dashed', width: 2, color: t.palette[4] ?? t.muted },
+      tooltip: { valueFormatter: countText },
       itemStyle: { color: t.palette[4] ?? t.muted },
     });
   }
@@ -130,6 +136,7 @@ export function timelineOption(
         yAxisIndex: 1,
         data: points.map((p) => p.upload),
         itemStyle: { color: t.palette[3] },
+        tooltip: { valueFormatter: bytesText },
         showSymbol: false,
       },
       {
@@ -138,6 +145,7 @@ export function timelineOption(
         yAxisIndex: 1,
         data: points.map((p) => p.download),
         itemStyle: { color: t.palette[1] },
+        tooltip: { valueFormatter: bytesText },
         showSymbol: false,
       },
     );
