@@ -8,6 +8,7 @@ import type { TagState } from '../catalog/tags';
 import { DEFAULT_SETTINGS } from '../domain/settings';
 import { mulberry32 } from '../formats/testing/harness';
 import { type AppContext, reappraised } from './daily';
+import { uploadFloorOf } from './risk';
 import { type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
 import {
   type RiskBases,
@@ -203,7 +204,7 @@ describe('rejudgedBases', () => {
         const kept = structuredClone(storedBases(fresh[from]));
         for (let to = 0; to < JUDGEMENTS.length; to++) {
           const apps = reappraised(fresh[from].devices.apps, a, catalog);
-          const lower = JUDGEMENTS[to].thresholds.highUploadBytes < JUDGEMENTS[from].thresholds.highUploadBytes;
+          const lower = JUDGEMENTS[to].thresholds.highUploadBytes < uploadFloorOf(JUDGEMENTS[from].thresholds);
           if (lower) {
             // Uploads between the two thresholds are not in the bases: refused, never judged wrong.
             expect(() => rejudgedBases(fresh[from], apps, JUDGEMENTS[to])).toThrow(/upload threshold below/);
@@ -249,6 +250,11 @@ describe('rejudgedBases', () => {
     const unknown = { device: 'd22', deviceName: 'PC-22', user: 'u22', source: 's1' };
     for (let day = 20; day < 42; day++) facts.push({ ...unknown, day, hour: 11, host: 'teams.example', tx: 30 });
     facts.push({ ...unknown, day: 37, hour: 15, host: 'drop.example', tx: 40, up: 300 * MB, down: 1000 });
+    // And one with a baseline and 100 MB on day 38: an upload a base keeps only from a quarter of 400 MB down.
+    const mid = { device: 'd23', deviceName: 'PC-23', user: 'u23', source: 's1' };
+    for (let day = 5; day < 42; day++)
+      facts.push({ ...mid, day, hour: 10, host: 'teams.example', tx: 30, up: 20_000, down: 90_000 });
+    facts.push({ ...mid, day: 38, hour: 15, host: 'drop.example', tx: 40, up: 100 * MB, down: 1000 });
     const ws = fixtureWorkingSet(facts);
     const low = { thresholds: { ...t, highUploadBytes: 100 * MB }, severity: 'Medium' as const };
     const high = { thresholds: { ...t, highUploadBytes: 600 * MB }, severity: 'Medium' as const };
@@ -269,5 +275,17 @@ describe('rejudgedBases', () => {
     const apps = reappraised(fromLow.devices.apps, a, catalog);
     expect(views(rejudgedBases(fromLow, apps, high))).toEqual(views(fresh));
     expect(views(revivedBases(structuredClone(storedBases(fromLow)), apps, high))).toEqual(views(fresh));
+    // Lowered, down to half the threshold the bases were computed with: judged on them, as computed there. At 300 MB
+    // d22's 300 MB counts again, and d23's 100 MB only if the bases kept uploads from a share of the floor.
+    const lowered = { thresholds: { ...t, highUploadBytes: 300 * MB }, severity: 'Medium' as const };
+    expect(uploadFloorOf(high.thresholds)).toBe(lowered.thresholds.highUploadBytes);
+    const freshLowered = bases(ws, a, true, lowered);
+    expect(views(freshLowered)).not.toEqual(views(fresh));
+    expect(spikes(freshLowered, 'd23')).toEqual([expect.stringContaining('100 MB to DropIt')]);
+    expect(spikes(fresh, 'd23')).toEqual([]);
+    expect(views(rejudgedBases(fresh, apps, lowered))).toEqual(views(freshLowered));
+    expect(views(revivedBases(structuredClone(storedBases(fresh)), apps, lowered))).toEqual(views(freshLowered));
+    const below = { thresholds: { ...t, highUploadBytes: 300 * MB - 1 }, severity: 'Medium' as const };
+    expect(() => rejudgedBases(fresh, apps, below)).toThrow();
   });
 });

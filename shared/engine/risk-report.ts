@@ -85,15 +85,16 @@ export interface RiskBases {
  * `judgement` the policy thresholds and signal severity in force (when not given, those the bases were computed
  * with). Apps reach risk and signals only through an app's sanction, score and label, and those settings only through
  * what the bases judge, so only that is judged again — milliseconds, where the bases took seconds. The upload
- * threshold must be at least the one the bases were computed with (see `basesServe`).
+ * threshold must be at least the bases' floor (see `basesServe`).
  */
 export function rejudgedBases(b: RiskBases, apps: readonly AppInfo[], judgement?: SignalJudgement): RiskBases {
   return { ...rejudgedEarly(b, apps, judgement), users: rejudgedUsers(b, apps, judgement) };
 }
 
 /**
- * Whether bases computed with the upload threshold `floor` can be judged with `t`: they kept the uploads past a share
- * of theirs, so any threshold at least as high, not a lower one (bases are computed again for it).
+ * Whether bases whose upload floor is `floor` (`uploadFloorOf` the threshold they were computed with) can be judged
+ * with `t`: they kept the uploads past a share of it, so any threshold at least as high, not a lower one (bases are
+ * computed again for it).
  */
 export function basesServe(floor: number, t: Pick<PolicyThresholds, 'highUploadBytes'>): boolean {
   return t.highUploadBytes >= floor;

@@ -399,10 +399,19 @@ export interface RiskBase {
    */
   judgedRows?: readonly (Candidate | null)[];
   /**
-   * The upload threshold it was computed with: it kept every upload of at least uploadMinShare of it, so it can be
-   * judged with that threshold or any higher one, not a lower one (those uploads are not in it).
+   * The lowest upload threshold it can be judged with (`uploadFloorOf` the one it was computed with): it kept every
+   * upload of at least uploadMinShare of it, not the smaller ones a lower threshold would judge.
    */
   uploadFloor: number;
+}
+
+/**
+ * The lowest upload threshold bases computed with threshold `t` can be judged with: they keep uploads from a share of
+ * it (risk) or from it (signals). Half the threshold: an analyst lowering it a little is served from the bases kept,
+ * at the cost of keeping the uploads between (few: uploads of that size are rare next to first uses).
+ */
+export function uploadFloorOf(t: Pick<PolicyThresholds, 'highUploadBytes'>): number {
+  return t.highUploadBytes / 2;
 }
 
 /** A large upload or a first use, with everything its judgement needs but the app's tags and score. */
@@ -862,7 +871,9 @@ export function* riskBaseStages(
   const apps = daily.apps;
   const n = r.keys.length;
   const peerMin = Math.max(p.peerMinCount, Math.ceil(p.peerShare * n));
-  const uploadMin = p.uploadMinShare * t.highUploadBytes;
+  // Uploads kept from a share of the floor below the threshold: a threshold lowered down to the floor is judged on
+  // this base; only a lower one computes it again.
+  const uploadMin = p.uploadMinShare * uploadFloorOf(t);
 
   // Entity-day rows by entity, in day order; entity-app-day rows by entity and day (in row order),
   // as ranges of one sorted index: counting sorts, no per-entity maps.
@@ -1210,7 +1221,7 @@ export function* riskBaseStages(
     slots,
     dimension,
     thresholds,
-    uploadFloor: t.highUploadBytes,
+    uploadFloor: uploadFloorOf(t),
     dayOrder,
     dayStart,
     day: r.days.day,

@@ -14,7 +14,7 @@ import type { PolicyThresholds, Severity } from '../domain/settings';
 import type { SignalRow } from '../export/reports';
 import type { AppInfo, DailyRollups } from './daily';
 import type { ReportDef, TimeWindow } from './reports';
-import { byEntityAndDay } from './risk';
+import { byEntityAndDay, uploadFloorOf } from './risk';
 import { appLabel, bytesLabel, countLabel, dayLabel } from './risk-text';
 
 export const SIGNAL_TYPES = {
@@ -240,7 +240,8 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
   const uploads: LargeUpload[] = [];
   for (let i = 0; i < dev.rows.n; i++) {
     const up = dev.rows.up[i];
-    if (Number.isNaN(up) || up < t.highUploadBytes) continue;
+    // (From the floor below the threshold: a threshold lowered down to it judges this base, see uploadFloorOf.)
+    if (Number.isNaN(up) || up < uploadFloorOf(t)) continue;
     const e = dev.rows.entity[i];
     uploads.push({
       time: dev.rows.last[i],
@@ -288,8 +289,9 @@ function raised(
   apps: readonly AppInfo[],
   { thresholds, severity }: SignalJudgement,
 ): Pick<SignalResult, 'signals'> {
-  // The base kept the large uploads past the threshold it was computed with: a threshold at least that judges them.
-  if (thresholds.highUploadBytes < opts.thresholds.highUploadBytes)
+  // The base kept the large uploads past the floor of the threshold it was computed with: a threshold at least that
+  // judges them.
+  if (thresholds.highUploadBytes < uploadFloorOf(opts.thresholds))
     throw new Error('signals judged with an upload threshold below the one their base was computed with');
   const t = thresholds;
   const pending: Pending[] = [];

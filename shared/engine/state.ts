@@ -38,7 +38,7 @@ import {
   tableSteps,
   topDevices,
 } from './query';
-import { dailyBaseline, revivedBase, riskIn } from './risk';
+import { dailyBaseline, revivedBase, riskIn, uploadFloorOf } from './risk';
 import {
   applyRisk,
   basesServe,
@@ -183,7 +183,7 @@ interface BaseEntry {
    */
   value: RiskBases | null;
   judgedWith: Appraisal;
-  /** The upload threshold they are computed with: they serve it and any higher one (`basesServe`). */
+  /** The lowest upload threshold they serve (`uploadFloorOf` the one they are computed with; `basesServe`). */
   uploadFloor: number;
 }
 
@@ -942,7 +942,7 @@ export class EngineState {
       owner,
       value: null,
       judgedWith,
-      uploadFloor: thresholds.highUploadBytes,
+      uploadFloor: uploadFloorOf(thresholds),
     });
     this.bases.set(key, entry);
     for (const old of this.bases.keys()) {
