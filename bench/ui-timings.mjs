@@ -612,7 +612,8 @@ async function timeMain(page, files, out) {
   // (s10) A policy threshold (New popular app) and the signals' severity changed on Global, then a switch to the
   // endpoint report, whose risk was computed before: thresholds but the upload one, and the severity, judge its kept
   // bases again. Then the upload threshold raised (judged too, s10) and lowered below the one the bases were
-  // computed with (they lack the uploads between the two: computed again).
+  // computed with (judged on them since s11, down to half of it: they keep the uploads from there; computed again
+  // before), then lowered below that half (they lack the uploads between: computed again).
   const changeSettings = async (change) => {
     await switchReport(page, seenBefore.value, expected[seenBefore.value], true);
     await page.getByRole('link', { name: 'Settings' }).click();
@@ -636,6 +637,12 @@ async function timeMain(page, files, out) {
   logWhole('after the upload threshold raised', out.afterUploadRaised);
   out.afterUploadThreshold = await changeSettings(() => toggleNumber('New high-upload app: upload in a day (MB)', -2));
   logWhole('after the upload threshold lowered', out.afterUploadThreshold);
+  out.afterUploadHalved = await changeSettings(async () => {
+    const field = page.getByLabel('New high-upload app: upload in a day (MB)');
+    await field.fill(String(Math.max(1, Math.floor(Number(await field.inputValue()) / 3))));
+    await field.press('Enter');
+  });
+  logWhole('after the upload threshold lowered below half', out.afterUploadHalved);
 
   // (s9) Reopened once more after a quiet moment, then at once a switch to another report, which nothing has computed
   // since the app started. Since s9 a computed dashboard is kept in the store for the next session (until its data,
@@ -696,7 +703,12 @@ function mainLines(out) {
                 `- then the upload threshold raised (judged on the kept bases), and the switch again: dashboard on screen ${r0(out.afterUploadRaised.firstMs)} ms, risk and signals ${r0(out.afterUploadRaised.wholeMs)} ms`,
               ]
             : []),
-          `- then the upload threshold lowered below the bases' own (computed again), and the switch again: dashboard on screen ${r0(out.afterUploadThreshold.firstMs)} ms, risk and signals ${r0(out.afterUploadThreshold.wholeMs)} ms`,
+          `- then the upload threshold lowered by 2 MB, below the bases' own (judged on them since s11; computed again before), and the switch again: dashboard on screen ${r0(out.afterUploadThreshold.firstMs)} ms, risk and signals ${r0(out.afterUploadThreshold.wholeMs)} ms`,
+          ...(out.afterUploadHalved
+            ? [
+                `- then the upload threshold cut to a third, below half the bases' own (computed again), and the switch again: dashboard on screen ${r0(out.afterUploadHalved.firstMs)} ms, risk and signals ${r0(out.afterUploadHalved.wholeMs)} ms`,
+              ]
+            : []),
         ]
       : []),
     ...(out.reopenSwitch
