@@ -9,7 +9,7 @@ import type { Matcher } from '../catalog/matcher';
 import { matchAddress, refKey } from '../catalog/matcher';
 import type { ScoreOverride, Scorer } from '../catalog/score';
 import { type TagState, tagsFor } from '../catalog/tags';
-import type { Catalog } from '../catalog/types';
+import type { Catalog, CatalogApp } from '../catalog/types';
 import { addBytes, sourceMaskOf } from './daily';
 import { runSteps } from './steps';
 import { resized } from './typed';
@@ -100,9 +100,23 @@ export interface Summary {
   lastEvent: number | null;
 }
 
+/** What the analyst's judgement makes of an app row (a catalog app, or `key` when unidentified): its score and tags. */
+function appRowJudgement(
+  app: CatalogApp | null,
+  key: string,
+  ctx: Pick<QueryContext, 'scorer' | 'tags' | 'overrides'>,
+): Pick<AppRow, 'score' | 'noData' | 'tags'> {
+  const breakdown = app ? ctx.scorer(app, ctx.overrides[app.id] ?? null) : null;
+  return {
+    score: breakdown ? breakdown.score : null,
+    noData: breakdown?.noData ?? false,
+    tags: app ? tagsFor(ctx.tags, app) : [...(ctx.tags[key] ?? [])],
+  };
+}
+
 /**
- * App rows as newer tags, overrides or score weights judge them — score, no-data and tags, exactly as computeTables
- * sets them — everything else (what traffic they are) kept: what a re-appraisal changes in the tables.
+ * App rows as newer tags, overrides or score weights judge them (appRowJudgement, as computeTables does), everything
+ * else (what traffic they are) kept: what a re-appraisal changes in the tables.
  */
 export function rejudgedAppRows(
   apps: readonly AppRow[],
@@ -110,16 +124,10 @@ export function rejudgedAppRows(
   catalog: Catalog,
 ): AppRow[] {
   const byId = new Map(catalog.apps.map((a) => [a.id, a]));
-  return apps.map((row) => {
-    const app = row.appId === null ? null : (byId.get(row.appId) ?? null);
-    const breakdown = app ? ctx.scorer(app, ctx.overrides[app.id] ?? null) : null;
-    return {
-      ...row,
-      score: breakdown ? breakdown.score : null,
-      noData: breakdown?.noData ?? false,
-      tags: app ? tagsFor(ctx.tags, app) : [...(ctx.tags[row.key] ?? [])],
-    };
-  });
+  return apps.map((row) => ({
+    ...row,
+    ...appRowJudgement(row.appId === null ? null : (byId.get(row.appId) ?? null), row.key, ctx),
+  }));
 }
 
 export interface QueryContext {
@@ -447,16 +455,13 @@ export function* tableSteps(
   const apps: AppRow[] = appKeys.map((key, e) => {
     const ref = appRefs[e];
     const catalogApp = ctx.matcher.app(ref);
-    const breakdown = catalogApp ? ctx.scorer(catalogApp, ctx.overrides[catalogApp.id] ?? null) : null;
     const domains = appHosts[e].map((h) => ws.str(h) ?? '').sort();
     return withTotals(appAcc.totals(e), {
       key,
       appId: catalogApp?.id ?? null,
       name: catalogApp?.name ?? (ref.kind === 'unidentified' ? ref.key : key),
       category: catalogApp?.category ?? 'Unidentified',
-      score: breakdown ? breakdown.score : null,
-      noData: breakdown?.noData ?? false,
-      tags: catalogApp ? tagsFor(ctx.tags, catalogApp) : [...(ctx.tags[key] ?? [])],
+      ...appRowJudgement(catalogApp, key, ctx),
       noise: ctx.matcher.isNoise(ref),
       users: count.appUsers[e],
       ips: count.appIps[e],
