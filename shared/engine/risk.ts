@@ -807,7 +807,7 @@ export function rejudged(
   judgement?: Pick<PolicyThresholds, 'riskyScore' | 'highUploadBytes'>,
 ): RiskBase {
   if (judgement && judgement.highUploadBytes < base.uploadFloor)
-    throw new Error('risk bases judged with an upload threshold below the one they were computed with');
+    throw new Error('risk bases judged with an upload threshold below their upload floor');
   const thresholds = judgement
     ? { riskyScore: judgement.riskyScore, highUploadBytes: judgement.highUploadBytes }
     : base.thresholds;

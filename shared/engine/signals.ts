@@ -238,10 +238,11 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
   // A device's upload past the threshold to one app in a day: exfiltration when the app is unsanctioned.
   const dev = daily.device;
   const uploads: LargeUpload[] = [];
+  // From the floor below the threshold: a threshold lowered down to it judges this base (see uploadFloorOf).
+  const uploadMin = uploadFloorOf(t);
   for (let i = 0; i < dev.rows.n; i++) {
     const up = dev.rows.up[i];
-    // (From the floor below the threshold: a threshold lowered down to it judges this base, see uploadFloorOf.)
-    if (Number.isNaN(up) || up < uploadFloorOf(t)) continue;
+    if (Number.isNaN(up) || up < uploadMin) continue;
     const e = dev.rows.entity[i];
     uploads.push({
       time: dev.rows.last[i],
@@ -292,7 +293,7 @@ function raised(
   // The base kept the large uploads past the floor of the threshold it was computed with: a threshold at least that
   // judges them.
   if (thresholds.highUploadBytes < uploadFloorOf(opts.thresholds))
-    throw new Error('signals judged with an upload threshold below the one their base was computed with');
+    throw new Error("signals judged with an upload threshold below their base's upload floor");
   const t = thresholds;
   const pending: Pending[] = [];
   for (const { app, firstSeen, byUsers, start, end } of newApps) {

@@ -144,7 +144,7 @@ interface CacheEntry {
   /** What else of the report the result depends on (name, sources, signals or not): a different one is a miss. */
   shape: string;
   /** What of the result is in — the dashboard's first tables, the whole — and what it was computed from (see `rejudgeable`). */
-  done: Judgeable & { anonymized: boolean };
+  done: Omit<Judgeable, 'shape'> & { anonymized: boolean };
 }
 
 /** A result, or its first tables, computed from the data as of `dataVersion`, for a report of `shape`. */
@@ -830,7 +830,7 @@ export class EngineState {
       waiting: staged,
       sourceIds: info.sourceIds,
       shape,
-      done: { dataVersion, shape, anonymized: anonymize },
+      done: { dataVersion, anonymized: anonymize },
     };
     early.promise.then(
       (first) => {
@@ -1547,7 +1547,7 @@ export class EngineState {
       // (One that has nothing in yet leaves what an earlier one had, if anything: it is the same data.)
       if (anonymized || !(done.first || done.computed)) continue;
       this.rejudgeable.delete(key);
-      this.rejudgeable.set(key, done);
+      this.rejudgeable.set(key, { ...done, shape: e.shape });
     }
     for (const old of this.rejudgeable.keys()) {
       if (this.rejudgeable.size <= REJUDGEABLE_LIMIT) break;
