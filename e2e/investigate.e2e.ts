@@ -366,7 +366,14 @@ describe('investigating imported telemetry', () => {
     await page.getByRole('status').filter({ hasText: 'Monitored removed from' }).waitFor();
     await expect.poll(() => apps.locator('tbody tr.row', { hasText: 'Monitored' }).count()).toBe(0);
 
-    // A day of the timeline (this log has one): Discovered apps over that day.
+    // A day of the timeline (this log has one): Discovered apps over that day (its 4 apps), the window back after.
+    const dayOpened = async () => {
+      await page.getByRole('heading', { level: 1, name: 'Discovered apps' }).waitFor();
+      await apps.getByRole('row').nth(1).waitFor();
+      expect(await page.getByRole('combobox', { name: 'Time window' }).inputValue()).toBe('custom');
+      await expect(apps.locator('tbody tr.row').count()).resolves.toBe(4);
+      await page.getByRole('combobox', { name: 'Time window' }).selectOption('all');
+    };
     await a.goTo('Dashboard');
     const timelineChart = page.getByRole('img', { name: 'Daily transactions and traffic' });
     await timelineChart.locator('canvas').first().waitFor();
@@ -375,11 +382,7 @@ describe('investigating imported telemetry', () => {
     const box = await timelineChart.boundingBox();
     if (!box) throw new Error('no timeline chart');
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-    await page.getByRole('heading', { level: 1, name: 'Discovered apps' }).waitFor();
-    await apps.getByRole('row').nth(1).waitFor();
-    expect(await page.getByRole('combobox', { name: 'Time window' }).inputValue()).toBe('custom');
-    await expect(apps.locator('tbody tr.row').count()).resolves.toBe(4);
-    await page.getByRole('combobox', { name: 'Time window' }).selectOption('all');
+    await dayOpened();
 
     // The same by keyboard: the timeline takes focus, arrow keys (or End) pick a day, announced; Enter opens it.
     await a.goTo('Dashboard');
@@ -390,12 +393,12 @@ describe('investigating imported telemetry', () => {
     const picked = page.getByRole('status').filter({ hasText: /^\d{4}-\d{2}-\d{2} \(UTC\): [\d,]+ transactions/ });
     await picked.waitFor();
     await screenshot(page, 'dashboard-timeline-keyboard');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForTimeout(300);
+    await screenshot(page, 'dashboard-timeline-keyboard-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { level: 1, name: 'Discovered apps' }).waitFor();
-    await apps.getByRole('row').nth(1).waitFor();
-    expect(await page.getByRole('combobox', { name: 'Time window' }).inputValue()).toBe('custom');
-    await expect(apps.locator('tbody tr.row').count()).resolves.toBe(4);
-    await page.getByRole('combobox', { name: 'Time window' }).selectOption('all');
+    await dayOpened();
 
     // Every category with the share of its apps sanctioned.
     await a.goTo('Dashboard');
