@@ -60,6 +60,14 @@ async function analyzeDevices(file: string, extra: string[] = []): Promise<Recor
   }).data;
 }
 
+/** The entity page's tab `name`, opened, once what it shows is in (its panel is busy while the facts are read). */
+async function openTab(page: Page, name: string) {
+  await page.getByRole('tab', { name, exact: true }).click();
+  const panel = page.getByRole('tabpanel', { name });
+  await panel.and(page.locator('[aria-busy="false"]')).waitFor();
+  return panel;
+}
+
 function kpi(page: Page, label: string) {
   return page
     .locator('.kpi')
@@ -102,25 +110,19 @@ describe('investigating imported telemetry', () => {
     await page.waitForTimeout(300);
     await screenshot(page, 'device-overview');
 
-    await page.getByRole('tab', { name: 'User history' }).click();
-    const users = page.getByRole('tabpanel', { name: 'User history' }).getByRole('row');
+    const users = (await openTab(page, 'User history')).getByRole('row');
     expect(await users.count()).toBe(Number(expected.Users) + 1);
-    await page.getByRole('tab', { name: 'IP address history' }).click();
-    const ips = page.getByRole('tabpanel', { name: 'IP address history' }).getByRole('row');
+    const ips = (await openTab(page, 'IP address history')).getByRole('row');
     expect(await ips.count()).toBe(Number(expected['IP addresses']) + 1);
     await screenshot(page, 'device-ip-history');
 
     // Pivot to a user the device had: the user page follows the same pattern.
-    await page.getByRole('tab', { name: 'User history' }).click();
+    await openTab(page, 'User history');
     const firstUser = (await users.nth(1).getByRole('cell').first().textContent()) ?? '';
     await users.nth(1).click();
     await page.getByRole('heading', { level: 1, name: firstUser }).waitFor();
-    await page.getByRole('tab', { name: 'Device history' }).click();
     await expect(
-      page
-        .getByRole('tabpanel', { name: 'Device history' })
-        .getByRole('cell', { name: expected['Device ID'] })
-        .isVisible(),
+      (await openTab(page, 'Device history')).getByRole('cell', { name: expected['Device ID'] }).isVisible(),
     ).resolves.toBe(true);
     await screenshot(page, 'user-device-history');
 
@@ -129,8 +131,7 @@ describe('investigating imported telemetry', () => {
       header: true,
       skipEmptyLines: true,
     }).data;
-    await page.getByRole('tab', { name: 'IP address history' }).click();
-    const userIps = page.getByRole('tabpanel', { name: 'IP address history' }).getByRole('row');
+    const userIps = (await openTab(page, 'IP address history')).getByRole('row');
     const address = (await userIps.nth(1).getByRole('cell').first().textContent()) ?? '';
     await userIps.nth(1).click();
     await page.getByRole('heading', { level: 1, name: address }).waitFor();
@@ -144,8 +145,7 @@ describe('investigating imported telemetry', () => {
     await expect(page.getByText('Why this risk level').count()).resolves.toBe(0);
     await page.waitForTimeout(300);
     await screenshot(page, 'ip-overview');
-    await page.getByRole('tab', { name: 'Device history' }).click();
-    const ipDevices = page.getByRole('tabpanel', { name: 'Device history' }).getByRole('row');
+    const ipDevices = (await openTab(page, 'Device history')).getByRole('row');
     expect(await ipDevices.count()).toBe(Number(row?.Devices) + 1);
     await ipDevices.nth(1).click();
     await page.getByRole('tab', { name: 'User history' }).waitFor();

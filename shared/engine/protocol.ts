@@ -15,7 +15,17 @@ import type { CaseRecord } from '../store/cases';
 import type { DataSourceKind, DataSourceRecord, ImportFileRecord, ImportRecord } from '../store/records';
 import type { PreviewRequest, PreviewResult } from './preview';
 import type { ViewRequest } from './state';
-import type { AppPage, Dashboard, DevicePage, IpPage, ReportInfo, TablePage, TableRequest, UserPage } from './views';
+import type {
+  AppPage,
+  Dashboard,
+  DevicePage,
+  EntityHead,
+  IpPage,
+  ReportInfo,
+  TablePage,
+  TableRequest,
+  UserPage,
+} from './views';
 
 /** A file handed to the engine: bytes as a (transferable) web stream. */
 
@@ -88,6 +98,8 @@ export interface EngineMethods {
   'query.dashboardFirst': { params: ViewRequest; result: DashboardView };
   'query.table': { params: ViewRequest & { table: TableRequest }; result: TablePage };
   'query.device': { params: ViewRequest & { key: string }; result: DevicePage | null };
+  /** An entity's row of the view's tables, without reading its facts: what its page shows first. */
+  'query.entity': { params: ViewRequest & { kind: EntityHead['kind']; key: string }; result: EntityHead | null };
   'query.app': { params: ViewRequest & { key: string }; result: AppPage | null };
   'query.user': { params: ViewRequest & { key: string }; result: UserPage | null };
   'query.ip': { params: ViewRequest & { key: string }; result: IpPage | null };

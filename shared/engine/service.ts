@@ -187,6 +187,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'query.dashboardFirst': (v) => state.dashboardFirst(v),
     'query.table': (v) => state.table(v, v.table),
     'query.device': (v) => state.device(v, v.key),
+    'query.entity': (v) => state.entity(v, v.kind, v.key),
     'query.app': (v) => state.app(v, v.key),
     'query.user': (v) => state.user(v, v.key),
     'query.ip': (v) => state.ip(v, v.key),

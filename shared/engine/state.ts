@@ -61,6 +61,7 @@ import {
   type DayPoint,
   type DevicePage,
   dashboard,
+  type EntityHead,
   factRows,
   type HistoryRow,
   historyOf,
@@ -1432,9 +1433,28 @@ export class EngineState {
     return this.settings.anonymize ? (this.pseudonyms.real(key) ?? key) : key;
   }
 
+  /**
+   * An entity's row of the view's tables (a reopened app has them from the store): a page shows it at once, while
+   * its facts — which `device`, `user` and `ip` read — are still coming in.
+   */
+  async entity(v: ViewRequest, kind: EntityHead['kind'], key: string): Promise<EntityHead | null> {
+    const t = await this.tables(v);
+    if (kind === 'device') {
+      const row = t.devices.find((d) => d.key === key);
+      return row ? { kind, row } : null;
+    }
+    if (kind === 'user') {
+      const row = t.users.find((u) => u.user === key);
+      return row ? { kind, row } : null;
+    }
+    const row = t.ips.find((r) => r.ip === key);
+    return row ? { kind, row } : null;
+  }
+
   async device(v: ViewRequest, key: string): Promise<DevicePage | null> {
-    const device = (await this.tables(v)).devices.find((d) => d.key === key);
-    if (!device) return null;
+    const head = await this.entity(v, 'device', key);
+    if (head?.kind !== 'device') return null;
+    const device = head.row;
     const { ws, rows, apps, timeline: series } = await this.entityFacts(v, 'device', this.realKey(key));
     return {
       device,
@@ -1448,8 +1468,9 @@ export class EngineState {
 
   /** An IP address's page (addresses are never anonymized): the devices and users seen at it, its apps. */
   async ip(v: ViewRequest, key: string): Promise<IpPage | null> {
-    const ip = (await this.tables(v)).ips.find((r) => r.ip === key);
-    if (!ip) return null;
+    const head = await this.entity(v, 'ip', key);
+    if (head?.kind !== 'ip') return null;
+    const ip = head.row;
     const { ws, rows, apps, timeline: series } = await this.entityFacts(v, 'localIp', key);
     return {
       ip,
@@ -1461,8 +1482,9 @@ export class EngineState {
   }
 
   async user(v: ViewRequest, key: string): Promise<UserPage | null> {
-    const user = (await this.tables(v)).users.find((u) => u.user === key);
-    if (!user) return null;
+    const head = await this.entity(v, 'user', key);
+    if (head?.kind !== 'user') return null;
+    const user = head.row;
     const { ws, rows, apps, timeline: series } = await this.entityFacts(v, 'user', this.realKey(key));
     return {
       user,

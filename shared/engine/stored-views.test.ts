@@ -300,6 +300,34 @@ describe('stored dashboards', () => {
     expect(await Promise.race([after.state.tables(after.view), later])).toBeNull();
     hung.mockRestore();
   });
+
+  it("give an entity page's head in a reopened app without the facts, its page once they are in", async () => {
+    const { db } = await imported();
+    const { state, view } = await session(db);
+    const t = await state.tables(view);
+    await state.flushStoredViews();
+    const device = t.devices[0];
+    const user = t.users[0];
+    const ip = t.ips[0];
+    expect(device && user && ip).toBeTruthy();
+    const again = await session(db);
+    const reads = vi.spyOn(WorkingSet.prototype, 'readImport').mockImplementation(() => new Promise(() => {}));
+    const late = () => new Promise<null>((resolve) => setTimeout(() => resolve(null), 500));
+    const s = again.state;
+    const v = again.view;
+    expect(await Promise.race([s.entity(v, 'device', device.key), late()])).toEqual({ kind: 'device', row: device });
+    expect(await Promise.race([s.entity(v, 'user', user.user), late()])).toEqual({ kind: 'user', row: user });
+    expect(await Promise.race([s.entity(v, 'ip', ip.ip), late()])).toEqual({ kind: 'ip', row: ip });
+    expect(await Promise.race([s.entity(v, 'device', 'no such device'), late()])).toBeNull();
+    // The page itself needs the facts: it waits for them.
+    expect(await Promise.race([s.device(v, device.key), late()])).toBeNull();
+    reads.mockRestore();
+    // (A session whose reads hung keeps waiting: the page is asked of another, whose facts come.)
+    const third = await session(db);
+    const page = await third.state.device(third.view, device.key);
+    expect(page?.device).toEqual(device);
+    expect(page?.timeline.length).toBeGreaterThan(0);
+  });
 });
 
 /** The state's settings as configured (read through a private field: tests only). */

@@ -291,6 +291,15 @@ export interface HistoryRow extends Totals {
   value: string;
 }
 
+/**
+ * What an entity's page heads with — its row of the view's tables (totals, risk level, reasons, anomalies) — which a
+ * page shows before its facts (timeline, apps, histories) are in.
+ */
+export type EntityHead =
+  | { kind: 'device'; row: DeviceRow }
+  | { kind: 'user'; row: UserRow }
+  | { kind: 'ip'; row: IpRow };
+
 export interface DevicePage {
   device: DeviceRow;
   timeline: DayPoint[];
