@@ -295,9 +295,16 @@ export interface DailyRollups {
   firstDay: number | null;
   lastDay: number | null;
   device: EntityRollup;
+  /** Built on first use (user risk reads it; a dashboard waits for the device risk and the signals only). */
   user: EntityRollup;
   ip: EntityRollup;
   app: AppDays;
+  /**
+   * The users' (entity, app, day) rows of the apps marked in `apps` (by app index) — those of the whole users' rollup
+   * when it is built, else of a rollup of only those apps' facts (rows numbered otherwise; each app's rows are the
+   * same): the signals read a few new apps' users, and need not wait for the whole rollup.
+   */
+  userRowsOf?: (apps: Uint8Array) => EntityAppDays;
 }
 
 export interface DailyFilter {
@@ -523,7 +530,7 @@ export function computeDaily(ws: WorkingSet, ctx: AppContext & DailyFilter, inde
   return runSteps(dailySteps(ws, ctx, index));
 }
 
-/** computeDaily in stages (selection and app-days, devices, users), yielding between them. */
+/** computeDaily in stages (selection and app-days, devices), yielding between them; users and IP addresses on first use. */
 export function* dailySteps(
   ws: WorkingSet,
   ctx: AppContext & DailyFilter,
@@ -620,7 +627,24 @@ export function* dailySteps(
   yield;
   const device = rollEntity('device', ws, sel, apps.apps, ws.device);
   yield;
-  const user = rollEntity('user', ws, sel, apps.apps, ws.user);
+  let user: EntityRollup | null = null;
+  const userRollup = () => {
+    user ??= rollEntity('user', ws, sel, apps.apps, ws.user);
+    return user;
+  };
+  const userRowsOf = (marked: Uint8Array): EntityAppDays => {
+    if (user) return user.rows;
+    let m = 0;
+    for (let k = 0; k < count; k++) if (sel.app[k] >= 0 && marked[sel.app[k]] === 1) m++;
+    const part: Selection = { rows: new Int32Array(m), app: new Int32Array(m), dayRank: new Int32Array(m), days };
+    for (let k = 0, j = 0; k < count; k++) {
+      if (sel.app[k] < 0 || marked[sel.app[k]] !== 1) continue;
+      part.rows[j] = sel.rows[k];
+      part.app[j] = sel.app[k];
+      part.dayRank[j++] = dayRank[k];
+    }
+    return rollEntity('user', ws, part, apps.apps, ws.user).rows;
+  };
   // Risk and signals never read the IP rollup: it is built on first use only.
   let ip: EntityRollup | null = null;
   const ipRollup = () => {
@@ -638,12 +662,16 @@ export function* dailySteps(
     return out;
   };
   let ipCounts: Int32Array | null = null;
+  let userCounts: Int32Array | null = null;
   return {
     apps: apps.apps,
     firstDay,
     lastDay,
     device,
-    user,
+    get user() {
+      return userRollup();
+    },
+    userRowsOf,
     get ip() {
       return ipRollup();
     },
@@ -656,7 +684,10 @@ export function* dailySteps(
       up: ad.up.a.slice(0, ad.n),
       down: ad.down.a.slice(0, ad.n),
       devices: counts(device.rows),
-      users: counts(user.rows),
+      get users() {
+        userCounts ??= counts(userRollup().rows);
+        return userCounts;
+      },
       get ips() {
         ipCounts ??= counts(ipRollup().rows);
         return ipCounts;

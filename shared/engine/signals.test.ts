@@ -50,13 +50,18 @@ function base(bytes: boolean, days = 21): FixtureFact[] {
 }
 const dev = (k: number) => ({ device: `d${k}`, deviceName: `PC-${k}`, user: `u${k}` });
 
-function signals(facts: FixtureFact[], opts: Partial<SignalOptions> = {}) {
+/**
+ * The signals of `facts`. They read new apps' users from a rollup of those apps' facts (`userRowsOf`), or, when the
+ * whole users' rollup is built first (`wholeUsers`: a warm-up or user risk built it), from that one.
+ */
+function signals(facts: FixtureFact[], opts: Partial<SignalOptions> = {}, wholeUsers = false) {
   const daily = computeDaily(fixtureWorkingSet(facts), {
     matcher: createMatcher(catalog),
     scorer: createScorer(catalog.date, {}),
     tags: { wetransfer: ['Unsanctioned'] },
     overrides,
   });
+  if (wholeUsers) expect(daily.user.rows.n).toBeGreaterThan(0);
   return discoverySignals(daily, {
     report: { name: 'Squid proxy', raisesSignals: true },
     thresholds: DEFAULT_SETTINGS.thresholds,
@@ -104,6 +109,24 @@ describe('discovery signals', () => {
         device: 'd3',
       },
     ]);
+  });
+
+  it("count a new app's users alike from its own facts' rollup and from the whole users' rollup", () => {
+    const facts = base(true);
+    // NewTool: 10 users over days 10-16 (some on several days, so the trailing 7 days count each once), popular on
+    // day 16 and not before; Videos: devices with no user names (counted by device), on apps known or not.
+    for (let k = 1; k <= 10; k++)
+      for (const day of [10 + (k % 7), 16 - (k % 3)])
+        facts.push({ ...dev(k), day, hour: 10, host: 'newtool.example', tx: 2, up: 1000 });
+    for (let k = 20; k < 32; k++)
+      facts.push({ device: `d${k}`, day: 12 + (k % 3), hour: 11, host: 'video.example', tx: 5, up: 10 });
+    for (const day of [12, 13]) facts.push({ ...dev(1), day, hour: 14, host: 'remote.example', tx: 60, up: 1000 });
+    const own = signals(facts);
+    const whole = signals(facts, {}, true);
+    expect(own).toEqual(whole);
+    expect(own.signals.map((x) => x.app)).toEqual(['RemoteDesk', 'Videos', 'NewTool']);
+    expect(own.signals.find((x) => x.app === 'NewTool')?.description).toContain('used by 10 users in the 7 days to');
+    expect(own.signals.find((x) => x.app === 'Videos')?.description).toContain('used by 12 devices');
   });
 
   it('never calls an app seen in the learning period new, however popular or large', () => {

@@ -12,7 +12,7 @@
  */
 import type { PolicyThresholds, Severity } from '../domain/settings';
 import type { SignalRow } from '../export/reports';
-import type { AppInfo, DailyRollups } from './daily';
+import type { AppInfo, DailyRollups, EntityAppDays } from './daily';
 import type { ReportDef, TimeWindow } from './reports';
 import { byEntityAndDay, uploadFloorOf } from './risk';
 import { appLabel, bytesLabel, countLabel, dayLabel } from './risk-text';
@@ -168,17 +168,21 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
   for (let i = 0; i < ad.n; i++) rowsOf[ad.app[i]].push(i);
   for (const list of rowsOf) list.sort((a, b) => ad.day[a] - ad.day[b]);
   const span = daily.lastDay !== null ? daily.lastDay - daily.firstDay + 1 : 1;
+  // The apps that can be new (first seen once the learning days are over): only their users are read.
+  const maybeNew = new Uint8Array(apps.length);
+  for (let a = 0; a < apps.length; a++)
+    if (!apps[a].noise && rowsOf[a].length > 0 && ad.day[rowsOf[a][0]] >= knownUntil) maybeNew[a] = 1;
+  const userDim = daily.userRowsOf ? daily.userRowsOf(maybeNew) : daily.user.rows;
   /** Per app, its (entity, app, day) rows in day order (row order within a day), by counting sorts. */
-  const entityRowsOf = (dim: 'user' | 'device') => {
-    const rows = daily[dim].rows;
+  const entityRowsOf = (rows: EntityAppDays) => {
     const order = byEntityAndDay(rows.n, rows.app, rows.day, apps.length, daily.firstDay as number, span);
     const start = new Int32Array(apps.length + 1);
     for (let i = 0; i < rows.n; i++) start[rows.app[i] + 1]++;
     for (let a = 0; a < apps.length; a++) start[a + 1] += start[a];
     return (a: number) => order.subarray(start[a], start[a + 1]);
   };
-  const userRows = entityRowsOf('user');
-  const deviceRows = entityRowsOf('device');
+  const userRows = entityRowsOf(userDim);
+  const deviceRows = entityRowsOf(daily.device.rows);
 
   const newApps: NewApp[] = [];
   const cols = {
@@ -196,7 +200,7 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
     const firstSeen = ad.day[rows[0]];
     if (firstSeen < knownUntil) continue;
     const byUsers = userRows(a).length > 0;
-    const dim = daily[byUsers ? 'user' : 'device'].rows;
+    const dim = byUsers ? userDim : daily.device.rows;
     const active = (byUsers ? userRows : deviceRows)(a);
     const start = cols.day.length;
     // Distinct users (devices) active on the app in the trailing popularDays, by a sliding window.
