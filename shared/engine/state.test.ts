@@ -191,6 +191,31 @@ describe('engine state cache', () => {
     expect(Date.now() - asked).toBeLessThan(700);
   });
 
+  it("lets other work in while a view's user risk is computed, once its dashboard is answered", async () => {
+    // More user-days than one stage of a base judges (16,384): 1,100 users (each at an address of its own) on 16 days.
+    const start = Date.UTC(2026, 9, 1) / 1000;
+    const lines: string[] = [];
+    for (let day = 0; day < 16; day++)
+      for (let u = 0; u < 1100; u++)
+        lines.push(
+          `${start + day * 86_400 + 36_000 + u}.000    120 10.1.${u >> 8}.${u & 255} TCP_TUNNEL/200 1000 CONNECT www.site-${u % 13}.com:443 user${u} HIER_DIRECT/192.0.2.1 -`,
+        );
+    const db = await openDb('state-users-paced', { indexedDB, IDBKeyRange });
+    const r = await importBytes(db, new TextEncoder().encode(`${lines.join('\n')}\n`), 'fleet.log', { name: 'Proxy' });
+    const state = new EngineState(db);
+    const v = all(`source:${r.sourceId}`);
+    expect((await state.dashboard(v)).riskPending).toBe(false);
+    const bases = [...(state as unknown as { bases: Map<string, { result: Promise<unknown> }> }).bases.values()];
+    expect(bases).toHaveLength(1);
+    let served = false;
+    setTimeout(() => {
+      served = true;
+    }, 0);
+    await bases[0].result;
+    expect(served).toBe(true);
+    expect((await state.tables(v)).users).toHaveLength(1100);
+  });
+
   it('names a device in its signals by pseudonym when anonymization is on', async () => {
     // One device uploads 200 MB to WeTransfer (bytes from an inspection's AdditionalFields), tagged Unsanctioned.
     const head =

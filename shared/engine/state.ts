@@ -174,6 +174,12 @@ interface BaseEntry {
   /** The computation that computes it: a view that needs it meanwhile wakes a sleeping warm-up, as one joining its result does. */
   owner: Promise<Computed>;
   /**
+   * Computed in stages a warm-up paces (it may sleep between them): a view needing them joins `owner` so it goes on
+   * at once. A view's own computation never sleeps; joining it would only hurry its whole tables, which wait for a
+   * quiet moment.
+   */
+  paced: boolean;
+  /**
    * Judged again from bases `owner` computed, the users' a task later (`rejudged`): nothing computes them now, and
    * joining `owner` (or counting it as computing them, `computesBases`) would keep it going, stale, beside the view.
    */
@@ -885,7 +891,7 @@ export class EngineState {
     if (hit?.shape === shape && basesServe(hit.uploadFloor, this.settings.thresholds)) {
       if (!sameAppraisal(hit.judgedWith, this.appraisal())) hit = this.rejudged(key, hit);
       this.bases.set(key, hit);
-      if (!step && !hit.value && !hit.judgedOnly) {
+      if (!step && !hit.value && !hit.judgedOnly && hit.paced) {
         this.joined.add(hit.owner);
         this.sleeping.get(hit.owner)?.();
       }
@@ -896,7 +902,6 @@ export class EngineState {
     const { thresholds, signalSeverity } = this.settings;
     const early = settledLater<EarlyBases>();
     let reachedEarly = false;
-    let paused = false;
     // Bases an earlier session computed from the same data and settings are read back and judged with the apps as
     // they are now (what rejudgedBases gives); bases computed here are kept for the next session. Only while nothing
     // changed since this computation began (`shared`): its working set is the one the fingerprint describes.
@@ -918,15 +923,10 @@ export class EngineState {
         reachedEarly = true;
         early.resolve(b);
       });
-      // A view computes at once, but pauses when the devices' and signals' bases are in, so its dashboard is
-      // answered before the users' base is computed (about as long again as the devices').
-      const between =
-        step ??
-        (() => {
-          if (!reachedEarly || paused) return Promise.resolve();
-          paused = true;
-          return pause();
-        });
+      // A view computes at once until the devices' and signals' bases are in; then it lets other messages in between
+      // stages, so its dashboard is answered, and what the page asks next (reads of the store included) served, while
+      // the users' rollup and base are computed (about as long again as the devices').
+      const between = step ?? (() => (reachedEarly ? pause() : Promise.resolve()));
       const bases = (await stepped(steps, between)).bases;
       this.basesCount.computed++;
       if (storeKey !== null && epoch === this.epoch)
@@ -941,6 +941,7 @@ export class EngineState {
       sourceIds: info.sourceIds,
       shape,
       owner,
+      paced: step !== null,
       value: null,
       judgedWith,
       uploadFloor: uploadFloorOf(thresholds),
@@ -1179,6 +1180,9 @@ export class EngineState {
   private async storedDashboard(v: ViewRequest): Promise<DashboardView | null> {
     if (!this.views.stamp) return null;
     const { info, win } = await this.report(v);
+    // Computed or being computed here (not a warm-up still waiting to begin): no need to read it from the store.
+    const cached = this.cache.get(JSON.stringify([info.id, win]));
+    if (cached && !cached.waiting && cached.shape === shapeOf(info)) return null;
     const key = this.storedKey(info, win);
     if (key === null) return null;
     const kept = await this.keptRecord(
