@@ -207,6 +207,18 @@ async function main(): Promise<void> {
       const kept = deserialize(bytes) as ReturnType<typeof storedBases>;
       return revivedBases(kept, reappraised(kept.devices.apps, app, matcher.catalog));
     });
+    // A window ending before the data's end (here 3 days before its last day) has rollups and bases of its own: its
+    // dashboard waits for the rollups, the devices' base and the signals' (the users' rollup and base come after).
+    const earlyTo = ((daily.lastDay ?? 0) - 2) * 86_400_000;
+    const earlyDaily = time('earlyRollups', () => computeDaily(ws, { ...app, sources, from: null, to: earlyTo }));
+    const earlyBases = {
+      devices: time('earlyBaseDevices', () => riskBase(earlyDaily, 'device', riskOpts)),
+      signals: time('earlySignalBase', () =>
+        signalBase(earlyDaily, { report, thresholds, severity: DEFAULT_SETTINGS.signalSeverity }),
+      ),
+      users: time('earlyBaseUsers', () => riskBase(earlyDaily, 'user', riskOpts)),
+    };
+    const early = riskInWindow(earlyBases, { from: null, to: earlyTo });
     const level = (key: string) => RISK_ORDER[devices.get(key)?.level ?? 'Informational'];
     time('topDevices', () => topDevices(ws, { ...app, sources }, level, RISKIEST_SHOWN));
     const series = time('timeline', () => timeline(ws, { sources }));
@@ -230,6 +242,7 @@ async function main(): Promise<void> {
       signals: digest(signals),
       runRisk: digest([viaRun.devices, viaRun.users, viaRun.signals, viaRun.notApplicable]),
       dashboard: digest(dash),
+      early: digest(early),
     };
   }
   process.stdout.write(

@@ -11,7 +11,7 @@
 import * as v from 'valibot';
 import { ATTRIBUTE_BY_ID } from './attributes';
 import type { ScoreOverride, Scorer } from './score';
-import { displayScore, evaluateRule } from './score';
+import { displayScore, evaluateRule, hasNoRiskData } from './score';
 import type { TagState } from './tags';
 import { tagsFor, UNSANCTIONED } from './tags';
 import type { Catalog, CatalogApp } from './types';
@@ -173,7 +173,13 @@ export function buildQueryRows(
 ): QueryRow[] {
   return catalog.apps.map((app) => {
     const b = scorer(app, overrides[app.id] ?? null);
-    return { app, score: b.score, noData: b.noData, tags: tagsFor(tags, app), usage: usage.get(app.id) ?? null };
+    return {
+      app,
+      score: b.score,
+      noData: hasNoRiskData(b),
+      tags: tagsFor(tags, app),
+      usage: usage.get(app.id) ?? null,
+    };
   });
 }
 

@@ -77,6 +77,15 @@ export interface ScoreBreakdown {
   groups: GroupScore[];
 }
 
+/**
+ * Whether an app has no risk data: no known attribute counted, and no analyst's override gives its score (an override
+ * is data). What every view judges an app by — its table row, its risk texts, the dashboard's and the incident
+ * report's score bands, block plans and saved queries.
+ */
+export function hasNoRiskData(b: Pick<ScoreBreakdown, 'noData' | 'overridden'>): boolean {
+  return b.noData && !b.overridden;
+}
+
 const MS_PER_DAY = 86_400_000;
 
 /** Last instant of a YYYY / YYYY-MM / YYYY-MM-DD date (UTC ms), or NaN. */

@@ -4,6 +4,7 @@ import { loadCatalog } from '../catalog/loader';
 import { createMatcher } from '../catalog/matcher';
 import { createScorer } from '../catalog/score';
 import { type AppContext, computeDaily, entityTotals, IntMap, narrowSums } from './daily';
+import { computeTables } from './query';
 import { FIXTURE_T0, type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
 
 const DAY = 86_400_000;
@@ -74,6 +75,18 @@ describe('computeDaily', () => {
       ['?example.co.uk', 'example.co.uk', null, false, null, false],
     ]);
     expect([daily.firstDay, daily.lastDay]).toEqual([D0, D0 + 1]);
+  });
+
+  it("judges an app as its table row does: an overridden score is data, not 'no risk data'", () => {
+    const rows = computeTables(fixtureWorkingSet(facts), ctx).apps;
+    for (const a of daily.apps) {
+      const row = rows.find((r) => r.key === a.key);
+      expect([a.key, row?.score, row?.noData]).toEqual([a.key, a.score, a.noData]);
+    }
+    // Without its override, Teamwork (no known attribute) has no risk data in both.
+    const plain = { ...ctx, overrides: {} };
+    expect(computeDaily(fixtureWorkingSet(facts), plain).apps[0]).toMatchObject({ key: 'teamwork', noData: true });
+    expect(computeTables(fixtureWorkingSet(facts), plain).apps.find((r) => r.key === 'teamwork')?.noData).toBe(true);
   });
 
   it('rolls each (device, app, day) up, keeping bytes unknown where no fact knew them', () => {

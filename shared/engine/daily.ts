@@ -13,7 +13,7 @@
 
 import type { Matcher } from '../catalog/matcher';
 import { matchAddress, refKey } from '../catalog/matcher';
-import type { ScoreOverride, Scorer } from '../catalog/score';
+import { hasNoRiskData, type ScoreOverride, type Scorer } from '../catalog/score';
 import { type SanctionTag, sanctionOf, type TagState, tagsFor } from '../catalog/tags';
 import type { Catalog, CatalogApp } from '../catalog/types';
 import { runSteps } from './steps';
@@ -60,8 +60,7 @@ function appraisal(
     tags,
     sanction: sanctionOf(tags),
     score: breakdown ? breakdown.score : null,
-    // An analyst's override is data: the app is no longer "no data".
-    noData: (breakdown?.noData ?? false) && !breakdown?.overridden,
+    noData: breakdown ? hasNoRiskData(breakdown) : false,
   };
 }
 

@@ -7,7 +7,7 @@
 
 import type { Matcher } from '../catalog/matcher';
 import { matchAddress, refKey } from '../catalog/matcher';
-import type { ScoreOverride, Scorer } from '../catalog/score';
+import { hasNoRiskData, type ScoreOverride, type Scorer } from '../catalog/score';
 import { type TagState, tagsFor } from '../catalog/tags';
 import type { Catalog, CatalogApp } from '../catalog/types';
 import { addBytes, sourceMaskOf } from './daily';
@@ -109,7 +109,7 @@ function appRowJudgement(
   const breakdown = app ? ctx.scorer(app, ctx.overrides[app.id] ?? null) : null;
   return {
     score: breakdown ? breakdown.score : null,
-    noData: breakdown?.noData ?? false,
+    noData: breakdown ? hasNoRiskData(breakdown) : false,
     tags: app ? tagsFor(ctx.tags, app) : [...(ctx.tags[key] ?? [])],
   };
 }

@@ -13,7 +13,7 @@
 import { getPublicSuffix } from 'tldts';
 import { normalizeHost } from '../catalog/host';
 import { parseIp } from '../catalog/ip';
-import type { ScoreOverride, Scorer } from '../catalog/score';
+import { hasNoRiskData, type ScoreOverride, type Scorer } from '../catalog/score';
 import { MONITORED, SANCTIONED, sanctionOf, type TagState, UNSANCTIONED } from '../catalog/tags';
 import type { Catalog, CatalogApp } from '../catalog/types';
 import type { AppRow } from '../engine/query';
@@ -224,7 +224,7 @@ export function planBlocking(input: BlockPlanInput): BlockPlan {
     if (a.row) return { score: a.row.score, noData: a.row.noData };
     if (!a.app || !input.scorer) return { score: null, noData: false };
     const b = input.scorer(a.app, input.overrides?.[a.app.id] ?? null);
-    return { score: b.score, noData: b.noData };
+    return { score: b.score, noData: hasNoRiskData(b) };
   };
   const take = (a: TaggedApp, sanction: BlockSanction) => {
     const { score, noData } = scoreOf(a);
