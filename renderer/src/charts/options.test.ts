@@ -1,6 +1,6 @@
 // Chart options: count axes tick in whole numbers, byte axes as they fall.
 import { describe, expect, it } from 'vitest';
-import { barOption, DARK, timelineOption } from './options';
+import { barOption, DARK, donutOption, LIGHT, timelineOption } from './options';
 
 describe('chart options', () => {
   it('ticks counts in whole numbers and bytes freely', () => {
@@ -21,5 +21,14 @@ describe('chart options', () => {
     expect(text('Transactions', 12_345)).toBe('12,345');
     expect(text('Upload', 7_385)).toBe('7.2 KB');
     expect(text('Download', null)).toBe('-');
+  });
+
+  it('draws tooltips in the theme: a dark card with light text in the dark theme', () => {
+    const day = { day: Date.UTC(2026, 0, 1), transactions: 1, upload: null, download: null };
+    const items = [{ label: 'a', value: 1 }];
+    for (const t of [LIGHT, DARK])
+      for (const o of [barOption(items, t), timelineOption([day], t, false), donutOption(items, t)])
+        expect(o.tooltip).toMatchObject({ backgroundColor: t.surface, textStyle: { color: t.text } });
+    expect(DARK.surface).not.toBe(LIGHT.surface);
   });
 });

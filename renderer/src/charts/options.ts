@@ -7,6 +7,8 @@ import { formatBytes, formatCount } from '../services/format';
 
 export interface ChartTheme {
   text: string;
+  /** A tooltip's background (the theme's card surface). */
+  surface: string;
   muted: string;
   grid: string;
   accent: string;
@@ -15,6 +17,7 @@ export interface ChartTheme {
 
 export const LIGHT: ChartTheme = {
   text: '#172033',
+  surface: '#ffffff',
   muted: '#5b6679',
   grid: '#e1e5ec',
   accent: '#2563eb',
@@ -22,6 +25,7 @@ export const LIGHT: ChartTheme = {
 };
 export const DARK: ChartTheme = {
   text: '#e6ebf2',
+  surface: '#1c232d',
   muted: '#97a2b3',
   grid: '#2a3240',
   accent: '#4c8dff',
@@ -39,6 +43,13 @@ const base = (t: ChartTheme) => ({
   grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
 });
 
+/** Tooltips in the theme's colours (ECharts draws them light on every page otherwise). */
+const tip = (t: ChartTheme) => ({
+  backgroundColor: t.surface,
+  borderColor: t.grid,
+  textStyle: { color: t.text, fontFamily: 'inherit' },
+});
+
 /** A tooltip's value as people read it (a day without a value shows as a dash, as ECharts does). */
 const countText = (v: unknown) => (typeof v === 'number' ? formatCount(v) : '-');
 const bytesText = (v: unknown) => (typeof v === 'number' ? formatBytes(v) : '-');
@@ -49,7 +60,7 @@ export function barOption(items: BarItem[], t: ChartTheme, unit: 'count' | 'byte
   const rows = [...items].reverse();
   return {
     ...base(t),
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: number) => fmt(v) },
+    tooltip: { ...tip(t), trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: number) => fmt(v) },
     xAxis: {
       type: 'value',
       // Counts tick in whole numbers: an app with one user must not show "0.2" users on the axis.
@@ -154,7 +165,7 @@ export function timelineOption(
     ...base(t),
     grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
     legend: { top: 0, textStyle: { color: t.muted } },
-    tooltip: { trigger: 'axis' },
+    tooltip: { ...tip(t), trigger: 'axis' },
     xAxis: { type: 'category', data: days, axisLabel: { color: t.muted }, axisLine: { lineStyle: { color: t.grid } } },
     yAxis: [
       {
@@ -182,7 +193,7 @@ export function donutOption(items: BarItem[], t: ChartTheme) {
   const colors = [t.palette[3], t.palette[2], t.palette[5], t.palette[6]];
   return {
     ...base(t),
-    tooltip: { trigger: 'item' },
+    tooltip: { ...tip(t), trigger: 'item' },
     legend: { orient: 'vertical', right: 0, top: 'middle', textStyle: { color: t.text } },
     series: [
       {
