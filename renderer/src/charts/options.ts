@@ -2,6 +2,7 @@
  * ECharts options as pure functions of data and theme (testable without a DOM).
  * Colours come from the theme so charts read well in light and dark.
  */
+import { DEFAULT_RISK_PARAMS } from '../../../shared/domain/risk-params';
 import type { DayPoint } from '../../../shared/engine/views';
 import { formatBytes, formatCount } from '../services/format';
 
@@ -129,7 +130,7 @@ export function timelineOption(
   ];
   if (against?.baseline.some((x) => x !== null)) {
     series.push({
-      name: 'Baseline (median of the previous 28 days)',
+      name: `Baseline (median of the previous ${DEFAULT_RISK_PARAMS.lookbackDays} days)`,
       type: 'line',
       data: against.baseline,
       connectNulls: false,
