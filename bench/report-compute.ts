@@ -2,7 +2,8 @@
  * The cold cost of one report view in Node: what `EngineState.computed()` and the dashboard
  * do on the first view after an import — computeTables, the daily rollups, device and user
  * risk, discovery signals, the timeline; then what a window over rollups already judged costs
- * (the risk bases, riskInWindow) and the dashboard's riskiest devices (topDevices) — each timed on its own, over a working set built
+ * (the risk bases, riskInWindow), a window ending 3 days before the data's last day (rollups and bases of its own:
+ * `early…`) and the dashboard's riskiest devices (topDevices) — each timed on its own, over a working set built
  * from one telemetry file (parsed and aggregated in memory, no store), optionally replicated
  * over more devices (`--scale k`: k copies of every fact, each copy with its own devices,
  * users and IPs; hosts and days unchanged) to reach 10M-event fact counts without a
