@@ -91,8 +91,11 @@ const STORED_LIMIT = 32;
 const DASHBOARD_KEEP_MS = 500;
 /** Risk bases kept in the store: as STORED_DASHBOARDS. */
 const STORED_BASES = `${DERIVED_KV_PREFIX}bases`;
-/** Risk bases kept in the store at most (a 10M-event report's take ~8 MB). */
-const STORED_BASES_LIMIT = 4;
+/**
+ * Risk bases kept in the store at most (a 10M-event report's take ~8 MB): every report's whole window and a few windows
+ * ending early, the least recently used going first (4 let one early window push out a report's own).
+ */
+const STORED_BASES_LIMIT = 8;
 /** How long a report's data must stay the same before its computed risk bases and tables are written to the store. */
 const KEEP_AFTER_MS = 5000;
 /** A result is written this long after it is computed at the soonest, however long the data has stayed the same. */
@@ -353,6 +356,8 @@ export class EngineState {
   >();
   /** What of the store besides imports and tags a result depends on: the imported catalog, custom apps, retention. */
   private metaStamp = '';
+  /** The moves of records read back to the end of their index (touchKept), in order. */
+  private touching: Promise<void> = Promise.resolve();
   /** When the store's data last changed (invalidateData), ms: see keepLater. Not in this session yet: long ago. */
   private dataChangedAt = Number.NEGATIVE_INFINITY;
 
@@ -1099,6 +1104,7 @@ export class EngineState {
       const value = (await this.db.kv.get(id))?.value;
       if (!valid(value)) return null;
       this.keptRecords.add(id);
+      this.touchKept(index, key);
       return value;
     } catch {
       return null;
@@ -1106,8 +1112,27 @@ export class EngineState {
   }
 
   /**
-   * Writes a kept record and its index (least recently kept first). A `tag` names what else the record is (a computed
-   * view's tables key, see tablesKey): `index` + ".tags" maps the kept keys to theirs.
+   * Moves a record read back to the end of its index (see writeKept): records in use outlive those kept after them,
+   * which would otherwise push them out in the order they were written.
+   */
+  private touchKept(index: string, key: string): void {
+    const db = this.db;
+    const touch = db
+      .transaction('rw', db.kv, async () => {
+        const keys = ((await db.kv.get(index))?.value as string[] | undefined) ?? [];
+        const at = keys.indexOf(key);
+        if (at < 0 || at === keys.length - 1) return;
+        keys.splice(at, 1);
+        keys.push(key);
+        await db.kv.put({ key: index, value: keys });
+      })
+      .catch(() => {});
+    this.touching = this.touching.then(() => touch);
+  }
+
+  /**
+   * Writes a kept record and its index (least recently kept or read back first). A `tag` names what else the record is
+   * (a computed view's tables key, see tablesKey): `index` + ".tags" maps the kept keys to theirs.
    */
   private async writeKept(index: string, limit: number, key: string, value: unknown, tag?: string): Promise<void> {
     const db = this.db;
@@ -1206,6 +1231,7 @@ export class EngineState {
     for (const p of pending) clearTimeout(p.timer);
     this.pendingWrites.clear();
     for (const p of pending) await p.write();
+    await this.touching;
   }
 
   private wholeDashboard({ tables, signals, series }: Computed, win: DashboardView['window']): DashboardView {

@@ -301,6 +301,29 @@ describe('stored dashboards', () => {
     hung.mockRestore();
   });
 
+  it('keep a record read back over those kept after it: the least recently used goes first', async () => {
+    const { db } = await imported();
+    const { state } = await session(db);
+    const kept = state as unknown as {
+      writeKept(index: string, limit: number, key: string, value: unknown): Promise<void>;
+      keptRecord(index: string, key: string, valid: (v: unknown) => v is number): Promise<number | null>;
+    };
+    const isNumber = (v: unknown): v is number => typeof v === 'number';
+    for (const [k, v] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ] as const)
+      await kept.writeKept('test.kept', 3, k, v);
+    expect(await kept.keptRecord('test.kept', 'a', isNumber)).toBe(1);
+    await state.flushStoredViews();
+    await kept.writeKept('test.kept', 3, 'd', 4);
+    // "a" was kept first but read back since: "b" goes.
+    expect(await kept.keptRecord('test.kept', 'b', isNumber)).toBeNull();
+    expect(await kept.keptRecord('test.kept', 'a', isNumber)).toBe(1);
+    expect(await kept.keptRecord('test.kept', 'd', isNumber)).toBe(4);
+  });
+
   it("give an entity page's head in a reopened app without the facts, its page once they are in", async () => {
     const { db } = await imported();
     const { state, view } = await session(db);
