@@ -309,6 +309,11 @@ export class EngineState {
   private readonly bases = new Map<string, BaseEntry>();
   /** Bumped whenever data, tags or settings change: a computation begun before shares no risk base. */
   private epoch = 0;
+  /**
+   * Changes to each data source's data this session (an import, a deletion, retention; `all`: a change to every
+   * source, or to the catalog): bases computed while none of their report's sources changed are kept in the store.
+   */
+  private readonly sourceChanges = { all: 0, by: new Map<string, number>() };
   /** Warm-ups someone asked for since (a view joined them): they finish even if the data changes. */
   private readonly joined = new WeakSet<Promise<Computed>>();
   /** Idle warm-ups waiting for a quiet moment: a view that joins one wakes it. */
@@ -387,6 +392,8 @@ export class EngineState {
     this.meta = null;
     if (!opts.factsKept) this.facts = null;
     const changed = changedSources === undefined ? null : new Set(changedSources);
+    if (changed === null) this.sourceChanges.all++;
+    else for (const s of changed) this.sourceChanges.by.set(s, (this.sourceChanges.by.get(s) ?? 0) + 1);
     // Results computed from data that has changed since are not written (see keepLater).
     for (const [key, p] of this.pendingWrites) {
       if (changed && !p.sourceIds.some((s) => changed.has(s))) continue;
@@ -911,6 +918,7 @@ export class EngineState {
     // they are now (what rejudgedBases gives); bases computed here are kept for the next session. Only while nothing
     // changed since this computation began (`shared`): its working set is the one the fingerprint describes.
     const storeKey = shared ? this.basesKey(info, to) : null;
+    const changesAtStart = this.changesOf(info.sourceIds);
     const result = (async () => {
       // None, or not of the shape this build stores: computed again.
       const kept = storeKey === null ? null : await this.keptRecord(STORED_BASES, storeKey, isStoredBases);
@@ -934,7 +942,10 @@ export class EngineState {
       const between = step ?? (() => (reachedEarly ? pause() : Promise.resolve()));
       const bases = (await stepped(steps, between)).bases;
       this.basesCount.computed++;
-      if (storeKey !== null && epoch === this.epoch)
+      // Kept unless the report's own data changed meanwhile: the facts they were computed from are those the
+      // fingerprint names. (A tag or setting change, or another source's import, leaves them as valid: what of them
+      // depends on tags is judged again when read back, and settings they depend on are in the fingerprint.)
+      if (storeKey !== null && this.changesOf(info.sourceIds) === changesAtStart)
         this.keepLater(STORED_BASES, STORED_BASES_LIMIT, storeKey, () => storedBases(bases), info.sourceIds);
       return bases;
     })();
@@ -1005,6 +1016,11 @@ export class EngineState {
       },
     );
     return e;
+  }
+
+  /** The changes to the data of these sources so far (see sourceChanges), as one comparable string. */
+  private changesOf(sourceIds: readonly string[]): string {
+    return [this.sourceChanges.all, ...sourceIds.map((id) => this.sourceChanges.by.get(id) ?? 0)].join();
   }
 
   /** Whether `p` computes risk bases still kept: it goes on even when its own result is no longer wanted. */

@@ -301,6 +301,42 @@ describe('stored dashboards', () => {
     hung.mockRestore();
   });
 
+  it("keep bases computed while another source's data changed (only their own report's data must stay the same)", async () => {
+    const { db, sourceId } = await imported();
+    const bytes = readFileSync(`${FX}/squid/test-access.log`);
+    const other = await runImport(
+      db,
+      {
+        files: [{ name: 'other.log', size: bytes.byteLength, stream: new Blob([bytes as BlobPart]).stream() }],
+        source: { name: 'Other proxy', kind: 'continuous' },
+      },
+      { createHasher: () => new Sha256() },
+    );
+    expect(other.sourceId).not.toBe(sourceId);
+    const view = all(`source:${sourceId}`);
+    /** The bases kept in the store after a view's computation during which `changed`'s data changed. */
+    const keptAfter = async (changed: string) => {
+      // Nothing kept: the session computes the view and its bases.
+      const keys = await db.kv.toCollection().primaryKeys();
+      await db.kv.bulkDelete(keys.filter((k) => String(k).startsWith('derived.')));
+      const { state } = await session(db);
+      // The dashboard is answered once the devices' and signals' bases are in; the users' are computed after.
+      await state.dashboard(view);
+      const [entry] = [...(state as unknown as { bases: Map<string, { result: Promise<unknown> }> }).bases.values()];
+      state.invalidateData([changed], { factsKept: true });
+      await entry.result;
+      await state.flushStoredViews();
+      return ((await db.kv.get('derived.bases'))?.value as string[] | undefined) ?? [];
+    };
+    // Their own source's data changed meanwhile: not kept (the facts may not be those the fingerprint names).
+    expect(await keptAfter(sourceId)).toHaveLength(0);
+    // Another source's (an import into it): kept, and read back by the next session.
+    expect(await keptAfter(other.sourceId)).toHaveLength(1);
+    const next = (await session(db)).state;
+    await next.tables(view);
+    expect(next.basesCount).toEqual({ computed: 0, read: 1 });
+  });
+
   it('keep a record read back over those kept after it: the least recently used goes first', async () => {
     const { db } = await imported();
     const { state } = await session(db);
