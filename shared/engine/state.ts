@@ -938,8 +938,15 @@ export class EngineState {
       });
       // A view computes at once until the devices' and signals' bases are in; then it lets other messages in between
       // stages, so its dashboard is answered, and what the page asks next (reads of the store included) served, while
-      // the users' rollup and base are computed (about as long again as the devices').
-      const between = step ?? (() => (reachedEarly ? pause() : Promise.resolve()));
+      // the users' rollup and base are computed (about as long again as the devices'). Those stages count as asked
+      // for: warm-ups waiting for a quiet moment do not share the cores with them.
+      const between =
+        step ??
+        (() => {
+          if (!reachedEarly) return Promise.resolve();
+          this.lastAsked = Date.now();
+          return pause();
+        });
       const bases = (await stepped(steps, between)).bases;
       this.basesCount.computed++;
       // Kept unless the report's own data changed meanwhile: the facts they were computed from are those the
