@@ -1228,6 +1228,9 @@ export class EngineState {
   private async storedDashboard(v: ViewRequest): Promise<DashboardView | null> {
     if (!this.views.stamp) return null;
     const { info, win } = await this.report(v);
+    // Computed or being computed here (not a warm-up still waiting to begin): no need to read it from the store.
+    const cached = this.cache.get(JSON.stringify([info.id, win]));
+    if (cached && !cached.waiting && cached.shape === shapeOf(info)) return null;
     const key = this.storedKey(info, win);
     if (key === null) return null;
     const kept = await this.keptRecord(
@@ -1265,8 +1268,7 @@ export class EngineState {
     const kept = await this.storedDashboard(v);
     if (kept) return kept;
     const e = await this.entry(v, undefined, 'dash');
-    // (The window only: the facts are the computation's business, and one answered from the store needs none.)
-    const { win } = await this.report(v);
+    const { win } = await this.context(v);
     // The whole dashboard when it is there first (or already).
     const first = await Promise.race([e.dash, e.early.then((early) => ({ early }))]);
     if (!('early' in first)) return first;

@@ -291,15 +291,6 @@ describe('stored dashboards', () => {
     expect(await Promise.race([again.state.tables(again.view), late])).toEqual(t);
     expect(await Promise.race([again.state.signals(again.view), late])).toEqual(await state.signals(view));
     reads.mockRestore();
-    // Its dashboard too, from the kept view, when the dashboard itself is not kept: still no fact read.
-    const keys = await db.kv.toCollection().primaryKeys();
-    await db.kv.bulkDelete(keys.filter((k) => String(k).startsWith('derived.dashboards')));
-    const third = await session(db);
-    const hang = vi.spyOn(WorkingSet.prototype, 'readImport').mockImplementation(() => new Promise(() => {}));
-    const later3 = new Promise<null>((resolve) => setTimeout(() => resolve(null), 500));
-    const first = await Promise.race([third.state.dashboardFirst(third.view), later3]);
-    hang.mockRestore();
-    expect(first?.summary).toEqual((await state.dashboard(view)).summary);
     expect(t).toEqual(await (await session(db, {})).state.tables(view));
     // Not after the data changed.
     await importFile(db, `${FX}/squid/test-access.log`, 'more.log', sourceId);
