@@ -82,11 +82,14 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Drops the whole views kept in the store (what a view never computed before looks like). */
-async function forgetComputed(db: CloudscopeDb) {
+/** Drops the results kept in the store under `prefix` (every kind with 'derived.'). */
+async function forgetKept(db: CloudscopeDb, prefix: string) {
   const keys = await db.kv.toCollection().primaryKeys();
-  await db.kv.bulkDelete(keys.filter((k) => String(k).startsWith('derived.computed')));
+  await db.kv.bulkDelete(keys.filter((k) => String(k).startsWith(prefix)));
 }
+
+/** Drops the whole views kept in the store (what a view never computed before looks like). */
+const forgetComputed = (db: CloudscopeDb) => forgetKept(db, 'derived.computed');
 
 describe('stored dashboards', () => {
   it('answer a reopened app without its facts, equal to a computation', async () => {
@@ -317,8 +320,7 @@ describe('stored dashboards', () => {
     /** The bases kept in the store after a view's computation during which `changed`'s data changed. */
     const keptAfter = async (changed: string) => {
       // Nothing kept: the session computes the view and its bases.
-      const keys = await db.kv.toCollection().primaryKeys();
-      await db.kv.bulkDelete(keys.filter((k) => String(k).startsWith('derived.')));
+      await forgetKept(db, 'derived.');
       const { state } = await session(db);
       // The dashboard is answered once the devices' and signals' bases are in; the users' are computed after.
       await state.dashboard(view);
