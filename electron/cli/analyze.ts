@@ -5,10 +5,8 @@
  * reports cover all of it unless --from/--to narrow the window.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { BUILTIN_CATALOG } from '../../shared/catalog/builtin';
 import { loadCatalog } from '../../shared/catalog/loader';
 import { createMatcher } from '../../shared/catalog/matcher';
@@ -38,6 +36,7 @@ import { registerBuiltinFormats } from '../../shared/formats/index';
 import { allFormats, formatById } from '../../shared/formats/registry';
 import { isValidTimeZone, parseIsoTime } from '../../shared/formats/time';
 import type { DataSourceRecord } from '../../shared/store/records';
+import { fileStream } from './file-stream';
 import { nodePartDecoder } from './part-decoder';
 import { defaultScanThreads, nodeScanChannels } from './scan-channels';
 import { dropScratchDb, moveFactsToWorkingSet, openScratchDb } from './scratch-store';
@@ -237,7 +236,7 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
     paths.map(async (p) => ({
       name: basename(p),
       size: (await stat(p)).size,
-      stream: Readable.toWeb(createReadStream(p, { highWaterMark: 4 * 1024 * 1024 })) as ReadableStream<Uint8Array>,
+      stream: fileStream(p),
     })),
   );
   // A large .csv input may be a Defender export for scan workers: they start loading now, on the core this
