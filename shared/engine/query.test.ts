@@ -132,6 +132,21 @@ describe('computeTables', () => {
     expect(step.value).toEqual(t);
   });
 
+  it('asks for its step again at each yield: a computation that begins to wait for quiet moments steps shorter', () => {
+    const c = { ...ctx, sources: new Set(['s1']) };
+    const facts = selectedFacts(ws, c).length;
+    let size = 100;
+    const steps = tableSteps(ws, c, false, () => size);
+    let step = steps.next();
+    expect(step.done).toBe(false);
+    size = 10;
+    let pauses = 1;
+    for (step = steps.next(); !step.done; step = steps.next()) pauses++;
+    // A yield after the first 100 facts, then one every 10, then the one before the rows.
+    expect(pauses).toBe(1 + Math.ceil((facts - 100) / 10));
+    expect(step.value).toEqual(t);
+  });
+
   it('sums only the chosen source, keeps unknown bytes unknown, and counts each device once', () => {
     let tx = 0;
     let up: number | null = null;

@@ -32,8 +32,10 @@ import type { DashboardView } from './protocol';
 import {
   type AppRow,
   computeTables,
+  IDLE_TABLE_STEP_FACTS,
   rejudgedAppRows,
   selectedFacts,
+  TABLE_STEP_FACTS,
   type Tables,
   tableSteps,
   topDevices,
@@ -709,6 +711,9 @@ export class EngineState {
         });
       }
     };
+    /** Facts of a tables stage: fewer while this waits for quiet moments (a view may let one in, see tableSteps). */
+    const stepFacts = (idle: boolean) =>
+      (idle || this.demoted.has(p)) && !this.joined.has(p) ? IDLE_TABLE_STEP_FACTS : TABLE_STEP_FACTS;
     const early = settledLater<Pick<Computed, 'tables' | 'series'>>();
     const dash = settledLater<DashboardView>();
     // Once a view's dashboard is answered, the facts of the other reports' imports are read in the background.
@@ -802,12 +807,18 @@ export class EngineState {
         dash.resolve(this.wholeDashboard({ tables: top, signals, series }, win));
         // User risk and the whole tables in a quiet moment, or at once for whoever asks for them: an analyst
         // flipping through windows is not kept waiting by the tables of one already left.
-        const tables = await stepped(tableSteps(ws, q), () => yieldStage(true));
+        const tables = await stepped(
+          tableSteps(ws, q, false, () => stepFacts(true)),
+          () => yieldStage(true),
+        );
         applyRisk(tables, { devices, users: riskIn((await bases.result).users, win) });
         if (anonymize) anonymizeTables(tables, this.pseudonyms);
         return { tables, signals, series };
       }
-      const tables = await stepped(tableSteps(ws, q), yieldStage);
+      const tables = await stepped(
+        tableSteps(ws, q, false, () => stepFacts(warm === 'idle')),
+        yieldStage,
+      );
       early.resolve({ tables, series });
       const risk = riskInWindow(await this.riskBases(async () => ws, info, win, epoch, p, yieldStage).result, win);
       applyRisk(tables, risk);
