@@ -45,6 +45,8 @@ export const ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // Experiments only (figures in RESULTS are taken without): e.g. CLOUDSCOPE_BENCH_CHROMIUM_ARGS='--js-flags=--max-semi-space-size=64'.
+  ...(process.env.CLOUDSCOPE_BENCH_CHROMIUM_ARGS ?? '').split(' ').filter(Boolean),
 ];
 
 /**
