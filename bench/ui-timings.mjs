@@ -31,7 +31,9 @@
 //     every frame's interval and how many frames showed a placeholder row.
 //
 //   node bench/ui-timings.mjs [--rows 1M] [--squid-rows N (default: --rows)] [--runs 3] [--build]
-//                             [--wide 100k] [--wide-only]
+//                             [--wide 100k] [--wide-only] [--profile-worker]
+// --profile-worker: a CPU profile of the engine worker (CDP, through the page's session) while the window ending
+// 3 days early is computed, written to bench/out/ui-worker-early-window.cpuprofile (open it in Chrome's DevTools).
 // Inputs come from bench/.data/ (generated with bench/gen/*.mjs if missing); the app is built into bench/out/ui/
 // (on first use, or with --build) so dist/ is never disturbed. Prints a Markdown summary and one JSON line.
 import { execFileSync } from 'node:child_process';
@@ -59,6 +61,7 @@ const squidRows = count(opt('--squid-rows', rowsArg));
 const runs = Number(opt('--runs', '3'));
 const wideRows = count(opt('--wide', '100k'));
 const wideOnly = args.includes('--wide-only');
+const profileWorker = args.includes('--profile-worker');
 const human = (n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
 const log = (s) => process.stderr.write(`${s}\n`);
 
@@ -469,6 +472,49 @@ function logWhole(label, r) {
   log(`  ${label}: dashboard ${r.firstMs.toFixed(0)} ms, whole ${r.wholeMs.toFixed(0)} ms`);
 }
 
+/**
+ * Starts Chrome's sampling profiler in every worker of the page: Playwright has no CDP session of its own for a
+ * worker, so the page's session attaches to them (not flattened) and talks to each through Target.sendMessageToTarget.
+ * Returns a function that stops them and writes `<prefix>[-k].cpuprofile`.
+ */
+async function profileWorkers(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const workers = [];
+  const waiting = new Map();
+  let next = 0;
+  cdp.on('Target.attachedToTarget', (e) => {
+    if (e.targetInfo.type === 'worker') workers.push(e);
+  });
+  cdp.on('Target.receivedMessageFromTarget', (e) => {
+    const m = JSON.parse(e.message);
+    waiting.get(m.id)?.(m);
+    waiting.delete(m.id);
+  });
+  const send = (sessionId, method, params = {}) =>
+    new Promise((resolve) => {
+      const id = ++next;
+      waiting.set(id, resolve);
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+    });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  await new Promise((r) => setTimeout(r, 500));
+  for (const w of workers) {
+    await send(w.sessionId, 'Profiler.enable');
+    await send(w.sessionId, 'Profiler.setSamplingInterval', { interval: 500 });
+    await send(w.sessionId, 'Profiler.start');
+  }
+  log(`  profiling ${workers.length} worker(s): ${workers.map((w) => w.targetInfo.url.split('/').pop()).join(', ')}`);
+  return async (prefix) => {
+    for (const [k, w] of workers.entries()) {
+      const r = await send(w.sessionId, 'Profiler.stop');
+      const path = `${prefix}${workers.length > 1 ? `-${k}` : ''}.cpuprofile`;
+      writeFileSync(path, JSON.stringify(r.result?.profile ?? {}));
+      log(`  wrote ${path}`);
+    }
+    await cdp.detach();
+  };
+}
+
 async function timeMain(page, files, out) {
   for (const kind of ['defender', 'squid']) {
     log(`importing ${files[kind]} …`);
@@ -541,7 +587,9 @@ async function timeMain(page, files, out) {
   await switchReport(page, endpoint.value, expected[endpoint.value]);
   out.cold = await coldWindow(page, 'custom');
   log(`  cold window: tables on screen ${out.cold.firstMs.toFixed(0)} ms, whole ${out.cold.wholeMs.toFixed(0)} ms`);
+  const stopProfile = profileWorker ? await profileWorkers(page) : null;
   out.coldEarlier = await coldWindow(page, 'earlier');
+  if (stopProfile) await stopProfile(join(root, 'bench/out/ui-worker-early-window'));
   log(
     `  cold window ending 3 days earlier: tables on screen ${out.coldEarlier.firstMs.toFixed(0)} ms, whole ${out.coldEarlier.wholeMs.toFixed(0)} ms`,
   );
