@@ -93,7 +93,7 @@ async function sha256Of(file) {
  * Attaches to the page's dedicated workers through the page's CDP session (non-flat sessions, since
  * playwright-core's CDPSession cannot address child sessions) and returns a profiler for the engine worker.
  */
-async function workerProfiler(context, page) {
+export async function workerProfiler(context, page) {
   const cdp = await context.newCDPSession(page);
   const workers = new Map();
   const waiting = new Map();

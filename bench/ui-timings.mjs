@@ -42,7 +42,7 @@ import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { ARGS, CHROMIUM, importThroughDialog, startServer } from './chromium-import.mjs';
+import { ARGS, CHROMIUM, importThroughDialog, startServer, workerProfiler } from './chromium-import.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(root, 'bench/out/ui');
@@ -472,49 +472,6 @@ function logWhole(label, r) {
   log(`  ${label}: dashboard ${r.firstMs.toFixed(0)} ms, whole ${r.wholeMs.toFixed(0)} ms`);
 }
 
-/**
- * Starts Chrome's sampling profiler in every worker of the page: Playwright has no CDP session of its own for a
- * worker, so the page's session attaches to them (not flattened) and talks to each through Target.sendMessageToTarget.
- * Returns a function that stops them and writes `<prefix>[-k].cpuprofile`.
- */
-async function profileWorkers(page) {
-  const cdp = await page.context().newCDPSession(page);
-  const workers = [];
-  const waiting = new Map();
-  let next = 0;
-  cdp.on('Target.attachedToTarget', (e) => {
-    if (e.targetInfo.type === 'worker') workers.push(e);
-  });
-  cdp.on('Target.receivedMessageFromTarget', (e) => {
-    const m = JSON.parse(e.message);
-    waiting.get(m.id)?.(m);
-    waiting.delete(m.id);
-  });
-  const send = (sessionId, method, params = {}) =>
-    new Promise((resolve) => {
-      const id = ++next;
-      waiting.set(id, resolve);
-      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
-    });
-  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
-  await new Promise((r) => setTimeout(r, 500));
-  for (const w of workers) {
-    await send(w.sessionId, 'Profiler.enable');
-    await send(w.sessionId, 'Profiler.setSamplingInterval', { interval: 500 });
-    await send(w.sessionId, 'Profiler.start');
-  }
-  log(`  profiling ${workers.length} worker(s): ${workers.map((w) => w.targetInfo.url.split('/').pop()).join(', ')}`);
-  return async (prefix) => {
-    for (const [k, w] of workers.entries()) {
-      const r = await send(w.sessionId, 'Profiler.stop');
-      const path = `${prefix}${workers.length > 1 ? `-${k}` : ''}.cpuprofile`;
-      writeFileSync(path, JSON.stringify(r.result?.profile ?? {}));
-      log(`  wrote ${path}`);
-    }
-    await cdp.detach();
-  };
-}
-
 async function timeMain(page, files, out) {
   for (const kind of ['defender', 'squid']) {
     log(`importing ${files[kind]} …`);
@@ -587,9 +544,17 @@ async function timeMain(page, files, out) {
   await switchReport(page, endpoint.value, expected[endpoint.value]);
   out.cold = await coldWindow(page, 'custom');
   log(`  cold window: tables on screen ${out.cold.firstMs.toFixed(0)} ms, whole ${out.cold.wholeMs.toFixed(0)} ms`);
-  const stopProfile = profileWorker ? await profileWorkers(page) : null;
+  const profiler = profileWorker ? await workerProfiler(page.context(), page) : null;
+  if (profiler) {
+    await new Promise((r) => setTimeout(r, 500)); // the workers' attach events
+    await profiler.start();
+  }
   out.coldEarlier = await coldWindow(page, 'earlier');
-  if (stopProfile) await stopProfile(join(root, 'bench/out/ui-worker-early-window'));
+  if (profiler) {
+    const path = join(root, 'bench/out/ui-worker-early-window.cpuprofile');
+    writeFileSync(path, JSON.stringify(await profiler.stop()));
+    log(`  wrote ${path}`);
+  }
   log(
     `  cold window ending 3 days earlier: tables on screen ${out.coldEarlier.firstMs.toFixed(0)} ms, whole ${out.coldEarlier.wholeMs.toFixed(0)} ms`,
   );
