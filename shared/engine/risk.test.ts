@@ -322,6 +322,11 @@ describe('robust statistics', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(Number.isNaN(median([]))).toBe(true);
+    // Numeric order, not text order (10 after 9), and the values left as they were.
+    const xs = [10, 9, 100, 2, 33];
+    expect(median(xs)).toBe(10);
+    expect(xs).toEqual([10, 9, 100, 2, 33]);
+    expect(median([1e9, -3, 7.5, 2])).toBe(4.75);
     expect(mad([10, 10, 11, 9, 10, 1000])).toBeCloseTo(1.4826 * 0.5, 6);
   });
 
