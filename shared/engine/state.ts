@@ -690,6 +690,8 @@ export class EngineState {
     // Stale: the cache dropped this warm-up (its data, tags or settings changed) and no view asked for it.
     // (Unless it computes risk bases still kept — a tag change keeps them — which then finish, at the same pace.)
     const stale = () => this.cache.get(key)?.result !== p && !this.joined.has(p) && !this.computesBases(p);
+    /** Whether a stage waits for a quiet moment: an idle one (or a demoted warm-up's) that nobody joined. */
+    const waitsForQuiet = (idle: boolean) => (idle || this.demoted.has(p)) && !this.joined.has(p);
     /**
      * Lets other messages in before the next stage; an idle stage (of a warm-up, or a view's whole tables after its
      * dashboard) nobody joined also waits for a quiet moment.
@@ -699,7 +701,7 @@ export class EngineState {
       for (;;) {
         if (stale()) throw new StaleWarmUp();
         const quiet = Date.now() - this.lastAsked;
-        if (!(idle || this.demoted.has(p)) || this.joined.has(p) || quiet >= IDLE_MS) return;
+        if (!waitsForQuiet(idle) || quiet >= IDLE_MS) return;
         await new Promise<void>((resolve) => {
           const wake = () => {
             clearTimeout(timer);
@@ -712,8 +714,7 @@ export class EngineState {
       }
     };
     /** Facts of a tables stage: fewer while this waits for quiet moments (a view may let one in, see tableSteps). */
-    const stepFacts = (idle: boolean) =>
-      (idle || this.demoted.has(p)) && !this.joined.has(p) ? IDLE_TABLE_STEP_FACTS : TABLE_STEP_FACTS;
+    const stepFacts = (idle: boolean) => (waitsForQuiet(idle) ? IDLE_TABLE_STEP_FACTS : TABLE_STEP_FACTS);
     const early = settledLater<Pick<Computed, 'tables' | 'series'>>();
     const dash = settledLater<DashboardView>();
     // Once a view's dashboard is answered, the facts of the other reports' imports are read in the background.
