@@ -180,7 +180,7 @@ function threadDelta(before, after) {
 }
 
 /** Self time by function (name, script, line) of a CPU profile, largest first. */
-function selfTimes(profile, top = 30) {
+export function selfTimes(profile, top = 30) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   let total = 0;
