@@ -19,6 +19,7 @@ import {
   type RiskOptions,
   riskBase,
   riskIn,
+  SortedWindow,
 } from './risk';
 import { FIXTURE_T0, type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
 import { timeline } from './views';
@@ -343,6 +344,45 @@ describe('robust statistics', () => {
       const rest = [...sorted.slice(0, skip), ...sorted.slice(skip + 1)];
       expect(medianWithout(sorted, skip)).toBe(median(rest));
     }
+  });
+
+  it('a sliding SortedWindow gives the median and largest value of what is in it, as median and Math.max do', () => {
+    let seed = 11;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    // Starts smaller than it gets (it grows); repeated values and unknown (NaN) ones, which it does not keep.
+    const w = new SortedWindow(2);
+    const held: number[] = [];
+    const added: number[] = [];
+    for (let step = 0; step < 2000; step++) {
+      if (rnd() < 0.55 || added.length === 0) {
+        const x = rnd() < 0.1 ? Number.NaN : Math.floor(rnd() * 8) * 1.5;
+        w.add(x);
+        added.push(x);
+        if (!Number.isNaN(x)) held.push(x);
+      } else {
+        // Out in the order they came in, as the lookback window slides.
+        const x = added.shift() as number;
+        w.remove(x);
+        if (!Number.isNaN(x)) held.splice(held.indexOf(x), 1);
+      }
+      expect(w.n).toBe(held.length);
+      if (held.length === 0) {
+        expect(Number.isNaN(w.median())).toBe(true);
+        expect(Number.isNaN(w.max())).toBe(true);
+      } else {
+        expect(w.median()).toBe(median(held));
+        expect(w.max()).toBe(Math.max(...held));
+      }
+      expect(w.values()).toEqual([...held].sort((a, b) => a - b));
+    }
+    // A value it does not hold leaves it as it was.
+    w.clear();
+    w.add(3);
+    w.remove(4);
+    expect(w.values()).toEqual([3]);
   });
 
   it('outlierAmong compares on a log scale with a floor on the spread', () => {

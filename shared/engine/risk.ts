@@ -146,6 +146,69 @@ function popcount(x: number): number {
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
+/**
+ * A multiset of numbers kept sorted, for the medians of a window that slides over an entity's days: a value goes in
+ * and out in a binary search and a shift (a window holds a few dozen), where a median of the window's list would
+ * copy and sort it each day. `median()` computes what `median` does of the same values; NaN values are not kept.
+ */
+export class SortedWindow {
+  private v: Float64Array;
+  n = 0;
+  constructor(capacity: number) {
+    this.v = new Float64Array(Math.max(1, capacity));
+  }
+  clear(): void {
+    this.n = 0;
+  }
+  add(x: number): void {
+    if (Number.isNaN(x)) return;
+    if (this.n === this.v.length) {
+      const grown = new Float64Array(this.v.length * 2);
+      grown.set(this.v);
+      this.v = grown;
+    }
+    // After the last value ≤ x: equal values keep their order (they are equal, so nothing shows it).
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.v[mid] <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    this.v.copyWithin(lo + 1, lo, this.n);
+    this.v[lo] = x;
+    this.n++;
+  }
+  /** Takes one value equal to `x` out (none when there is none, or x is NaN). */
+  remove(x: number): void {
+    if (Number.isNaN(x)) return;
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.v[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === this.n || this.v[lo] !== x) return;
+    this.v.copyWithin(lo, lo + 1, this.n);
+    this.n--;
+  }
+  median(): number {
+    const n = this.n;
+    if (n === 0) return Number.NaN;
+    const m = n >> 1;
+    return n % 2 ? this.v[m] : (this.v[m - 1] + this.v[m]) / 2;
+  }
+  /** The largest value; NaN when empty. */
+  max(): number {
+    return this.n > 0 ? this.v[this.n - 1] : Number.NaN;
+  }
+  /** The values, ascending, as a list. */
+  values(): number[] {
+    return Array.from(this.v.subarray(0, this.n));
+  }
+}
+
 /** The median of a sorted array without its element at `skip`, as `median` computes it; NaN when none is left. */
 export function medianWithout(sorted: Float64Array, skip: number): number {
   const len = sorted.length - 1;
@@ -509,6 +572,49 @@ export class Slots {
   }
 
   /** Sanction row i as an object. */
+  /** Row i is a first use that is no anomaly with these apps and thresholds (then `judged` would give null). */
+  noFirstUse(i: number, apps: readonly AppInfo[], t: RiskBase['thresholds'], p: RiskParams): boolean {
+    return (
+      this.kind[i] === 1 &&
+      firstUseSeverity(
+        apps[this.app[i]],
+        this.tx[i],
+        this.others[i],
+        (this.flags[i] & 1) === 1,
+        this.hours[i],
+        t,
+        p,
+      ) === null
+    );
+  }
+
+  /** A first-use row (as `row` of one, without the object). */
+  firstUse(
+    entity: number,
+    day: number,
+    appIndex: number,
+    time: number,
+    tx: number,
+    up: number,
+    hours: number,
+    others: number,
+    rare: boolean,
+  ): void {
+    const i = this.rows++;
+    if (i === this.kind.length) this.resize(i * 2);
+    this.slot(-(i + 1));
+    this.kind[i] = 1;
+    this.entity[i] = entity;
+    this.day[i] = day;
+    this.app[i] = appIndex;
+    this.time[i] = time;
+    this.up[i] = up;
+    this.flags[i] = rare ? 1 : 0;
+    this.tx[i] = tx;
+    this.hours[i] = hours;
+    this.others[i] = others;
+  }
+
   rowAt(i: number): SanctionRow {
     const at = { entity: this.entity[i], day: this.day[i], appIndex: this.app[i], time: this.time[i] };
     const rare = (this.flags[i] & 1) === 1;
@@ -569,6 +675,45 @@ function candidateOf(c: Omit<Candidate, 'fleetEvent' | 'hourMask'> & { hourMask?
 }
 
 /** A sanction row's candidate with the apps as they are now, or null when it raises none. */
+/**
+ * The severity of a first use of app `info` (`tx` transactions in its first days, `others` others using it, `rare`
+ * when few do, in up to `hours` distinct hours a day); null when it is no anomaly. Most first uses are none: a base's
+ * judgement asks this before it builds anything (`candidatesOf`).
+ */
+function firstUseSeverity(
+  info: AppInfo,
+  tx: number,
+  others: number,
+  rare: boolean,
+  hours: number,
+  t: RiskBase['thresholds'],
+  p: RiskParams,
+): AnomalySeverity | null {
+  if (info.sanction === 'Sanctioned') return null;
+  const risky = info.score !== null && info.score <= t.riskyScore;
+  let severity: AnomalySeverity | null = null;
+  const raise = (x: AnomalySeverity | null) => {
+    if (x && (!severity || SEVERITY_RANK[x] > SEVERITY_RANK[severity])) severity = x;
+  };
+  if (info.sanction === 'Unsanctioned') raise(tx >= p.firstUseTransactions ? (rare ? 'High' : 'Medium') : 'Low');
+  if (risky) {
+    if (rare) raise(tx >= p.firstUseHighTransactions ? 'High' : tx >= 5 ? 'Low' : null);
+    else raise(tx >= p.firstUseTransactions ? 'Low' : null);
+  }
+  if (others === 0) {
+    raise(
+      tx >= p.unseenHighTransactions || (hours >= p.beaconHours && tx >= p.unseenMediumTransactions)
+        ? 'High'
+        : tx >= p.unseenMediumTransactions
+          ? 'Medium'
+          : tx >= p.firstUseTransactions
+            ? 'Low'
+            : null,
+    );
+  }
+  return severity;
+}
+
 function judged(
   s: SanctionRow,
   apps: readonly AppInfo[],
@@ -618,28 +763,8 @@ function judged(
     if (s.first) text += `; first use on this ${noun}`;
     return candidate('upload-spike', up, severity, text);
   }
-  if (info.sanction === 'Sanctioned') return null;
-  let severity: AnomalySeverity | null = null;
-  const raise = (x: AnomalySeverity | null) => {
-    if (x && (!severity || SEVERITY_RANK[x] > SEVERITY_RANK[severity])) severity = x;
-  };
-  const { tx, others, rare, hours } = s;
-  if (unsanctioned) raise(tx >= p.firstUseTransactions ? (rare ? 'High' : 'Medium') : 'Low');
-  if (risky) {
-    if (rare) raise(tx >= p.firstUseHighTransactions ? 'High' : tx >= 5 ? 'Low' : null);
-    else raise(tx >= p.firstUseTransactions ? 'Low' : null);
-  }
-  if (others === 0) {
-    raise(
-      tx >= p.unseenHighTransactions || (hours >= p.beaconHours && tx >= p.unseenMediumTransactions)
-        ? 'High'
-        : tx >= p.unseenMediumTransactions
-          ? 'Medium'
-          : tx >= p.firstUseTransactions
-            ? 'Low'
-            : null,
-    );
-  }
+  const { tx, others, hours } = s;
+  const severity = firstUseSeverity(info, tx, others, s.rare, hours, t, p);
   if (!severity) return null;
   const nouns = NOUN[dimension][1];
   const who =
@@ -697,7 +822,11 @@ function candidatesOf(
     },
     (i) => {
       const keep = same?.[slots.appOf(i)] && (uploadsAlike || !slots.isUpload(i));
-      const c = keep ? rows![i] : judged(slots.rowAt(i), apps, dimension, t, p);
+      const c = keep
+        ? rows![i]
+        : slots.noFirstUse(i, apps, t, p)
+          ? null
+          : judged(slots.rowAt(i), apps, dimension, t, p);
       judgedRows[i] = c;
       if (c) candidates.push(c);
     },
@@ -888,8 +1017,10 @@ export function* riskBaseStages(
     for (let a = 0; a < appCount; a++) firstsStart[a + 1] += firstsStart[a];
     firstDays = new Int32Array(pairs);
     const fill = firstsStart.slice(0, appCount);
-    // (entity, app, day) is unique: the row on an app's first day is the entity's first row of it.
-    for (let di = 0; di < r.days.n; di++) {
+    // (entity, app, day) is unique: the row on an app's first day is the entity's first row of it. (In the order
+    // of the positions: reads front to back.)
+    for (let q = 0; q < dayOrder.length; q++) {
+      const di = dayOrder[q];
       const d = r.days.day[di];
       for (let k = rowStart[di]; k < rowEnd[di]; k++) if (firstOfRow[k] === d) firstDays[fill[rowApp[k]]++] = d;
     }
@@ -929,36 +1060,58 @@ export function* riskBaseStages(
   const learnedRow = new Uint8Array(r.days.n);
   const noBytes = new Uint8Array(n).fill(1);
 
+  // An entity's days of use so far (day, transactions, upload), and the lookback window's transactions and known
+  // uploads kept sorted as it slides: the window is the history from `lo` on.
+  const histDay = new Int32Array(span);
+  const histTx = new Float64Array(span);
+  const histUp = new Float64Array(span);
+  const windowTx = new SortedWindow(p.lookbackDays + 2);
+  const windowUp = new SortedWindow(p.lookbackDays + 2);
+  const hourDays = new Int32Array(24);
+  const rows = new Int32Array(widest);
   let judged = 0;
   for (let e = 0; e < n; e++) {
+    const all = daysOf(e);
     // Days with infrastructure noise only (a laptop left on, a holiday) are not days of use.
-    const days = [...daysOf(e)].filter((i) => r.days.transactions[i] > 0);
-    if (days.length === 0) continue;
-    judged += days.length;
+    let used = 0;
+    for (let q = 0; q < all.length; q++) if (r.days.transactions[all[q]] > 0) used++;
+    if (used === 0) continue;
+    judged += used;
     if (judged >= JUDGED_PER_STAGE) {
       judged = 0;
       yield;
     }
-    const firstDay = r.days.day[days[0]];
-    const hist: { day: number; tx: number; up: number }[] = [];
-    const hourDays = new Int32Array(24);
-    for (const di of days) {
-      const d = r.days.day[di];
+    let firstDay = -1;
+    let hn = 0;
+    let lo = 0;
+    windowTx.clear();
+    windowUp.clear();
+    hourDays.fill(0);
+    for (let q = 0; q < all.length; q++) {
+      const di = all[q];
       const tx = r.days.transactions[di];
+      if (!(tx > 0)) continue;
+      const d = r.days.day[di];
+      if (firstDay < 0) firstDay = d;
       const upDay = r.days.up[di];
       if (!Number.isNaN(upDay)) noBytes[e] = 0;
       let dayMask = 0;
       for (let h = 0; h < 24; h++) if (r.days.hourTx[di * 24 + h] > 0) dayMask |= 1 << h;
-      const window = hist.filter((x) => x.day >= d - p.lookbackDays);
-      const learned = d - firstDay >= p.learningDays && window.length >= p.minHistoryDays;
-      const rows: number[] = [];
-      for (let k = rowStart[di]; k < rowEnd[di]; k++) if (!noiseApp[rowApp[k]]) rows.push(k);
+      while (lo < hn && histDay[lo] < d - p.lookbackDays) {
+        windowTx.remove(histTx[lo]);
+        windowUp.remove(histUp[lo]);
+        lo++;
+      }
+      const windowDays = hn - lo;
+      const learned = d - firstDay >= p.learningDays && windowDays >= p.minHistoryDays;
+      // The day's rows of apps that are not noise: positions rows[0 … nr).
+      let nr = 0;
+      for (let k = rowStart[di]; k < rowEnd[di]; k++) if (!noiseApp[rowApp[k]]) rows[nr++] = k;
       if (learned) learnedRow[di] = 1;
-      const txs = window.map((x) => x.tx);
-      const m = median(txs);
-      const ups = window.filter((x) => !Number.isNaN(x.up)).map((x) => x.up);
-      const mUp = ups.length >= p.minHistoryDays ? median(ups) : Number.NaN;
-      const peakUp = ups.length ? Math.max(...ups) : Number.NaN;
+      const m = windowTx.median();
+      const upDays = windowUp.n;
+      const mUp = upDays >= p.minHistoryDays ? windowUp.median() : Number.NaN;
+      const peakUp = windowUp.max();
       const base = { entity: e, day: d };
 
       // Transaction spike, named by the app that took most of it.
@@ -968,20 +1121,21 @@ export function* riskBaseStages(
         const spike =
           tx >= p.spikeMinTransactions &&
           ratio >= p.spikeRatioMedium &&
-          (tx - m) / Math.max(mad(txs, m), 0.1 * m, 1) >= p.spikeRobustZ;
+          (tx - m) / Math.max(mad(windowTx.values(), m), 0.1 * m, 1) >= p.spikeRobustZ;
         if (spike) {
           let top = -1;
-          for (const i of rows) if (top < 0 || rowTx(i) > rowTx(top)) top = i;
+          for (let x = 0; x < nr; x++) if (top < 0 || rowTx(rows[x]) > rowTx(top)) top = rows[x];
           const a = top >= 0 ? rowApp[top] : -1;
           let share = '';
           // A busy day lifts every app; a spike that one app takes, far beyond its own median there, is sharper.
           let concentrated = false;
           if (top >= 0) {
             const topTx = rowTx(top);
-            const perDay = window.map((x) => {
-              const j = rowOf(e, a, x.day);
-              return j >= 0 ? rowTx(j) : 0;
-            });
+            const perDay: number[] = [];
+            for (let w = lo; w < hn; w++) {
+              const j = rowOf(e, a, histDay[w]);
+              perDay.push(j >= 0 ? rowTx(j) : 0);
+            }
             const appMedian = median(perDay);
             const appRatio = topTx / Math.max(appMedian, 1);
             concentrated = topTx >= 0.5 * tx && appRatio >= p.spikeRatioHigh;
@@ -1003,7 +1157,8 @@ export function* riskBaseStages(
         }
       }
 
-      for (const i of rows) {
+      for (let x = 0; x < nr; x++) {
+        const i = rows[x];
         const a = rowApp[i];
         const up = rowUp[i];
         const first = learned && firstOfRow[i] === d;
@@ -1022,7 +1177,7 @@ export function* riskBaseStages(
             if (ratio >= p.uploadRatio && up >= p.uploadPeakRatio * peakUp)
               vs =
                 mUp > 0
-                  ? `${ratioLabel(up / mUp)} its daily median (${bytesLabel(mUp)}) and ${ratioLabel(up / peakUp)} its largest day in ${ups.length} days`
+                  ? `${ratioLabel(up / mUp)} its daily median (${bytesLabel(mUp)}) and ${ratioLabel(up / peakUp)} its largest day in ${upDays} days`
                   : `against a daily median of 0 B`;
           } else vs = null; // judged against the threshold then (`judged`), so another can judge it again
           if (vs !== undefined)
@@ -1047,17 +1202,7 @@ export function* riskBaseStages(
               last = Math.max(last, rowLast(j));
             }
           }
-          slots.row({
-            judge: 'first-use',
-            ...base,
-            appIndex: a,
-            time: last,
-            tx: ftx,
-            up: fup,
-            hours,
-            others,
-            rare,
-          });
+          slots.firstUse(e, d, a, last, ftx, fup, hours, others, rare);
         }
       }
 
@@ -1085,7 +1230,7 @@ export function* riskBaseStages(
           const severity: AnomalySeverity | null =
             qFar >= high && longHistory ? 'High' : q >= min ? 'Medium' : q >= 10 ? 'Low' : null;
           if (severity) {
-            const reached = rows
+            const reached = Array.from(rows.subarray(0, nr))
               .filter((i) => rowHours(i) & newMask)
               .sort((x, y) => rowTx(y) - rowTx(x))
               .slice(0, 2)
@@ -1113,7 +1258,12 @@ export function* riskBaseStages(
           }
         }
       }
-      hist.push({ day: d, tx, up: upDay });
+      histDay[hn] = d;
+      histTx[hn] = tx;
+      histUp[hn] = upDay;
+      hn++;
+      windowTx.add(tx);
+      windowUp.add(upDay);
       for (let h = 0; h < 24; h++) if (dayMask & (1 << h)) hourDays[h]++;
     }
   }
