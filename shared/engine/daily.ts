@@ -336,6 +336,47 @@ export function countingSort(input: Int32Array, keyOf: (k: number) => number, bu
   return out;
 }
 
+/** Buckets up to which byDayAndEntity sorts on the (day, entity) pair in one counting sort. */
+const PAIR_BUCKETS = 1 << 22;
+
+/**
+ * `facts` (indices into `entityOf` and `dayRank`, each with an entity) ordered by day rank, then entity, then as they
+ * come — one counting sort on the pair when entities × days is at most `pairBuckets`, else two stable ones — and
+ * `group[k]`, a number for fact k's (day, entity) pair, the same for the same pair: what the first pass of rollEntity
+ * reads to see where a pair's facts begin.
+ */
+export function byDayAndEntity(
+  facts: Int32Array,
+  entityOf: Int32Array,
+  dayRank: Int32Array,
+  entities: number,
+  days: number,
+  pairBuckets = PAIR_BUCKETS,
+): { order: Int32Array; group: Int32Array } {
+  const group = new Int32Array(entityOf.length);
+  if (entities * days <= pairBuckets) {
+    // Front to back over every fact (those without an entity get a number no one reads).
+    for (let k = 0; k < group.length; k++) group[k] = dayRank[k] * entities + entityOf[k];
+    return { order: countingSort(facts, (k) => group[k], entities * days), group };
+  }
+  const order = countingSort(
+    countingSort(facts, (k) => entityOf[k], entities),
+    (k) => dayRank[k],
+    days,
+  );
+  // Pairs numbered as they come in that order (entities × days may not fit 32 bits).
+  for (let q = 0, g = -1, e = -1, rank = -1; q < order.length; q++) {
+    const k = order[q];
+    if (entityOf[k] !== e || dayRank[k] !== rank) {
+      e = entityOf[k];
+      rank = dayRank[k];
+      g++;
+    }
+    group[k] = g;
+  }
+  return { order, group };
+}
+
 /**
  * One dimension's rollups, in two passes. The first groups the selected facts by (day, entity) with
  * two stable counting sorts and gives each fact its (entity, day) row and its (entity, app, day) row
@@ -377,8 +418,7 @@ function rollEntity(
   const labels = keys.map((key, e) => (labelIds[e] >= 0 ? (ws.str(labelIds[e]) ?? key) : key));
   const facts = new Int32Array(withEntity);
   for (let k = 0, j = 0; k < n; k++) if (entityOf[k] >= 0) facts[j++] = k;
-  const byEntity = countingSort(facts, (k) => entityOf[k], keys.length);
-  const order = countingSort(byEntity, (k) => sel.dayRank[k], sel.days.length);
+  const { order, group } = byDayAndEntity(facts, entityOf, sel.dayRank, keys.length, sel.days.length);
 
   // Pass 1: group-local numbering; the fact that opens a local row is marked -(local + 2) (-1: no row), so pass 2,
   // in fact order, numbers rows as their first facts come.
@@ -388,16 +428,13 @@ function rollEntity(
   const rowOfApp = new Int32Array(apps.length);
   let dn = 0;
   let rn = 0;
-  let groupEntity = -1;
-  let groupRank = -1;
+  let current = -1;
   let d = -1;
   for (let q = 0; q < order.length; q++) {
     const k = order[q];
-    const e = entityOf[k];
-    const rank = sel.dayRank[k];
-    if (e !== groupEntity || rank !== groupRank) {
-      groupEntity = e;
-      groupRank = rank;
+    const g = group[k];
+    if (g !== current) {
+      current = g;
       d = dn++;
       dayOfFact[k] = -(d + 2);
     } else dayOfFact[k] = d;
@@ -558,14 +595,21 @@ export function* dailySteps(
   // Days ranked among those with data: a stray timestamp decades off costs one more rank, not a wide table.
   const dayRank = new Int32Array(count);
   const rankOf = new Map<number, number>();
+  // Facts come in runs of one day (blocks of hours): the map is asked when the day changes.
+  let runDay = Number.NaN;
+  let runRank = -1;
   for (let k = 0; k < count; k++) {
     const day = Math.floor(ws.hour[rows[k]] / HOURS_PER_DAY);
-    let rank = rankOf.get(day);
-    if (rank === undefined) {
-      rank = rankOf.size;
-      rankOf.set(day, rank);
+    if (day !== runDay) {
+      let rank = rankOf.get(day);
+      if (rank === undefined) {
+        rank = rankOf.size;
+        rankOf.set(day, rank);
+      }
+      runDay = day;
+      runRank = rank;
     }
-    dayRank[k] = rank;
+    dayRank[k] = runRank;
   }
   const days = Int32Array.from(rankOf.keys()).sort();
   const remap = new Int32Array(days.length);
