@@ -180,6 +180,58 @@ describe('investigating imported telemetry', () => {
     expect(session.errors).toEqual([]);
   });
 
+  it("keeps a device page's numbers and says what it could not read when its facts cannot be read", async () => {
+    const { page, a } = await openWithImports([PLASO]);
+    // At the worker's edge: while `__failFacts` is set, the page's request for the device's facts reaches the engine
+    // under a method it does not have, so it fails as a read would; the head (its table row) is asked as usual.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __failFacts: boolean };
+      w.__failFacts = true;
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (this: Worker, msg: unknown, ...rest: never[]) {
+        const m = msg as { kind?: string; method?: string } | null;
+        const failed = w.__failFacts && m?.kind === 'request' && m.method === 'query.device';
+        return post.call(this, failed ? { ...m, method: 'query.device.unreadable' } : msg, ...rest);
+      } as typeof post;
+    });
+    await page.reload();
+    await a.waitForEngine();
+    await page.getByRole('combobox', { name: 'Report' }).selectOption('endpoint');
+    await a.goTo('Machines');
+    const row = page.getByRole('row', { name: /test-hostname/ });
+    const transactions = (await row.getByRole('cell').allTextContents()).find((t) => /^[\d,]+$/.test(t.trim()));
+    await row.click();
+    await page.getByRole('heading', { level: 1, name: /test-hostname/ }).waitFor();
+    const overview = page.getByRole('tabpanel', { name: 'Overview' });
+    const alert = overview.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(
+      /^\s*Could not read its activity: Unknown method query\.device\.unreadable\. Open the page again to retry\.\s*$/,
+    );
+    // The numbers from the view's tables stay, and nothing claims to be still loading.
+    expect(await kpi(page, 'Transactions').textContent()).toBe(transactions?.trim());
+    expect(await overview.getAttribute('aria-busy')).toBe('false');
+    expect(await overview.getByRole('img').count()).toBe(0);
+    await screenshot(page, 'device-facts-unreadable');
+    const apps = await openTab(page, 'Discovered apps');
+    expect(await apps.getByRole('alert').textContent()).toContain('Could not read its apps: Unknown method');
+    await screenshot(page, 'device-facts-unreadable-apps');
+    const users = await openTab(page, 'User history');
+    expect(await users.getByRole('alert').textContent()).toContain('Could not read its user history: Unknown method');
+
+    // Opened again once the facts can be read: the same page whole, no alert.
+    await page.evaluate(() => {
+      (window as unknown as { __failFacts: boolean }).__failFacts = false;
+    });
+    await a.goTo('Machines');
+    await row.click();
+    await page.getByRole('heading', { level: 1, name: /test-hostname/ }).waitFor();
+    await overview.and(page.locator('[aria-busy="false"]')).waitFor();
+    await overview.locator('canvas').first().waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await (await openTab(page, 'User history')).getByRole('row').count()).toBeGreaterThan(1);
+  });
+
   it('reopens with the same numbers, each report read from the store as it is shown', async () => {
     const [expected] = await analyzeDevices(PLASO);
     await analyzeDevices(SQUID);
