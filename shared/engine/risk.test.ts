@@ -394,12 +394,12 @@ describe('robust statistics', () => {
   });
 
   it('firstUseCounter counts first days on or before a day, by table and by binary search alike', () => {
-    // Five apps' first days (app 2 none), sorted per app, in a 40-day span from day 1000.
-    const perApp = [[1000, 1000, 1003, 1039], [1010], [], [1005, 1005, 1005, 1020, 1021], [1039]];
+    // Five apps' first days (app 2 none), in no order within an app, in a 40-day span from day 1000.
+    const perApp = [[1003, 1000, 1039, 1000], [1010], [], [1020, 1005, 1021, 1005, 1005], [1039]];
     const start = Int32Array.from([0, ...perApp.map((_, a) => perApp.slice(0, a + 1).flat().length)]);
     const days = Int32Array.from(perApp.flat());
-    const dense = firstUseCounter(days, start, 1000, 40);
-    const searched = firstUseCounter(days, start, 1000, 40, 0);
+    const dense = firstUseCounter(days.slice(), start, 1000, 40);
+    const searched = firstUseCounter(days.slice(), start, 1000, 40, 0);
     for (let a = 0; a < perApp.length; a++)
       for (let x = 990; x < 1050; x++) {
         const expected = perApp[a].filter((d) => d <= x).length;

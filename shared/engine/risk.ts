@@ -244,8 +244,9 @@ function upperBound(sorted: Int32Array, from: number, to: number, x: number): nu
 
 /**
  * How many entities' first day of app `a` is on or before day `x`, from every entity's first day of each app
- * (app a's sorted in `firstDays[start[a]..start[a + 1])`, days in [minDay, minDay + span)): a running count per
- * app and day when that table is at most `denseLimit` cells (one read), else a binary search.
+ * (app a's in `firstDays[start[a]..start[a + 1])`, in any order; days in [minDay, minDay + span)): a running count per
+ * app and day when that table is at most `denseLimit` cells (one read), else a binary search — each app's days are
+ * then sorted in place first (the table needs no order: most rollups never pay for the sorts).
  */
 export function firstUseCounter(
   firstDays: Int32Array,
@@ -255,7 +256,10 @@ export function firstUseCounter(
   denseLimit = 1 << 24,
 ): (a: number, x: number) => number {
   const apps = start.length - 1;
-  if (apps * span > denseLimit) return (a, x) => upperBound(firstDays, start[a], start[a + 1], x) - start[a];
+  if (apps * span > denseLimit) {
+    for (let a = 0; a < apps; a++) firstDays.subarray(start[a], start[a + 1]).sort();
+    return (a, x) => upperBound(firstDays, start[a], start[a + 1], x) - start[a];
+  }
   const upTo = new Int32Array(apps * span);
   for (let a = 0; a < apps; a++) for (let j = start[a]; j < start[a + 1]; j++) upTo[a * span + firstDays[j] - minDay]++;
   for (let a = 0; a < apps; a++) for (let off = 1; off < span; off++) upTo[a * span + off] += upTo[a * span + off - 1];
@@ -1024,7 +1028,6 @@ export function* riskBaseStages(
       const d = r.days.day[di];
       for (let k = rowStart[di]; k < rowEnd[di]; k++) if (firstOfRow[k] === d) firstDays[fill[rowApp[k]]++] = d;
     }
-    for (let a = 0; a < appCount; a++) firstDays.subarray(firstsStart[a], firstsStart[a + 1]).sort();
   }
   yield;
   const usedBy = firstUseCounter(firstDays, firstsStart, minDay, span);
@@ -1035,12 +1038,18 @@ export function* riskBaseStages(
   // The fleet's (non-noise) transactions per UTC hour of the day, and each entity's own.
   const hourTx = new Float64Array(24);
   const ownHourTx = new Float64Array(n * 24);
+  // Each entity-day's hours with (non-noise) transactions as a bit mask, read here front to back once.
+  const hourMaskOf = new Int32Array(r.days.n);
   for (let i = 0; i < r.days.n; i++) {
     const e = r.days.entity[i];
+    let mask = 0;
     for (let h = 0; h < 24; h++) {
-      hourTx[h] += r.days.hourTx[i * 24 + h];
-      ownHourTx[e * 24 + h] += r.days.hourTx[i * 24 + h];
+      const v = r.days.hourTx[i * 24 + h];
+      hourTx[h] += v;
+      ownHourTx[e * 24 + h] += v;
+      if (v > 0) mask |= 1 << h;
     }
+    hourMaskOf[i] = mask;
   }
   const allTx = hourTx.reduce((a, b) => a + b, 0);
   const ownTx = new Float64Array(n);
@@ -1095,8 +1104,7 @@ export function* riskBaseStages(
       if (firstDay < 0) firstDay = d;
       const upDay = r.days.up[di];
       if (!Number.isNaN(upDay)) noBytes[e] = 0;
-      let dayMask = 0;
-      for (let h = 0; h < 24; h++) if (r.days.hourTx[di * 24 + h] > 0) dayMask |= 1 << h;
+      const dayMask = hourMaskOf[di];
       while (lo < hn && histDay[lo] < d - p.lookbackDays) {
         windowTx.remove(histTx[lo]);
         windowUp.remove(histUp[lo]);
