@@ -17,37 +17,20 @@
  *
  *   node --expose-gc bench/out/report-compute/report-compute.mjs <file> [--scale 10] [--runs 2] [--held] [--cache]
  */
-import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
-import type { FactBlockRecord } from '../shared/store/records';
-import { blocksOf, factsOf, runStages, workingSetOf } from './report-stages';
+import { benchArgs, factBlocks } from './node-facts';
+import { runStages, workingSetOf } from './report-stages';
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-  const flag = (name: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  if (!file) {
-    console.error(
-      'usage: node --expose-gc bench/out/report-compute/report-compute.mjs <file> [--scale k] [--runs n] [--held] [--cache]',
-    );
-    process.exit(64);
-  }
+  const { file, flag, has } = benchArgs(
+    'node --expose-gc bench/out/report-compute/report-compute.mjs <file> [--scale k] [--runs n] [--held] [--cache]',
+  );
   const scale = Number(flag('scale') ?? 1);
   const runs = Number(flag('runs') ?? 1);
-  const measureHeld = args.includes('--held');
+  const measureHeld = has('held');
 
   let t = performance.now();
-  const cache = `${file}.blocks.v8`;
-  let blocks: FactBlockRecord[];
-  if (args.includes('--cache') && existsSync(cache) && statSync(cache).mtimeMs > statSync(file).mtimeMs) {
-    blocks = deserialize(readFileSync(cache)) as FactBlockRecord[];
-  } else {
-    blocks = blocksOf(await factsOf(file, createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })));
-    if (args.includes('--cache')) writeFileSync(cache, serialize(blocks));
-  }
+  const blocks = await factBlocks(file, has('cache'));
   const parseSeconds = (performance.now() - t) / 1000;
   t = performance.now();
   const ws = workingSetOf(blocks, scale);

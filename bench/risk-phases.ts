@@ -4,14 +4,12 @@
  * then the risk base of devices and of users over the all-time rollups, timed between its stages (the row index, the
  * first uses, the hours with the first entities, the rest). Each run's times, and a hash of what each produced, to
  * compare two builds (results must hash the same). Reads the fact blocks `report-compute --cache` keeps beside the
- * file (`<file>.blocks.v8`), else parses the file. Built with `bench/vite.report-compute.config.ts`:
+ * file (`<file>.blocks.v8`), else parses the file and keeps them there. Built with `bench/vite.report-compute.config.ts`:
  *
  *   node --expose-gc bench/out/report-compute/risk-phases.mjs <file> [--runs 3] [--early-days 2]
  *
  * (s14: the 10M Defender file has ~3× the entity-days of the 1M file replicated 10 times — time risk on it.)
  */
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { deserialize } from 'node:v8';
 import { BUILTIN_CATALOG } from '../shared/catalog/builtin';
 import { loadCatalog } from '../shared/catalog/loader';
 import { createMatcher } from '../shared/catalog/matcher';
@@ -19,8 +17,8 @@ import { createScorer } from '../shared/catalog/score';
 import { DEFAULT_SETTINGS } from '../shared/domain/settings';
 import { computeDaily, dailySteps } from '../shared/engine/daily';
 import { riskBaseStages, riskIn } from '../shared/engine/risk';
-import type { FactBlockRecord } from '../shared/store/records';
-import { blocksOf, digest, factsOf, workingSetOf } from './report-stages';
+import { benchArgs, factBlocks } from './node-facts';
+import { digest, workingSetOf } from './report-stages';
 
 /** A hash of typed arrays, lists and records alike (rollups are too large for `digest`'s JSON). */
 function hashAll(x: unknown): string {
@@ -71,24 +69,12 @@ function phases<T>(g: Generator<void, T>, named: number): { value: T; ms: number
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-  const flag = (name: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  if (!file) {
-    console.error(
-      'usage: node --expose-gc bench/out/report-compute/risk-phases.mjs <file> [--runs n] [--early-days d]',
-    );
-    process.exit(64);
-  }
+  const { file, flag } = benchArgs(
+    'node --expose-gc bench/out/report-compute/risk-phases.mjs <file> [--runs n] [--early-days d]',
+  );
   const runs = Number(flag('runs') ?? 3);
   const earlyDays = Number(flag('early-days') ?? 2);
-  const cache = `${file}.blocks.v8`;
-  const blocks = existsSync(cache)
-    ? (deserialize(readFileSync(cache)) as FactBlockRecord[])
-    : blocksOf(await factsOf(file, createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })));
+  const blocks = await factBlocks(file, true);
   const ws = workingSetOf(blocks, 1);
   blocks.length = 0;
   const matcher = createMatcher(loadCatalog(BUILTIN_CATALOG, []));
