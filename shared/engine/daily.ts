@@ -378,8 +378,8 @@ export function byDayAndEntity(
 }
 
 /**
- * One dimension's rollups, in two passes. The first groups the selected facts by (day, entity) with
- * two stable counting sorts and gives each fact its (entity, day) row and its (entity, app, day) row
+ * One dimension's rollups, in two passes. The first groups the selected facts by (day, entity)
+ * (`byDayAndEntity`: counting sorts) and gives each fact its (entity, day) row and its (entity, app, day) row
  * (within a group an app's row is found through an array indexed by app: no hashing, no scan),
  * numbering rows in the order their first fact comes, as one pass over the facts would. The second
  * sums in fact order, reading the working set front to back, into columns sized exactly.

@@ -506,24 +506,46 @@ export class Slots {
   }
 
   row(r: SanctionRow): void {
+    if (r.judge === 'first-use') {
+      this.firstUse(r.entity, r.day, r.appIndex, r.time, r.tx, r.up, r.hours, r.others, r.rare);
+      return;
+    }
+    const i = this.open(0, r.entity, r.day, r.appIndex, r.time, r.up, r.rare);
+    if (r.first) this.flags[i] |= 2;
+    this.vs.set(i, r.vs);
+  }
+
+  /** A first-use row (as `row` of one, without the object). */
+  firstUse(
+    entity: number,
+    day: number,
+    appIndex: number,
+    time: number,
+    tx: number,
+    up: number,
+    hours: number,
+    others: number,
+    rare: boolean,
+  ): void {
+    const i = this.open(1, entity, day, appIndex, time, up, rare);
+    this.tx[i] = tx;
+    this.hours[i] = hours;
+    this.others[i] = others;
+  }
+
+  /** A new sanction row of `kind` (0 upload spike, 1 first use) with what both kinds have; its index. */
+  private open(kind: 0 | 1, entity: number, day: number, app: number, time: number, up: number, rare: boolean): number {
     const i = this.rows++;
     if (i === this.kind.length) this.resize(i * 2);
     this.slot(-(i + 1));
-    this.kind[i] = r.judge === 'upload-spike' ? 0 : 1;
-    this.entity[i] = r.entity;
-    this.day[i] = r.day;
-    this.app[i] = r.appIndex;
-    this.time[i] = r.time;
-    this.up[i] = r.up;
-    this.flags[i] = r.rare ? 1 : 0;
-    if (r.judge === 'upload-spike') {
-      if (r.first) this.flags[i] |= 2;
-      this.vs.set(i, r.vs);
-    } else {
-      this.tx[i] = r.tx;
-      this.hours[i] = r.hours;
-      this.others[i] = r.others;
-    }
+    this.kind[i] = kind;
+    this.entity[i] = entity;
+    this.day[i] = day;
+    this.app[i] = app;
+    this.time[i] = time;
+    this.up[i] = up;
+    this.flags[i] = rare ? 1 : 0;
+    return i;
   }
 
   /** Frees the room left for growth (the base keeps its slots). */
@@ -575,7 +597,6 @@ export class Slots {
     this.forEachSlot(visit, (i) => visit(this.rowAt(i)));
   }
 
-  /** Sanction row i as an object. */
   /** Row i is a first use that is no anomaly with these apps and thresholds (then `judged` would give null). */
   noFirstUse(i: number, apps: readonly AppInfo[], t: RiskBase['thresholds'], p: RiskParams): boolean {
     return (
@@ -592,33 +613,7 @@ export class Slots {
     );
   }
 
-  /** A first-use row (as `row` of one, without the object). */
-  firstUse(
-    entity: number,
-    day: number,
-    appIndex: number,
-    time: number,
-    tx: number,
-    up: number,
-    hours: number,
-    others: number,
-    rare: boolean,
-  ): void {
-    const i = this.rows++;
-    if (i === this.kind.length) this.resize(i * 2);
-    this.slot(-(i + 1));
-    this.kind[i] = 1;
-    this.entity[i] = entity;
-    this.day[i] = day;
-    this.app[i] = appIndex;
-    this.time[i] = time;
-    this.up[i] = up;
-    this.flags[i] = rare ? 1 : 0;
-    this.tx[i] = tx;
-    this.hours[i] = hours;
-    this.others[i] = others;
-  }
-
+  /** Sanction row i as an object. */
   rowAt(i: number): SanctionRow {
     const at = { entity: this.entity[i], day: this.day[i], appIndex: this.app[i], time: this.time[i] };
     const rare = (this.flags[i] & 1) === 1;
@@ -678,7 +673,6 @@ function candidateOf(c: Omit<Candidate, 'fleetEvent' | 'hourMask'> & { hourMask?
   };
 }
 
-/** A sanction row's candidate with the apps as they are now, or null when it raises none. */
 /**
  * The severity of a first use of app `info` (`tx` transactions in its first days, `others` others using it, `rare`
  * when few do, in up to `hours` distinct hours a day); null when it is no anomaly. Most first uses are none: a base's
@@ -718,6 +712,7 @@ function firstUseSeverity(
   return severity;
 }
 
+/** A sanction row's candidate with the apps as they are now, or null when it raises none. */
 function judged(
   s: SanctionRow,
   apps: readonly AppInfo[],
