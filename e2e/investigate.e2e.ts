@@ -213,6 +213,10 @@ describe('investigating imported telemetry', () => {
     expect(await overview.getAttribute('aria-busy')).toBe('false');
     expect(await overview.getByRole('img').count()).toBe(0);
     await screenshot(page, 'device-facts-unreadable');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForTimeout(300);
+    await screenshot(page, 'device-facts-unreadable-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     const apps = await openTab(page, 'Discovered apps');
     expect(await apps.getByRole('alert').textContent()).toContain('Could not read its apps: Unknown method');
     await screenshot(page, 'device-facts-unreadable-apps');
