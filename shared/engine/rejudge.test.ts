@@ -11,6 +11,7 @@ import { type AppContext, reappraised } from './daily';
 import { uploadFloorOf } from './risk';
 import { type FixtureFact, fixtureApp, fixtureCatalog, fixtureWorkingSet } from './risk-fixture';
 import {
+  basesServe,
   type RiskBases,
   rejudgedBases,
   revivedBases,
@@ -200,14 +201,17 @@ describe('rejudgedBases', () => {
       expect(raised(3, 'New high-volume app')).toBe(false);
       expect(seen[1][0].devices).not.toEqual(seen[0][0].devices);
       let judgedAgain = 0;
+      let belowFloor = 0;
       for (let from = 0; from < JUDGEMENTS.length; from++) {
         const kept = structuredClone(storedBases(fresh[from]));
         for (let to = 0; to < JUDGEMENTS.length; to++) {
           const apps = reappraised(fresh[from].devices.apps, a, catalog);
-          const lower = JUDGEMENTS[to].thresholds.highUploadBytes < uploadFloorOf(JUDGEMENTS[from].thresholds);
-          if (lower) {
-            // Uploads between the two thresholds are not in the bases: refused, never judged wrong.
+          const floor = uploadFloorOf(JUDGEMENTS[from].thresholds);
+          if (JUDGEMENTS[to].thresholds.highUploadBytes < floor) belowFloor++;
+          if (!basesServe({ uploadFloor: floor, value: fresh[from] }, JUDGEMENTS[to].thresholds)) {
+            // Uploads between the two thresholds that the bases left out: refused, never judged wrong.
             expect(() => rejudgedBases(fresh[from], apps, JUDGEMENTS[to])).toThrow(/upload threshold below/);
+            expect(() => revivedBases(kept, apps, JUDGEMENTS[to])).toThrow(/upload threshold below/);
             continue;
           }
           expect(views(rejudgedBases(fresh[from], apps, JUDGEMENTS[to]))).toEqual(seen[to]);
@@ -215,7 +219,9 @@ describe('rejudgedBases', () => {
           judgedAgain++;
         }
       }
-      expect(judgedAgain).toBe(27);
+      // Every pair at or past the floor (27), and four of the nine below it: those past every upload the bases left out.
+      expect(belowFloor).toBe(9);
+      expect(judgedAgain).toBe(31);
       // The upload threshold moves what the fleet's large uploads raise.
       expect(seen[4]).not.toEqual(seen[0]);
       expect(seen[5]).not.toEqual(seen[0]);
@@ -285,7 +291,35 @@ describe('rejudgedBases', () => {
     expect(spikes(fresh, 'd23')).toEqual([]);
     expect(views(rejudgedBases(fresh, apps, lowered))).toEqual(views(freshLowered));
     expect(views(revivedBases(structuredClone(storedBases(fresh)), apps, lowered))).toEqual(views(freshLowered));
+    // Below the floor: the signals keep uploads from it (300 MB) and left out the fleet's largest one under it, so a
+    // threshold that judges that upload is refused; one past every upload the bases left out is judged on them, as
+    // computed there.
+    const leftOut = fresh.signals.prep!.uploadLeftOut;
+    expect(leftOut).toBeGreaterThan(100 * MB);
+    expect(leftOut).toBeLessThan(300 * MB);
+    const atIt = { thresholds: { ...t, highUploadBytes: leftOut }, severity: 'Medium' as const };
+    expect(() => rejudgedBases(fresh, apps, atIt)).toThrow(/upload threshold below/);
     const below = { thresholds: { ...t, highUploadBytes: 300 * MB - 1 }, severity: 'Medium' as const };
-    expect(() => rejudgedBases(fresh, apps, below)).toThrow();
+    expect(views(rejudgedBases(fresh, apps, below))).toEqual(views(bases(ws, a, true, below)));
+  });
+
+  it('judges traffic without upload byte counts with any upload threshold, as a computation with it does', () => {
+    // The fleet without its byte counts (endpoint telemetry has none): the bases leave no upload out.
+    const facts = fleet(9).map((f) => ({ ...f, up: undefined, down: undefined }));
+    const ws = fixtureWorkingSet(facts);
+    const a = STATES[1];
+    const high = { thresholds: { ...t, highUploadBytes: 600 * MB }, severity: 'Medium' as const };
+    const b = bases(ws, a, true, high);
+    expect([b.devices.uploadLeftOut, b.users.uploadLeftOut, b.signals.prep?.uploadLeftOut]).toEqual([
+      Number.NEGATIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+    ]);
+    const apps = reappraised(b.devices.apps, a, catalog);
+    for (const bytes of [1, 1024, 5 * MB]) {
+      const j = { thresholds: { ...t, highUploadBytes: bytes, riskyScore: 6 }, severity: 'High' as const };
+      expect(basesServe({ uploadFloor: uploadFloorOf(high.thresholds), value: b }, j.thresholds)).toBe(true);
+      expect(views(rejudgedBases(b, apps, j))).toEqual(views(bases(ws, a, true, j)));
+    }
   });
 });

@@ -19,6 +19,7 @@ import {
   riskBaseStages,
   riskIn,
   type StoredRiskBase,
+  servesUploads,
   storedBase,
 } from './risk';
 import {
@@ -30,6 +31,7 @@ import {
   type StoredSignalBase,
   signalBase,
   signalsIn,
+  signalsServeUploads,
   storedSignals,
 } from './signals';
 import { runSteps } from './steps';
@@ -85,19 +87,30 @@ export interface RiskBases {
  * `judgement` the policy thresholds and signal severity in force (when not given, those the bases were computed
  * with). Apps reach risk and signals only through an app's sanction, score and label, and those settings only through
  * what the bases judge, so only that is judged again — milliseconds, where the bases took seconds. The upload
- * threshold must be at least the bases' floor (see `basesServe`).
+ * threshold must be one the bases serve (see `basesServe`).
  */
 export function rejudgedBases(b: RiskBases, apps: readonly AppInfo[], judgement?: SignalJudgement): RiskBases {
   return { ...rejudgedEarly(b, apps, judgement), users: rejudgedUsers(b, apps, judgement) };
 }
 
 /**
- * Whether bases whose upload floor is `floor` (`uploadFloorOf` the threshold they were computed with) can be judged
- * with `t`: they kept the uploads past a share of it, so any threshold at least as high, not a lower one (bases are
- * computed again for it).
+ * Whether bases can be judged with upload threshold `t`: computed with a threshold whose floor (`uploadFloor`,
+ * `uploadFloorOf` it) is at most `t` — they kept the uploads past a share of it — or, once computed (`value`), past
+ * every upload each of them left out (data without byte counts left none out: any threshold). Otherwise they are
+ * computed again with `t`.
  */
-export function basesServe(floor: number, t: Pick<PolicyThresholds, 'highUploadBytes'>): boolean {
-  return t.highUploadBytes >= floor;
+export function basesServe(
+  bases: { uploadFloor: number; value: RiskBases | null },
+  t: Pick<PolicyThresholds, 'highUploadBytes'>,
+): boolean {
+  if (t.highUploadBytes >= bases.uploadFloor) return true;
+  const b = bases.value;
+  return (
+    b !== null &&
+    servesUploads(b.devices, t) &&
+    servesUploads(b.users, t) &&
+    (b.signals.prep === null || signalsServeUploads(b.signals.prep, t))
+  );
 }
 
 /** The bases as plain data for the store (structured-cloneable): what they are judged from, not the judgements. */

@@ -376,10 +376,28 @@ export interface RiskBase {
    */
   judgedRows?: readonly (Candidate | null)[];
   /**
-   * The lowest upload threshold it can be judged with (`uploadFloorOf` the one it was computed with): it kept every
-   * upload of at least uploadMinShare of it, not the smaller ones a lower threshold would judge.
+   * The lowest upload threshold it can be judged with whatever the data (`uploadFloorOf` the one it was computed with):
+   * it kept every upload of at least uploadMinShare of it, not the smaller ones a lower threshold would judge.
    */
   uploadFloor: number;
+  /**
+   * The largest upload it left out for its size that a lower threshold would judge (-Infinity when none: traffic
+   * without byte counts, as endpoint telemetry's): a threshold whose share of it is larger judges no more than the
+   * base kept, however far below the floor (`servesUploads`). Absent on a base stored by an earlier build.
+   */
+  uploadLeftOut: number;
+}
+
+/**
+ * Whether `base` can be judged with upload threshold `t`: at least its floor, or past every upload it left out (so the
+ * uploads it would judge are all kept). Otherwise the base is computed again with `t`.
+ */
+export function servesUploads(
+  base: Pick<RiskBase, 'uploadFloor' | 'uploadLeftOut' | 'params'>,
+  t: Pick<PolicyThresholds, 'highUploadBytes'>,
+): boolean {
+  // The same test `judged` leaves an upload out with (`up < share × threshold`), so the two agree to the byte.
+  return t.highUploadBytes >= base.uploadFloor || base.uploadLeftOut < base.params.uploadMinShare * t.highUploadBytes;
 }
 
 /**
@@ -836,7 +854,7 @@ function candidatesOf(
 /**
  * The base with the apps' tags, sanctions and scores of `apps` — the same apps in the same order, as newer tags,
  * overrides or weights see them — and the risky-app score and upload threshold of `judgement` when given (the latter
- * at least the base's `uploadFloor`): the upload spikes and first uses are judged again; nothing else of the base
+ * one the base serves, `servesUploads`): the upload spikes and first uses are judged again; nothing else of the base
  * depends on them.
  */
 export function rejudged(
@@ -844,7 +862,7 @@ export function rejudged(
   apps: readonly AppInfo[],
   judgement?: Pick<PolicyThresholds, 'riskyScore' | 'highUploadBytes'>,
 ): RiskBase {
-  if (judgement && judgement.highUploadBytes < base.uploadFloor)
+  if (judgement && !servesUploads(base, judgement))
     throw new Error('risk bases judged with an upload threshold below their upload floor');
   const thresholds = judgement
     ? { riskyScore: judgement.riskyScore, highUploadBytes: judgement.highUploadBytes }
@@ -1063,6 +1081,7 @@ export function* riskBaseStages(
   const slots = new Slots();
   const learnedRow = new Uint8Array(r.days.n);
   const noBytes = new Uint8Array(n).fill(1);
+  let uploadLeftOut = Number.NEGATIVE_INFINITY;
 
   // An entity's days of use so far (day, transactions, upload), and the lookback window's transactions and known
   // uploads kept sorted as it slides: the window is the history from `lo` on.
@@ -1172,19 +1191,20 @@ export function* riskBaseStages(
         // Both rules below weigh the app's sanction and score (and name it): they are kept as what they are judged
         // from, and judged with the apps as they are (`judged`), again whenever tags, overrides or weights change.
 
-        // Upload spike (bytes known only: unknown is n/a, never zero).
-        if (upload) {
-          let vs: string | null | undefined;
-          if (learned && !Number.isNaN(mUp)) {
-            const ratio = up / Math.max(mUp, p.uploadFloorBytes);
-            if (ratio >= p.uploadRatio && up >= p.uploadPeakRatio * peakUp)
-              vs =
-                mUp > 0
-                  ? `${ratioLabel(up / mUp)} its daily median (${bytesLabel(mUp)}) and ${ratioLabel(up / peakUp)} its largest day in ${upDays} days`
-                  : `against a daily median of 0 B`;
-          } else vs = null; // judged against the threshold then (`judged`), so another can judge it again
-          if (vs !== undefined)
+        // Upload spike (bytes known only: unknown is n/a, never zero): past the baseline, or before one (judged
+        // against the threshold then, `judged`, so another can judge it again).
+        if (!Number.isNaN(up)) {
+          const baselined = learned && !Number.isNaN(mUp);
+          const spike =
+            !baselined || (up / Math.max(mUp, p.uploadFloorBytes) >= p.uploadRatio && up >= p.uploadPeakRatio * peakUp);
+          if (spike && upload) {
+            const vs = !baselined
+              ? null
+              : mUp > 0
+                ? `${ratioLabel(up / mUp)} its daily median (${bytesLabel(mUp)}) and ${ratioLabel(up / peakUp)} its largest day in ${upDays} days`
+                : `against a daily median of 0 B`;
             slots.row({ judge: 'upload-spike', ...base, appIndex: a, time: rowLast(i), up, rare, first, vs });
+          } else if (spike && up > uploadLeftOut) uploadLeftOut = up;
         }
 
         // First use of an unsanctioned, risky or fleet-unseen app (unless sanctioned).
@@ -1285,6 +1305,7 @@ export function* riskBaseStages(
     dimension,
     thresholds,
     uploadFloor: uploadFloorOf(t),
+    uploadLeftOut,
     dayOrder,
     dayStart,
     day: r.days.day,

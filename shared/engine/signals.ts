@@ -128,6 +128,12 @@ export interface SignalBase extends SignalResult {
     newApps: NewApp[];
     days: NewAppDays;
     uploads: LargeUpload[];
+    /**
+     * The largest device upload to an app in a day left out of `uploads` for its size (-Infinity when none: no byte
+     * counts): a threshold past it judges no more than they hold (`signalsServeUploads`). Absent when stored by an
+     * earlier build.
+     */
+    uploadLeftOut: number;
     opts: Omit<SignalOptions, 'window'>;
     p: SignalParams;
   } | null;
@@ -244,9 +250,14 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
   const uploads: LargeUpload[] = [];
   // From the floor below the threshold: a threshold lowered down to it judges this base (see uploadFloorOf).
   const uploadMin = uploadFloorOf(t);
+  let uploadLeftOut = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < dev.rows.n; i++) {
     const up = dev.rows.up[i];
-    if (Number.isNaN(up) || up < uploadMin) continue;
+    if (Number.isNaN(up)) continue;
+    if (up < uploadMin) {
+      if (up > uploadLeftOut) uploadLeftOut = up;
+      continue;
+    }
     const e = dev.rows.entity[i];
     uploads.push({
       time: dev.rows.last[i],
@@ -257,8 +268,20 @@ export function signalBase(daily: DailyRollups, opts: Omit<SignalOptions, 'windo
       day: dev.rows.day[i],
     });
   }
-  const prep = { newApps, days, uploads, opts, p };
+  const prep = { newApps, days, uploads, uploadLeftOut, opts, p };
   return { ...raised(prep, apps, { thresholds: t, severity: opts.severity }), notApplicable, prep };
+}
+
+/**
+ * Whether a signal base's uploads (`prep`) can be judged with upload threshold `t`: the base kept the large uploads
+ * from the floor of the threshold it was computed with, so `t` at least that, or past every upload it left out.
+ */
+export function signalsServeUploads(
+  prep: Pick<NonNullable<SignalBase['prep']>, 'uploadLeftOut' | 'opts'>,
+  t: Pick<PolicyThresholds, 'highUploadBytes'>,
+): boolean {
+  // `raised` leaves out an upload below the threshold (`up < t`): the same test, so the two agree to the byte.
+  return t.highUploadBytes >= uploadFloorOf(prep.opts.thresholds) || prep.uploadLeftOut < t.highUploadBytes;
 }
 
 /** A signal base as plain data for the store: its signals come back from what they were raised from. */
@@ -290,13 +313,12 @@ export function resignaled(base: SignalBase, apps: readonly AppInfo[], judgement
 
 /** The signals raised, in the order a report lists them: one per app per dedupeDays, the first policy speaking. */
 function raised(
-  { newApps, days, uploads, opts, p }: NonNullable<SignalBase['prep']>,
+  prep: NonNullable<SignalBase['prep']>,
   apps: readonly AppInfo[],
   { thresholds, severity }: SignalJudgement,
 ): Pick<SignalResult, 'signals'> {
-  // The base kept the large uploads past the floor of the threshold it was computed with: a threshold at least that
-  // judges them.
-  if (thresholds.highUploadBytes < uploadFloorOf(opts.thresholds))
+  const { newApps, days, uploads, opts, p } = prep;
+  if (!signalsServeUploads(prep, thresholds))
     throw new Error("signals judged with an upload threshold below their base's upload floor");
   const t = thresholds;
   const pending: Pending[] = [];

@@ -104,6 +104,34 @@ function fleetLog(start: number): Uint8Array {
   return new TextEncoder().encode(`${lines.join('\n')}\n`);
 }
 
+/**
+ * fleetLog's six clients as a W3C proxy log with upload byte counts (cs-bytes): 2,000 bytes a request to worky.com
+ * (200 KB a working day), and client 2 sending 60 MB to dropbox.com on day 15 (an upload spike past its baseline).
+ * A device's first week, before its upload baseline, is judged against the threshold alone: a base computed with
+ * the default threshold leaves those days' 200 KB out, so a threshold judging them computes the bases again.
+ */
+function uploadFleetLog(start: number): Uint8Array {
+  const lines: string[] = [];
+  const line = (t: number, ip: string, host: string, user: string, up: number) => {
+    const iso = new Date(t * 1000).toISOString();
+    lines.push(`${iso.slice(0, 10)} ${iso.slice(11, 19)} ${ip} ${user} ${host} ${up} 9000`);
+  };
+  for (let day = 0; day < 21; day++)
+    for (let k = 1; k <= 6; k++) {
+      const ip = `10.9.0.${k}`;
+      if (day % 7 < 5)
+        for (let h = 8; h < 18; h++)
+          for (let j = 0; j < 10; j++)
+            line(start + day * DAY_S + h * 3600 + j * 60, ip, 'www.worky.com', `u${k}`, 2000);
+      if (k === 2 && day === 15)
+        line(start + day * DAY_S + 14 * 3600, ip, 'www.dropbox.com', `u${k}`, 60 * 1024 * 1024);
+    }
+  lines.sort();
+  return new TextEncoder().encode(
+    `#Software: test\n#Fields: date time c-ip cs-username cs-host cs-bytes sc-bytes\n${lines.join('\n')}\n`,
+  );
+}
+
 /** Whether two lists hold the same computations (promises), by identity: toEqual finds any two promises equal. */
 function sameOwners(a: unknown[], b: unknown[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
@@ -322,7 +350,7 @@ describe('engine state cache', () => {
     ).toBe(true);
   });
 
-  it('keeps risk bases through a threshold or severity change, judged again: as a fresh state rates (a lower upload threshold computes them again)', async () => {
+  it('keeps risk bases through a threshold or severity change, judged again: as a fresh state rates', async () => {
     const db = await openDb('state-rejudge-thresholds', { indexedDB, IDBKeyRange });
     const r = await importBytes(db, fleetLog(Date.UTC(2026, 8, 7) / 1000), 'access.log', { name: 'Fleet' });
     const state = new EngineState(db);
@@ -361,14 +389,50 @@ describe('engine state cache', () => {
     fresh1.configure(higher);
     expect(raised).toEqual(await rated(fresh1));
 
-    // A lower one than the bases were computed with: the uploads between the two are not in them, computed again.
+    // A lower one than the bases were computed with, far below their floor: this proxy logs no upload byte counts,
+    // so the bases left no upload out and judge it as a computation with it does.
     const upload = { ...judged, thresholds: { ...judged.thresholds, highUploadBytes: 2048 } };
     state.configure(upload);
     const uploaded = await rated(state);
-    expect(owners()).not.toContain(owner);
+    expect(sameOwners(owners(), [owner])).toBe(true);
     const fresh2 = new EngineState(db);
     fresh2.configure(upload);
     expect(uploaded).toEqual(await rated(fresh2));
+  });
+
+  it('computes risk bases again for a lower upload threshold only when they left out uploads it judges', async () => {
+    const db = await openDb('state-upload-floor', { indexedDB, IDBKeyRange });
+    const r = await importBytes(db, uploadFleetLog(Date.UTC(2026, 8, 7) / 1000), 'proxy.log', { name: 'Uploads' });
+    expect(r.files[0].format).toBe('w3c');
+    const state = new EngineState(db);
+    const owners = () =>
+      [...(state as unknown as { bases: Map<string, { owner: unknown }> }).bases.values()].map((e) => e.owner);
+    const v = all(`source:${r.sourceId}`);
+    const rated = async (s: EngineState) => ({
+      devices: (await s.tables(v)).devices.map((d) => [d.key, d.riskLevel, d.reasons]),
+      signals: await s.signals(v),
+    });
+    const asFresh = async (settings: Partial<Settings>) => {
+      const fresh = new EngineState(db);
+      fresh.configure(settings);
+      return rated(fresh);
+    };
+    const before = await rated(state);
+    expect(before.devices.find((d) => d[0] === '10.9.0.2')?.[2]).toEqual([expect.stringContaining('60 MB to')]);
+    const [owner] = owners();
+    // 1 MB: below the floor (50 MB), but past the largest upload the bases left out (200 KB) by a quarter of it.
+    const mb = { thresholds: { ...DEFAULT_SETTINGS.thresholds, highUploadBytes: 1024 * 1024 } };
+    state.configure(mb);
+    const atMb = await rated(state);
+    expect(sameOwners(owners(), [owner])).toBe(true);
+    expect(atMb).toEqual(await asFresh(mb));
+    expect(atMb).not.toEqual(before);
+    // 100 KB: the first weeks' 200 KB a day are uploads past it, which the bases left out: computed again.
+    const kb = { thresholds: { ...DEFAULT_SETTINGS.thresholds, highUploadBytes: 100 * 1024 } };
+    state.configure(kb);
+    const atKb = await rated(state);
+    expect(owners()).not.toContain(owner);
+    expect(atKb).toEqual(await asFresh(kb));
   });
 
   it('answers a view after a tag, override, weight or threshold change by judging its earlier tables again, as a fresh state computes it', async () => {
@@ -555,13 +619,17 @@ describe('engine state cache', () => {
   });
 
   it('after a tag change, lets a view of another report go first: the re-warm of the last view waits for quiet', async () => {
-    const { state, sourceId } = await importedState('state-overtaken');
+    const db = await openDb('state-overtaken', { indexedDB, IDBKeyRange });
+    const { sourceId } = await importBytes(db, uploadFleetLog(Date.UTC(2026, 8, 7) / 1000), 'proxy.log', {
+      name: 'Uploads',
+    });
+    const state = new EngineState(db);
     const v = all(`source:${sourceId}`);
     const before = await state.tables(v);
     const app = before.apps.find((x) => x.appId !== null);
-    // A lower upload threshold drops the risk bases as well, so the re-warm has them to compute (a tag change alone,
-    // or another threshold, keeps them, judged again in a moment).
-    state.configure({ thresholds: { ...DEFAULT_SETTINGS.thresholds, highUploadBytes: 5 * 1024 * 1024 } });
+    // An upload threshold judging uploads the risk bases left out drops them as well, so the re-warm has them to
+    // compute (a tag change alone, or another threshold, keeps them, judged again in a moment).
+    state.configure({ thresholds: { ...DEFAULT_SETTINGS.thresholds, highUploadBytes: 100 * 1024 } });
     await state.applyTags([app!.appId!], ['Unsanctioned'], [], 'test');
     state.prewarm();
     await until(() => cacheOf(state).has(keyOf(`source:${sourceId}`)));

@@ -195,7 +195,7 @@ interface BaseEntry {
    */
   value: RiskBases | null;
   judgedWith: Appraisal;
-  /** The lowest upload threshold they serve (`uploadFloorOf` the one they are computed with; `basesServe`). */
+  /** The lowest upload threshold they serve whatever the data (`uploadFloorOf` the one they are computed with; `basesServe`). */
   uploadFloor: number;
 }
 
@@ -911,8 +911,9 @@ export class EngineState {
     const shared = epoch === this.epoch;
     let hit = shared ? this.bases.get(key) : undefined;
     if (hit) this.bases.delete(key);
-    // Bases computed with a higher upload threshold than the one now lack the uploads between the two: computed again.
-    if (hit?.shape === shape && basesServe(hit.uploadFloor, this.settings.thresholds)) {
+    // Bases computed with a higher upload threshold than the one now may lack uploads between the two: computed again
+    // if they do (not where the data has no byte counts).
+    if (hit?.shape === shape && basesServe(hit, this.settings.thresholds)) {
       if (!sameAppraisal(hit.judgedWith, this.appraisal())) hit = this.rejudged(key, hit);
       this.bases.set(key, hit);
       if (!step && !hit.value && !hit.judgedOnly && hit.paced) {
