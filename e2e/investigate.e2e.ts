@@ -185,12 +185,15 @@ describe('investigating imported telemetry', () => {
     // At the worker's edge: while `__failFacts` is set, the page's request for the device's facts reaches the engine
     // under a method it does not have, so it fails as a read would; the head (its table row) is asked as usual.
     await page.addInitScript(() => {
-      const w = window as unknown as { __failFacts: boolean };
+      const w = window as unknown as { __failFacts: boolean; __factsAsked: number };
       w.__failFacts = true;
+      w.__factsAsked = 0;
       const post = Worker.prototype.postMessage;
       Worker.prototype.postMessage = function (this: Worker, msg: unknown, ...rest: never[]) {
         const m = msg as { kind?: string; method?: string } | null;
-        const failed = w.__failFacts && m?.kind === 'request' && m.method === 'query.device';
+        const asked = m?.kind === 'request' && m.method === 'query.device';
+        if (asked) w.__factsAsked++;
+        const failed = w.__failFacts && asked;
         return post.call(this, failed ? { ...m, method: 'query.device.unreadable' } : msg, ...rest);
       } as typeof post;
     });
@@ -206,7 +209,7 @@ describe('investigating imported telemetry', () => {
     const alert = overview.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(
-      /^\s*Could not read its activity: Unknown method query\.device\.unreadable\. Open the page again to retry\.\s*$/,
+      /^\s*Could not read its activity: Unknown method query\.device\.unreadable\.\s*Retry\s*$/,
     );
     // The numbers from the view's tables stay, and nothing claims to be still loading.
     expect(await kpi(page, 'Transactions').textContent()).toBe(transactions?.trim());
@@ -223,17 +226,25 @@ describe('investigating imported telemetry', () => {
     const users = await openTab(page, 'User history');
     expect(await users.getByRole('alert').textContent()).toContain('Could not read its user history: Unknown method');
 
-    // Opened again once the facts can be read: the same page whole, no alert.
+    // Retry asks for the facts again (the head stays): still unreadable, the same alert comes back.
+    const asked = () => page.evaluate(() => (window as unknown as { __factsAsked: number }).__factsAsked);
+    const before = await asked();
+    await users.getByRole('button', { name: 'Retry' }).click();
+    await page.waitForFunction((n) => (window as unknown as { __factsAsked: number }).__factsAsked > n, before);
+    await users.getByRole('alert').waitFor();
+    expect(await users.getByRole('alert').textContent()).toContain('Could not read its user history: Unknown method');
+    // Once the facts can be read, Retry makes the same page whole where the analyst is, no alert left.
     await page.evaluate(() => {
       (window as unknown as { __failFacts: boolean }).__failFacts = false;
     });
-    await a.goTo('Machines');
-    await row.click();
-    await page.getByRole('heading', { level: 1, name: /test-hostname/ }).waitFor();
-    await overview.and(page.locator('[aria-busy="false"]')).waitFor();
-    await overview.locator('canvas').first().waitFor();
+    await users.getByRole('button', { name: 'Retry' }).click();
+    await users.and(page.locator('[aria-busy="false"]')).waitFor();
+    expect(await users.getByRole('row').count()).toBeGreaterThan(1);
     expect(await page.getByRole('alert').count()).toBe(0);
-    expect(await (await openTab(page, 'User history')).getByRole('row').count()).toBeGreaterThan(1);
+    const whole = await openTab(page, 'Overview');
+    await whole.locator('canvas').first().waitFor();
+    expect(await kpi(page, 'Transactions').textContent()).toBe(transactions?.trim());
+    await screenshot(page, 'device-facts-retried');
   });
 
   it('reopens with the same numbers, each report read from the store as it is shown', async () => {
