@@ -113,3 +113,32 @@ export function fixtureApp(id: string, name: string, domains: string[], extra: P
 export function fixtureCatalog(apps: CatalogApp[]): CatalogFile {
   return { version: 'fixture', date: '2026-01-01', apps };
 }
+
+/**
+ * Six proxy clients at work on weekdays for three weeks (from `start`, Unix s), as a W3C proxy log with upload byte
+ * counts (cs-bytes): 2,000 bytes a request to worky.com (200 KB a working day), and client 2 sending 60 MB to
+ * dropbox.com on day 15 (an upload spike past its baseline). A device's first week, before its upload baseline, is
+ * judged against the threshold alone: a base computed with the default threshold leaves those days' 200 KB out, so a
+ * threshold judging them (below 800 KB) computes the bases again.
+ */
+export function uploadFleetLog(start: number): Uint8Array {
+  const lines: string[] = [];
+  const line = (t: number, ip: string, host: string, user: string, up: number) => {
+    const iso = new Date(t * 1000).toISOString();
+    lines.push(`${iso.slice(0, 10)} ${iso.slice(11, 19)} ${ip} ${user} ${host} ${up} 9000`);
+  };
+  for (let day = 0; day < 21; day++)
+    for (let k = 1; k <= 6; k++) {
+      const ip = `10.9.0.${k}`;
+      if (day % 7 < 5)
+        for (let h = 8; h < 18; h++)
+          for (let j = 0; j < 10; j++)
+            line(start + day * 86_400 + h * 3600 + j * 60, ip, 'www.worky.com', `u${k}`, 2000);
+      if (k === 2 && day === 15)
+        line(start + day * 86_400 + 14 * 3600, ip, 'www.dropbox.com', `u${k}`, 60 * 1024 * 1024);
+    }
+  lines.sort();
+  return new TextEncoder().encode(
+    `#Software: test\n#Fields: date time c-ip cs-username cs-host cs-bytes sc-bytes\n${lines.join('\n')}\n`,
+  );
+}

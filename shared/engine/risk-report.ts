@@ -94,19 +94,35 @@ export function rejudgedBases(b: RiskBases, apps: readonly AppInfo[], judgement?
 }
 
 /**
- * Whether bases can be judged with upload threshold `t`: computed with a threshold whose floor (`uploadFloor`,
- * `uploadFloorOf` it) is at most `t` — they kept the uploads past a share of it — or, once computed (`value`), past
- * every upload each of them left out (data without byte counts left none out: any threshold). Otherwise they are
- * computed again with `t`.
+ * Whether bases can be judged with upload threshold `t`: once in (`value`), each of them computed with a threshold
+ * whose floor (`uploadFloorOf` it) is at most `t` — they kept the uploads past a share of it — or past every upload it
+ * left out (data without byte counts left none out: any threshold); until then, `t` at least `uploadFloor`, what they
+ * are sure to serve. Otherwise they are computed again with `t`.
  */
 export function basesServe(
   bases: { uploadFloor: number; value: RiskBases | null },
   t: Pick<PolicyThresholds, 'highUploadBytes'>,
 ): boolean {
-  if (t.highUploadBytes >= bases.uploadFloor) return true;
-  const b = bases.value;
+  return bases.value !== null ? eachServes(bases.value, t) : t.highUploadBytes >= bases.uploadFloor;
+}
+
+/**
+ * Whether stored bases can be judged with upload threshold `t` (they carry their own floor and what they left out):
+ * as `basesServe` of bases computed with it. Monotonic: bases that serve a threshold serve every higher one.
+ */
+export function storedBasesServe(d: StoredBases, t: Pick<PolicyThresholds, 'highUploadBytes'>): boolean {
+  return eachServes(d, t);
+}
+
+function eachServes(
+  b: {
+    devices: Parameters<typeof servesUploads>[0];
+    users: Parameters<typeof servesUploads>[0];
+    signals: StoredSignalBase;
+  },
+  t: Pick<PolicyThresholds, 'highUploadBytes'>,
+): boolean {
   return (
-    b !== null &&
     servesUploads(b.devices, t) &&
     servesUploads(b.users, t) &&
     (b.signals.prep === null || signalsServeUploads(b.signals.prep, t))

@@ -54,6 +54,7 @@ import {
   riskInWindow,
   type SignalJudgement,
   storedBases,
+  storedBasesServe,
 } from './risk-report';
 import { Sha256 } from './sha256';
 import { signalsIn } from './signals';
@@ -195,7 +196,10 @@ interface BaseEntry {
    */
   value: RiskBases | null;
   judgedWith: Appraisal;
-  /** The lowest upload threshold they serve whatever the data (`uploadFloorOf` the one they are computed with; `basesServe`). */
+  /**
+   * Until they are in, the lowest upload threshold they serve whatever the data (`basesServe`; once in, the bases'
+   * own floors and what they left out decide).
+   */
   uploadFloor: number;
 }
 
@@ -933,9 +937,11 @@ export class EngineState {
     const storeKey = shared ? this.basesKey(info, to) : null;
     const changesAtStart = this.changesOf(info.sourceIds);
     const result = (async () => {
-      // None, or not of the shape this build stores: computed again.
+      // None, or not of the shape this build stores: computed again. So are bases computed with another upload
+      // threshold that do not serve this one (they serve every higher one too: what this entry claims until they are
+      // in, see `uploadFloor` below).
       const kept = storeKey === null ? null : await this.keptRecord(STORED_BASES, storeKey, isStoredBases);
-      if (kept) {
+      if (kept && storedBasesServe(kept, thresholds)) {
         this.basesCount.read++;
         const apps = reappraised(kept.devices.apps, ctx, this.matcher!.catalog);
         // The devices' and signals' first (what a dashboard waits for), the users' in the next task.
@@ -965,8 +971,11 @@ export class EngineState {
       // Kept unless the report's own data changed meanwhile: the facts they were computed from are those the
       // fingerprint names. (A tag or setting change, or another source's import, leaves them as valid: what of them
       // depends on tags is judged again when read back, and settings they depend on are in the fingerprint.)
-      if (storeKey !== null && this.changesOf(info.sourceIds) === changesAtStart)
+      if (storeKey !== null && this.changesOf(info.sourceIds) === changesAtStart) {
+        // In place of any kept before (read or written this session): these serve the threshold now in force.
+        this.keptRecords.delete(`${STORED_BASES}:${storeKey}`);
         this.keepLater(STORED_BASES, STORED_BASES_LIMIT, storeKey, () => storedBases(bases), info.sourceIds);
+      }
       return bases;
     })();
     result.then(early.resolve, early.reject);
@@ -980,7 +989,8 @@ export class EngineState {
       paced: step !== null,
       value: null,
       judgedWith,
-      uploadFloor: uploadFloorOf(thresholds),
+      // Until they are in: computed here, they serve down to the floor of this threshold; read back, this one up.
+      uploadFloor: storeKey === null ? uploadFloorOf(thresholds) : thresholds.highUploadBytes,
     });
     this.bases.set(key, entry);
     for (const old of this.bases.keys()) {
@@ -1088,14 +1098,9 @@ export class EngineState {
    */
   private basesKey(info: ReportInfo, to: number | null): string | null {
     if (!this.views.stamp) return null;
-    // Kept bases are read back for the same upload threshold only (a record is written once per session).
-    return digestOf([
-      ...this.dataOf(info),
-      'bases',
-      to,
-      baseSettings(this.settings),
-      this.settings.thresholds.highUploadBytes,
-    ]);
+    // For any upload threshold: bases read back are judged with the one in force when they serve it (see riskBases),
+    // else computed again and kept in their place.
+    return digestOf([...this.dataOf(info), 'bases', to, baseSettings(this.settings)]);
   }
 
   /**

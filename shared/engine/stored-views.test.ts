@@ -8,6 +8,7 @@ import { registerBuiltinFormats } from '../formats/index';
 import { type CloudscopeDb, openDb } from '../store/db';
 import { runImport } from './import';
 import type { DashboardView } from './protocol';
+import { uploadFleetLog } from './risk-fixture';
 import { Sha256 } from './sha256';
 import { EngineState, type ViewRequest } from './state';
 import { WorkingSet } from './working-set';
@@ -15,9 +16,9 @@ import { WorkingSet } from './working-set';
 const FX = 'shared/formats/fixtures';
 const STAMP = { stamp: 'build 1' };
 
-async function importFile(db: CloudscopeDb, path: string, name: string, sourceId?: string) {
+async function importFile(db: CloudscopeDb, path: string | Uint8Array, name: string, sourceId?: string) {
   registerBuiltinFormats();
-  const bytes = readFileSync(path);
+  const bytes = typeof path === 'string' ? readFileSync(path) : path;
   return runImport(
     db,
     {
@@ -200,12 +201,44 @@ describe('stored dashboards', () => {
     plain.state.configure(judged);
     expect(judgedTables).toEqual(await plain.state.tables(plain.view));
 
-    // The upload threshold enters the bases themselves: computed again; another build computes its own.
+    // Any upload threshold too, however far below theirs, where they left no upload out (this proxy logs no upload
+    // byte counts); another build computes its own.
+    await forgetComputed(db);
     const { state, view } = await session(db);
-    state.configure({ thresholds: { ...settingsOf(state).thresholds, highUploadBytes: 12_345 } });
-    await state.tables(view);
-    expect(state.basesCount).toEqual({ computed: 1, read: 0 });
+    const low = { thresholds: { ...settingsOf(state).thresholds, highUploadBytes: 12_345 } };
+    state.configure(low);
+    const lowTables = await state.tables(view);
+    expect(state.basesCount).toEqual({ computed: 0, read: 1 });
+    const lowPlain = await session(db, {});
+    lowPlain.state.configure(low);
+    expect(lowTables).toEqual(await lowPlain.state.tables(lowPlain.view));
     expect((await tables({ stamp: 'build 2' })).count).toEqual({ computed: 1, read: 0 });
+  });
+
+  it('keep the risk bases for other upload thresholds: read back where they serve them, else computed and kept in their place', async () => {
+    const db = await openDb(`stored-views-${dbs++}`, { indexedDB, IDBKeyRange });
+    await importFile(db, uploadFleetLog(Date.UTC(2026, 8, 7) / 1000), 'proxy.log');
+    const judgedAs = async (highUploadBytes: number) => {
+      await forgetComputed(db);
+      const { state, view } = await session(db);
+      state.configure({ thresholds: { ...settingsOf(state).thresholds, highUploadBytes } });
+      const t = await state.tables(view);
+      await state.flushStoredViews();
+      const plain = await session(db, {});
+      plain.state.configure({ thresholds: { ...settingsOf(plain.state).thresholds, highUploadBytes } });
+      expect(t).toEqual(await plain.state.tables(plain.view));
+      return state.basesCount;
+    };
+    const MB = 1024 * 1024;
+    expect(await judgedAs(100 * MB)).toEqual({ computed: 1, read: 0 });
+    // Higher, and lower down to what they left out (200 KB a day before a baseline): read back and judged.
+    expect(await judgedAs(400 * MB)).toEqual({ computed: 0, read: 1 });
+    expect(await judgedAs(1 * MB)).toEqual({ computed: 0, read: 1 });
+    // Lower still: the uploads they left out count, so computed again, and kept in place of the first ones ...
+    expect(await judgedAs(100 * 1024)).toEqual({ computed: 1, read: 0 });
+    expect(await judgedAs(100 * 1024)).toEqual({ computed: 0, read: 1 });
+    // ... which serve every higher threshold.
+    expect(await judgedAs(100 * MB)).toEqual({ computed: 0, read: 1 });
   });
 
   it('compute the bases again when what the store holds is not of their shape', async () => {
