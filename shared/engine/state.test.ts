@@ -105,6 +105,24 @@ function fleetLog(start: number): Uint8Array {
   return new TextEncoder().encode(`${lines.join('\n')}\n`);
 }
 
+/**
+ * A state over `bytes` imported as one source, with what the threshold tests read of it: the computations that
+ * computed its risk bases (`owners`) and how a state rates the source's devices and raises its signals (`rated`).
+ */
+async function ratedSource(dbName: string, bytes: Uint8Array, file: string) {
+  const db = await openDb(dbName, { indexedDB, IDBKeyRange });
+  const r = await importBytes(db, bytes, file, { name: 'Fleet' });
+  const state = new EngineState(db);
+  const owners = () =>
+    [...(state as unknown as { bases: Map<string, { owner: unknown }> }).bases.values()].map((e) => e.owner);
+  const v = all(`source:${r.sourceId}`);
+  const rated = async (s: EngineState) => ({
+    devices: (await s.tables(v)).devices.map((d) => [d.key, d.riskLevel, d.reasons]),
+    signals: await s.signals(v),
+  });
+  return { db, r, state, owners, rated };
+}
+
 /** Whether two lists hold the same computations (promises), by identity: toEqual finds any two promises equal. */
 function sameOwners(a: unknown[], b: unknown[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
@@ -324,16 +342,11 @@ describe('engine state cache', () => {
   });
 
   it('keeps risk bases through a threshold or severity change, judged again: as a fresh state rates', async () => {
-    const db = await openDb('state-rejudge-thresholds', { indexedDB, IDBKeyRange });
-    const r = await importBytes(db, fleetLog(Date.UTC(2026, 8, 7) / 1000), 'access.log', { name: 'Fleet' });
-    const state = new EngineState(db);
-    const owners = () =>
-      [...(state as unknown as { bases: Map<string, { owner: unknown }> }).bases.values()].map((e) => e.owner);
-    const v = all(`source:${r.sourceId}`);
-    const rated = async (s: EngineState) => ({
-      devices: (await s.tables(v)).devices.map((d) => [d.key, d.riskLevel, d.reasons]),
-      signals: await s.signals(v),
-    });
+    const { db, state, owners, rated } = await ratedSource(
+      'state-rejudge-thresholds',
+      fleetLog(Date.UTC(2026, 8, 7) / 1000),
+      'access.log',
+    );
     const before = await rated(state);
     expect(before.signals.map((x) => x.type)).not.toContain('New high-volume app');
     const [owner] = owners();
@@ -374,17 +387,12 @@ describe('engine state cache', () => {
   });
 
   it('computes risk bases again for a lower upload threshold only when they left out uploads it judges', async () => {
-    const db = await openDb('state-upload-floor', { indexedDB, IDBKeyRange });
-    const r = await importBytes(db, uploadFleetLog(Date.UTC(2026, 8, 7) / 1000), 'proxy.log', { name: 'Uploads' });
+    const { db, r, state, owners, rated } = await ratedSource(
+      'state-upload-floor',
+      uploadFleetLog(Date.UTC(2026, 8, 7) / 1000),
+      'proxy.log',
+    );
     expect(r.files[0].format).toBe('w3c');
-    const state = new EngineState(db);
-    const owners = () =>
-      [...(state as unknown as { bases: Map<string, { owner: unknown }> }).bases.values()].map((e) => e.owner);
-    const v = all(`source:${r.sourceId}`);
-    const rated = async (s: EngineState) => ({
-      devices: (await s.tables(v)).devices.map((d) => [d.key, d.riskLevel, d.reasons]),
-      signals: await s.signals(v),
-    });
     const asFresh = async (settings: Partial<Settings>) => {
       const fresh = new EngineState(db);
       fresh.configure(settings);
