@@ -406,6 +406,9 @@ describe('engine state cache', () => {
     state.configure(mb);
     const atMb = await rated(state);
     expect(sameOwners(owners(), [owner])).toBe(true);
+    // Judged again with it, they serve it even while their users' are still being judged (a view asking then joins).
+    const [entry] = (state as unknown as { bases: Map<string, { uploadFloor: number }> }).bases.values();
+    expect(entry.uploadFloor).toBe(mb.thresholds.highUploadBytes);
     expect(atMb).toEqual(await asFresh(mb));
     expect(atMb).not.toEqual(before);
     // 100 KB: the first weeks' 200 KB a day are uploads past it, which the bases left out: computed again.

@@ -1018,6 +1018,8 @@ export class EngineState {
       const result = pause().then(() => ({ ...early, users: users(base) }));
       return this.tracked(key, {
         ...e,
+        // Until the users' are judged: what the bases serve, this threshold included (they were found to serve it).
+        uploadFloor: Math.min(e.uploadFloor, judgement.thresholds.highUploadBytes),
         value: null,
         judgedOnly: true,
         judgedWith,
