@@ -304,8 +304,6 @@ export interface DailyRollups {
    * same): the signals read a few new apps' users, and need not wait for the whole rollup.
    */
   userRowsOf?: (apps: Uint8Array) => EntityAppDays;
-  /** Builds `user` in stages, yielding between them (what reading `user` does at once); it is kept. */
-  userSteps?: () => Generator<void, EntityRollup>;
 }
 
 export interface DailyFilter {
@@ -393,45 +391,6 @@ function rollEntity(
   apps: readonly AppInfo[],
   column: WorkingSet['device'],
 ): EntityRollup {
-  return runSteps(rollEntitySteps(dimension, ws, sel, apps, column));
-}
-
-/**
- * rollEntity in stages — entities, the grouping sort, row numbering, sums — yielding between them: each is a pass over
- * the selected facts (~0.2–0.4 s at 4M facts), so a warm-up computing one lets a view in sooner than after all four.
- */
-function* rollEntitySteps(
-  dimension: EntityRollup['dimension'],
-  ws: WorkingSet,
-  sel: Selection,
-  apps: readonly AppInfo[],
-  column: WorkingSet['device'],
-): Generator<void, EntityRollup> {
-  // (The passes are plain functions: V8 runs long loops in a generator's own body markedly slower.)
-  const ent = entitiesOf(dimension, ws, sel, column);
-  yield;
-  const { order, group } = byDayAndEntity(ent.facts, ent.entityOf, sel.dayRank, ent.keys.length, sel.days.length);
-  yield;
-  const numbering = numbered(order, group, sel, apps.length);
-  yield;
-  return summed(dimension, ws, sel, apps, ent, numbering);
-}
-
-interface Entities {
-  keys: string[];
-  labels: string[];
-  /** Entity of each selected fact (-1: none), and the selected facts that have one. */
-  entityOf: Int32Array;
-  facts: Int32Array;
-}
-
-/** The entities of the selected facts, numbered as their first facts come, with their labels. */
-function entitiesOf(
-  dimension: EntityRollup['dimension'],
-  ws: WorkingSet,
-  sel: Selection,
-  column: WorkingSet['device'],
-): Entities {
   const n = sel.rows.length;
   const local = new Int32Array(ws.pool.strings.length);
   const keys: string[] = [];
@@ -459,26 +418,14 @@ function entitiesOf(
   const labels = keys.map((key, e) => (labelIds[e] >= 0 ? (ws.str(labelIds[e]) ?? key) : key));
   const facts = new Int32Array(withEntity);
   for (let k = 0, j = 0; k < n; k++) if (entityOf[k] >= 0) facts[j++] = k;
-  return { keys, labels, entityOf, facts };
-}
+  const { order, group } = byDayAndEntity(facts, entityOf, sel.dayRank, keys.length, sel.days.length);
 
-interface Numbering {
-  dayOfFact: Int32Array;
-  rowOfFact: Int32Array;
-  dn: number;
-  rn: number;
-}
-
-/**
- * Pass 1: group-local numbering; the fact that opens a local row is marked -(local + 2) (-1: no row), so pass 2,
- * in fact order, numbers rows as their first facts come.
- */
-function numbered(order: Int32Array, group: Int32Array, sel: Selection, appCount: number): Numbering {
-  const n = sel.rows.length;
+  // Pass 1: group-local numbering; the fact that opens a local row is marked -(local + 2) (-1: no row), so pass 2,
+  // in fact order, numbers rows as their first facts come.
   const dayOfFact = new Int32Array(n).fill(-1);
   const rowOfFact = new Int32Array(n).fill(-1);
-  const stampOfApp = new Int32Array(appCount);
-  const rowOfApp = new Int32Array(appCount);
+  const stampOfApp = new Int32Array(apps.length);
+  const rowOfApp = new Int32Array(apps.length);
   let dn = 0;
   let rn = 0;
   let current = -1;
@@ -499,22 +446,11 @@ function numbered(order: Int32Array, group: Int32Array, sel: Selection, appCount
       rowOfFact[k] = -(rn++ + 2);
     } else rowOfFact[k] = rowOfApp[app];
   }
-  return { dayOfFact, rowOfFact, dn, rn };
-}
-
-/** Pass 2: the rollup's rows and entity-days, summed in fact order (a row is set up by its first fact). */
-function summed(
-  dimension: EntityRollup['dimension'],
-  ws: WorkingSet,
-  sel: Selection,
-  apps: readonly AppInfo[],
-  { keys, labels, entityOf }: Entities,
-  { dayOfFact, rowOfFact, dn, rn }: Numbering,
-): EntityRollup {
-  const n = sel.rows.length;
   /** Local row → final row, set by the row's first fact. */
   const dNew = new Int32Array(dn);
   const rNew = new Int32Array(rn);
+
+  // Pass 2: sums in fact order; a row is set up by its first fact, which comes in row order.
   const noiseApp = Uint8Array.from(apps, (a) => (a.noise ? 1 : 0));
   const rEntity = idColumn(rn, keys.length);
   const rApp = idColumn(rn, apps.length);
@@ -630,10 +566,7 @@ export function computeDaily(ws: WorkingSet, ctx: AppContext & DailyFilter, inde
   return runSteps(dailySteps(ws, ctx, index));
 }
 
-/**
- * computeDaily in stages (the selection, app-days, the devices' rollup in its own stages), yielding between them;
- * users and IP addresses on first use (`userSteps` builds the users' in stages too).
- */
+/** computeDaily in stages (selection and app-days, devices), yielding between them; users and IP addresses on first use. */
 export function* dailySteps(
   ws: WorkingSet,
   ctx: AppContext & DailyFilter,
@@ -735,17 +668,13 @@ export function* dailySteps(
     if (ws.lastSeen[i] > ad.last.a[r]) ad.last.a[r] = ws.lastSeen[i];
   }
   yield;
-  const device = yield* rollEntitySteps('device', ws, sel, apps.apps, ws.device);
+  const device = rollEntity('device', ws, sel, apps.apps, ws.device);
   yield;
   let user: EntityRollup | null = null;
   const userRollup = () => {
     user ??= rollEntity('user', ws, sel, apps.apps, ws.user);
     return user;
   };
-  function* userSteps(): Generator<void, EntityRollup> {
-    user ??= yield* rollEntitySteps('user', ws, sel, apps.apps, ws.user);
-    return user;
-  }
   const userRowsOf = (marked: Uint8Array): EntityAppDays => {
     if (user) return user.rows;
     let m = 0;
@@ -785,7 +714,6 @@ export function* dailySteps(
     get user() {
       return userRollup();
     },
-    userSteps,
     userRowsOf,
     get ip() {
       return ipRollup();

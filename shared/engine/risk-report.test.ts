@@ -113,10 +113,9 @@ describe('runRisk', () => {
     let pauses = 0;
     let step = steps.next();
     for (; !step.done; step = steps.next()) pauses++;
-    // Rollups: the selection, the devices' (four passes) and one after them; device risk (row index, first uses, and
-    // the judging a few thousand entity-days at a time: one stage here) and one after it; signals and one after them;
-    // the users' rollup (four passes) and one after it; then user risk, staged as device risk is.
-    expect(pauses).toBe(16);
+    // Rollups (three); device risk (row index, first uses, and the judging a few thousand entity-days at a time: one
+    // stage here) and one after it; signals and one after them; then user risk, staged as device risk is.
+    expect(pauses).toBe(9);
     const whole = runRisk(ws, proxyRun);
     expect([...step.value.devices]).toEqual([...whole.devices]);
     expect([...step.value.users]).toEqual([...whole.users]);

@@ -220,9 +220,6 @@ export function* riskBaseSteps(
   });
   early?.({ devices, signals });
   yield;
-  // The users' rollup in stages of its own, unless the signals built it (a whole one is kept).
-  if (daily.userSteps) yield* daily.userSteps();
-  yield;
   const users = yield* riskBaseStages(daily, 'user', riskOpts);
   return { daily, bases: { devices, users, signals } };
 }
