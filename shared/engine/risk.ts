@@ -168,13 +168,7 @@ export class SortedWindow {
       this.v = grown;
     }
     // After the last value ≤ x: equal values keep their order (they are equal, so nothing shows it).
-    let lo = 0;
-    let hi = this.n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.v[mid] <= x) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = upperBound(this.v, 0, this.n, x);
     this.v.copyWithin(lo + 1, lo, this.n);
     this.v[lo] = x;
     this.n++;
@@ -182,13 +176,7 @@ export class SortedWindow {
   /** Takes one value equal to `x` out (none when there is none, or x is NaN). */
   remove(x: number): void {
     if (Number.isNaN(x)) return;
-    let lo = 0;
-    let hi = this.n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.v[mid] < x) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(this.v, x, this.n);
     if (lo === this.n || this.v[lo] !== x) return;
     this.v.copyWithin(lo, lo + 1, this.n);
     this.n--;
@@ -218,10 +206,10 @@ export function medianWithout(sorted: Float64Array, skip: number): number {
   return len % 2 ? at(m) : (at(m - 1) + at(m)) / 2;
 }
 
-/** Index of the first value ≥ x in a sorted array. */
-function lowerBound(sorted: Float64Array, x: number): number {
+/** Index of the first value ≥ x in a sorted array (its first `to` values). */
+function lowerBound(sorted: Float64Array, x: number, to = sorted.length): number {
   let lo = 0;
-  let hi = sorted.length;
+  let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (sorted[mid] < x) lo = mid + 1;
@@ -231,7 +219,7 @@ function lowerBound(sorted: Float64Array, x: number): number {
 }
 
 /** The index after the last value ≤ x in sorted[from..to). */
-function upperBound(sorted: Int32Array, from: number, to: number, x: number): number {
+function upperBound(sorted: Int32Array | Float64Array, from: number, to: number, x: number): number {
   let lo = from;
   let hi = to;
   while (lo < hi) {
