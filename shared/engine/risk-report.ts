@@ -103,23 +103,17 @@ export function basesServe(
   bases: { uploadFloor: number; value: RiskBases | null },
   t: Pick<PolicyThresholds, 'highUploadBytes'>,
 ): boolean {
-  return bases.value !== null ? eachServes(bases.value, t) : t.highUploadBytes >= bases.uploadFloor;
+  return bases.value !== null ? everyBaseServes(bases.value, t) : t.highUploadBytes >= bases.uploadFloor;
 }
+
+type UploadsOf = Pick<RiskBase, 'uploadFloor' | 'uploadLeftOut' | 'params'>;
 
 /**
- * Whether stored bases can be judged with upload threshold `t` (they carry their own floor and what they left out):
- * as `basesServe` of bases computed with it. Monotonic: bases that serve a threshold serve every higher one.
+ * Whether each base of `b` — computed, or stored (they carry their own floor and what they left out) — can be judged
+ * with upload threshold `t`. Monotonic: bases that serve a threshold serve every higher one.
  */
-export function storedBasesServe(d: StoredBases, t: Pick<PolicyThresholds, 'highUploadBytes'>): boolean {
-  return eachServes(d, t);
-}
-
-function eachServes(
-  b: {
-    devices: Parameters<typeof servesUploads>[0];
-    users: Parameters<typeof servesUploads>[0];
-    signals: StoredSignalBase;
-  },
+export function everyBaseServes(
+  b: { devices: UploadsOf; users: UploadsOf; signals: StoredSignalBase },
   t: Pick<PolicyThresholds, 'highUploadBytes'>,
 ): boolean {
   return (

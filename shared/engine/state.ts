@@ -45,6 +45,7 @@ import {
   applyRisk,
   basesServe,
   type EarlyBases,
+  everyBaseServes,
   isStoredBases,
   type RiskBases,
   rejudgedEarly,
@@ -54,7 +55,6 @@ import {
   riskInWindow,
   type SignalJudgement,
   storedBases,
-  storedBasesServe,
 } from './risk-report';
 import { Sha256 } from './sha256';
 import { signalsIn } from './signals';
@@ -941,7 +941,7 @@ export class EngineState {
       // threshold that do not serve this one (they serve every higher one too: what this entry claims until they are
       // in, see `uploadFloor` below).
       const kept = storeKey === null ? null : await this.keptRecord(STORED_BASES, storeKey, isStoredBases);
-      if (kept && storedBasesServe(kept, thresholds)) {
+      if (kept && everyBaseServes(kept, thresholds)) {
         this.basesCount.read++;
         const apps = reappraised(kept.devices.apps, ctx, this.matcher!.catalog);
         // The devices' and signals' first (what a dashboard waits for), the users' in the next task.
