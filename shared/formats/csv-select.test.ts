@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvSelect } from './csv-select';
+import { CsvSelect, delimiterOfLine } from './csv-select';
 import { CsvStream } from './csv-stream';
 
 interface Rec {
@@ -14,8 +14,9 @@ function readSelect(
   columns: number[],
   raw: number[] = [],
   interned: number[] = [],
+  delimiter = ',',
 ): { header: string[] | null; recs: Rec[] } {
-  const c = new CsvSelect(',');
+  const c = new CsvSelect(delimiter);
   let header: string[] | null = null;
   const recs: Rec[] = [];
   const onHeader = (h: string[]) => {
@@ -231,6 +232,38 @@ describe('CsvSelect', () => {
     const chunks = splitEvery(text, 65_536 + 3);
     const { recs } = readSelect(chunks, [0, 1, 2], [], [1, 2]);
     expect(recs.map((r) => r.values.join(','))).toEqual(rows.slice(1));
+  });
+
+  it("tells an 'auto' delimiter from the header line: `,`, `;` or a tab, whichever it holds most of", () => {
+    expect(delimiterOfLine('a;b;c')).toBe(';');
+    expect(delimiterOfLine('a\tb\tc')).toBe('\t');
+    expect(delimiterOfLine('a,b;c')).toBe(','); // tied: a comma
+    expect(delimiterOfLine('"x;y",b,c')).toBe(',');
+    expect(delimiterOfLine('single')).toBe(',');
+    const comma = 'h1,h2,h3\n1,"a;b",x\n\n2,"c\td",y\n';
+    const expected = readSelect([comma], [0, 1, 2]);
+    expect(expected.recs).toHaveLength(2);
+    for (const d of [';', '\t']) {
+      const text = `h1${d}h2${d}h3\n1${d}"a;b"${d}x\n\n2${d}"c\td"${d}y\n`;
+      // Cut anywhere, the header itself in pieces, blank lines before it.
+      for (let size = 1; size <= text.length; size += 3) {
+        const got = readSelect(splitEvery(text, size), [0, 1, 2], [], [], 'auto');
+        expect(got, `${JSON.stringify(d)} in pieces of ${size}`).toEqual(expected);
+      }
+      const blankFirst = readSelect(['\n', `\n${text}`], [0, 1, 2], [], [], 'auto');
+      expect(blankFirst.header).toEqual(['h1', 'h2', 'h3']);
+      expect(blankFirst.recs.map((r) => [r.line - 2, r.values])).toEqual(expected.recs.map((r) => [r.line, r.values]));
+    }
+    // A header alone, without a line break.
+    expect(readSelect(['a;b'], [0], [], [], 'auto').header).toEqual(['a', 'b']);
+    const c = new CsvSelect('auto');
+    expect(c.delimiter).toBe(',');
+    c.push(
+      'x\ty\n',
+      () => c.select([0]),
+      () => {},
+    );
+    expect(c.delimiter).toBe('\t');
   });
 
   it('accepts empty input, a header alone, and a last record without a line break', () => {

@@ -33,6 +33,22 @@ import { hasHigh, type PartText, utf8OfBytes } from './part-text';
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
+const COMMA = 44;
+
+/** The delimiter of a header line s[from, to): whichever of `,`, tab and `;` it holds most of, a comma when tied. */
+export function delimiterOfLine(s: string, from = 0, to = s.length): string {
+  let best = ',';
+  let most = 0;
+  for (const d of [',', '\t', ';']) {
+    let n = 0;
+    for (let i = s.indexOf(d, from); i >= 0 && i < to; i = s.indexOf(d, i + 1)) n++;
+    if (n > most) {
+      best = d;
+      most = n;
+    }
+  }
+  return best;
+}
 
 export class CsvSelect {
   /** Selected cells of the current record, by slot ('' when the record is too short). */
@@ -42,7 +58,9 @@ export class CsvSelect {
   /** 1-based physical line the current record starts on. */
   line = 0;
 
-  private readonly delim: number;
+  private delim: number;
+  /** Whether the delimiter is still to be told from the first line (see the constructor). */
+  private guessDelimiter: boolean;
   private rest = '';
   private nextLine = 1;
   private started = false;
@@ -75,8 +93,19 @@ export class CsvSelect {
   private decodedFrom: string[] = [];
   private decodedTo: string[] = [];
 
+  /**
+   * `delimiter` 'auto': the one of `,`, tab and `;` the first line holds most of (a comma when none), decided once that
+   * line is read — an export saved again by a spreadsheet in a locale whose list separator is `;`, or copied as
+   * tab-separated text, reads as the original does.
+   */
   constructor(delimiter = ',') {
-    this.delim = delimiter.charCodeAt(0);
+    this.guessDelimiter = delimiter === 'auto';
+    this.delim = this.guessDelimiter ? COMMA : delimiter.charCodeAt(0);
+  }
+
+  /** The delimiter (before an 'auto' one is decided: a comma). */
+  get delimiter(): string {
+    return String.fromCharCode(this.delim);
   }
 
   /**
@@ -194,6 +223,24 @@ export class CsvSelect {
         return;
       }
       this.crlf = nl > 0 && s.charCodeAt(nl - 1) === CR;
+      if (this.guessDelimiter) {
+        // From the header: the first line not blank (blank lines before it are skipped).
+        let from = 0;
+        let to = nl;
+        while (to >= 0 && (to === from || (to === from + 1 && s.charCodeAt(from) === CR))) {
+          from = to + 1;
+          to = s.indexOf('\n', from);
+        }
+        if (to >= 0) {
+          this.guessDelimiter = false;
+          this.delim = delimiterOfLine(s, from, to).charCodeAt(0);
+        } else {
+          // Only blank lines so far: wait for the header.
+          this.rest = s;
+          this.crlf = null;
+          return;
+        }
+      }
       this.scan(s, 0, true, onHeader, onRecord);
       return;
     }
@@ -231,6 +278,10 @@ export class CsvSelect {
     const s = this.rest;
     this.rest = '';
     if (this.crlf === null) this.crlf = false;
+    if (this.guessDelimiter) {
+      this.guessDelimiter = false;
+      this.delim = delimiterOfLine(s, 0, s.length).charCodeAt(0);
+    }
     if (s.length > 0) this.scan(s, 0, false, onHeader, onRecord);
   }
 

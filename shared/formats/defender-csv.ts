@@ -4,7 +4,7 @@
  * Analytics CSV export of the same table (`Timestamp [UTC]`, US display dates).
  * Header-driven: columns are found by name (with aliases) once, then read by index.
  */
-import { CsvSelect } from './csv-select';
+import { CsvSelect, delimiterOfLine } from './csv-select';
 import { emptyAdditionalKeys, readDoubledAdditional } from './defender-additional';
 import { type PrepBatch, type PrepBatchReader, PrepBatchWriter } from './defender-batch';
 import {
@@ -86,9 +86,11 @@ export interface DefenderCsvLayout {
   noTimeColumn: boolean;
   /** Zone for timestamps without one (Sentinel "[UTC]" headers force UTC). */
   timeZone: string;
+  /** The field delimiter the header was read with (`,`; `;` or tab in an export a spreadsheet saved again). */
+  delimiter: string;
 }
 
-export function defenderCsvLayout(header: string[], ctxTimeZone: string): DefenderCsvLayout {
+export function defenderCsvLayout(header: string[], ctxTimeZone: string, delimiter = ','): DefenderCsvLayout {
   const h = header.slice();
   if (h.length > 0 && h[0].charCodeAt(0) === 0xfeff) h[0] = h[0].slice(1);
   const idx = indexColumns(h);
@@ -121,6 +123,7 @@ export function defenderCsvLayout(header: string[], ctxTimeZone: string): Defend
     hasActionType: iAction >= 0,
     noTimeColumn: iTime < 0 && iTimeGen < 0,
     timeZone: headerSaysUtc(timeCol) ? 'UTC' : ctxTimeZone || 'UTC',
+    delimiter,
   };
 }
 
@@ -130,11 +133,16 @@ export function defenderCsvLayout(header: string[], ctxTimeZone: string): Defend
  * 0.5M-row exports: see csv-select.ts).
  */
 class DefenderCsvRows {
-  readonly csv = new CsvSelect(',');
+  readonly csv: CsvSelect;
   readonly row: DefenderRow = emptyRow();
   /** The AdditionalFields keys of the current row, when read from the cell as written. */
   private readonly keys = emptyAdditionalKeys();
   private layout: DefenderCsvLayout | null = null;
+
+  /** `delimiter` 'auto': told from the header line (see CsvSelect). */
+  constructor(delimiter: string) {
+    this.csv = new CsvSelect(delimiter);
+  }
 
   configure(layout: DefenderCsvLayout): void {
     this.layout = layout;
@@ -196,7 +204,7 @@ class DefenderCsvRows {
 
 /** The reader of a whole file (and, with scan workers, of the pieces between their parts). */
 export class DefenderCsvParser implements FormatParser {
-  private readonly rows = new DefenderCsvRows();
+  private readonly rows = new DefenderCsvRows('auto');
   private norm: DefenderNormalizer | null = null;
   private layoutSeen: DefenderCsvLayout | null = null;
   private sink: ParseSink | null = null;
@@ -242,7 +250,7 @@ export class DefenderCsvParser implements FormatParser {
   }
 
   private header(fields: string[]): void {
-    const layout = defenderCsvLayout(fields, this.ctx.timeZone);
+    const layout = defenderCsvLayout(fields, this.ctx.timeZone, this.rows.csv.delimiter);
     this.layoutSeen = layout;
     this.rows.configure(layout);
     this.norm = new DefenderNormalizer(this.ctx, { timeZone: layout.timeZone });
@@ -262,7 +270,7 @@ export class DefenderCsvParser implements FormatParser {
  * that holds the normaliser.
  */
 export class DefenderCsvPartReader {
-  private readonly rows = new DefenderCsvRows();
+  private readonly rows: DefenderCsvRows;
   private readonly prep = emptyPrep();
   private readonly writer = new PrepBatchWriter();
 
@@ -270,6 +278,7 @@ export class DefenderCsvPartReader {
     private readonly layout: DefenderCsvLayout,
     private readonly crlf: boolean,
   ) {
+    this.rows = new DefenderCsvRows(layout.delimiter);
     this.rows.configure(layout);
   }
 
@@ -313,13 +322,14 @@ function firstFilled(v: string[], slots: number[]): string {
   return '';
 }
 
-/** Header cells of the first line of `head`, unquoted (enough for sniffing). */
+/** Header cells of the first line of `head` (split at its delimiter, see CsvSelect), unquoted (enough for sniffing). */
 function headerCells(head: string): string[] {
   let s = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
+  s = s.replace(/^(?:\r?\n)+/, '');
   const nl = s.indexOf('\n');
   if (nl >= 0) s = s.slice(0, nl);
   if (s.length > 20_000) return [];
-  return s.split(',').map((c) => {
+  return s.split(delimiterOfLine(s)).map((c) => {
     const t = c.trim();
     return t.length >= 2 && t.charCodeAt(0) === 34 && t.charCodeAt(t.length - 1) === 34 ? t.slice(1, -1) : t;
   });

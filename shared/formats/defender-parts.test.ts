@@ -33,14 +33,14 @@ const HEADER = [
 const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 /** A seeded export: mostly time-descending, with the row kinds the normaliser treats differently. */
-function makeCsv(seed: number, rows: number, crlf: boolean, bom: boolean): string {
+function makeCsv(seed: number, rows: number, crlf: boolean, bom: boolean, delim = ','): string {
   const rnd = mulberry32(seed);
   const pick = <T>(a: T[]) => a[Math.floor(rnd() * a.length)];
   const devices = ['dev-a', 'dev-b', 'dev-ç', 'dev-d'];
   const ips = ['20.1.1.1', '20.1.1.2', '52.9.9.9', '2001:db8::1', '13.107.6.152'];
   const hosts = ['', '', 'teams.microsoft.com', 'www.dropbox.com', '例え.jp', 'mega.nz'];
   let t = Date.UTC(2026, 9, 1, 12);
-  const out: string[] = [HEADER.join(',')];
+  const out: string[] = [HEADER.join(delim)];
   let lastConn: string[] | null = null;
   for (let i = 0; i < rows; i++) {
     t -= Math.floor(rnd() * 4000);
@@ -165,7 +165,7 @@ function makeCsv(seed: number, rows: number, crlf: boolean, bom: boolean): strin
       out.push(''); // a blank line
       continue;
     }
-    out.push(row.join(','));
+    out.push(row.join(delim));
   }
   const eol = crlf ? '\r\n' : '\n';
   return (bom ? '\ufeff' : '') + out.join(eol) + (rnd() < 0.5 ? eol : '');
@@ -395,6 +395,21 @@ describe('Defender CSV read in parts by scan workers', () => {
         const parts = await inParts(bytes, seed * 7, 2, stats, make, undefined, loggingSink(), decoder);
         expect(parts, `seed ${seed}`).toEqual(whole);
         expect(stats.fromWorkers, `seed ${seed}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('reads an export a spreadsheet saved with `;` or tabs between fields as the comma one, in parts too', async () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const whole = collectLogged(defenderCsvFormat, makeCsv(seed, 400, seed % 3 === 0, seed % 2 === 0)).log;
+      expect(whole.filter((l) => l.startsWith('E ')).length).toBeGreaterThan(100);
+      for (const delim of [';', '\t']) {
+        const text = makeCsv(seed, 400, seed % 3 === 0, seed % 2 === 0, delim);
+        expect(defenderCsvFormat.sniff(text.slice(0, 4096)), `seed ${seed}`).toBe(0.95);
+        expect(collectLogged(defenderCsvFormat, text).log, `seed ${seed}`).toEqual(whole);
+        const stats = { fromWorkers: 0, readHere: 0 };
+        expect(await inParts(text, seed * 13, 2, stats), `seed ${seed}`).toEqual(whole);
+        expect(stats.fromWorkers).toBeGreaterThan(0);
       }
     }
   });
