@@ -256,6 +256,18 @@ describe('CsvSelect', () => {
     }
     // A header alone, without a line break.
     expect(readSelect(['a;b'], [0], [], [], 'auto').header).toEqual(['a', 'b']);
+    // Windows PowerShell's Export-Csv writes a type line first: skipped (line numbers stay physical); only when 'auto'.
+    const ps = `#TYPE System.Management.Automation.PSCustomObject\r\n"h1";"h2"\r\n"1";"2"\r\n`;
+    for (let size = 1; size <= ps.length; size += 5) {
+      const got = readSelect(splitEvery(ps, size), [0, 1], [], [], 'auto');
+      expect(got, `pieces of ${size}`).toEqual({
+        header: ['h1', 'h2'],
+        recs: [{ line: 3, count: 2, values: ['1', '2'] }],
+      });
+    }
+    expect(readSelect([ps.replaceAll(';', ',')], [0]).header).toEqual([
+      '#TYPE System.Management.Automation.PSCustomObject',
+    ]);
     const c = new CsvSelect('auto');
     expect(c.delimiter).toBe(',');
     c.push(

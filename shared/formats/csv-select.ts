@@ -34,6 +34,8 @@ const QUOTE = 34;
 const LF = 10;
 const CR = 13;
 const COMMA = 44;
+/** How Windows PowerShell's Export-Csv starts a file (unless told -NoTypeInformation). */
+export const TYPE_LINE = '#TYPE ';
 
 /** The delimiter of a header line s[from, to): whichever of `,`, tab and `;` it holds most of, a comma when tied. */
 export function delimiterOfLine(s: string, from = 0, to = s.length): string {
@@ -61,6 +63,8 @@ export class CsvSelect {
   private delim: number;
   /** Whether the delimiter is still to be told from the first line (see the constructor). */
   private guessDelimiter: boolean;
+  /** 'auto': also skips a PowerShell type line before the header (see the constructor). */
+  private readonly tolerant: boolean;
   private rest = '';
   private nextLine = 1;
   private started = false;
@@ -94,12 +98,14 @@ export class CsvSelect {
   private decodedTo: string[] = [];
 
   /**
-   * `delimiter` 'auto': the one of `,`, tab and `;` the first line holds most of (a comma when none), decided once that
+   * `delimiter` 'auto': the one of `,`, tab and `;` the header line holds most of (a comma when none), decided once that
    * line is read — an export saved again by a spreadsheet in a locale whose list separator is `;`, or copied as
-   * tab-separated text, reads as the original does.
+   * tab-separated text, reads as the original does; and a first line `#TYPE …` (what Windows PowerShell's Export-Csv
+   * writes before the header) is skipped as a blank line is.
    */
   constructor(delimiter = ',') {
-    this.guessDelimiter = delimiter === 'auto';
+    this.tolerant = delimiter === 'auto';
+    this.guessDelimiter = this.tolerant;
     this.delim = this.guessDelimiter ? COMMA : delimiter.charCodeAt(0);
   }
 
@@ -224,10 +230,13 @@ export class CsvSelect {
       }
       this.crlf = nl > 0 && s.charCodeAt(nl - 1) === CR;
       if (this.guessDelimiter) {
-        // From the header: the first line not blank (blank lines before it are skipped).
+        // From the header: the first line neither blank nor PowerShell's type line (both skipped before it).
         let from = 0;
         let to = nl;
-        while (to >= 0 && (to === from || (to === from + 1 && s.charCodeAt(from) === CR))) {
+        while (
+          to >= 0 &&
+          (to === from || (to === from + 1 && s.charCodeAt(from) === CR) || s.startsWith(TYPE_LINE, from))
+        ) {
           from = to + 1;
           to = s.indexOf('\n', from);
         }
@@ -475,6 +484,7 @@ export class CsvSelect {
       const line = this.nextLine;
       this.nextLine += breaks + 1;
       if (col === 1 && firstLen === 0) continue; // blank line
+      if (all && this.tolerant && (fields as string[])[0].startsWith(TYPE_LINE)) continue; // PowerShell's type line
       if (all) {
         // Kept for the whole file: own copies, not slices that would keep the first chunk alive.
         for (let k = 0; k < (fields as string[]).length; k++)

@@ -168,6 +168,25 @@ describe('defender-csv on the plaso portal export (union of all Device* tables)'
     for (let k = 0; k < 60; k++) expect(csv(randomSplitPairs(PLASO, rand)).log).toEqual(r.log);
   });
 
+  it("reads what PowerShell's Export-Csv makes of the export: a #TYPE line, every field quoted, CRLF, `;` with -UseCulture", () => {
+    const rows: string[][] = [];
+    const stream = new CsvStream(',');
+    const take = (rec: { fields: string[] }) => rows.push(rec.fields);
+    stream.push(PLASO, take);
+    stream.end(take);
+    expect(rows).toHaveLength(130);
+    const quote = (f: string) => `"${f.replaceAll('"', '""')}"`;
+    for (const delim of [',', ';']) {
+      const text = `#TYPE System.Management.Automation.PSCustomObject\r\n${rows.map((row) => row.map(quote).join(delim)).join('\r\n')}\r\n`;
+      expect(defenderCsvFormat.sniff(text.slice(0, 4096))).toBe(0.95);
+      const ps = csv(text);
+      expect(ps.events).toEqual(r.events);
+      // Line numbers stay physical: one line more before each row.
+      expect(ps.skips).toEqual(r.skips.map(([line, reason]) => [line + 1, reason]));
+      expect(ps.rejects).toEqual([]);
+    }
+  });
+
   it('still merges when the export is sorted the other way round', () => {
     const [header, ...rows] = PLASO.trimEnd().split('\n');
     const reversed = [header, ...rows.reverse()].join('\n');

@@ -325,7 +325,7 @@ function firstFilled(v: string[], slots: number[]): string {
 /** Header cells of the first line of `head` (split at its delimiter, see CsvSelect), unquoted (enough for sniffing). */
 function headerCells(head: string): string[] {
   let s = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
-  s = s.replace(/^(?:\r?\n)+/, '');
+  s = s.replace(/^(?:\r?\n|#TYPE [^\n]*\n)+/, '');
   const nl = s.indexOf('\n');
   if (nl >= 0) s = s.slice(0, nl);
   if (s.length > 20_000) return [];

@@ -5,6 +5,7 @@ import {
   normalizeHost,
   normalizeIp,
   parseDefenderTime,
+  parseDottedDateTime,
   parseRemoteUrl,
   parseUsDateTime,
 } from './defender-values';
@@ -83,6 +84,16 @@ describe('timestamps', () => {
     expect(parseUsDateTime('12/1/2023, 12:30:00 PM', 'UTC')).toBe(Date.UTC(2023, 11, 1, 12, 30));
     expect(parseUsDateTime('12/1/2023 23:30:00', 'UTC')).toBe(Date.UTC(2023, 11, 1, 23, 30));
     expect(parseDefenderTime('5/25/2023, 4:32:49.469 AM', 'UTC')).toBe(Date.UTC(2023, 4, 25, 4, 32, 49, 469));
+  });
+
+  it('reads dotted dates day first, as the locales that write them do (a spreadsheet or Export-Csv there)', () => {
+    expect(parseDottedDateTime('5.10.2026 23:59:07', 'UTC')).toBe(Date.UTC(2026, 9, 5, 23, 59, 7));
+    expect(parseDefenderTime('05.10.2026 23:59', 'UTC')).toBe(Date.UTC(2026, 9, 5, 23, 59));
+    expect(parseDefenderTime('13.01.2026 08:00:00', 'UTC')).toBe(Date.UTC(2026, 0, 13, 8));
+    // Local time without a zone: the import's zone.
+    expect(parseDefenderTime('01.07.2023 12:00:00', 'Europe/Berlin')).toBe(Date.UTC(2023, 6, 1, 10));
+    for (const bad of ['32.10.2026 10:00', '5.13.2026 10:00', '5.10.26 10:00', '5.10.2026'])
+      expect(parseDefenderTime(bad, 'UTC'), bad).toBeNaN();
   });
 
   it('reads epoch numbers and refuses anything else', () => {

@@ -271,6 +271,18 @@ let lastDayMs = Number.NaN;
  * (month/day/year, 12-hour clock, comma optional, fraction optional).
  */
 export function parseUsDateTime(s: string, timeZone: string): number {
+  return parseNumericDateTime(s, timeZone, false);
+}
+
+/**
+ * The date and time a German-style locale writes (`5.10.2026 23:59:07`, seconds optional): day first, as every
+ * locale that writes dates with dots does — what a spreadsheet or PowerShell's Export-Csv there makes of a timestamp.
+ */
+export function parseDottedDateTime(s: string, timeZone: string): number {
+  return parseNumericDateTime(s, timeZone, true);
+}
+
+function parseNumericDateTime(s: string, timeZone: string, dayFirst: boolean): number {
   const nums: number[] = [];
   let frac = 0;
   let i = 0;
@@ -310,7 +322,9 @@ export function parseUsDateTime(s: string, timeZone: string): number {
       break;
     }
   }
-  const [mo, d, y, h0, mi] = nums;
+  const [first, second, y, h0, mi] = nums;
+  const mo = dayFirst ? second : first;
+  const d = dayFirst ? first : second;
   const sec = nums.length > 5 ? nums[5] : 0;
   if (y < 1000) return Number.NaN;
   let h = h0;
@@ -322,6 +336,8 @@ export function parseUsDateTime(s: string, timeZone: string): number {
   return wallClockToUtc(y, mo, d, h, mi, sec, frac, timeZone);
 }
 
+const DOTTED_DATE = /^\d{1,2}\.\d{1,2}\.\d{4}\s/;
+
 /** Any timestamp a Defender or Sentinel export writes, to UTC ms; NaN when unreadable. */
 export function parseDefenderTime(v: string | number, timeZone: string): number {
   if (typeof v === 'number') return epochToMs(v);
@@ -330,6 +346,7 @@ export function parseDefenderTime(v: string | number, timeZone: string): number 
   if (!Number.isNaN(t)) return t;
   const c = v.charCodeAt(0);
   if (v.indexOf('/') > 0) return parseUsDateTime(v, timeZone);
+  if (DOTTED_DATE.test(v)) return parseDottedDateTime(v, timeZone);
   t = parseIsoTime(v, timeZone);
   if (!Number.isNaN(t)) return t;
   if (c >= 48 && c <= 57 && v.length >= 9) {
