@@ -31,8 +31,8 @@ function readSelect(
 }
 
 /** The same through PapaParse (CsvStream), cut to the same columns. */
-function readPapa(text: string, columns: number[]): { header: string[] | null; recs: Rec[] } {
-  const s = new CsvStream(',');
+function readPapa(text: string, columns: number[], delimiter = ','): { header: string[] | null; recs: Rec[] } {
+  const s = new CsvStream(delimiter);
   let header: string[] | null = null;
   const recs: Rec[] = [];
   const on = (r: { fields: string[]; line: number }) => {
@@ -154,6 +154,25 @@ describe('CsvSelect', () => {
       if (!(crlf && /"\s*\n/.test(text))) expect(mine.recs.map((r) => r.line)).toEqual(papa.recs.map((r) => r.line));
       const lines = mine.recs.map((r) => r.line);
       for (let i = 1; i < lines.length; i++) expect(lines[i]).toBeGreaterThan(lines[i - 1]);
+    }
+  });
+
+  it("reads `;` and tab separated random text with an 'auto' delimiter as PapaParse reads it told the delimiter", () => {
+    const rand = mulberry32(43);
+    const columns = [0, 1, 2, 3];
+    for (const d of [';', '\t']) {
+      const alphabet = ['"', d, ',', '\n', '\r\n', 'a', ' ', '""', 'x\ny', 'dev-0001-long-value'];
+      for (let k = 0; k < 1000; k++) {
+        const crlf = rand() < 0.5;
+        let text = ['h0', 'h1', 'h2', 'h3'].join(d) + (crlf ? '\r\n' : '\n');
+        const n = Math.floor(rand() * 40);
+        for (let i = 0; i < n; i++) text += alphabet[Math.floor(rand() * alphabet.length)];
+        const papa = readPapa(text, columns, d);
+        const cut = Math.floor(rand() * (text.length + 1));
+        const mine = readSelect([text.slice(0, cut), text.slice(cut)], columns, [2], [0, 3], 'auto');
+        expect(mine.header).toEqual(papa.header);
+        expect(mine.recs.map((r) => [r.count, r.values])).toEqual(papa.recs.map((r) => [r.count, r.values]));
+      }
     }
   });
 
