@@ -48,6 +48,8 @@ export interface DefenderRow {
   actionType: string;
   /** Whether the source has an ActionType column at all (a projected hunt may not). */
   hasActionType: boolean;
+  /** Whether slash dates read day first (`05/10/2026 23:59:59`, what a day-first locale writes), else month first. */
+  slashDayFirst: boolean;
   remoteUrl: string;
   remoteIp: string;
   remotePort: string | number;
@@ -72,6 +74,7 @@ export function emptyRow(): DefenderRow {
     deviceName: '',
     actionType: '',
     hasActionType: true,
+    slashDayFirst: false,
     remoteUrl: '',
     remoteIp: '',
     remotePort: '',
@@ -701,7 +704,7 @@ export function prepRow(r: DefenderRow, line: number, timeZone: string, out: Def
 
   let tv = r.time;
   if (tv === '') tv = r.timeGenerated;
-  const time = parseDefenderTime(tv, timeZone);
+  const time = parseDefenderTime(tv, timeZone, r.slashDayFirst);
   if (Number.isNaN(time)) {
     prepOut(out, PrepKind.Reject, line, 'unreadable Timestamp');
     return;

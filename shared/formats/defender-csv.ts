@@ -17,7 +17,7 @@ import {
   readsAdditional,
   readsAdditionalKeys,
 } from './defender-common';
-import { type DefenderField, fieldForColumn, headerSaysUtc } from './defender-values';
+import { type DefenderField, fieldForColumn, headerSaysUtc, slashDatesDayFirst } from './defender-values';
 import type { PartText } from './part-text';
 import type { FormatDefinition, FormatParser, ParseContext, ParseSink } from './types';
 
@@ -88,6 +88,8 @@ export interface DefenderCsvLayout {
   timeZone: string;
   /** The field delimiter the header was read with (`,`; `;` or tab in an export a spreadsheet saved again). */
   delimiter: string;
+  /** Whether slash dates read day first (told from the file's first rows, see `slashDatesDayFirst`). */
+  slashDayFirst: boolean;
 }
 
 export function defenderCsvLayout(header: string[], ctxTimeZone: string, delimiter = ','): DefenderCsvLayout {
@@ -124,6 +126,7 @@ export function defenderCsvLayout(header: string[], ctxTimeZone: string, delimit
     noTimeColumn: iTime < 0 && iTimeGen < 0,
     timeZone: headerSaysUtc(timeCol) ? 'UTC' : ctxTimeZone || 'UTC',
     delimiter,
+    slashDayFirst: false,
   };
 }
 
@@ -148,6 +151,7 @@ class DefenderCsvRows {
     this.layout = layout;
     this.csv.select(layout.columns, layout.additionalSlots, INTERNED_SLOTS);
     this.row.hasActionType = layout.hasActionType;
+    this.row.slashDayFirst = layout.slashDayFirst;
   }
 
   /** Fills `row` from the current record; the reason when the record is rejected instead. */
@@ -210,11 +214,14 @@ export class DefenderCsvParser implements FormatParser {
   private sink: ParseSink | null = null;
   private readonly onHeader = (fields: string[]) => this.header(fields);
   private readonly onRecord = () => this.record(this.sink as ParseSink);
+  /** The text pushed while the header was read: its first rows, when the import gave no head. */
+  private firstText = '';
 
   constructor(private readonly ctx: ParseContext) {}
 
   push(text: string, sink: ParseSink): void {
     this.sink = sink;
+    if (this.layoutSeen === null) this.firstText = text;
     this.rows.csv.push(text, this.onHeader, this.onRecord);
   }
 
@@ -251,6 +258,9 @@ export class DefenderCsvParser implements FormatParser {
 
   private header(fields: string[]): void {
     const layout = defenderCsvLayout(fields, this.ctx.timeZone, this.rows.csv.delimiter);
+    const head = this.ctx.files.find((f) => f.name === this.ctx.fileName)?.head || this.firstText;
+    this.firstText = '';
+    layout.slashDayFirst = slashDatesDayFirst(headTimes(head, layout));
     this.layoutSeen = layout;
     this.rows.configure(layout);
     this.norm = new DefenderNormalizer(this.ctx, { timeZone: layout.timeZone });
@@ -320,6 +330,21 @@ function firstFilled(v: string[], slots: number[]): string {
     if (s.length > 0) return s;
   }
   return '';
+}
+
+/** The timestamps of the records in a file's head (what sniffing read; a record it cuts short is left out). */
+function headTimes(head: string, layout: DefenderCsvLayout): string[] {
+  const times: string[] = [];
+  const c = new CsvSelect('auto');
+  const columns = [layout.columns[S_TIME], layout.columns[S_TIME_GEN]];
+  c.push(
+    head,
+    () => c.select(columns),
+    () => {
+      for (const v of c.values) if (v.length > 0) times.push(v);
+    },
+  );
+  return times;
 }
 
 /** Header cells of the first line of `head` (split at its delimiter, see CsvSelect), unquoted (enough for sniffing). */

@@ -33,19 +33,35 @@ const HEADER = [
 const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 /** A seeded export: mostly time-descending, with the row kinds the normaliser treats differently. */
-function makeCsv(seed: number, rows: number, crlf: boolean, bom: boolean, delim = ','): string {
+/** `dates`: as the portal writes them; to the second; or as a day-first locale writes them (to the second). */
+function makeCsv(
+  seed: number,
+  rows: number,
+  crlf: boolean,
+  bom: boolean,
+  delim = ',',
+  dates: 'portal' | 'seconds' | 'day-first' = 'portal',
+): string {
+  const dayFirst = dates === 'day-first';
   const rnd = mulberry32(seed);
   const pick = <T>(a: T[]) => a[Math.floor(rnd() * a.length)];
   const devices = ['dev-a', 'dev-b', 'dev-ç', 'dev-d'];
   const ips = ['20.1.1.1', '20.1.1.2', '52.9.9.9', '2001:db8::1', '13.107.6.152'];
   const hosts = ['', '', 'teams.microsoft.com', 'www.dropbox.com', '例え.jp', 'mega.nz'];
-  let t = Date.UTC(2026, 9, 1, 12);
+  // Dates to the second start on a day a month cannot be (as most days are): a day-first export can tell.
+  let t = Date.UTC(2026, 9, dates === 'portal' ? 1 : 20, 12);
   const out: string[] = [HEADER.join(delim)];
   let lastConn: string[] | null = null;
   for (let i = 0; i < rows; i++) {
     t -= Math.floor(rnd() * 4000);
     if (rnd() < 0.01) t += 200_000; // out of order now and then
-    const ts = new Date(t).toISOString().replace('Z', '0000Z');
+    const iso = new Date(t).toISOString();
+    // As a day-first locale writes it (to the second), or as the portal does.
+    const ts = dayFirst
+      ? `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)} ${iso.slice(11, 19)}`
+      : dates === 'seconds'
+        ? `${iso.slice(0, 19)}Z`
+        : iso.replace('Z', '0000Z');
     const dev = pick(devices);
     const r = rnd();
     let row: string[];
@@ -217,9 +233,16 @@ async function inParts(
   partDecoder?: PartDecoder,
 ): Promise<string[]> {
   const rnd = mulberry32(seed);
-  const parser = defenderCsvFormat.open({ timeZone: 'UTC', fileName: 'f', files: [], scratch: new Map() });
-  const channels = make();
   const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
+  // The file's head, as the import gives it to its parser.
+  const head = new TextDecoder().decode(bytes.subarray(0, 64 << 10));
+  const parser = defenderCsvFormat.open({
+    timeZone: 'UTC',
+    fileName: 'f',
+    files: [{ name: 'f', formatId: 'defender-csv', head }],
+    scratch: new Map(),
+  });
+  const channels = make();
   const partBytes = 64 + Math.floor(rnd() * 3000);
   const firstBytes = 16 + Math.floor(rnd() * 2000);
   for await (const _ of readDefenderCsvInParts(
@@ -411,6 +434,18 @@ describe('Defender CSV read in parts by scan workers', () => {
         expect(await inParts(text, seed * 13, 2, stats), `seed ${seed}`).toEqual(whole);
         expect(stats.fromWorkers).toBeGreaterThan(0);
       }
+    }
+  });
+
+  it('reads day-first slash dates day first, told from the first rows, in parts too', async () => {
+    for (let seed = 1; seed <= 4; seed++) {
+      const iso = collectLogged(defenderCsvFormat, makeCsv(seed, 400, false, false, ';', 'seconds'));
+      const text = makeCsv(seed, 400, false, false, ';', 'day-first');
+      expect(text.slice(0, 1000)).toMatch(/\n20\/10\/2026 \d\d:\d\d:\d\d;/);
+      const whole = collectLogged(defenderCsvFormat, text);
+      expect(whole.events.length).toBeGreaterThan(100);
+      expect(whole.log).toEqual(iso.log);
+      expect(await inParts(text, seed * 5, 2), `seed ${seed}`).toEqual(whole.log);
     }
   });
 

@@ -8,6 +8,7 @@ import {
   parseDottedDateTime,
   parseRemoteUrl,
   parseUsDateTime,
+  slashDatesDayFirst,
 } from './defender-values';
 
 describe('column names', () => {
@@ -94,6 +95,18 @@ describe('timestamps', () => {
     expect(parseDefenderTime('01.07.2023 12:00:00', 'Europe/Berlin')).toBe(Date.UTC(2023, 6, 1, 10));
     for (const bad of ['32.10.2026 10:00', '5.13.2026 10:00', '5.10.26 10:00', '5.10.2026'])
       expect(parseDefenderTime(bad, 'UTC'), bad).toBeNaN();
+  });
+
+  it("tells day-first slash dates from a file's first timestamps, month first when they cannot tell", () => {
+    expect(slashDatesDayFirst(['20/10/2026 12:00:00', '05/10/2026 23:59:59'])).toBe(true);
+    expect(parseDefenderTime('05/10/2026 23:59:59', 'UTC', true)).toBe(Date.UTC(2026, 9, 5, 23, 59, 59));
+    expect(parseDefenderTime('05/10/2026 23:59:59', 'UTC')).toBe(Date.UTC(2026, 4, 10, 23, 59, 59));
+    // Every day under 13, a month over 12, or a US clock: month first.
+    expect(slashDatesDayFirst(['05/10/2026 23:59:59', '01/10/2026 00:00:00'])).toBe(false);
+    expect(slashDatesDayFirst(['20/10/2026 12:00:00', '10/25/2026 12:00:00'])).toBe(false);
+    expect(slashDatesDayFirst(['5/25/2023, 4:32:49.469 AM'])).toBe(false);
+    expect(slashDatesDayFirst(['20/10/2026 12:00:00 PM'])).toBe(false);
+    expect(slashDatesDayFirst(['2026-10-20T12:00:00Z', ''])).toBe(false);
   });
 
   it('reads epoch numbers and refuses anything else', () => {

@@ -337,15 +337,38 @@ function parseNumericDateTime(s: string, timeZone: string, dayFirst: boolean): n
 }
 
 const DOTTED_DATE = /^\d{1,2}\.\d{1,2}\.\d{4}\s/;
+const SLASH_DATE = /^\s*(\d{1,2})\/(\d{1,2})\/\d{4}/;
+const AM_PM = /\d\s*[AaPp][Mm]\b/;
 
-/** Any timestamp a Defender or Sentinel export writes, to UTC ms; NaN when unreadable. */
-export function parseDefenderTime(v: string | number, timeZone: string): number {
+/**
+ * Whether the slash dates among `values` (a file's first timestamps) are day first: some has a first number over 12
+ * (and a second one a month can be), none a second number over 12 or an AM/PM (US clocks write month first). When the
+ * first rows cannot tell (every day so far under 13), month first, as the Sentinel display format is.
+ */
+export function slashDatesDayFirst(values: Iterable<string>): boolean {
+  let dayFirst = false;
+  for (const v of values) {
+    const m = SLASH_DATE.exec(v);
+    if (!m) continue;
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (b > 12 || AM_PM.test(v)) return false;
+    if (a > 12 && a <= 31) dayFirst = true;
+  }
+  return dayFirst;
+}
+
+/**
+ * Any timestamp a Defender or Sentinel export writes, to UTC ms; NaN when unreadable. Slash dates read month first
+ * (the Sentinel display format) unless `slashDayFirst` (see `slashDatesDayFirst`).
+ */
+export function parseDefenderTime(v: string | number, timeZone: string, slashDayFirst = false): number {
   if (typeof v === 'number') return epochToMs(v);
   if (v.length === 0) return Number.NaN;
   let t = fastIso(v, timeZone);
   if (!Number.isNaN(t)) return t;
   const c = v.charCodeAt(0);
-  if (v.indexOf('/') > 0) return parseUsDateTime(v, timeZone);
+  if (v.indexOf('/') > 0) return parseNumericDateTime(v, timeZone, slashDayFirst);
   if (DOTTED_DATE.test(v)) return parseDottedDateTime(v, timeZone);
   t = parseIsoTime(v, timeZone);
   if (!Number.isNaN(t)) return t;
