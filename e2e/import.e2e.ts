@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { analyze, parseArgs } from '../electron/cli/analyze';
+import { CsvStream } from '../shared/formats/csv-stream';
 import { actions, components } from './app-page';
 import { openApp, type Session, screenshot } from './browser';
 
@@ -147,6 +148,93 @@ describe('a large Defender export', () => {
     await tx.waitFor();
     await expect.poll(() => tx.textContent()).toBe(n(summary.transactions));
     expect(session.errors).toEqual([]);
+  });
+});
+
+describe('a hunt saved by PowerShell in a day-first locale', () => {
+  it("is previewed and imported as the portal's export, its dates read day first, counting what analyze counts", async () => {
+    // The portal's export, then what `Export-Csv -UseCulture` writes of it in en-GB: a #TYPE line, `;` between
+    // fields, every field quoted, dates as dd/MM/yyyy HH:mm:ss (two weeks later, so that days over 12 show).
+    const portal = join(dir, 'hunt-portal.csv');
+    execFileSync('node', [
+      'bench/gen/defender.mjs',
+      '--rows',
+      '3000',
+      '--shape',
+      'full',
+      '--seed',
+      '11',
+      '--out',
+      portal,
+    ]);
+    const rows: string[][] = [];
+    const stream = new CsvStream(',');
+    const take = (r: { fields: string[] }) => rows.push(r.fields);
+    stream.push(readFileSync(portal, 'utf8').replace(/^\ufeff/, ''), take);
+    stream.end(take);
+    const ti = rows[0].indexOf('Timestamp');
+    const DAY = 86_400_000;
+    const enGb = (iso: string) => {
+      const t = new Date(Date.parse(iso) + 14 * DAY).toISOString();
+      return `${t.slice(8, 10)}/${t.slice(5, 7)}/${t.slice(0, 4)} ${t.slice(11, 19)}`;
+    };
+    const quote = (f: string) => `"${f.replaceAll('"', '""')}"`;
+    const file = join(dir, 'hunt-en-gb.csv');
+    writeFileSync(
+      file,
+      `#TYPE System.Management.Automation.PSCustomObject\r\n${rows
+        .map((r, i) => r.map((f, k) => quote(i > 0 && k === ti ? enGb(f) : f)).join(';'))
+        .join('\r\n')}\r\n`,
+    );
+    const report = async (f: string, out: string) => {
+      const args = parseArgs([f, '--out', out, '--quiet']);
+      if (args === 'help') throw new Error('help');
+      await analyze(args);
+      return {
+        imp: JSON.parse(readFileSync(join(out, 'imports.json'), 'utf8'))[0],
+        summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')),
+      };
+    };
+    const before = await report(portal, join(dir, 'analyze-portal'));
+    const { imp, summary } = await report(file, join(dir, 'analyze-en-gb'));
+    expect(imp.format).toBe('defender-csv');
+    expect(imp.rowsRead).toBe(before.imp.rowsRead);
+    expect(imp.rowsRejected).toBe(0);
+    const later = (iso: string) => new Date(Date.parse(iso) + 14 * DAY).toISOString().replace('.000Z', 'Z');
+    expect([summary.firstEvent, summary.lastEvent]).toEqual([
+      later(before.summary.firstEvent),
+      later(before.summary.lastEvent),
+    ]);
+
+    const { page, c, errors } = await freshApp();
+    await actions(page).openImport([file]);
+    const preview = c.importDialog.getByRole('region', { name: 'Preview' });
+    await preview.getByRole('heading', { name: 'Preview of hunt-en-gb.csv' }).waitFor();
+    await expect(
+      c.importDialog.getByText('Defender for Endpoint — Advanced Hunting CSV').first().isVisible(),
+    ).resolves.toBe(true);
+    // The first rows as the export has them, newest first: the last event's day.
+    const first = (await preview.getByRole('row').nth(1).getByRole('cell').first().textContent()) ?? '';
+    expect(first.slice(0, 10)).toBe(summary.lastEvent.slice(0, 10));
+    await screenshot(page, 'import-powershell-en-gb');
+    await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
+    const result = c.importDialog.getByRole('region', { name: 'Import result' });
+    await result.waitFor({ timeout: 60_000 });
+    const n = (x: number) => x.toLocaleString('en-US');
+    expect(
+      await result
+        .getByRole('row', { name: /hunt-en-gb\.csv/ })
+        .getByRole('cell')
+        .allTextContents(),
+    ).toEqual(['hunt-en-gb.csv', 'defender-csv', n(imp.rowsRead), n(imp.rowsAccepted), n(imp.rowsSkipped), '0']);
+    await c.importDialog.getByRole('button', { name: 'Done' }).click();
+    const tx = page
+      .locator('.kpi')
+      .filter({ has: page.getByText('Transactions', { exact: true }) })
+      .locator('dd');
+    await tx.waitFor();
+    await expect.poll(() => tx.textContent()).toBe(n(summary.transactions));
+    expect(errors).toEqual([]);
   });
 });
 
