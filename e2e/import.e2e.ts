@@ -216,6 +216,10 @@ describe('a hunt saved by PowerShell in a day-first locale', () => {
     // The first rows as the export has them, newest first: the last event's day.
     const first = (await preview.getByRole('row').nth(1).getByRole('cell').first().textContent()) ?? '';
     expect(first.slice(0, 10)).toBe(summary.lastEvent.slice(0, 10));
+    // Its times carry no zone: read in the one beside the hint (UTC, as analyze read them).
+    await expect(
+      c.importDialog.getByText("This file's times carry no time zone: they are read in this zone.").isVisible(),
+    ).resolves.toBe(true);
     await screenshot(page, 'import-powershell-en-gb');
     await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
     const result = c.importDialog.getByRole('region', { name: 'Import result' });

@@ -15,6 +15,28 @@ describe('import preview', () => {
     expect(r.events[0].deviceName).toBe('test-hostname');
     expect(r.missing).toContain('bytesUp');
   });
+  it('says when the first rows hold times without a zone, read in the chosen one', async () => {
+    const enc = new TextEncoder();
+    const preview = (text: string, timeZone?: string) =>
+      previewFile({ name: 'x.csv', head: enc.encode(text), whole: true, timeZone });
+    const csv = (time: string, header = 'Timestamp') =>
+      `${header},DeviceId,DeviceName,ActionType,RemoteIP,RemotePort,RemoteUrl\n${time},d1,pc1,ConnectionSuccess,52.1.1.1,443,www.dropbox.com\n`;
+    // The portal's export says UTC on every row; Sentinel's says it in the header.
+    expect((await preview(PLASO.toString('utf8'))).localTimes).toBe(false);
+    expect((await preview(csv('2026-10-05T23:59:59.1234567Z'))).localTimes).toBe(false);
+    expect((await preview(csv('2026-10-05T23:59:59+02:00'))).localTimes).toBe(false);
+    expect((await preview(csv('"10/5/2026, 11:59:59.123 PM"', 'TimeGenerated [UTC]'))).localTimes).toBe(false);
+    // What a spreadsheet or PowerShell writes: local time, read in the zone asked for.
+    const local = await preview(csv('2026-10-05 23:59:59'), 'Europe/Berlin');
+    expect(local.localTimes).toBe(true);
+    expect(local.events[0].time).toBe(Date.UTC(2026, 9, 5, 21, 59, 59));
+    expect((await preview(csv('05.10.2026 23:59'))).localTimes).toBe(true);
+    // A format that always logs local time.
+    const panos = readFileSync('shared/formats/fixtures/panos/webui-traffic-export.csv');
+    const p = await previewFile({ name: 'traffic.csv', head: panos, whole: true });
+    expect([p.format?.id, p.format?.usesLocalTime, p.localTimes]).toEqual(['panos', true, true]);
+  });
+
   it('reads a gzip prefix', async () => {
     const gz = gzipSync(PLASO);
     const r = await previewFile({ name: 'x.csv.gz', head: gz.subarray(0, Math.min(gz.length, 20_000)) });

@@ -27,6 +27,11 @@ export interface PreviewResult {
   events: NetworkEvent[];
   skipped: Record<string, number>;
   rejected: { line: number; reason: string }[];
+  /**
+   * The first rows hold times without a zone, read in the request's zone: the format's (`usesLocalTime`), or this
+   * file's of a format whose files may say it or not (a Defender CSV a spreadsheet or PowerShell wrote).
+   */
+  localTimes: boolean;
   /** Normalized fields none of the preview rows had a value for ("n/a" in views). */
   missing: (keyof NetworkEvent)[];
   /** Header of a delimited file, when there is one (for custom mapping). */
@@ -109,6 +114,7 @@ export async function previewFile(req: PreviewRequest, maxRows = 20): Promise<Pr
     skipped: {},
     rejected: [],
     missing: [],
+    localTimes: format?.usesLocalTime ?? false,
     headers,
     suggested: headers ? suggestMapping(headers) : null,
     compressed,
@@ -135,6 +141,7 @@ export async function previewFile(req: PreviewRequest, maxRows = 20): Promise<Pr
     });
     parser.push(text, sink);
     parser.end(sink);
+    if (parser.localTimes) result.localTimes = true;
   } catch (e) {
     result.rejected.push({ line: 0, reason: `preview failed: ${e instanceof Error ? e.message : String(e)}` });
   }

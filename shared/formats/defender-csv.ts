@@ -17,7 +17,7 @@ import {
   readsAdditional,
   readsAdditionalKeys,
 } from './defender-common';
-import { type DefenderField, fieldForColumn, headerSaysUtc, slashDatesDayFirst } from './defender-values';
+import { type DefenderField, fieldForColumn, headerSaysUtc, slashDatesDayFirst, timeSaysZone } from './defender-values';
 import type { PartText } from './part-text';
 import type { FormatDefinition, FormatParser, ParseContext, ParseSink } from './types';
 
@@ -216,6 +216,8 @@ export class DefenderCsvParser implements FormatParser {
   private readonly onRecord = () => this.record(this.sink as ParseSink);
   /** The text pushed while the header was read: its first rows, when the import gave no head. */
   private firstText = '';
+  /** Whether the file's first rows hold times without a zone (read in the import's), see FormatParser. */
+  localTimes = false;
 
   constructor(private readonly ctx: ParseContext) {}
 
@@ -260,7 +262,11 @@ export class DefenderCsvParser implements FormatParser {
     const layout = defenderCsvLayout(fields, this.ctx.timeZone, this.rows.csv.delimiter);
     const head = this.ctx.files.find((f) => f.name === this.ctx.fileName)?.head || this.firstText;
     this.firstText = '';
-    layout.slashDayFirst = slashDatesDayFirst(headTimes(head, layout));
+    const times = headTimes(head, layout);
+    layout.slashDayFirst = slashDatesDayFirst(times);
+    // Sentinel's "[UTC]" headers say the zone for every row.
+    const timeColumn = fields[layout.columns[S_TIME]] ?? fields[layout.columns[S_TIME_GEN]] ?? '';
+    this.localTimes = !headerSaysUtc(timeColumn) && times.some((t) => !timeSaysZone(t));
     this.layoutSeen = layout;
     this.rows.configure(layout);
     this.norm = new DefenderNormalizer(this.ctx, { timeZone: layout.timeZone });

@@ -75,6 +75,11 @@ export interface FormatParser {
   push(text: string, sink: ParseSink): void;
   /** No more text: flush the last partial line and any buffered events. */
   end(sink: ParseSink): void;
+  /**
+   * Of a format whose files may or may not say the zone of their times (`usesLocalTime` false): whether the rows read
+   * so far hold times without one, read in the context's zone (the import preview says so beside the zone).
+   */
+  readonly localTimes?: boolean;
 }
 
 export interface FormatDefinition {
