@@ -69,6 +69,20 @@ describe('analyze', () => {
     expect(traffic.some((t) => t === '')).toBe(true);
   });
 
+  it('says which files had times without a zone, and the zone they were read in', async () => {
+    const local = join(tmp, 'hunt-local.csv');
+    writeFileSync(
+      local,
+      'Timestamp;DeviceId;DeviceName;ActionType;RemoteIP;RemotePort;RemoteUrl\n2026-10-05 23:59:59;d1;pc1;ConnectionSuccess;52.1.1.1;443;www.dropbox.com\n',
+    );
+    const { r, json } = await run([PLASO, local], ['--tz', 'Europe/Berlin']);
+    const [portal, hunt] = json('imports.json');
+    expect([portal.timeZone, hunt.timeZone]).toEqual([null, 'Europe/Berlin']);
+    expect(hunt.firstEvent).toBe('2026-10-05T21:59:59Z');
+    expect(r.message).toContain('hunt-local.csv: its times carry no time zone, read as Europe/Berlin');
+    expect(r.message).not.toContain('advanced_hunting_test.csv: its times');
+  });
+
   it('reads the BOM variant identically and de-duplicates overlapping partial exports', async () => {
     const { json } = await run([PLASO, PLASO_BOM]);
     const [a, b] = json('imports.json');

@@ -377,6 +377,9 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
   const lines = [
     `Imported ${result.files.length - unread.length} of ${result.files.length} file(s): ${s.transactions.toLocaleString('en-US')} transactions, ${s.apps} apps, ${s.devices} devices, ${s.users} users, ${s.ips} IP addresses.`,
     ...unread.map((f) => `  ${f.file}: ${f.error}`),
+    ...result.files
+      .filter((f) => f.timeZone)
+      .map((f) => `  ${f.file}: its times carry no time zone, read as ${f.timeZone} (--tz <zone> to choose another)`),
     ...tagNotes,
     `Devices by risk: ${levelCounts(tables.devices)}. Signals: ${signals.length}${dataSource?.kind === 'snapshot' ? ' (a snapshot never raises signals)' : ''}.`,
     ...riskRun.notApplicable.filter((x) => !x.startsWith('snapshot')).map((x) => `  ${x}`),

@@ -457,6 +457,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
         meter.report(rowsDone, bytesDone, bytesTotal, errors);
       }
       parser.end(sink);
+      if (format.usesLocalTime || parser.localTimes) file.timeZone = ctx.timeZone;
       if (pendingFlush) fileBlocks.push(...(await flush(pendingFlush, fileCoverage)));
       fileBlocks.push(...(await flush(current, fileCoverage)));
       file.sha256 = await src.sha256();

@@ -172,6 +172,8 @@ export function importsJson(files: readonly ImportFileRecord[]): string {
       lastEvent: f.lastEvent === null ? null : isoSecond(f.lastEvent),
       rowsDuplicate: f.rowsDuplicate,
       alreadyImported: f.alreadyImported,
+      // The zone times without one were read in; null when the file's times said their zone.
+      timeZone: f.timeZone ?? null,
     })),
     null,
     2,

@@ -43,6 +43,11 @@ export interface ImportFileRecord {
   lastEvent: number | null;
   /** True when this exact file (by SHA-256) was imported before into this source: nothing was added. */
   alreadyImported: boolean;
+  /**
+   * The zone the file's times were read in when they carry none (a format that logs local time, or a file of one
+   * that may say it or not, see FormatParser.localTimes); absent when they say their zone.
+   */
+  timeZone?: string;
 }
 
 export interface ImportRecord {
