@@ -238,6 +238,10 @@ describe('a hunt saved by PowerShell in a day-first locale', () => {
       .locator('dd');
     await tx.waitFor();
     await expect.poll(() => tx.textContent()).toBe(n(summary.transactions));
+    // The provenance says how its times were read.
+    await actions(page).goTo('Data sources');
+    await page.getByText('times without a zone read as UTC').waitFor();
+    await screenshot(page, 'data-sources-zone-less');
     expect(errors).toEqual([]);
   });
 });
