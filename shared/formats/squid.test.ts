@@ -165,6 +165,25 @@ describe('squid common / combined log format', () => {
     ]);
     expect(o.rejects).toEqual([{ line: 7, reason: 'squid: invalid time' }]);
   });
+
+  it("says when a time had no zone (read in the import's), and only then", () => {
+    const localTimes = (text: string) => {
+      const p = squidFormat.open({ timeZone: 'UTC', fileName: 'access.log', files: [], scratch: new Map() });
+      const sink = { event() {}, skip() {}, reject() {} };
+      p.push(text, sink);
+      p.end(sink);
+      return p.localTimes;
+    };
+    const line = (time: string) => `10.1.1.5 - alice [${time}] "GET http://www.example.com/ HTTP/1.1" 200 2326\n`;
+    expect(localTimes(line('10/Oct/2024:13:55:36 +0200') + line('10/Oct/2024:13:55:37 -05:00'))).toBe(false);
+    expect(localTimes(line('10/Oct/2024:13:55:36 +0200') + line('10/Oct/2024:13:55:38'))).toBe(true);
+    // Native lines carry epoch seconds.
+    expect(
+      localTimes(
+        '1700000000.123      5 10.2.0.1 TCP_MISS/200 3900 GET http://www.example.com/ - HIER_DIRECT/1.2.3.4 text/html\n',
+      ),
+    ).toBe(false);
+  });
 });
 
 describe('squid native edge cases', () => {

@@ -75,12 +75,17 @@ function isEpochText(s: string): boolean {
   return s.length >= 9 && dots <= 1;
 }
 
+/** A zone at the end of a common-log time: `+0200`, `-05:00` or `Z`. */
+const CLF_ZONE = /(?:[+-]\d\d:?\d\d|Z)\s*$/i;
+
 class SquidParser implements FormatParser {
   private readonly lines = new LineSplitter();
   private readonly t: string[] = [];
   private readonly hp: HostPort = { host: null, ip: null, port: null, scheme: null };
   private sink: ParseSink | null = null;
   private readonly onLine = (line: string, no: number) => this.line(line, no);
+  /** A common or combined line's time had no zone: read in the context's (see FormatParser). */
+  localTimes = false;
 
   constructor(private readonly ctx: ParseContext) {}
 
@@ -118,6 +123,7 @@ class SquidParser implements FormatParser {
     if (layout === Layout.Common) {
       client = t[0];
       time = parseClfTime(t[3], this.ctx.timeZone);
+      if (!this.localTimes && !CLF_ZONE.test(t[3])) this.localTimes = true;
       const req = t[4];
       const sp1 = req.indexOf(' ');
       method = sp1 < 0 ? req : req.slice(0, sp1);
