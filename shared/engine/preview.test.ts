@@ -37,6 +37,14 @@ describe('import preview', () => {
     expect([p.format?.id, p.format?.usesLocalTime, p.localTimes]).toEqual(['panos', true, true]);
   });
 
+  it("offers the headers after PowerShell's #TYPE line", async () => {
+    const text =
+      '#TYPE System.Management.Automation.PSCustomObject\r\n"when";"src";"dest_host"\r\n"2024-03-01 10:00:00";"10.0.0.5";"www.dropbox.com"\r\n';
+    const r = await previewFile({ name: 'gw.csv', head: new TextEncoder().encode(text), whole: true });
+    expect(r.format).toBeNull();
+    expect(r.headers).toEqual(['when', 'src', 'dest_host']);
+  });
+
   it('reads a gzip prefix', async () => {
     const gz = gzipSync(PLASO);
     const r = await previewFile({ name: 'x.csv.gz', head: gz.subarray(0, Math.min(gz.length, 20_000)) });

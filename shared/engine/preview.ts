@@ -4,6 +4,7 @@
  * for a CSV no format recognises — its headers and a proposed column mapping.
  */
 import type { NetworkEvent } from '../domain/event';
+import { TYPE_LINE } from '../formats/csv-select';
 import { CsvStream } from '../formats/csv-stream';
 import { suggestMapping } from '../formats/custom-csv';
 import { detectFormat, formatById } from '../formats/registry';
@@ -79,7 +80,9 @@ async function gunzipPrefix(bytes: Uint8Array): Promise<Uint8Array> {
 }
 
 function headersOf(text: string): { headers: string[] | null } {
-  const firstLine = text.slice(0, Math.max(0, text.indexOf('\n'))).replace(/\r$/, '');
+  // (After PowerShell's type line, when Export-Csv wrote one.)
+  const body = text.startsWith(TYPE_LINE) ? text.slice(text.indexOf('\n') + 1) : text;
+  const firstLine = body.slice(0, Math.max(0, body.indexOf('\n'))).replace(/\r$/, '');
   const counts = ['\t', ';', ','].map((d) => [d, firstLine.split(d).length - 1] as const).sort((a, b) => b[1] - a[1]);
   if (counts[0][1] < 1) return { headers: null };
   let headers: string[] | null = null;

@@ -80,6 +80,16 @@ describe('custom CSV', () => {
       'a.example',
     );
   });
+  it("reads past PowerShell's #TYPE line, lines kept physical", () => {
+    const plain = parse(PROXY, 'UTC', MAPPING);
+    const ps = parse(
+      `#TYPE System.Management.Automation.PSCustomObject\n${PROXY.replace(/,/g, ';').replace('"1;5"', '15')}`,
+      'UTC',
+      MAPPING,
+    );
+    expect(ps.events.map((e) => [e.time, e.host])).toEqual(plain.events.map((e) => [e.time, e.host]));
+    expect(ps.rejects).toEqual(plain.rejects.map(([line, reason]) => [line + 1, reason]));
+  });
   it('falls back to the suggested mapping without ctx.mapping', () => {
     const text =
       'Timestamp,DeviceName,RemoteUrl,RemoteIP,RemotePort,LocalIP,InitiatingProcessFileName\n2023-03-09T12:00:00Z,pc1,www.Example.com,1.2.3.4,443,10.0.0.1,chrome.exe\n';

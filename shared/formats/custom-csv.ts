@@ -13,6 +13,7 @@
  * Without ctx.mapping the suggested mapping is used.
  */
 import { emptyEvent, type NetworkEvent } from '../domain/event';
+import { TYPE_LINE } from './csv-select';
 import { CsvStream } from './csv-stream';
 import {
   clean,
@@ -299,6 +300,8 @@ function open(ctx: ParseContext): FormatParser {
     let sinkRef: ParseSink | null = null;
     const onRecord = (r: { fields: string[]; line: number }) => {
       if (idx === null) {
+        // PowerShell's type line before the header (Export-Csv without -NoTypeInformation).
+        if (r.fields.length === 1 && r.fields[0].startsWith(TYPE_LINE)) return;
         idx = indexColumns(r.fields, ctx.mapping ?? suggestMapping(r.fields));
         return;
       }
@@ -315,8 +318,10 @@ function open(ctx: ParseContext): FormatParser {
         csv.end(onRecord);
       },
     };
-  });
+  }, isTypeLine);
 }
+
+const isTypeLine = (line: string) => line.startsWith(TYPE_LINE);
 
 export const customCsvFormat: FormatDefinition = {
   id: 'custom-csv',

@@ -609,8 +609,12 @@ export function headLines(head: string, max: number): string[] {
  * Holds text back until the first non-blank line is complete, then lets `choose`
  * build the real parser from it (dialects are told apart by that line) and
  * replays everything. Chunk boundaries therefore never change the choice.
+ * Lines `passOver` accepts before it are not that line (they are replayed all the same).
  */
-export function decideOnFirstLine(choose: (firstLine: string) => FormatParser): FormatParser {
+export function decideOnFirstLine(
+  choose: (firstLine: string) => FormatParser,
+  passOver: (line: string) => boolean = () => false,
+): FormatParser {
   let held = '';
   let inner: FormatParser | null = null;
   const firstLine = (text: string, final: boolean): string | null => {
@@ -622,7 +626,7 @@ export function decideOnFirstLine(choose: (firstLine: string) => FormatParser): 
         return isBlank(text.slice(start)) ? null : text.slice(start);
       }
       const line = text.slice(start, nl);
-      if (!isBlank(line)) return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+      if (!isBlank(line) && !passOver(line)) return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
       start = nl + 1;
     }
   };
