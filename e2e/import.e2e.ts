@@ -27,6 +27,40 @@ async function freshApp() {
   return { page, c: components(page), errors };
 }
 
+/** A generated full-schema Defender export, as the portal writes it (bench/gen/defender.mjs). */
+function generatedHunt(file: string, rows: number, seed: number): void {
+  execFileSync('node', [
+    'bench/gen/defender.mjs',
+    '--rows',
+    String(rows),
+    '--shape',
+    'full',
+    '--seed',
+    String(seed),
+    '--out',
+    file,
+  ]);
+}
+
+/** What `analyze` writes of one file: its import record and the summary. */
+async function analyzed(file: string, out: string, extra: string[] = []) {
+  const args = parseArgs([file, '--out', out, '--quiet', ...extra]);
+  if (args === 'help') throw new Error('help');
+  await analyze(args);
+  return {
+    imp: JSON.parse(readFileSync(join(out, 'imports.json'), 'utf8'))[0],
+    summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')),
+  };
+}
+
+/** The dashboard's Transactions number. */
+function transactionsTile(page: Session['page']) {
+  return page
+    .locator('.kpi')
+    .filter({ has: page.getByText('Transactions', { exact: true }) })
+    .locator('dd');
+}
+
 const CUSTOM = join(dir, 'gateway-export.csv');
 writeFileSync(
   CUSTOM,
@@ -75,10 +109,7 @@ describe('import flow', () => {
     await c.importDialog.getByRole('button', { name: 'Done' }).click();
     await c.importDialog.waitFor({ state: 'hidden' });
     await actions(page).goTo('Dashboard');
-    const tx = page
-      .locator('.kpi')
-      .filter({ has: page.getByText('Transactions', { exact: true }) })
-      .locator('dd');
+    const tx = transactionsTile(page);
     await tx.waitFor();
     expect(await tx.textContent()).toBe('3');
     expect(errors).toEqual([]);
@@ -89,29 +120,14 @@ describe('a large Defender export', () => {
   it('is read with scan workers and counts what analyze counts, rejected line included', async () => {
     // Large enough to be cut into parts (PARALLEL_MIN_BYTES); a malformed row two thirds in.
     const file = join(dir, 'hunt-export.csv');
-    execFileSync('node', [
-      'bench/gen/defender.mjs',
-      '--rows',
-      '14000',
-      '--shape',
-      'full',
-      '--seed',
-      '5',
-      '--out',
-      file,
-    ]);
+    generatedHunt(file, 14_000, 5);
     const text = readFileSync(file, 'utf8');
     const lines = text.split('\n');
     const bad = Math.floor(lines.length * 0.66);
     // The portal writes CRLF: the row keeps the file's line ends (a bare LF would be inside a field).
     lines.splice(bad, 0, `2026-10-01T00:00:00Z,only,three${text.includes('\r\n') ? '\r' : ''}`);
     writeFileSync(file, lines.join('\n'));
-    const out = join(dir, 'analyze-large');
-    const args = parseArgs([file, '--out', out, '--quiet', '--threads', '0']);
-    if (args === 'help') throw new Error('help');
-    await analyze(args);
-    const [imp] = JSON.parse(readFileSync(join(out, 'imports.json'), 'utf8'));
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const { imp, summary } = await analyzed(file, join(dir, 'analyze-large'), ['--threads', '0']);
     expect(imp.rejections).toEqual([{ line: bad + 1, reason: '3 fields, the header has 40' }]);
 
     session = await openApp(baseUrl);
@@ -141,10 +157,7 @@ describe('a large Defender export', () => {
     await result.getByText('1 rejected rows').click();
     await expect(result.getByText(`Line ${bad + 1}: 3 fields, the header has 40`).isVisible()).resolves.toBe(true);
     await c.importDialog.getByRole('button', { name: 'Done' }).click();
-    const tx = page
-      .locator('.kpi')
-      .filter({ has: page.getByText('Transactions', { exact: true }) })
-      .locator('dd');
+    const tx = transactionsTile(page);
     await tx.waitFor();
     await expect.poll(() => tx.textContent()).toBe(n(summary.transactions));
     expect(session.errors).toEqual([]);
@@ -156,17 +169,7 @@ describe('a hunt saved by PowerShell in a day-first locale', () => {
     // The portal's export, then what `Export-Csv -UseCulture` writes of it in en-GB: a #TYPE line, `;` between
     // fields, every field quoted, dates as dd/MM/yyyy HH:mm:ss (two weeks later, so that days over 12 show).
     const portal = join(dir, 'hunt-portal.csv');
-    execFileSync('node', [
-      'bench/gen/defender.mjs',
-      '--rows',
-      '3000',
-      '--shape',
-      'full',
-      '--seed',
-      '11',
-      '--out',
-      portal,
-    ]);
+    generatedHunt(portal, 3000, 11);
     const rows: string[][] = [];
     const stream = new CsvStream(',');
     const take = (r: { fields: string[] }) => rows.push(r.fields);
@@ -186,17 +189,8 @@ describe('a hunt saved by PowerShell in a day-first locale', () => {
         .map((r, i) => r.map((f, k) => quote(i > 0 && k === ti ? enGb(f) : f)).join(';'))
         .join('\r\n')}\r\n`,
     );
-    const report = async (f: string, out: string) => {
-      const args = parseArgs([f, '--out', out, '--quiet']);
-      if (args === 'help') throw new Error('help');
-      await analyze(args);
-      return {
-        imp: JSON.parse(readFileSync(join(out, 'imports.json'), 'utf8'))[0],
-        summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')),
-      };
-    };
-    const before = await report(portal, join(dir, 'analyze-portal'));
-    const { imp, summary } = await report(file, join(dir, 'analyze-en-gb'));
+    const before = await analyzed(portal, join(dir, 'analyze-portal'));
+    const { imp, summary } = await analyzed(file, join(dir, 'analyze-en-gb'));
     expect(imp.format).toBe('defender-csv');
     expect(imp.rowsRead).toBe(before.imp.rowsRead);
     expect(imp.rowsRejected).toBe(0);
@@ -232,10 +226,7 @@ describe('a hunt saved by PowerShell in a day-first locale', () => {
         .allTextContents(),
     ).toEqual(['hunt-en-gb.csv', 'defender-csv', n(imp.rowsRead), n(imp.rowsAccepted), n(imp.rowsSkipped), '0']);
     await c.importDialog.getByRole('button', { name: 'Done' }).click();
-    const tx = page
-      .locator('.kpi')
-      .filter({ has: page.getByText('Transactions', { exact: true }) })
-      .locator('dd');
+    const tx = transactionsTile(page);
     await tx.waitFor();
     await expect.poll(() => tx.textContent()).toBe(n(summary.transactions));
     // The provenance says how its times were read.
