@@ -214,6 +214,12 @@ describe('a hunt saved by PowerShell in a day-first locale', () => {
     await expect(
       c.importDialog.getByText("This file's times carry no time zone: they are read in this zone.").isVisible(),
     ).resolves.toBe(true);
+    // Its dates like 05/10/2026 read day first, as its first rows show; the analyst could say otherwise.
+    const order = c.importDialog.getByRole('combobox', { name: 'Dates like 05/10/2026' });
+    await expect(order.inputValue()).resolves.toBe('auto');
+    await expect(
+      c.importDialog.getByText('Read day first: the first rows show a day over 12.').isVisible(),
+    ).resolves.toBe(true);
     await screenshot(page, 'import-powershell-en-gb');
     await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
     const result = c.importDialog.getByRole('region', { name: 'Import result' });

@@ -83,6 +83,23 @@ describe('analyze', () => {
     expect(r.message).not.toContain('advanced_hunting_test.csv: its times');
   });
 
+  it('reads dates like 05/10/2026 as --date-order says, and says how it read them when not told', async () => {
+    const hunt = join(tmp, 'hunt-slashes.csv');
+    writeFileSync(
+      hunt,
+      'Timestamp,DeviceId,DeviceName,ActionType,RemoteIP,RemotePort,RemoteUrl\n05/10/2026 23:59:59,d1,pc1,ConnectionSuccess,52.1.1.1,443,www.dropbox.com\n',
+    );
+    const auto = await run([hunt]);
+    expect(auto.json('imports.json')[0].firstEvent).toBe('2026-05-10T23:59:59Z');
+    expect(auto.r.message).toContain('hunt-slashes.csv: dates like 05/10/2026 read month first (--date-order dmy');
+    const dmy = await run([hunt], ['--date-order', 'dmy']);
+    expect(dmy.json('imports.json')[0].firstEvent).toBe('2026-10-05T23:59:59Z');
+    expect(dmy.r.message).not.toContain('dates like');
+    expect(() => parseArgs([hunt, '--out', tmp, '--date-order', 'ymd'])).toThrow(
+      '--date-order: "ymd" is neither dmy nor mdy',
+    );
+  });
+
   it('reads the BOM variant identically and de-duplicates overlapping partial exports', async () => {
     const { json } = await run([PLASO, PLASO_BOM]);
     const [a, b] = json('imports.json');

@@ -49,6 +49,8 @@ export interface AnalyzeArgs {
   snapshot: boolean;
   format?: string;
   tz: string;
+  /** How dates like 05/10/2026 read (default: as each file's first rows show). */
+  dateOrder?: 'dmy' | 'mdy';
   from?: number;
   to?: number;
   settingsFile?: string;
@@ -79,6 +81,8 @@ Options:
   --snapshot          import as a snapshot report (never raises signals)
   --format <id>       force a format instead of detecting it (ids below)
   --tz <zone>         IANA time zone for logs that record local time (default UTC)
+  --date-order <o>    dmy or mdy: how dates like 05/10/2026 read (default: day first when
+                      a file's first rows show it, else month first)
   --from <time>       report window start (ISO 8601, e.g. 2026-10-01 or 2026-10-01T08:00Z)
   --to <time>         report window end (exclusive)
   --settings <file>   settings JSON (same keys as the app's settings)
@@ -134,6 +138,12 @@ export function parseArgs(argv: string[]): AnalyzeArgs | 'help' {
       case '--tz':
         a.tz = next();
         break;
+      case '--date-order': {
+        const v = next();
+        if (v !== 'dmy' && v !== 'mdy') throw new UsageError(`--date-order: "${v}" is neither dmy nor mdy`);
+        a.dateOrder = v;
+        break;
+      }
       case '--from':
         a.from = parseTime(arg, next());
         break;
@@ -259,6 +269,7 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
         source: { name: args.source, kind: args.snapshot ? 'snapshot' : 'continuous' },
         formatId: args.format as never,
         timeZone: args.tz,
+        slashDates: args.dateOrder === 'dmy' ? 'day-first' : args.dateOrder === 'mdy' ? 'month-first' : 'auto',
       },
       {
         createHasher: () => {
@@ -377,6 +388,15 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
   const lines = [
     `Imported ${result.files.length - unread.length} of ${result.files.length} file(s): ${s.transactions.toLocaleString('en-US')} transactions, ${s.apps} apps, ${s.devices} devices, ${s.users} users, ${s.ips} IP addresses.`,
     ...unread.map((f) => `  ${f.file}: ${f.error}`),
+    ...(args.dateOrder
+      ? []
+      : result.files
+          .filter((f) => f.slashDates)
+          .map((f) =>
+            f.slashDates === 'day-first'
+              ? `  ${f.file}: dates like 05/10/2026 read day first, as its first rows show (--date-order mdy to read them month first)`
+              : `  ${f.file}: dates like 05/10/2026 read month first (--date-order dmy to read them day first)`,
+          )),
     ...result.files
       .filter((f) => f.timeZone)
       .map((f) => `  ${f.file}: its times carry no time zone, read as ${f.timeZone} (--tz <zone> to choose another)`),

@@ -312,6 +312,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
 
     const ctx: ParseContext = {
       timeZone: req.timeZone ?? 'UTC',
+      slashDates: req.slashDates,
       fileName: '',
       mapping: req.mapping,
       files: detected.map((d) => ({ name: d.source.name, formatId: d.format.id, head: d.source.head })),
@@ -458,6 +459,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       }
       parser.end(sink);
       if (format.usesLocalTime || parser.localTimes) file.timeZone = ctx.timeZone;
+      if (parser.slashDates) file.slashDates = parser.slashDates;
       if (pendingFlush) fileBlocks.push(...(await flush(pendingFlush, fileCoverage)));
       fileBlocks.push(...(await flush(current, fileCoverage)));
       file.sha256 = await src.sha256();

@@ -31,6 +31,12 @@ describe('import preview', () => {
     expect(local.localTimes).toBe(true);
     expect(local.events[0].time).toBe(Date.UTC(2026, 9, 5, 21, 59, 59));
     expect((await preview(csv('05.10.2026 23:59'))).localTimes).toBe(true);
+    // Dates like 05/10/2026: how they were read, as asked.
+    expect((await preview(csv('2026-10-05T23:59:59Z'))).slashDates).toBeNull();
+    const slashed = csv('05/10/2026 23:59:59');
+    expect((await preview(slashed)).slashDates).toBe('month-first');
+    const told = await previewFile({ name: 'x.csv', head: enc.encode(slashed), whole: true, slashDates: 'day-first' });
+    expect([told.slashDates, told.events[0].time]).toEqual(['day-first', Date.UTC(2026, 9, 5, 23, 59, 59)]);
     // A format that always logs local time.
     const panos = readFileSync('shared/formats/fixtures/panos/webui-traffic-export.csv');
     const p = await previewFile({ name: 'traffic.csv', head: panos, whole: true });

@@ -8,7 +8,7 @@ import { TYPE_LINE } from '../formats/csv-select';
 import { CsvStream } from '../formats/csv-stream';
 import { suggestMapping } from '../formats/custom-csv';
 import { detectFormat, formatById } from '../formats/registry';
-import type { CustomMapping, FormatId, ParseSink } from '../formats/types';
+import type { CustomMapping, FormatId, ParseSink, SlashDates } from '../formats/types';
 
 export interface PreviewRequest {
   name: string;
@@ -19,6 +19,7 @@ export interface PreviewRequest {
   formatId?: FormatId;
   mapping?: CustomMapping;
   timeZone?: string;
+  slashDates?: SlashDates;
 }
 
 export interface PreviewResult {
@@ -33,6 +34,8 @@ export interface PreviewResult {
    * file's of a format whose files may say it or not (a Defender CSV a spreadsheet or PowerShell wrote).
    */
   localTimes: boolean;
+  /** How the first rows' dates like 05/10/2026 were read (null: none such), with the request's `slashDates`. */
+  slashDates: 'day-first' | 'month-first' | null;
   /** Normalized fields none of the preview rows had a value for ("n/a" in views). */
   missing: (keyof NetworkEvent)[];
   /** Header of a delimited file, when there is one (for custom mapping). */
@@ -118,6 +121,7 @@ export async function previewFile(req: PreviewRequest, maxRows = 20): Promise<Pr
     rejected: [],
     missing: [],
     localTimes: format?.usesLocalTime ?? false,
+    slashDates: null,
     headers,
     suggested: headers ? suggestMapping(headers) : null,
     compressed,
@@ -137,6 +141,7 @@ export async function previewFile(req: PreviewRequest, maxRows = 20): Promise<Pr
   try {
     const parser = format.open({
       timeZone: req.timeZone ?? 'UTC',
+      slashDates: req.slashDates,
       fileName: req.name,
       mapping: req.mapping,
       files: [{ name: req.name, formatId: format.id, head: text }],
@@ -145,6 +150,7 @@ export async function previewFile(req: PreviewRequest, maxRows = 20): Promise<Pr
     parser.push(text, sink);
     parser.end(sink);
     if (parser.localTimes) result.localTimes = true;
+    result.slashDates = parser.slashDates ?? null;
   } catch (e) {
     result.rejected.push({ line: 0, reason: `preview failed: ${e instanceof Error ? e.message : String(e)}` });
   }

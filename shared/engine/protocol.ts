@@ -10,7 +10,7 @@ import type { ExportKind } from '../export/export-set';
 import type { SignalRow } from '../export/reports';
 import type { ExportColumn } from '../export/table-export';
 import type { ExportFile } from '../export/types';
-import type { CustomMapping, FormatId } from '../formats/types';
+import type { CustomMapping, FormatId, SlashDates } from '../formats/types';
 import type { CaseRecord } from '../store/cases';
 import type { DataSourceKind, DataSourceRecord, ImportFileRecord, ImportRecord } from '../store/records';
 import type { PreviewRequest, PreviewResult } from './preview';
@@ -55,6 +55,8 @@ export interface ImportRequest {
   formatId?: FormatId;
   /** IANA zone for formats that log local time. */
   timeZone?: string;
+  /** How dates like 05/10/2026 read (see ParseContext.slashDates). */
+  slashDates?: SlashDates;
   /** Column mapping for a CSV imported with the custom format. */
   mapping?: CustomMapping;
   /**

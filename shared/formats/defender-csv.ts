@@ -218,6 +218,8 @@ export class DefenderCsvParser implements FormatParser {
   private firstText = '';
   /** Whether the file's first rows hold times without a zone (read in the import's), see FormatParser. */
   localTimes = false;
+  /** How the file's slash dates read, when its first rows hold some (null: none), see FormatParser. */
+  slashDates: 'day-first' | 'month-first' | null = null;
 
   constructor(private readonly ctx: ParseContext) {}
 
@@ -263,7 +265,13 @@ export class DefenderCsvParser implements FormatParser {
     const head = this.ctx.files.find((f) => f.name === this.ctx.fileName)?.head || this.firstText;
     this.firstText = '';
     const times = headTimes(head, layout);
-    layout.slashDayFirst = slashDatesDayFirst(times);
+    const told = this.ctx.slashDates ?? 'auto';
+    layout.slashDayFirst = told === 'auto' ? slashDatesDayFirst(times) : told === 'day-first';
+    this.slashDates = times.some((t) => SLASH_TIME.test(t))
+      ? layout.slashDayFirst
+        ? 'day-first'
+        : 'month-first'
+      : null;
     // Sentinel's "[UTC]" headers say the zone for every row.
     const timeColumn = fields[layout.columns[S_TIME]] ?? fields[layout.columns[S_TIME_GEN]] ?? '';
     this.localTimes = !headerSaysUtc(timeColumn) && times.some((t) => !timeSaysZone(t));
@@ -337,6 +345,9 @@ function firstFilled(v: string[], slots: number[]): string {
   }
   return '';
 }
+
+/** A date written with slashes (`05/10/2026`): day or month first, as the file says or the analyst tells. */
+const SLASH_TIME = /^\s*\d{1,2}\/\d{1,2}\/\d{4}/;
 
 /** The timestamps of the records in a file's head (what sniffing read; a record it cuts short is left out). */
 function headTimes(head: string, layout: DefenderCsvLayout): string[] {

@@ -449,6 +449,21 @@ describe('Defender CSV read in parts by scan workers', () => {
     }
   });
 
+  it('reads slash dates as the analyst says when told, whatever the first rows show', async () => {
+    const dayFirst = makeCsv(2, 300, false, false, ';', 'day-first');
+    const iso = collectLogged(defenderCsvFormat, makeCsv(2, 300, false, false, ';', 'seconds')).log;
+    expect(collectLogged(defenderCsvFormat, dayFirst, { slashDates: 'day-first' }).log).toEqual(iso);
+    // Told month first, a day over 12 cannot be a month: every dated row rejected.
+    const monthFirst = collectLogged(defenderCsvFormat, dayFirst, { slashDates: 'month-first' });
+    expect(monthFirst.events).toEqual([]);
+    expect(monthFirst.rejects.filter(([, r]) => r === 'unreadable Timestamp').length).toBeGreaterThan(200);
+    // A file whose first rows cannot tell (every day under 13) reads month first unless told.
+    const ambiguous = dayFirst.replaceAll('20/10/2026', '05/10/2026').replaceAll('19/10/2026', '04/10/2026');
+    const times = (ctx = {}) => collectLogged(defenderCsvFormat, ambiguous, ctx).events.map((e) => e.time);
+    expect(times()[0]).toBeLessThan(Date.UTC(2026, 5, 1)); // 10 May or 10 April
+    expect(times({ slashDates: 'day-first' })[0]).toBeGreaterThan(Date.UTC(2026, 9, 4));
+  });
+
   it('reads the real samples the same way', async () => {
     for (const f of ['defender/plaso/advanced_hunting_test.csv', 'defender/plaso/advanced_hunting_test_002.csv']) {
       const text = readFixture(f);

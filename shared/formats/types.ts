@@ -47,6 +47,11 @@ export interface ParseSink {
 export interface ParseContext {
   /** IANA zone for formats that log local time without a zone; 'UTC' by default. */
   timeZone: string;
+  /**
+   * How dates like 05/10/2026 read (Defender CSV): as the file's first rows show (`auto`, the default: day first when
+   * one has a first number over 12, else month first), or as the analyst says.
+   */
+  slashDates?: SlashDates;
   fileName: string;
   /** Column mapping for the custom CSV format (normalized field -> header name). */
   mapping?: CustomMapping;
@@ -64,6 +69,8 @@ export interface ParseContext {
   readableEventKeys?: boolean;
 }
 
+export type SlashDates = 'auto' | 'day-first' | 'month-first';
+
 export interface CustomMapping {
   /** normalized field name -> source column header */
   columns: Partial<Record<keyof NetworkEvent, string>>;
@@ -80,6 +87,8 @@ export interface FormatParser {
    * so far hold times without one, read in the context's zone (the import preview says so beside the zone).
    */
   readonly localTimes?: boolean;
+  /** Of a format that reads dates like 05/10/2026: how the first rows' read (null or absent: none seen), see `slashDates`. */
+  readonly slashDates?: 'day-first' | 'month-first' | null;
 }
 
 export interface FormatDefinition {

@@ -48,6 +48,8 @@ export interface ImportFileRecord {
    * that may say it or not, see FormatParser.localTimes); absent when they say their zone.
    */
   timeZone?: string;
+  /** How the file's dates like 05/10/2026 read, when it had some (a Defender CSV, see ParseContext.slashDates). */
+  slashDates?: 'day-first' | 'month-first';
 }
 
 export interface ImportRecord {

@@ -9,7 +9,7 @@ import type { PreviewResult } from '../../../shared/engine/preview';
 import type { ImportResult } from '../../../shared/engine/protocol';
 import { pulledStream } from '../../../shared/engine/pulled-stream';
 import { CancelledError } from '../../../shared/engine/rpc';
-import type { CustomMapping } from '../../../shared/formats/types';
+import type { CustomMapping, SlashDates } from '../../../shared/formats/types';
 import type { DataSourceKind, DataSourceRecord } from '../../../shared/store/records';
 import { getEngine, plain } from '../services/engine';
 import { getHost, type HostFile, hostFileFromBlob } from '../services/host';
@@ -34,6 +34,8 @@ export const useImportStore = defineStore('import', () => {
   const sources = ref<DataSourceRecord[]>([]);
   const target = ref('');
   const timeZone = ref('UTC');
+  /** How dates like 05/10/2026 read: as the files' first rows show, or as the analyst says. */
+  const slashDates = ref<SlashDates>('auto');
   const busy = ref(false);
   const result = ref<ImportResult | null>(null);
   const error = ref<string | null>(null);
@@ -59,6 +61,7 @@ export const useImportStore = defineStore('import', () => {
               head,
               whole: head.byteLength >= f.size,
               timeZone: timeZone.value,
+              slashDates: slashDates.value,
               ...(mapping.value ? { formatId: 'custom-csv' as const, mapping: plain(mapping.value) } : {}),
             },
             {},
@@ -77,6 +80,7 @@ export const useImportStore = defineStore('import', () => {
     result.value = null;
     error.value = null;
     mapping.value = null;
+    slashDates.value = 'auto';
     visible.value = true;
     void preview();
     void loadSources();
@@ -166,6 +170,7 @@ export const useImportStore = defineStore('import', () => {
           files: sources,
           source: chosenSource(),
           timeZone: timeZone.value,
+          slashDates: slashDates.value,
           ...(mapping.value ? { formatId: 'custom-csv' as const, mapping: plain(mapping.value) } : {}),
         },
         { signal: ac.signal, onProgress: (p) => jobs.update({ ...p, jobId: id, label }) },
@@ -213,6 +218,7 @@ export const useImportStore = defineStore('import', () => {
     sources,
     target,
     timeZone,
+    slashDates,
     busy,
     result,
     error,
