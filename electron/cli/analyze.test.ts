@@ -91,7 +91,9 @@ describe('analyze', () => {
     );
     const auto = await run([hunt]);
     expect(auto.json('imports.json')[0].firstEvent).toBe('2026-05-10T23:59:59Z');
-    expect(auto.r.message).toContain('hunt-slashes.csv: dates like 05/10/2026 read month first (--date-order dmy');
+    expect(auto.r.message).toContain(
+      'hunt-slashes.csv: dates like 05/10/2026 read month first: its first rows show no day over 12 (--date-order dmy',
+    );
     const dmy = await run([hunt], ['--date-order', 'dmy']);
     expect(dmy.json('imports.json')[0].firstEvent).toBe('2026-10-05T23:59:59Z');
     expect(dmy.r.message).not.toContain('dates like');

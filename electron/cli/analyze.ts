@@ -388,15 +388,14 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
   const lines = [
     `Imported ${result.files.length - unread.length} of ${result.files.length} file(s): ${s.transactions.toLocaleString('en-US')} transactions, ${s.apps} apps, ${s.devices} devices, ${s.users} users, ${s.ips} IP addresses.`,
     ...unread.map((f) => `  ${f.file}: ${f.error}`),
-    ...(args.dateOrder
-      ? []
-      : result.files
-          .filter((f) => f.slashDates)
-          .map((f) =>
-            f.slashDates === 'day-first'
-              ? `  ${f.file}: dates like 05/10/2026 read day first, as its first rows show (--date-order mdy to read them month first)`
-              : `  ${f.file}: dates like 05/10/2026 read month first (--date-order dmy to read them day first)`,
-          )),
+    // (Told by --date-order, or month first as the rows show: nothing to say.)
+    ...result.files
+      .filter((f) => (f.slashDates === 'day-first' && !args.dateOrder) || f.slashDatesUnsure)
+      .map((f) =>
+        f.slashDatesUnsure
+          ? `  ${f.file}: dates like 05/10/2026 read month first: its first rows show no day over 12 (--date-order dmy to read them day first)`
+          : `  ${f.file}: dates like 05/10/2026 read day first, as its first rows show (--date-order mdy to read them month first)`,
+      ),
     ...result.files
       .filter((f) => f.timeZone)
       .map((f) => `  ${f.file}: its times carry no time zone, read as ${f.timeZone} (--tz <zone> to choose another)`),

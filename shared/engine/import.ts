@@ -460,6 +460,7 @@ export async function runImport(db: CloudscopeDb, req: ImportRequest, opts: Impo
       parser.end(sink);
       if (format.usesLocalTime || parser.localTimes) file.timeZone = ctx.timeZone;
       if (parser.slashDates) file.slashDates = parser.slashDates;
+      if (parser.slashDatesUnsure) file.slashDatesUnsure = true;
       if (pendingFlush) fileBlocks.push(...(await flush(pendingFlush, fileCoverage)));
       fileBlocks.push(...(await flush(current, fileCoverage)));
       file.sha256 = await src.sha256();

@@ -34,9 +34,16 @@ describe('import preview', () => {
     // Dates like 05/10/2026: how they were read, as asked.
     expect((await preview(csv('2026-10-05T23:59:59Z'))).slashDates).toBeNull();
     const slashed = csv('05/10/2026 23:59:59');
-    expect((await preview(slashed)).slashDates).toBe('month-first');
+    const unsure = await preview(slashed);
+    expect([unsure.slashDates, unsure.slashDatesUnsure]).toEqual(['month-first', true]);
+    const us = await preview(csv('"10/25/2026, 11:59:59 PM"'));
+    expect([us.slashDates, us.slashDatesUnsure]).toEqual(['month-first', false]);
     const told = await previewFile({ name: 'x.csv', head: enc.encode(slashed), whole: true, slashDates: 'day-first' });
-    expect([told.slashDates, told.events[0].time]).toEqual(['day-first', Date.UTC(2026, 9, 5, 23, 59, 59)]);
+    expect([told.slashDates, told.slashDatesUnsure, told.events[0].time]).toEqual([
+      'day-first',
+      false,
+      Date.UTC(2026, 9, 5, 23, 59, 59),
+    ]);
     // A format that always logs local time.
     const panos = readFileSync('shared/formats/fixtures/panos/webui-traffic-export.csv');
     const p = await previewFile({ name: 'traffic.csv', head: panos, whole: true });

@@ -36,6 +36,8 @@ export interface PreviewResult {
   localTimes: boolean;
   /** How the first rows' dates like 05/10/2026 were read (null: none such), with the request's `slashDates`. */
   slashDates: 'day-first' | 'month-first' | null;
+  /** They were read month first only because the first rows could not tell. */
+  slashDatesUnsure: boolean;
   /** Normalized fields none of the preview rows had a value for ("n/a" in views). */
   missing: (keyof NetworkEvent)[];
   /** Header of a delimited file, when there is one (for custom mapping). */
@@ -122,6 +124,7 @@ export async function previewFile(req: PreviewRequest, maxRows = 20): Promise<Pr
     missing: [],
     localTimes: format?.usesLocalTime ?? false,
     slashDates: null,
+    slashDatesUnsure: false,
     headers,
     suggested: headers ? suggestMapping(headers) : null,
     compressed,
@@ -151,6 +154,7 @@ export async function previewFile(req: PreviewRequest, maxRows = 20): Promise<Pr
     parser.end(sink);
     if (parser.localTimes) result.localTimes = true;
     result.slashDates = parser.slashDates ?? null;
+    result.slashDatesUnsure = parser.slashDatesUnsure ?? false;
   } catch (e) {
     result.rejected.push({ line: 0, reason: `preview failed: ${e instanceof Error ? e.message : String(e)}` });
   }

@@ -17,7 +17,7 @@ import {
   readsAdditional,
   readsAdditionalKeys,
 } from './defender-common';
-import { type DefenderField, fieldForColumn, headerSaysUtc, slashDatesDayFirst, timeSaysZone } from './defender-values';
+import { type DefenderField, fieldForColumn, headerSaysUtc, slashDateOrder, timeSaysZone } from './defender-values';
 import type { PartText } from './part-text';
 import type { FormatDefinition, FormatParser, ParseContext, ParseSink } from './types';
 
@@ -88,7 +88,7 @@ export interface DefenderCsvLayout {
   timeZone: string;
   /** The field delimiter the header was read with (`,`; `;` or tab in an export a spreadsheet saved again). */
   delimiter: string;
-  /** Whether slash dates read day first (told from the file's first rows, see `slashDatesDayFirst`). */
+  /** Whether slash dates read day first (told from the file's first rows, see `slashDateOrder`). */
   slashDayFirst: boolean;
 }
 
@@ -220,6 +220,8 @@ export class DefenderCsvParser implements FormatParser {
   localTimes = false;
   /** How the file's slash dates read, when its first rows hold some (null: none), see FormatParser. */
   slashDates: 'day-first' | 'month-first' | null = null;
+  /** They read month first because the first rows could not tell, see FormatParser. */
+  slashDatesUnsure = false;
 
   constructor(private readonly ctx: ParseContext) {}
 
@@ -266,12 +268,10 @@ export class DefenderCsvParser implements FormatParser {
     this.firstText = '';
     const times = headTimes(head, layout);
     const told = this.ctx.slashDates ?? 'auto';
-    layout.slashDayFirst = told === 'auto' ? slashDatesDayFirst(times) : told === 'day-first';
-    this.slashDates = times.some((t) => SLASH_TIME.test(t))
-      ? layout.slashDayFirst
-        ? 'day-first'
-        : 'month-first'
-      : null;
+    const seen = slashDateOrder(times);
+    layout.slashDayFirst = told === 'auto' ? seen === 'day-first' : told === 'day-first';
+    this.slashDates = seen === null ? null : layout.slashDayFirst ? 'day-first' : 'month-first';
+    this.slashDatesUnsure = told === 'auto' && seen === 'unsure';
     // Sentinel's "[UTC]" headers say the zone for every row.
     const timeColumn = fields[layout.columns[S_TIME]] ?? fields[layout.columns[S_TIME_GEN]] ?? '';
     this.localTimes = !headerSaysUtc(timeColumn) && times.some((t) => !timeSaysZone(t));
@@ -345,9 +345,6 @@ function firstFilled(v: string[], slots: number[]): string {
   }
   return '';
 }
-
-/** A date written with slashes (`05/10/2026`): day or month first, as the file says or the analyst tells. */
-const SLASH_TIME = /^\s*\d{1,2}\/\d{1,2}\/\d{4}/;
 
 /** The timestamps of the records in a file's head (what sniffing read; a record it cuts short is left out). */
 function headTimes(head: string, layout: DefenderCsvLayout): string[] {

@@ -8,7 +8,7 @@ import {
   parseDottedDateTime,
   parseRemoteUrl,
   parseUsDateTime,
-  slashDatesDayFirst,
+  slashDateOrder,
 } from './defender-values';
 
 describe('column names', () => {
@@ -97,16 +97,17 @@ describe('timestamps', () => {
       expect(parseDefenderTime(bad, 'UTC'), bad).toBeNaN();
   });
 
-  it("tells day-first slash dates from a file's first timestamps, month first when they cannot tell", () => {
-    expect(slashDatesDayFirst(['20/10/2026 12:00:00', '05/10/2026 23:59:59'])).toBe(true);
+  it("tells the order of a file's slash dates from its first timestamps, unsure when they cannot tell", () => {
+    expect(slashDateOrder(['20/10/2026 12:00:00', '05/10/2026 23:59:59'])).toBe('day-first');
     expect(parseDefenderTime('05/10/2026 23:59:59', 'UTC', true)).toBe(Date.UTC(2026, 9, 5, 23, 59, 59));
     expect(parseDefenderTime('05/10/2026 23:59:59', 'UTC')).toBe(Date.UTC(2026, 4, 10, 23, 59, 59));
-    // Every day under 13, a month over 12, or a US clock: month first.
-    expect(slashDatesDayFirst(['05/10/2026 23:59:59', '01/10/2026 00:00:00'])).toBe(false);
-    expect(slashDatesDayFirst(['20/10/2026 12:00:00', '10/25/2026 12:00:00'])).toBe(false);
-    expect(slashDatesDayFirst(['5/25/2023, 4:32:49.469 AM'])).toBe(false);
-    expect(slashDatesDayFirst(['20/10/2026 12:00:00 PM'])).toBe(false);
-    expect(slashDatesDayFirst(['2026-10-20T12:00:00Z', ''])).toBe(false);
+    // A month over 12 or a US clock: month first, whatever else.
+    expect(slashDateOrder(['20/10/2026 12:00:00', '10/25/2026 12:00:00'])).toBe('month-first');
+    expect(slashDateOrder(['5/25/2023, 4:32:49.469 AM'])).toBe('month-first');
+    expect(slashDateOrder(['20/10/2026 12:00:00 PM'])).toBe('month-first');
+    // Every day under 13: unsure (read month first); no slash date at all: nothing to tell.
+    expect(slashDateOrder(['05/10/2026 23:59:59', '01/10/2026 00:00:00'])).toBe('unsure');
+    expect(slashDateOrder(['2026-10-20T12:00:00Z', ''])).toBeNull();
   });
 
   it('reads epoch numbers and refuses anything else', () => {

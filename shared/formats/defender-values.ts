@@ -346,26 +346,28 @@ export function timeSaysZone(v: string): boolean {
 }
 
 /**
- * Whether the slash dates among `values` (a file's first timestamps) are day first: some has a first number over 12
- * (and a second one a month can be), none a second number over 12 or an AM/PM (US clocks write month first). When the
- * first rows cannot tell (every day so far under 13), month first, as the Sentinel display format is.
+ * The order of the slash dates among `values` (a file's first timestamps): month first when one has a second number
+ * over 12 or an AM/PM (US clocks write month first), else day first when one has a first number over 12; 'unsure' when
+ * they cannot tell (every day so far under 13: read month first, as the Sentinel display format is); null when there
+ * are none.
  */
-export function slashDatesDayFirst(values: Iterable<string>): boolean {
-  let dayFirst = false;
+export function slashDateOrder(values: Iterable<string>): 'day-first' | 'month-first' | 'unsure' | null {
+  let order: 'day-first' | 'unsure' | null = null;
   for (const v of values) {
     const m = SLASH_DATE.exec(v);
     if (!m) continue;
     const a = Number(m[1]);
     const b = Number(m[2]);
-    if (b > 12 || AM_PM.test(v)) return false;
-    if (a > 12 && a <= 31) dayFirst = true;
+    if (b > 12 || AM_PM.test(v)) return 'month-first';
+    if (a > 12 && a <= 31) order = 'day-first';
+    else order ??= 'unsure';
   }
-  return dayFirst;
+  return order;
 }
 
 /**
  * Any timestamp a Defender or Sentinel export writes, to UTC ms; NaN when unreadable. Slash dates read month first
- * (the Sentinel display format) unless `slashDayFirst` (see `slashDatesDayFirst`).
+ * (the Sentinel display format) unless `slashDayFirst` (see `slashDateOrder`).
  */
 export function parseDefenderTime(v: string | number, timeZone: string, slashDayFirst = false): number {
   if (typeof v === 'number') return epochToMs(v);

@@ -89,6 +89,8 @@ export interface FormatParser {
   readonly localTimes?: boolean;
   /** Of a format that reads dates like 05/10/2026: how the first rows' read (null or absent: none seen), see `slashDates`. */
   readonly slashDates?: 'day-first' | 'month-first' | null;
+  /** Those dates read month first only because the first rows could not tell (no day over 12 yet) and nobody said. */
+  readonly slashDatesUnsure?: boolean;
 }
 
 export interface FormatDefinition {

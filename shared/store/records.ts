@@ -50,6 +50,8 @@ export interface ImportFileRecord {
   timeZone?: string;
   /** How the file's dates like 05/10/2026 read, when it had some (a Defender CSV, see ParseContext.slashDates). */
   slashDates?: 'day-first' | 'month-first';
+  /** Read month first only because the file's first rows could not tell. */
+  slashDatesUnsure?: boolean;
 }
 
 export interface ImportRecord {
