@@ -37,13 +37,26 @@ const COMMA = 44;
 /** How Windows PowerShell's Export-Csv starts a file (unless told -NoTypeInformation). */
 export const TYPE_LINE = '#TYPE ';
 
-/** The delimiter of a header line s[from, to): whichever of `,`, tab and `;` it holds most of, a comma when tied. */
-export function delimiterOfLine(s: string, from = 0, to = s.length): string {
-  let best = ',';
+/**
+ * The delimiter of a header line s[from, to): whichever of `candidates` it holds most of outside quotes, the first
+ * (a comma) when tied or none.
+ */
+export function delimiterOfLine(
+  s: string,
+  from = 0,
+  to = s.length,
+  candidates: readonly string[] = [',', '\t', ';'],
+): string {
+  let best = candidates[0];
   let most = 0;
-  for (const d of [',', '\t', ';']) {
+  for (const d of candidates) {
     let n = 0;
-    for (let i = s.indexOf(d, from); i >= 0 && i < to; i = s.indexOf(d, i + 1)) n++;
+    let inQuote = false;
+    for (let i = from; i < to; i++) {
+      const c = s[i];
+      if (c === '"') inQuote = !inQuote;
+      else if (c === d && !inQuote) n++;
+    }
     if (n > most) {
       best = d;
       most = n;

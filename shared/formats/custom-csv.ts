@@ -13,7 +13,7 @@
  * Without ctx.mapping the suggested mapping is used.
  */
 import { emptyEvent, type NetworkEvent } from '../domain/event';
-import { TYPE_LINE } from './csv-select';
+import { delimiterOfLine, TYPE_LINE } from './csv-select';
 import { CsvStream } from './csv-stream';
 import {
   clean,
@@ -203,25 +203,6 @@ export function suggestMapping(headers: string[]): CustomMapping {
   return { columns };
 }
 
-function detectDelimiter(line: string): string {
-  let best = ',';
-  let bestCount = 0;
-  for (const d of [',', '\t', ';', '|']) {
-    let n = 0;
-    let inQuote = false;
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i];
-      if (c === '"') inQuote = !inQuote;
-      else if (c === d && !inQuote) n++;
-    }
-    if (n > bestCount) {
-      best = d;
-      bestCount = n;
-    }
-  }
-  return best;
-}
-
 function count(v: string | null): number | null {
   if (v === null) return null;
   const n = Number(v);
@@ -295,7 +276,7 @@ function row(fields: string[], idx: Index, line: number, sink: ParseSink, timeZo
 
 function open(ctx: ParseContext): FormatParser {
   return decideOnFirstLine((first) => {
-    const csv = new CsvStream(ctx.mapping?.delimiter || detectDelimiter(first));
+    const csv = new CsvStream(ctx.mapping?.delimiter || delimiterOfLine(first, 0, first.length, [',', '\t', ';', '|']));
     let idx: Index | null = null;
     let sinkRef: ParseSink | null = null;
     const onRecord = (r: { fields: string[]; line: number }) => {

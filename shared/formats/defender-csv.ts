@@ -17,8 +17,9 @@ import {
   readsAdditional,
   readsAdditionalKeys,
 } from './defender-common';
-import { type DefenderField, fieldForColumn, headerSaysUtc, slashDateOrder, timeSaysZone } from './defender-values';
+import { type DefenderField, fieldForColumn, headerSaysUtc, slashDateOrder } from './defender-values';
 import type { PartText } from './part-text';
+import { timeSaysZone } from './time';
 import type { FormatDefinition, FormatParser, ParseContext, ParseSink } from './types';
 
 type ColumnIndex = Record<DefenderField, number[]>;

@@ -340,11 +340,6 @@ const DOTTED_DATE = /^\d{1,2}\.\d{1,2}\.\d{4}\s/;
 const SLASH_DATE = /^\s*(\d{1,2})\/(\d{1,2})\/\d{4}/;
 const AM_PM = /\d\s*[AaPp][Mm]\b/;
 
-/** Whether a timestamp as written says its zone: `Z` or an offset at the end (epoch numbers need none). */
-export function timeSaysZone(v: string): boolean {
-  return /(?:[Zz]|[+-]\d\d:?\d\d)\s*$/.test(v) || /^\d{9,}$/.test(v.trim());
-}
-
 /**
  * The order of the slash dates among `values` (a file's first timestamps): month first when one has a second number
  * over 12 or an AM/PM (US clocks write month first), else day first when one has a first number over 12; 'unsure' when

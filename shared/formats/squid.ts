@@ -30,6 +30,7 @@ import {
   splitTokens,
   urlHostPort,
 } from './squid-w3c-common';
+import { timeSaysZone } from './time';
 import type { FormatDefinition, FormatParser, ParseContext, ParseSink } from './types';
 
 const REASON = {
@@ -74,9 +75,6 @@ function isEpochText(s: string): boolean {
   }
   return s.length >= 9 && dots <= 1;
 }
-
-/** A zone at the end of a common-log time: `+0200`, `-05:00` or `Z`. */
-const CLF_ZONE = /(?:[+-]\d\d:?\d\d|Z)\s*$/i;
 
 class SquidParser implements FormatParser {
   private readonly lines = new LineSplitter();
@@ -123,7 +121,7 @@ class SquidParser implements FormatParser {
     if (layout === Layout.Common) {
       client = t[0];
       time = parseClfTime(t[3], this.ctx.timeZone);
-      if (!this.localTimes && !CLF_ZONE.test(t[3])) this.localTimes = true;
+      if (!this.localTimes && !timeSaysZone(t[3])) this.localTimes = true;
       const req = t[4];
       const sp1 = req.indexOf(' ');
       method = sp1 < 0 ? req : req.slice(0, sp1);

@@ -108,6 +108,11 @@ export function parseIsoTime(s: string, timeZone = 'UTC'): number {
   return base - sign * off;
 }
 
+/** Whether a timestamp as written says its zone: `Z` or an offset at the end (epoch numbers need none). */
+export function timeSaysZone(v: string): boolean {
+  return /(?:[Zz]|[+-]\d\d:?\d\d)\s*$/.test(v) || /^\d{9,}$/.test(v.trim());
+}
+
 /** Epoch number in seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude. */
 export function epochToMs(value: number): number {
   if (!Number.isFinite(value)) return NaN;
