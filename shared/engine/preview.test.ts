@@ -58,6 +58,31 @@ describe('import preview', () => {
     expect(r.headers).toEqual(['when', 'src', 'dest_host']);
   });
 
+  it('offers the headers the custom CSV parser splits: pipes, and delimiters inside quotes not counted', async () => {
+    // Before, the preview counted delimiters its own way: a pipe-separated file offered no headers to map, and a
+    // quoted header name holding tabs split where the parser does not.
+    const piped = 'when|src|dest_host|sent\n2024-03-01T10:00:00Z|10.0.0.5|www.dropbox.com|1200\n';
+    const p = await previewFile({ name: 'gw.txt', head: new TextEncoder().encode(piped), whole: true });
+    expect(p.headers).toEqual(['when', 'src', 'dest_host', 'sent']);
+    const mapped = await previewFile({
+      name: 'gw.txt',
+      head: new TextEncoder().encode(piped),
+      whole: true,
+      formatId: 'custom-csv',
+      mapping: { columns: { time: 'when', localIp: 'src', host: 'dest_host', bytesUp: 'sent' } },
+    });
+    expect(mapped.events[0]).toMatchObject({ host: 'www.dropbox.com', localIp: '10.0.0.5', bytesUp: 1200 });
+    const quoted = '"a\tb\tc",src,dest\n1,10.0.0.5,x.example\n';
+    const q = await previewFile({ name: 'q.csv', head: new TextEncoder().encode(quoted), whole: true });
+    expect(q.headers).toEqual(['a\tb\tc', 'src', 'dest']);
+    const none = await previewFile({
+      name: 'n.txt',
+      head: new TextEncoder().encode('just words\nmore words\n'),
+      whole: true,
+    });
+    expect(none.headers).toBeNull();
+  });
+
   it('reads a gzip prefix', async () => {
     const gz = gzipSync(PLASO);
     const r = await previewFile({ name: 'x.csv.gz', head: gz.subarray(0, Math.min(gz.length, 20_000)) });

@@ -6,7 +6,7 @@
 import type { NetworkEvent } from '../domain/event';
 import { TYPE_LINE } from '../formats/csv-select';
 import { CsvStream } from '../formats/csv-stream';
-import { suggestMapping } from '../formats/custom-csv';
+import { customCsvDelimiter, suggestMapping } from '../formats/custom-csv';
 import { detectFormat, formatById } from '../formats/registry';
 import type { CustomMapping, FormatId, ParseSink, SlashDates } from '../formats/types';
 
@@ -88,10 +88,10 @@ function headersOf(text: string): { headers: string[] | null } {
   // (After PowerShell's type line, when Export-Csv wrote one.)
   const body = text.startsWith(TYPE_LINE) ? text.slice(text.indexOf('\n') + 1) : text;
   const firstLine = body.slice(0, Math.max(0, body.indexOf('\n'))).replace(/\r$/, '');
-  const counts = ['\t', ';', ','].map((d) => [d, firstLine.split(d).length - 1] as const).sort((a, b) => b[1] - a[1]);
-  if (counts[0][1] < 1) return { headers: null };
+  const delimiter = customCsvDelimiter(firstLine);
+  if (delimiter === null) return { headers: null };
   let headers: string[] | null = null;
-  const csv = new CsvStream(counts[0][0]);
+  const csv = new CsvStream(delimiter);
   csv.push(`${firstLine}\n`, (r) => {
     headers ??= r.fields.map((f) => f.trim());
   });

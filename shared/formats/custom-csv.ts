@@ -274,9 +274,19 @@ function row(fields: string[], idx: Index, line: number, sink: ParseSink, timeZo
   sink.event(e);
 }
 
+/**
+ * The delimiter of a custom CSV's header line: whichever of comma, tab, semicolon and pipe it holds most of outside
+ * quotes (comma when tied), or null when it holds none (no columns to map). The preview offers the headers this
+ * splits, so the mapping names the columns the parser reads.
+ */
+export function customCsvDelimiter(header: string): string | null {
+  const d = delimiterOfLine(header, 0, header.length, [',', '\t', ';', '|']);
+  return header.includes(d) ? d : null;
+}
+
 function open(ctx: ParseContext): FormatParser {
   return decideOnFirstLine((first) => {
-    const csv = new CsvStream(ctx.mapping?.delimiter || delimiterOfLine(first, 0, first.length, [',', '\t', ';', '|']));
+    const csv = new CsvStream(ctx.mapping?.delimiter || (customCsvDelimiter(first) ?? ','));
     let idx: Index | null = null;
     let sinkRef: ParseSink | null = null;
     const onRecord = (r: { fields: string[]; line: number }) => {

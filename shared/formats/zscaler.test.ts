@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cefFormat } from './cef';
+import { registerBuiltinFormats } from './index';
+import { detectFormat } from './registry';
 import {
   checkEvent,
   expectRecognizedAs,
@@ -206,6 +208,28 @@ describe('streaming and robustness', () => {
       'sentinel/CEF-ZScaler.json',
     ])
       expect(zscalerNssFormat.sniff(readFixture(f)), f).toBeLessThan(0.5);
+  });
+
+  it('leaves a CSV of generic column names to a custom mapping unless it would read its rows', () => {
+    registerBuiltinFormats();
+    const row = '\n2026-10-01 10:00:00,10.0.0.5,alice,https://www.dropbox.com/x,1200,5400,allowed\n';
+    // No time column it knows ('timestamp'), or no destination ('host' is not NSS's 'hostname'): every row would
+    // have been rejected or skipped as NSS; now no format claims the file and the analyst maps its columns.
+    for (const header of [
+      'timestamp,src_ip,user,url,bytes_out,bytes_in,action',
+      'time,src_ip,user,host,bytes_out,bytes_in,action',
+    ]) {
+      expect(zscalerNssFormat.sniff(header + row), header).toBe(0);
+      expect(detectFormat(header + row).format, header).toBeNull();
+    }
+    // Generic names it reads (a time and a URL): still a weak claim, and its rows read.
+    const readable = 'time,src_ip,user,url,bytes_out,bytes_in,action';
+    expect(zscalerNssFormat.sniff(readable + row)).toBe(0.3);
+    expect(detectFormat(readable + row).format?.id).toBe('zscaler-nss');
+    const out = run(zscalerNssFormat, readable + row, 'UTC');
+    expect(out.events.map((e) => [e.host, e.user, e.bytesUp, e.bytesDown])).toEqual([
+      ['www.dropbox.com', 'alice', null, null],
+    ]);
   });
 
   it('fuzz: random and truncated input never throws', () => {

@@ -514,8 +514,19 @@ function sniffLine(line: string): number {
   const delimiter = line.indexOf('\t') >= 0 ? '\t' : ',';
   if (isHeader(line, delimiter)) {
     let distinctive = 0;
-    for (const f of line.split(delimiter)) if (DISTINCTIVE.has(unquote(f.trim()).toLowerCase())) distinctive++;
-    return distinctive >= 2 ? 0.85 : 0.3;
+    const roles = new Set<number>();
+    for (const f of line.split(delimiter)) {
+      const name = unquote(f.trim()).toLowerCase();
+      if (DISTINCTIVE.has(name)) distinctive++;
+      roles.add(roleOf(name));
+    }
+    if (distinctive >= 2) return 0.85;
+    // Generic names only (time, user, url, action…): a weak claim, and only when this parser would find a time and a
+    // destination in every row. Any other CSV with a header is better served by a custom column mapping than by
+    // rows rejected for "no time field" (before, a header of three generic names was enough).
+    const timed = roles.has(R.Time) || roles.has(R.Epoch);
+    const bound = roles.has(R.Url) || roles.has(R.Host) || roles.has(R.RemoteIp);
+    return timed && bound ? 0.3 : 0;
   }
   const fields = delimiter === '\t' ? line.split('\t') : line.split('","');
   if (fields.length >= 20 && isNssTime(fields[0].replace(/^"/, ''))) return 0.75;
