@@ -93,12 +93,31 @@ async function sha256Of(file) {
  * Attaches to the page's dedicated workers through the page's CDP session (non-flat sessions, since
  * playwright-core's CDPSession cannot address child sessions) and returns a profiler for the engine worker.
  */
-export async function workerProfiler(context, page) {
+export async function workerProfiler(context, page, { fromStart = false } = {}) {
   const cdp = await context.newCDPSession(page);
   const workers = new Map();
   const waiting = new Map();
   let nextId = 1;
-  cdp.on('Target.attachedToTarget', (e) => workers.set(e.sessionId, e.targetInfo));
+  /** With `fromStart`: the engine worker the page starts next, profiled from its first line (see `arm`). */
+  let armed = false;
+  let session = null;
+  const isEngine = (t) => t.type === 'worker' && /engine/.test(`${t.title} ${t.url}`);
+  cdp.on('Target.attachedToTarget', (e) => {
+    workers.set(e.sessionId, e.targetInfo);
+    if (!e.waitingForDebugger) return;
+    // Every new worker waits for us while armed: the engine worker starts with the profiler on, the others at once.
+    const engine = armed && isEngine(e.targetInfo);
+    if (engine) armed = false;
+    (async () => {
+      if (engine) {
+        session = e.sessionId;
+        await send(e.sessionId, 'Profiler.enable');
+        await send(e.sessionId, 'Profiler.setSamplingInterval', { interval: 500 });
+        await send(e.sessionId, 'Profiler.start');
+      }
+      await send(e.sessionId, 'Runtime.runIfWaitingForDebugger');
+    })().catch(() => {});
+  });
   cdp.on('Target.receivedMessageFromTarget', (e) => {
     const m = JSON.parse(e.message);
     const done = waiting.get(m.id);
@@ -112,11 +131,14 @@ export async function workerProfiler(context, page) {
       waiting.set(id, (m) => (m.error ? fail(new Error(`${method}: ${m.error.message}`)) : ok(m.result)));
       cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
     });
-  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
-  let session = null;
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: fromStart, flatten: false });
   return {
+    /** (`fromStart`) Profiles the next engine worker the page starts (a reload's) from its start; `stop` ends it. */
+    arm() {
+      armed = true;
+    },
     async start() {
-      session = [...workers].find(([, t]) => t.type === 'worker' && /engine/.test(`${t.title} ${t.url}`))?.[0];
+      session = [...workers].find(([, t]) => isEngine(t))?.[0];
       if (!session) throw new Error('no engine worker to profile');
       await send(session, 'Profiler.enable');
       await send(session, 'Profiler.setSamplingInterval', { interval: 500 });

@@ -26,13 +26,15 @@ const flag = (name) => {
 const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
 if (!file) {
   console.error(
-    'usage: node bench/report-compute-chromium.mjs <file> [--scale k] [--runs n] [--no-node] [--no-build] [--profile out.cpuprofile]',
+    'usage: node bench/report-compute-chromium.mjs <file> [--scale k] [--runs n] [--no-node] [--no-build] [--profile out.cpuprofile] [--store-read n]',
   );
   process.exit(64);
 }
 const scale = Number(flag('scale') ?? 1);
 const runs = Number(flag('runs') ?? 1);
 const profileOut = flag('profile');
+/** --store-read n: only the facts written to IndexedDB and read back into a working set, two ways, n rounds. */
+const storeReadRuns = Number(flag('store-read') ?? 0);
 
 function build(config) {
   const r = spawnSync('npx', ['vite', 'build', '--config', config, '--logLevel', 'warn'], {
@@ -43,7 +45,7 @@ function build(config) {
 }
 if (!args.includes('--no-build')) {
   build('bench/vite.report-compute-web.config.ts');
-  if (!args.includes('--no-node')) build('bench/vite.report-compute.config.ts');
+  if (!args.includes('--no-node') && !args.includes('--store-read')) build('bench/vite.report-compute.config.ts');
 }
 
 /** Serves the page, the worker bundle and the file, on loopback only. */
@@ -89,6 +91,10 @@ async function inChromium() {
         });
     });
     const loaded = await page.evaluate((scale) => window.__ask({ cmd: 'load', url: '/data', scale }), scale);
+    if (storeReadRuns > 0) {
+      const sr = await page.evaluate((runs) => window.__ask({ cmd: 'storeRead', runs }), storeReadRuns);
+      return { engine: 'chromium', file, ...loaded, storeRead: sr };
+    }
     await profiler?.start();
     const r = await page.evaluate((runs) => window.__ask({ cmd: 'run', runs }), runs);
     let hotSpots;
@@ -131,7 +137,7 @@ const median = (xs) => {
 
 const results = [];
 results.push(await inChromium());
-if (!args.includes('--no-node')) results.push(inNode());
+if (!args.includes('--no-node') && storeReadRuns === 0) results.push(inNode());
 for (const r of results) {
   const { hotSpots, ...line } = r;
   console.log(JSON.stringify(line));

@@ -31,9 +31,11 @@
 //     every frame's interval and how many frames showed a placeholder row.
 //
 //   node bench/ui-timings.mjs [--rows 1M] [--squid-rows N (default: --rows)] [--runs 3] [--build]
-//                             [--wide 100k] [--wide-only] [--profile-worker]
+//                             [--wide 100k] [--wide-only] [--profile-worker] [--profile-reopen]
 // --profile-worker: a CPU profile of the engine worker (CDP, through the page's session) while the window ending
 // 3 days early is computed, written to bench/out/ui-worker-early-window.cpuprofile (open it in Chrome's DevTools).
+// --profile-reopen: one of the engine worker the second reopen starts, from its first line until the device page opened
+// after it has its chart (bench/out/ui-worker-reopen.cpuprofile).
 // Inputs come from bench/.data/ (generated with bench/gen/*.mjs if missing); the app is built into bench/out/ui/
 // (on first use, or with --build) so dist/ is never disturbed. Prints a Markdown summary and one JSON line.
 import { execFileSync } from 'node:child_process';
@@ -62,6 +64,7 @@ const runs = Number(opt('--runs', '3'));
 const wideRows = count(opt('--wide', '100k'));
 const wideOnly = args.includes('--wide-only');
 const profileWorker = args.includes('--profile-worker');
+const profileReopen = args.includes('--profile-reopen');
 const human = (n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
 const log = (s) => process.stderr.write(`${s}\n`);
 
@@ -682,6 +685,8 @@ async function timeMain(page, files, out) {
   // tags or settings change): the first reopen above found those of the import's warm-ups, this one those computed
   // after the tag and setting changes.
   await page.waitForTimeout(8000);
+  const reopenProfiler = profileReopen ? await workerProfiler(page.context(), page, { fromStart: true }) : null;
+  reopenProfiler?.arm();
   out.reopenAgain = await reopen(page);
   logWhole(`reopen again (${out.reopenAgain.report})`, out.reopenAgain);
   const landed = options.find((o) => o.label === out.reopenAgain.report);
@@ -694,6 +699,11 @@ async function timeMain(page, files, out) {
   const machines = await openTable(page, 'Machines', 'Machines');
   const device = await openDevice(page, 0);
   out.reopenMachines = { tableMs: machines.ms, deviceMs: device.ms, deviceNumbersMs: device.numbersMs };
+  if (reopenProfiler) {
+    const path = join(root, 'bench/out/ui-worker-reopen.cpuprofile');
+    writeFileSync(path, JSON.stringify(await reopenProfiler.stop()));
+    log(`  wrote ${path}`);
+  }
   log(
     `  after the reopen: Machines first rows ${machines.ms.toFixed(0)} ms, device page numbers ${device.numbersMs.toFixed(0)} ms, whole ${device.ms.toFixed(0)} ms`,
   );

@@ -188,6 +188,31 @@ describe('WorkingSet', () => {
     db.close();
   });
 
+  it('reads an import of many store requests (the next asked for while one is added) in store order', async () => {
+    const db = await openDb(`working-set-test-${dbs++}`, { indexedDB, IDBKeyRange });
+    // 300 facts in blocks of 2: 150 blocks, three requests of 64 and the rest, each block adding names of its own.
+    const lines = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `${1_790_000_000 + i * 3_600}.000 ${100 + i} 10.0.${i % 7}.${i % 11} TCP_MISS/200 ${500 + i} GET https://h${i}.example.com/x alice${i % 5} DIRECT/203.0.113.${i % 200} text/html`,
+    );
+    const bytes = new TextEncoder().encode(`${lines.join('\n')}\n`);
+    const file = { name: 'many.log', size: bytes.byteLength, stream: new Blob([bytes]).stream() };
+    const opts = { createHasher: () => new Sha256(), blockSize: 2 };
+    const r = await runImport(db, { files: [file], source: { kind: 'continuous' } }, opts);
+    expect(r.facts).toBe(300);
+    const blocks = await db.factBlocks.where('importId').equals(r.importId!).sortBy('seq');
+    expect(blocks.length).toBe(150);
+    const expected = new WorkingSet();
+    for (const b of blocks) expected.addBlock(b);
+    const ws = new WorkingSet();
+    await ws.readImport(db, r.importId!);
+    expect(ws.n).toBe(300);
+    expect(rows(ws)).toEqual(rows(expected));
+    expect(new Set(rows(ws).map((x) => x[4])).size).toBe(300);
+    db.close();
+  });
+
   it('reads blocks that index their import dictionary as it reads blocks with strings of their own', () => {
     const own = [
       block('src-a', ['a.com', 'b.com', null]),

@@ -201,11 +201,24 @@ export class WorkingSet {
     return id < 0 ? null : this.pool.strings[id];
   }
 
-  /** Appends the facts of one import, its blocks in store order, a batch of blocks per store request. */
+  /**
+   * Appends the facts of one import, its blocks in store order, a batch of blocks per store request — the next
+   * batch asked for before this one is added, so the store reads it while this thread adds. (4.16M facts, 1,017
+   * blocks, in Chromium's worker: 1.06–1.25 s against 1.11–1.39 s one request after another, `report-compute-chromium
+   * --store-read`; the store's own reading is most of it.)
+   */
   async readImport(db: CloudscopeDb, importId: string): Promise<void> {
     const keys = await db.factBlocks.where('importId').equals(importId).primaryKeys();
+    const batch = (k: number) => db.factBlocks.bulkGet(keys.slice(k, k + READ_BATCH));
+    let next = batch(0);
     for (let k = 0; k < keys.length; k += READ_BATCH) {
-      for (const b of await db.factBlocks.bulkGet(keys.slice(k, k + READ_BATCH))) if (b) this.addBlock(b);
+      const blocks = await next;
+      if (k + READ_BATCH < keys.length) {
+        next = batch(k + READ_BATCH);
+        // (A batch this read gives up on, when adding one throws, must not reject unseen.)
+        next.catch(() => {});
+      }
+      for (const b of blocks) if (b) this.addBlock(b);
     }
   }
 
