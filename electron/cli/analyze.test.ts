@@ -160,6 +160,47 @@ describe('analyze', () => {
     await expect(run([junk])).rejects.toThrow(/Unknown format/);
   });
 
+  it('reads a CSV no format knows with --map, and suggests the --map its header gives when told nothing', async () => {
+    const gw = join(tmp, 'gateway.csv');
+    writeFileSync(
+      gw,
+      [
+        'when,src_ip,who,dest,sent,received',
+        '2026-10-01 10:00:00,10.0.0.5,alice,https://www.dropbox.com/x,1200,5400',
+        '2026-10-01 11:00:00,10.0.0.6,bob,https://drive.google.com/y,100,200',
+      ].join('\n'),
+    );
+    // Unknown: the failure says which --map the header suggests ('dest' is no name it knows: not in it).
+    const unknown = run([gw]);
+    await expect(unknown).rejects.toThrow(/Unknown format/);
+    const hint = await unknown.catch((e: { hint?: string }) => e.hint);
+    expect(hint).toBe(
+      'gateway.csv: its header suggests --map time=when,localIp=src_ip,bytesUp=sent,bytesDown=received (check the columns, then run again with it)',
+    );
+    // Beside a file it can read, the same suggestion is a line of the summary.
+    const mixed = await run([gw, SQUID]);
+    expect(mixed.r.message).toContain('gateway.csv: its header suggests --map time=when,');
+    const mapped = await run(
+      [gw],
+      ['--map', 'time=when,localIp=src_ip,user=who,url=dest,bytesUp=sent,bytesDown=received'],
+    );
+    expect(mapped.r.exitCode).toBe(0);
+    expect(mapped.json('imports.json')[0]).toMatchObject({ format: 'custom-csv', rowsAccepted: 2, rowsRejected: 0 });
+    const apps = mapped.csv('apps.csv');
+    const dropbox = apps.find((r) => r[0] === 'Dropbox');
+    expect(dropbox?.slice(4, 11)).toEqual(['1', '1', '1', '1', '6600', '1200', '5400']);
+    expect(mapped.csv('users.csv').map((r) => r[0])).toEqual(['User', 'alice', 'bob']);
+    // A column the header lacks, a field that is none, no time, another format: usage errors that say what to do.
+    await expect(run([gw], ['--map', 'time=when,url=destination'])).rejects.toThrow(
+      /no column "destination" \(its columns: when, src_ip, who, dest, sent, received\)/,
+    );
+    expect(() => parseArgs([gw, '--out', 'o', '--map', 'time=when,site=dest'])).toThrow(/"site" is not a field/);
+    expect(() => parseArgs([gw, '--out', 'o', '--map', 'url=dest'])).toThrow(/needs the time column/);
+    expect(() => parseArgs([gw, '--out', 'o', '--map', 'time=when', '--format', 'squid'])).toThrow(
+      /cannot go with --format squid/,
+    );
+  });
+
   it('narrows the window with --from/--to', async () => {
     const all = await run([PLASO]);
     const narrow = await run([PLASO], ['--from', '2023-12-21T19:00:00Z', '--to', '2023-12-21T21:00:00Z']);

@@ -5,7 +5,7 @@
  * reports cover all of it unless --from/--to narrow the window.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { BUILTIN_CATALOG } from '../../shared/catalog/builtin';
 import { loadCatalog } from '../../shared/catalog/loader';
@@ -15,6 +15,7 @@ import type { TagState } from '../../shared/catalog/tags';
 import { normalizeSettings, type Settings } from '../../shared/domain/settings';
 import { PARALLEL_MIN_BYTES, runImport } from '../../shared/engine/import';
 import type { JobProgress } from '../../shared/engine/job';
+import { previewFile } from '../../shared/engine/preview';
 import { computeTables } from '../../shared/engine/query';
 import { reportOfSource } from '../../shared/engine/reports';
 import { applyRisk, levelCounts, type RiskRun, type RiskRunOptions, runRisk } from '../../shared/engine/risk-report';
@@ -31,10 +32,12 @@ import {
   summaryJson,
   usersCsv,
 } from '../../shared/export/reports';
+import { CUSTOM_FIELDS, columnIndex } from '../../shared/formats/custom-csv';
 import type { ScanChannel } from '../../shared/formats/defender-parts';
 import { registerBuiltinFormats } from '../../shared/formats/index';
 import { allFormats, formatById } from '../../shared/formats/registry';
 import { isValidTimeZone, parseIsoTime } from '../../shared/formats/time';
+import type { CustomMapping } from '../../shared/formats/types';
 import type { DataSourceRecord } from '../../shared/store/records';
 import { fileStream } from './file-stream';
 import { nodePartDecoder } from './part-decoder';
@@ -48,6 +51,8 @@ export interface AnalyzeArgs {
   source?: string;
   snapshot: boolean;
   format?: string;
+  /** Columns of a custom CSV by field (`--map`): the files are read as custom-csv with exactly these. */
+  map?: CustomMapping['columns'];
   tz: string;
   /** How dates like 05/10/2026 read (default: as each file's first rows show). */
   dateOrder?: 'dmy' | 'mdy';
@@ -79,7 +84,10 @@ Options:
   --out <dir>         where to write the reports (created if missing)
   --source <name>     name of the data source the files form (default: from the format)
   --snapshot          import as a snapshot report (never raises signals)
-  --format <id>       force a format instead of detecting it (ids below)
+  --format <id>       force a format instead of detecting it (ids below); custom-csv reads
+                      any CSV with a header by the columns its names suggest
+  --map <f=col,...>   read the files as a custom CSV with exactly these columns, e.g.
+                      --map time=when,localIp=src,host=dest_host (fields below)
   --tz <zone>         IANA time zone for logs that record local time (default UTC)
   --date-order <o>    dmy or mdy: how dates like 05/10/2026 read (default: day first when
                       a file's first rows show it, else month first)
@@ -99,6 +107,8 @@ Options:
 
 Format ids:
 ${formats}
+
+Fields for --map: ${CUSTOM_FIELDS.join(', ')}
 `;
 }
 
@@ -134,6 +144,9 @@ export function parseArgs(argv: string[]): AnalyzeArgs | 'help' {
         break;
       case '--format':
         a.format = next();
+        break;
+      case '--map':
+        a.map = parseMap(next());
         break;
       case '--tz':
         a.tz = next();
@@ -180,7 +193,71 @@ export function parseArgs(argv: string[]): AnalyzeArgs | 'help' {
   if (a.inputs.length === 0) throw new UsageError('Give at least one file or folder to analyze (see --help)');
   if (!a.out) throw new UsageError('--out <dir> is required: where to write the reports');
   if (!isValidTimeZone(a.tz)) throw new UsageError(`--tz: "${a.tz}" is not an IANA time zone (e.g. Europe/Berlin)`);
+  if (a.map) {
+    if (a.format && a.format !== 'custom-csv')
+      throw new UsageError(`--map reads the files as custom-csv: it cannot go with --format ${a.format}`);
+    a.format = 'custom-csv';
+  }
   return a;
+}
+
+/** `time=when,host=dest_host`: a custom CSV's columns by field (a column name may hold '='; not ','). */
+function parseMap(v: string): CustomMapping['columns'] {
+  const columns: CustomMapping['columns'] = {};
+  for (const pair of v.split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    const field = (eq < 0 ? pair : pair.slice(0, eq)).trim();
+    const column = eq < 0 ? '' : pair.slice(eq + 1);
+    if (!(CUSTOM_FIELDS as readonly string[]).includes(field))
+      throw new UsageError(`--map: "${field}" is not a field (fields: ${CUSTOM_FIELDS.join(', ')})`);
+    if (column.trim() === '') throw new UsageError(`--map: ${field} needs a column, as in ${field}=<column name>`);
+    columns[field as keyof CustomMapping['columns']] = column;
+  }
+  if (!columns.time) throw new UsageError('--map needs the time column, as in time=<column name>');
+  return columns;
+}
+
+/** The first bytes of a file, enough for its header and first rows. */
+async function headOf(path: string, bytes = 256 << 10): Promise<Uint8Array> {
+  const f = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(bytes);
+    const { bytesRead } = await f.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await f.close();
+  }
+}
+
+/** A file's header (null: none to map), as the custom CSV parser splits it. */
+async function headerOf(path: string): Promise<{ headers: string[] | null; suggested: CustomMapping | null }> {
+  const head = await headOf(path);
+  const size = (await stat(path)).size;
+  const p = await previewFile({ name: basename(path), head, whole: head.byteLength >= size, formatId: 'custom-csv' });
+  return { headers: p.headers, suggested: p.suggested };
+}
+
+/** `--format custom-csv --map …` as a file's header suggests it, for a file no format recognised (null: no header). */
+async function mappingHint(path: string): Promise<string | null> {
+  const { suggested } = await headerOf(path).catch(() => ({ suggested: null }));
+  const entries = Object.entries(suggested?.columns ?? {}).filter(([, c]) => c && !c.includes(','));
+  if (!entries.some(([f]) => f === 'time')) return null;
+  return `its header suggests --map ${entries.map(([f, c]) => `${f}=${c}`).join(',')} (check the columns, then run again with it)`;
+}
+
+/** Every column `--map` names is in each file's header: else the usage error names the file and its columns. */
+async function checkMap(paths: string[], map: CustomMapping['columns']): Promise<void> {
+  for (const p of paths) {
+    const { headers } = await headerOf(p);
+    if (!headers) throw new UsageError(`--map: ${basename(p)} has no header line to map`);
+    for (const [field, column] of Object.entries(map)) {
+      if (column && columnIndex(headers, column) < 0)
+        throw new UsageError(
+          `--map ${field}=${column}: ${basename(p)} has no column "${column}" (its columns: ${headers.join(', ')})`,
+        );
+    }
+  }
 }
 
 /** Files under the inputs, folders walked recursively (hidden entries skipped), in a stable order. */
@@ -242,6 +319,7 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
   }
   const paths = await expandInputs(args.inputs);
   if (paths.length === 0) return { exitCode: 2, message: 'No files found in the given folders: nothing to analyze.' };
+  if (args.map) await checkMap(paths, args.map);
   const files = await Promise.all(
     paths.map(async (p) => ({
       name: basename(p),
@@ -268,6 +346,7 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
         files,
         source: { name: args.source, kind: args.snapshot ? 'snapshot' : 'continuous' },
         formatId: args.format as never,
+        ...(args.map ? { mapping: { columns: args.map } } : {}),
         timeZone: args.tz,
         slashDates: args.dateOrder === 'dmy' ? 'day-first' : args.dateOrder === 'mdy' ? 'month-first' : 'auto',
       },
@@ -295,6 +374,13 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
       );
     dataSource = await db.dataSources.get(result.sourceId);
     ws = await moveFactsToWorkingSet(db, result.importId ? [result.importId] : []);
+  } catch (e) {
+    // Nothing could be read: a CSV with a header gets the --map its header suggests.
+    if (e instanceof Error && e.message.startsWith('Unknown format') && !args.map) {
+      const hint = await mappingHint(paths[0]);
+      if (hint) (e as Error & { hint?: string }).hint = `${basename(paths[0])}: ${hint}`;
+    }
+    throw e;
   } finally {
     // Workers started early for an import that did not need them (the import closes those it took).
     if (!earlyTaken) for (const c of early ?? []) c.close();
@@ -385,9 +471,19 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
   }
   const s = tables.summary;
   const unread = result.files.filter((f) => f.error);
+  const pathOf = new Map(paths.map((p) => [basename(p), p] as const));
+  const hints = new Map<string, string>();
+  for (const f of unread) {
+    const p = pathOf.get(f.file);
+    const hint = p && f.error?.startsWith('Unknown format') && !args.map ? await mappingHint(p) : null;
+    if (hint) hints.set(f.file, hint);
+  }
   const lines = [
     `Imported ${result.files.length - unread.length} of ${result.files.length} file(s): ${s.transactions.toLocaleString('en-US')} transactions, ${s.apps} apps, ${s.devices} devices, ${s.users} users, ${s.ips} IP addresses.`,
-    ...unread.map((f) => `  ${f.file}: ${f.error}`),
+    ...unread.flatMap((f) => [
+      `  ${f.file}: ${f.error}`,
+      ...(hints.has(f.file) ? [`  ${f.file}: ${hints.get(f.file)}`] : []),
+    ]),
     // (Told by --date-order, or month first as the rows show: nothing to say.)
     ...result.files
       .filter((f) => (f.slashDates === 'day-first' && !args.dateOrder) || f.slashDatesUnsure)

@@ -186,6 +186,20 @@ function norm(h: string): string {
  * matches one of its aliases (earlier aliases win), and a header serves one field.
  * "hostname" is read as the destination host, as proxy logs use it.
  */
+/** The fields a custom mapping can name a column for, in the order the dialog offers them. */
+export const CUSTOM_FIELDS: readonly Field[] = ALIASES.map(([field]) => field);
+
+/**
+ * The header's column that `name` names, as the parser finds it (exactly, else trimmed and in any case), or -1.
+ * Mapped names the header lacks are read as empty columns by the parser: a caller that can say so first does.
+ */
+export function columnIndex(header: readonly string[], name: string): number {
+  const exact = header.indexOf(name);
+  if (exact >= 0) return exact;
+  const k = name.trim().toLowerCase();
+  return header.findIndex((h) => h.trim().toLowerCase() === k);
+}
+
 export function suggestMapping(headers: string[]): CustomMapping {
   const normalized = headers.map(norm);
   const used = new Set<number>();
