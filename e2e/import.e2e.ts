@@ -1,9 +1,11 @@
 // The import flow's harder paths: a preview, a CSV no format knows mapped by hand, rejected rows with
-// line numbers and reasons, and the same file again adding nothing.
+// line numbers and reasons, and the same file again adding nothing; re-saved hunts and a workbook read as analyze reads them.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { utils, write } from '@e965/xlsx';
+import Papa from 'papaparse';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { analyze, parseArgs } from '../electron/cli/analyze';
 import { CsvStream } from '../shared/formats/csv-stream';
@@ -239,6 +241,45 @@ describe('a hunt saved by PowerShell in a day-first locale', () => {
     await actions(page).goTo('Data sources');
     await page.getByText('times without a zone read as UTC').waitFor();
     await screenshot(page, 'data-sources-zone-less');
+    expect(errors).toEqual([]);
+  });
+
+  it('imports an Advanced Hunting workbook in the browser as analyze reads it', async () => {
+    const csv = 'shared/formats/fixtures/defender/plaso/advanced_hunting_test.csv';
+    const rows = Papa.parse<string[]>(readFileSync(csv, 'utf8'), { skipEmptyLines: true }).data;
+    const wb = utils.book_new();
+    utils.book_append_sheet(wb, utils.aoa_to_sheet(rows), 'Results');
+    const file = join(dir, 'hunt.xlsx');
+    writeFileSync(
+      file,
+      new Uint8Array(write(wb, { type: 'array', bookType: 'xlsx', compression: true }) as ArrayBuffer),
+    );
+    const { imp, summary } = await analyzed(file, join(dir, 'analyze-xlsx'));
+    expect([imp.format, imp.rowsRejected]).toEqual(['defender-xlsx', 0]);
+    expect(summary.transactions).toBeGreaterThan(0);
+
+    const { page, c, errors } = await freshApp();
+    await actions(page).openImport([file]);
+    await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
+    const result = c.importDialog.getByRole('region', { name: 'Import result' });
+    await result.waitFor({ timeout: 60_000 });
+    expect(
+      await result
+        .getByRole('row', { name: /hunt\.xlsx/ })
+        .getByRole('cell')
+        .allTextContents(),
+    ).toEqual([
+      'hunt.xlsx',
+      'defender-xlsx',
+      String(imp.rowsRead),
+      String(imp.rowsAccepted),
+      String(imp.rowsSkipped),
+      '0',
+    ]);
+    await c.importDialog.getByRole('button', { name: 'Done' }).click();
+    const tx = transactionsTile(page);
+    await tx.waitFor();
+    await expect.poll(() => tx.textContent()).toBe(String(summary.transactions));
     expect(errors).toEqual([]);
   });
 });
