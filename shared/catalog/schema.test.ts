@@ -113,7 +113,10 @@ describe('validateCatalog on fixtures', () => {
     expect(domainProblem('xn--mnchen-3ya.de')).toBeNull();
     expect(domainProblem('s3.amazonaws.com')).toBeNull();
     expect(domainProblem('foo.co.uk')).toBeNull();
-    expect(problemsOf({ domains: [] })).toEqual(['app "google" domains: an app needs at least one domain']);
+    expect(problemsOf({ domains: [] })).toEqual([
+      'app "google": domains: an app needs at least one domain, or IP ranges',
+    ]);
+    expect(problemsOf({ domains: [], ips: ['10.0.0.0/8'] })).toEqual([]);
   });
 
   it('refuses the same domain in two apps but allows a more specific host', () => {

@@ -101,7 +101,6 @@ export const CatalogAppSchema = v.strictObject({
       ),
       'domains must be an array',
     ),
-    v.minLength(1, 'an app needs at least one domain'),
   ),
   ips: v.optional(
     v.array(
@@ -200,6 +199,9 @@ function appProblems(app: CatalogApp, catalogDate: string | null): string[] {
   const out: string[] = [];
   if (app.id.startsWith(CUSTOM_PREFIX))
     out.push(`id must not start with "${CUSTOM_PREFIX}" (reserved for custom apps)`);
+  // Reached by name, or by address alone (the local and private networks: no domain of their own).
+  if (app.domains.length === 0 && (app.ips ?? []).length === 0)
+    out.push('domains: an app needs at least one domain, or IP ranges');
   const seen = new Set<string>();
   for (const d of app.domains) {
     if (seen.has(d)) out.push(`domain "${d}" is listed twice`);
