@@ -52,5 +52,27 @@ describe('built-in catalog index', () => {
       expect(of(ip), ip).toBe('Local and private networks (noise)');
     for (const ip of ['172.32.0.1', '100.128.0.1', '93.184.216.34', '2a02:c0:ac::e51:1'])
       expect(of(ip), ip).toBe(`unidentified:${ip}`);
+    // So do names only a local network resolves (the same capture's other unidentified entries were dmevals.local
+    // hosts), unless an app claims them; names under a public suffix stay what they were.
+    const host = (h: string) => {
+      const r = m.matchHost(h);
+      return r.kind === 'app' ? m.app(r)?.name : `unidentified:${r.key}`;
+    };
+    for (const h of [
+      'newyork.dmevals.local',
+      'DC01.Contoso.Local.',
+      'fileserver',
+      'wpad',
+      'localhost',
+      'build01.corp.internal',
+      'nas.home.arpa',
+      'printer.lan',
+      'router.localdomain',
+      'wiki.intranet',
+    ])
+      expect(host(h), h).toBe('Local and private networks');
+    expect(host('sharepoint.contoso.com')).toBe('unidentified:contoso.com');
+    expect(host('local.example.com')).toBe('unidentified:example.com');
+    expect(host('www.dropbox.com')).toBe('Dropbox');
   });
 });

@@ -22,7 +22,8 @@ export interface AppMatch {
 /**
  * Traffic no catalog app claims, keyed by registrable domain (`mail.foo.co.uk` →
  * `foo.co.uk`), or by the host itself for IPs, single labels and hosts without
- * a public suffix (`intranet`, `build.corp.internal`).
+ * a public suffix (`intranet`, `build.corp.internal`) — those two go to the local
+ * network entry instead when the catalog has one (`LOCAL_NETWORK_ID`).
  */
 export interface UnidentifiedMatch {
   readonly kind: 'unidentified';
@@ -52,6 +53,25 @@ export interface MatcherOptions {
 
 /** Big enough for a fleet's distinct hosts in one report, small enough (tens of MB) for a worker. */
 const DEFAULT_CACHE_SIZE = 200_000;
+
+/**
+ * The catalog app of local and private networks (infrastructure noise): besides its address ranges, the matcher gives
+ * it the host names only a local network resolves (see `isLocalName`).
+ */
+export const LOCAL_NETWORK_ID = 'local-network';
+
+/**
+ * Top-level names for local networks: reserved for it (`local` mDNS, `localhost`, `internal`; `home.arpa` below),
+ * or never delegated and long used inside organisations (`localdomain`, `lan`, `home`, `corp`, `intranet`).
+ */
+const LOCAL_TLDS = new Set(['local', 'localhost', 'internal', 'localdomain', 'lan', 'home', 'corp', 'intranet']);
+
+/** A normalised host name only a local network resolves: one label (`fileserver`, `wpad`) or a local top-level name. */
+export function isLocalName(host: string): boolean {
+  const dot = host.lastIndexOf('.');
+  if (dot < 0) return parseIp(host) === null;
+  return LOCAL_TLDS.has(host.slice(dot + 1)) || host === 'home.arpa' || host.endsWith('.home.arpa');
+}
 
 const IP_RE = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
 
@@ -138,6 +158,7 @@ export function createMatcher(catalog: Catalog, options: MatcherOptions = {}): M
     }
     for (const r of app.ips ?? []) claimRange(r, index);
   });
+  const local = apps.findIndex((a) => a.id === LOCAL_NETWORK_ID);
   const v4Prefixes = [...v4.keys()].sort((a, b) => b - a);
   const v6Prefixes = [...v6.keys()].sort((a, b) => b - a);
 
@@ -179,6 +200,9 @@ export function createMatcher(catalog: Catalog, options: MatcherOptions = {}): M
       if (dot < 0) break;
       s = s.slice(dot + 1);
     }
+    // What no app claims and only a local network resolves: one entry with the local addresses, when the catalog
+    // has it (the built-in one does), rather than an unidentified "app" per intranet name.
+    if (local >= 0 && isLocalName(host)) return refs[local];
     return unidentified(unidentifiedKey(host));
   }
 
