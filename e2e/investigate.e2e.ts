@@ -93,6 +93,15 @@ describe('investigating imported telemetry', () => {
     expect(await kpi(page, 'Transactions').textContent()).toBe(Number(expected.Transactions).toLocaleString('en-US'));
     await page.waitForTimeout(300);
     await screenshot(page, 'dashboard-endpoint-light');
+    // The Apps count takes in infrastructure noise (as analyze's summary): it opens the table with the noise shown,
+    // so the table counts what the tile said; the table on its own hides it.
+    const apps = (await kpi(page, 'Apps').textContent()) ?? '';
+    await page.getByRole('link', { name: `Apps: ${apps} — open Discovered apps` }).click();
+    await page.getByText(`${apps} apps`, { exact: true }).waitFor();
+    await expect(page.getByLabel('Hide infrastructure noise').isChecked()).resolves.toBe(false);
+    await a.goTo('Discovered apps');
+    await expect(page.getByLabel('Hide infrastructure noise').isChecked()).resolves.toBe(true);
+    await expect(page.getByText(`${apps} apps`, { exact: true }).isVisible()).resolves.toBe(false);
 
     await a.goTo('Machines');
     await page.getByRole('row', { name: /test-hostname/ }).click();
