@@ -50,6 +50,9 @@ describe('built-in catalog index', () => {
       'ff02::fb',
     ])
       expect(of(ip), ip).toBe('Local and private networks (noise)');
+    // Public resolvers reached by address alone (DNS over HTTPS or TLS) are their own noise entries.
+    expect(of('8.8.8.8')).toBe('Google Public DNS (noise)');
+    expect(of('2606:4700:4700::1111')).toBe('Cloudflare 1.1.1.1 DNS (noise)');
     for (const ip of ['172.32.0.1', '100.128.0.1', '93.184.216.34', '2a02:c0:ac::e51:1'])
       expect(of(ip), ip).toBe(`unidentified:${ip}`);
     // So do names only a local network resolves (the same capture's other unidentified entries were dmevals.local
