@@ -4,11 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils, write } from '@e965/xlsx';
-import Papa from 'papaparse';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { analyze, parseArgs } from '../electron/cli/analyze';
 import { CsvStream } from '../shared/formats/csv-stream';
+import { writeWorkbookOf } from '../shared/formats/testing/workbook';
 import { actions, components } from './app-page';
 import { openApp, type Session, screenshot } from './browser';
 
@@ -245,15 +244,8 @@ describe('a hunt saved by PowerShell in a day-first locale', () => {
   });
 
   it('imports an Advanced Hunting workbook in the browser as analyze reads it', async () => {
-    const csv = 'shared/formats/fixtures/defender/plaso/advanced_hunting_test.csv';
-    const rows = Papa.parse<string[]>(readFileSync(csv, 'utf8'), { skipEmptyLines: true }).data;
-    const wb = utils.book_new();
-    utils.book_append_sheet(wb, utils.aoa_to_sheet(rows), 'Results');
     const file = join(dir, 'hunt.xlsx');
-    writeFileSync(
-      file,
-      new Uint8Array(write(wb, { type: 'array', bookType: 'xlsx', compression: true }) as ArrayBuffer),
-    );
+    writeWorkbookOf('shared/formats/fixtures/defender/plaso/advanced_hunting_test.csv', file);
     const { imp, summary } = await analyzed(file, join(dir, 'analyze-xlsx'));
     expect([imp.format, imp.rowsRejected]).toEqual(['defender-xlsx', 0]);
     expect(summary.transactions).toBeGreaterThan(0);

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { utils, write } from '@e965/xlsx';
 import Papa from 'papaparse';
 import { afterAll, describe, expect, it } from 'vitest';
 import { APPS_HEADER, DEVICES_HEADER, IPS_HEADER, SIGNALS_HEADER, USERS_HEADER } from '../../shared/export/reports';
+import { writeWorkbookOf } from '../../shared/formats/testing/workbook';
 import { analyze, parseArgs, UsageError } from './analyze';
 
 const FX = 'shared/formats/fixtures';
@@ -131,14 +131,8 @@ describe('analyze', () => {
   });
 
   it('reads an Advanced Hunting workbook as the CSV it was saved from (SheetJS loaded on demand)', async () => {
-    const rows = Papa.parse<string[]>(readFileSync(PLASO, 'utf8'), { skipEmptyLines: true }).data;
-    const wb = utils.book_new();
-    utils.book_append_sheet(wb, utils.aoa_to_sheet(rows), 'Results');
     const xlsx = join(tmp, 'hunt.xlsx');
-    writeFileSync(
-      xlsx,
-      new Uint8Array(write(wb, { type: 'array', bookType: 'xlsx', compression: true }) as ArrayBuffer),
-    );
+    writeWorkbookOf(PLASO, xlsx);
     const fromCsv = await run([PLASO]);
     const fromXlsx = await run([xlsx]);
     expect(fromXlsx.json('imports.json')[0].format).toBe('defender-xlsx');

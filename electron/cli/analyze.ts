@@ -5,7 +5,7 @@
  * reports cover all of it unless --from/--to narrow the window.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { BUILTIN_CATALOG } from '../../shared/catalog/builtin';
 import { loadCatalog } from '../../shared/catalog/loader';
@@ -39,7 +39,7 @@ import { allFormats, formatById } from '../../shared/formats/registry';
 import { isValidTimeZone, parseIsoTime } from '../../shared/formats/time';
 import type { CustomMapping } from '../../shared/formats/types';
 import type { DataSourceRecord } from '../../shared/store/records';
-import { fileStream } from './file-stream';
+import { fileStream, readHead } from './file-stream';
 import { nodePartDecoder } from './part-decoder';
 import { defaultScanThreads, nodeScanChannels } from './scan-channels';
 import { dropScratchDb, moveFactsToWorkingSet, openScratchDb } from './scratch-store';
@@ -218,21 +218,9 @@ function parseMap(v: string): CustomMapping['columns'] {
   return columns;
 }
 
-/** The first bytes of a file, enough for its header and first rows. */
-async function headOf(path: string, bytes = 256 << 10): Promise<Uint8Array> {
-  const f = await open(path, 'r');
-  try {
-    const buf = new Uint8Array(bytes);
-    const { bytesRead } = await f.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await f.close();
-  }
-}
-
 /** A file's header (null: none to map), as the custom CSV parser splits it. */
 async function headerOf(path: string): Promise<{ headers: string[] | null; suggested: CustomMapping | null }> {
-  const head = await headOf(path);
+  const head = await readHead(path, 256 << 10);
   const size = (await stat(path)).size;
   const p = await previewFile({ name: basename(path), head, whole: head.byteLength >= size, formatId: 'custom-csv' });
   return { headers: p.headers, suggested: p.suggested };

@@ -52,3 +52,15 @@ export function fileStream(path: string, chunkBytes = FILE_CHUNK_BYTES): Readabl
     { highWaterMark: 1 },
   );
 }
+
+/** A file's first `n` bytes (fewer when it is shorter): enough to tell its format, header or fingerprint. */
+export async function readHead(path: string, n: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(b, 0, n, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}

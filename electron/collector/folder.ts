@@ -15,8 +15,9 @@
  */
 import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { readHead } from '../cli/file-stream';
 import { type Spool, SpoolFullError, writeJsonAtomic } from './spool';
 import type { CollectorStats } from './stats';
 
@@ -62,17 +63,6 @@ const IGNORED = /(^\.)|\.(tmp|part|partial|crdownload|swp)$/i;
 
 function isCompressed(head: Buffer): boolean {
   return (head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0x50 && head[1] === 0x4b);
-}
-
-async function readHead(path: string, n: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const b = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(b, 0, n, 0);
-    return b.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
 
 function fingerprint(head: Buffer, offset: number): string {

@@ -13,12 +13,14 @@ describe('built-in catalog index', () => {
     expect(BUILTIN_CATALOG).toHaveLength(onDisk.length);
   });
 
+  const m = createMatcher(loadCatalog(BUILTIN_CATALOG, []));
+  /** The app a host name goes to, by name, or `unidentified:<key>`. */
+  const name = (h: string) => {
+    const r = m.matchHost(h);
+    return r.kind === 'app' ? m.app(r)?.name : `unidentified:${r.key}`;
+  };
+
   it('attributes well-known hosts to the right apps', () => {
-    const m = createMatcher(loadCatalog(BUILTIN_CATALOG, []));
-    const name = (h: string) => {
-      const r = m.matchHost(h);
-      return r.kind === 'app' ? m.app(r)?.name : `unidentified:${r.key}`;
-    };
     expect(name('www.dropbox.com')).toBe('Dropbox');
     expect(name('drive.google.com')).toMatch(/Google Drive/);
     expect(name('github.com')).toBe('GitHub');
@@ -29,7 +31,6 @@ describe('built-in catalog index', () => {
     // Endpoint telemetry reaches domain controllers, file shares, printers, loopback and multicast groups as much
     // as the internet: each such address was an "Unidentified" app of its own (in a real Zeek capture 4 of 11 apps,
     // 58% of the transactions). Still counted, hidden by the default noise filter, left out of risk.
-    const m = createMatcher(loadCatalog(BUILTIN_CATALOG, []));
     const of = (ip: string) => {
       const r = m.matchIp(ip);
       return r?.kind === 'app' ? `${m.app(r)?.name}${m.isNoise(r) ? ' (noise)' : ''}` : `unidentified:${r?.key}`;
@@ -57,10 +58,6 @@ describe('built-in catalog index', () => {
       expect(of(ip), ip).toBe(`unidentified:${ip}`);
     // So do names only a local network resolves (the same capture's other unidentified entries were dmevals.local
     // hosts), unless an app claims them; names under a public suffix stay what they were.
-    const host = (h: string) => {
-      const r = m.matchHost(h);
-      return r.kind === 'app' ? m.app(r)?.name : `unidentified:${r.key}`;
-    };
     for (const h of [
       'newyork.dmevals.local',
       'DC01.Contoso.Local.',
@@ -73,9 +70,9 @@ describe('built-in catalog index', () => {
       'router.localdomain',
       'wiki.intranet',
     ])
-      expect(host(h), h).toBe('Local and private networks');
-    expect(host('sharepoint.contoso.com')).toBe('unidentified:contoso.com');
-    expect(host('local.example.com')).toBe('unidentified:example.com');
-    expect(host('www.dropbox.com')).toBe('Dropbox');
+      expect(name(h), h).toBe('Local and private networks');
+    expect(name('sharepoint.contoso.com')).toBe('unidentified:contoso.com');
+    expect(name('local.example.com')).toBe('unidentified:example.com');
+    expect(name('www.dropbox.com')).toBe('Dropbox');
   });
 });

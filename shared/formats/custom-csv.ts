@@ -181,11 +181,6 @@ function norm(h: string): string {
   return out;
 }
 
-/**
- * Proposes a mapping from header names: each field takes the first header that
- * matches one of its aliases (earlier aliases win), and a header serves one field.
- * "hostname" is read as the destination host, as proxy logs use it.
- */
 /** The fields a custom mapping can name a column for, in the order the dialog offers them. */
 export const CUSTOM_FIELDS: readonly Field[] = ALIASES.map(([field]) => field);
 
@@ -200,6 +195,11 @@ export function columnIndex(header: readonly string[], name: string): number {
   return header.findIndex((h) => h.trim().toLowerCase() === k);
 }
 
+/**
+ * Proposes a mapping from header names: each field takes the first header that
+ * matches one of its aliases (earlier aliases win), and a header serves one field.
+ * "hostname" is read as the destination host, as proxy logs use it.
+ */
 export function suggestMapping(headers: string[]): CustomMapping {
   const normalized = headers.map(norm);
   const used = new Set<number>();
@@ -234,17 +234,10 @@ type Index = Partial<Record<Field, number>>;
 
 function indexColumns(header: string[], mapping: CustomMapping): Index {
   const idx: Index = {};
-  const exact = new Map<string, number>();
-  const loose = new Map<string, number>();
-  header.forEach((h, i) => {
-    if (!exact.has(h)) exact.set(h, i);
-    const k = h.trim().toLowerCase();
-    if (!loose.has(k)) loose.set(k, i);
-  });
   for (const [field, name] of Object.entries(mapping.columns) as [Field, string | undefined][]) {
     if (!name) continue;
-    const i = exact.get(name) ?? loose.get(name.trim().toLowerCase());
-    if (i !== undefined) idx[field] = i;
+    const i = columnIndex(header, name);
+    if (i >= 0) idx[field] = i;
   }
   return idx;
 }
