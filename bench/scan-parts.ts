@@ -16,6 +16,7 @@ import { openSync, readSync, statSync } from 'node:fs';
 import { nodePartDecoder } from '../electron/cli/part-decoder';
 import type { NetworkEvent } from '../shared/domain/event';
 import { FactAggregator } from '../shared/engine/aggregate';
+import { CsvKernel } from '../shared/formats/csv-kernel';
 import { type PrepBatch, PrepBatchReader } from '../shared/formats/defender-batch';
 import { PrepKind } from '../shared/formats/defender-common';
 import { DefenderCsvParser } from '../shared/formats/defender-csv';
@@ -134,7 +135,9 @@ function main(): void {
     if (f >= 0 && l > f) parts.push(b.subarray(f + 1, l + 1));
   }
   for (let run = 0; run < runs; run++) {
-    const handle = scanHandler(utf8 ? utf8PartDecoder() : nodePartDecoder());
+    const handle = utf8
+      ? scanHandler(utf8PartDecoder())
+      : scanHandler(nodePartDecoder(), process.argv.includes('--js') ? null : () => new CsvKernel());
     handle({ t: 'layout', layout, crlf });
     const digest = new RowDigest();
     let digestSeconds = 0;

@@ -32,6 +32,7 @@ import {
   summaryJson,
   usersCsv,
 } from '../../shared/export/reports';
+import { CsvKernel } from '../../shared/formats/csv-kernel';
 import { CUSTOM_FIELDS, columnIndex } from '../../shared/formats/custom-csv';
 import type { ScanChannel } from '../../shared/formats/defender-parts';
 import { registerBuiltinFormats } from '../../shared/formats/index';
@@ -349,7 +350,7 @@ export async function analyze(args: AnalyzeArgs): Promise<AnalyzeOutcome> {
           earlyTaken = early !== null;
           return early ?? nodeScanChannels(threads);
         },
-        partOptions: { stats: parts, partDecoder: nodePartDecoder() },
+        partOptions: { stats: parts, partDecoder: nodePartDecoder(), kernel: () => new CsvKernel() },
         onProgress: progressPrinter(args.quiet),
         // One block per flush of the import (250k facts): every block repeats the strings its facts use,
         // so fewer, larger blocks keep fewer copies while the import runs.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CsvSelect, delimiterOfLine } from './csv-select';
 import { CsvStream } from './csv-stream';
+import { mulberry32 } from './testing/harness';
 
 interface Rec {
   line: number;
@@ -42,16 +43,6 @@ function readPapa(text: string, columns: number[], delimiter = ','): { header: s
   s.push(text, on);
   s.end(on);
   return { header, recs };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function splitEvery(text: string, size: number): string[] {

@@ -28,6 +28,7 @@
  * (CsvStream misses them), so line numbers stay physical.
  */
 
+import type { CsvKernel } from './csv-kernel';
 import { hasHigh, type PartText, utf8OfBytes } from './part-text';
 
 const QUOTE = 34;
@@ -72,6 +73,11 @@ export class CsvSelect {
   fieldCount = 0;
   /** 1-based physical line the current record starts on. */
   line = 0;
+  /**
+   * The current record's time in milliseconds when the kernel read it (`useKernel`'s `timeSlot`; its value is
+   * then ''), else NaN.
+   */
+  timeMs = Number.NaN;
 
   private delim: number;
   /** Whether the delimiter is still to be told from the first line (see the constructor). */
@@ -109,6 +115,9 @@ export class CsvSelect {
   private saved: string[] = [];
   private decodedFrom: string[] = [];
   private decodedTo: string[] = [];
+  /** The WebAssembly record kernel reading parts with this scanner (`useKernel`), and the strings of its ids. */
+  private kernel: CsvKernel | null = null;
+  private kernelStrings: string[] = [];
 
   /**
    * `delimiter` 'auto': the one of `,`, tab and `;` the header line holds most of (a comma when none), decided once that
@@ -172,22 +181,110 @@ export class CsvSelect {
    * byte, in which case the selected values of each record holding a non-ASCII byte are decoded from their
    * bytes before `onRecord` sees them (and put back after, so repeats and interning stay in the part's terms).
    */
-  pushPart(part: PartText, onRecord: () => void): void {
+  pushPart(part: PartText, onRecord: () => void, from = 0): void {
+    part.locateHigh?.();
     const { texts, starts } = part;
-    if (part.high === null) {
-      for (let i = 0; i < texts.length; i++) this.push(texts[i], noHeaderInPart, onRecord);
-      return;
-    }
     this.high = part.high;
     this.highCount = part.highCount;
     this.highAt = 0;
     try {
       for (let i = 0; i < texts.length; i++) {
-        this.highBase = starts[i];
-        this.push(texts[i], noHeaderInPart, onRecord);
+        // From `from` on (a record start: where the kernel stopped).
+        const skip = from - starts[i];
+        if (skip > 0 && skip >= texts[i].length) continue;
+        this.highBase = starts[i] + Math.max(0, skip);
+        this.push(skip > 0 ? texts[i].slice(skip) : texts[i], noHeaderInPart, onRecord);
       }
     } finally {
       this.high = null;
+    }
+  }
+
+  /**
+   * Reads parts with a WebAssembly record kernel from now on (after `select`; see csv-kernel.ts), or
+   * without one (null). Its table of interned values lasts until the next call. `timeSlot`: the slot whose
+   * ISO times the kernel reads as UTC (`timeMs`), -1 none.
+   */
+  useKernel(kernel: CsvKernel | null, timeSlot = -1): void {
+    this.kernel = kernel;
+    this.kernelStrings = [];
+    kernel?.start(
+      this.slotOf,
+      this.interned.map((t) => t !== null),
+      timeSlot,
+    );
+  }
+
+  /**
+   * `pushPart` for a part given also as its bytes, which `part` holds one character per byte (see
+   * part-text.ts): the kernel reads the records it can (most), `pushPart` the rest of the part from the
+   * first record it cannot read. Same values, counts and line numbers (the differential tests cover it).
+   */
+  pushKernel(bytes: Uint8Array, part: PartText, onRecord: () => void): void {
+    const kernel = this.kernel;
+    if (kernel === null || this.rest.length > 0) {
+      this.pushPart(part, onRecord);
+      return;
+    }
+    const { texts, starts } = part;
+    const strings = this.kernelStrings;
+    const values = this.values;
+    const raw = this.raw;
+    const rawEscaped = this.rawEscaped;
+    const slotCount = values.length;
+    const lineBase = this.nextLine;
+    kernel.load(bytes, this.delim, this.crlf === true, part.high !== null || part.locateHigh !== undefined);
+    let piece = 0;
+    let from = 0;
+    let line = 0;
+    for (;;) {
+      const n = kernel.scan(from, line);
+      kernel.newValues((id, a, b) => {
+        strings[id] = utf8.decode(bytes.subarray(a, b));
+      });
+      const out = kernel.records(n);
+      const stride = kernel.stride;
+      for (let r = 0, o = 0; r < n; r++, o += stride) {
+        this.timeMs = Number.NaN;
+        for (let k = 0, j = o + 4; k < slotCount; k++, j += 2) {
+          const x = out[j];
+          const y = out[j + 1];
+          rawEscaped[k] = 0;
+          if (y === -1) {
+            values[k] = strings[x];
+            continue;
+          }
+          if (y <= 0) {
+            // -2: a time the kernel read (see `timeMs`).
+            if (y === -2) this.timeMs = out[o + 3] * 4294967296 + (out[o + 2] >>> 0);
+            values[k] = '';
+            continue;
+          }
+          const b = y & KERNEL_END;
+          let v: string;
+          if ((y & KERNEL_HIGH) !== 0) v = utf8.decode(bytes.subarray(x, b));
+          else {
+            while (piece + 1 < starts.length && x >= starts[piece + 1]) piece++;
+            v = texts[piece].slice(x - starts[piece], b - starts[piece]);
+          }
+          if ((y & KERNEL_ESCAPED) !== 0) {
+            if (raw[k] === 1) rawEscaped[k] = 1;
+            else v = v.replaceAll('""', '"');
+          }
+          values[k] = v;
+        }
+        this.fieldCount = out[o + 1];
+        this.line = lineBase + out[o];
+        onRecord();
+      }
+      from = kernel.stopOffset();
+      line = kernel.lineAt();
+      if (from >= bytes.length || n === 0) break;
+    }
+    this.nextLine = lineBase + line;
+    if (from < bytes.length) {
+      part.locateHigh?.();
+      this.pushPart(part, onRecord, from);
     }
   }
 
@@ -524,6 +621,7 @@ export class CsvSelect {
     }
     this.fieldCount = col;
     this.line = line;
+    this.timeMs = Number.NaN;
     if (this.high !== null && this.holdsHigh(start, end)) this.decodedRecord(onRecord);
     else onRecord();
   }
@@ -691,6 +789,12 @@ export class CsvSelect {
     return true;
   }
 }
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+/** A kernel record's value end and its flags (see build/wasm/csv-kernel.ts). */
+const KERNEL_END = 0x1fffffff;
+const KERNEL_ESCAPED = 1 << 30;
+const KERNEL_HIGH = 1 << 29;
 
 const INTERN_SIZE = 65_536;
 /** The top bits of a multiply index the table (FNV's low bits spread badly). */

@@ -42,6 +42,8 @@ import type { ParseContext, ParseSink } from './types';
  */
 export interface DefenderRow {
   time: string | number;
+  /** `time` already read (a CSV read with the record kernel, csv-kernel.ts): ms since 1970, else NaN. */
+  timeMs: number;
   timeGenerated: string | number;
   deviceId: string;
   deviceName: string;
@@ -69,6 +71,7 @@ export interface DefenderRow {
 export function emptyRow(): DefenderRow {
   return {
     time: '',
+    timeMs: Number.NaN,
     timeGenerated: '',
     deviceId: '',
     deviceName: '',
@@ -702,9 +705,12 @@ export function prepRow(r: DefenderRow, line: number, timeZone: string, out: Def
     }
   }
 
-  let tv = r.time;
-  if (tv === '') tv = r.timeGenerated;
-  const time = parseDefenderTime(tv, timeZone, r.slashDayFirst);
+  let time = r.timeMs;
+  if (Number.isNaN(time)) {
+    let tv = r.time;
+    if (tv === '') tv = r.timeGenerated;
+    time = parseDefenderTime(tv, timeZone, r.slashDayFirst);
+  }
   if (Number.isNaN(time)) {
     prepOut(out, PrepKind.Reject, line, 'unreadable Timestamp');
     return;

@@ -4,6 +4,7 @@
  * Analytics CSV export of the same table (`Timestamp [UTC]`, US display dates).
  * Header-driven: columns are found by name (with aliases) once, then read by index.
  */
+import type { CsvKernel } from './csv-kernel';
 import { CsvSelect, delimiterOfLine } from './csv-select';
 import { emptyAdditionalKeys, readDoubledAdditional } from './defender-additional';
 import { type PrepBatch, type PrepBatchReader, PrepBatchWriter } from './defender-batch';
@@ -164,6 +165,7 @@ class DefenderCsvRows {
     const v = csv.values;
     const r = this.row;
     r.time = v[S_TIME];
+    r.timeMs = csv.timeMs;
     r.timeGenerated = v[S_TIME_GEN];
     r.deviceId = v[S_DEV_ID];
     r.deviceName = v[S_DEV_NAME];
@@ -299,12 +301,17 @@ export class DefenderCsvPartReader {
   private readonly prep = emptyPrep();
   private readonly writer = new PrepBatchWriter();
 
+  /** `kernel`: parts given with their bytes (`read`) are read with it (see csv-kernel.ts). */
   constructor(
     private readonly layout: DefenderCsvLayout,
     private readonly crlf: boolean,
+    kernel: CsvKernel | null = null,
   ) {
     this.rows = new DefenderCsvRows(layout.delimiter);
     this.rows.configure(layout);
+    // Times the kernel reads are UTC ones (a file in another zone has them read as before, by prepRow).
+    const utc = layout.timeZone === 'UTC' || layout.timeZone === 'Etc/UTC';
+    this.rows.csv.useKernel(kernel, utc ? S_TIME : -1);
   }
 
   /** Arrays of a batch the normaliser's thread has read, to fill again. */
@@ -316,7 +323,7 @@ export class DefenderCsvPartReader {
    * The part's rows. `aligned` false: the part does not end at a record boundary (a line break
    * inside a quoted field); the caller then reads the part itself, and only takes the batch's strings.
    */
-  read(part: PartText): { batch: PrepBatch; aligned: boolean } {
+  read(part: PartText, bytes: Uint8Array | null = null): { batch: PrepBatch; aligned: boolean } {
     const csv = this.rows.csv;
     const rows = this.rows;
     const prep = this.prep;
@@ -326,7 +333,7 @@ export class DefenderCsvPartReader {
     let chars = 0;
     for (const t of part.texts) chars += t.length;
     writer.begin(Math.ceil(chars / 120));
-    csv.pushPart(part, () => {
+    const onRecord = () => {
       const reason = rows.read();
       if (reason !== null) {
         prep.kind = PrepKind.Reject;
@@ -334,7 +341,9 @@ export class DefenderCsvPartReader {
         prep.reason = reason;
       } else prepRow(rows.row, csv.line, tz, prep);
       writer.add(prep);
-    });
+    };
+    if (bytes !== null) csv.pushKernel(bytes, part, onRecord);
+    else csv.pushPart(part, onRecord);
     return { batch: writer.finish(csv.linesRead), aligned: !csv.partial };
   }
 }

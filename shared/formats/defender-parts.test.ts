@@ -5,6 +5,7 @@
 // that merge across the cuts.
 import { describe, expect, it } from 'vitest';
 import type { NetworkEvent } from '../domain/event';
+import { CsvKernel } from './csv-kernel';
 import { type DefenderCsvParser, defenderCsvFormat } from './defender-csv';
 import { channelOf, inThreadChannel, readDefenderCsvInParts, type ScanChannel } from './defender-parts';
 import { oneBytePartDecoder, type PartDecoder } from './part-text';
@@ -231,6 +232,7 @@ async function inParts(
   readyTimeoutMs?: number,
   sink = loggingSink(),
   partDecoder?: PartDecoder,
+  kernel: (() => CsvKernel) | null = null,
 ): Promise<string[]> {
   const rnd = mulberry32(seed);
   const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
@@ -250,7 +252,15 @@ async function inParts(
     parser as DefenderCsvParser,
     sink,
     channels,
-    { partBytes, firstBytes, depth: 1 + Math.floor(rnd() * 3), stats, readyTimeoutMs, partDecoder },
+    {
+      partBytes,
+      firstBytes,
+      depth: 1 + Math.floor(rnd() * 3),
+      stats,
+      readyTimeoutMs,
+      partDecoder,
+      kernel: kernel ?? undefined,
+    },
   ));
   parser.end(sink);
   return sink.log;
@@ -268,6 +278,14 @@ function deadChannel(): ScanChannel {
   };
   return ch;
 }
+
+/** One character per byte, and whether all bytes are ASCII (what `analyze`'s part decoder does natively). */
+function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
+  return s;
+}
+const ascii = (b: Uint8Array) => b.every((x) => x < 0x80);
 
 describe('Defender CSV read in parts by scan workers', () => {
   it('leaves out a worker that fails to start, and reads alone when none starts', async () => {
@@ -366,12 +384,6 @@ describe('Defender CSV read in parts by scan workers', () => {
   });
 
   it('reads parts one byte per character (as analyze does) as it reads them decoded, malformed UTF-8 included', async () => {
-    const latin1 = (b: Uint8Array) => {
-      let s = '';
-      for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
-      return s;
-    };
-    const ascii = (b: Uint8Array) => b.every((x) => x < 0x80);
     const enc = new TextEncoder();
     // User names with multi-byte characters, and byte sequences no UTF-8 decoder reads as written: a lead
     // byte before a delimiter, a cut 3-byte sequence, a lone continuation byte, a BOM inside the file.
@@ -412,13 +424,15 @@ describe('Defender CSV read in parts by scan workers', () => {
       ).toBe(true);
       // Parts in pieces of ~one line (records of quoted line breaks span pieces), or whole.
       const piece = 40 + seed * 20;
-      for (const decoder of [oneBytePartDecoder(latin1, null, piece), oneBytePartDecoder(latin1, ascii)]) {
-        const stats = { fromWorkers: 0, readHere: 0 };
-        const make = () => [inThreadChannel(decoder), inThreadChannel(decoder)];
-        const parts = await inParts(bytes, seed * 7, 2, stats, make, undefined, loggingSink(), decoder);
-        expect(parts, `seed ${seed}`).toEqual(whole);
-        expect(stats.fromWorkers, `seed ${seed}`).toBeGreaterThan(0);
-      }
+      // With the WebAssembly record kernel too, as `analyze` reads parts (csv-kernel.ts).
+      for (const kernel of [null, () => new CsvKernel()])
+        for (const decoder of [oneBytePartDecoder(latin1, null, piece), oneBytePartDecoder(latin1, ascii)]) {
+          const stats = { fromWorkers: 0, readHere: 0 };
+          const make = () => [inThreadChannel(decoder, kernel), inThreadChannel(decoder, kernel)];
+          const parts = await inParts(bytes, seed * 7, 2, stats, make, undefined, loggingSink(), decoder, kernel);
+          expect(parts, `seed ${seed}`).toEqual(whole);
+          expect(stats.fromWorkers, `seed ${seed}`).toBeGreaterThan(0);
+        }
     }
   });
 
@@ -433,6 +447,14 @@ describe('Defender CSV read in parts by scan workers', () => {
         const stats = { fromWorkers: 0, readHere: 0 };
         expect(await inParts(text, seed * 13, 2, stats), `seed ${seed}`).toEqual(whole);
         expect(stats.fromWorkers).toBeGreaterThan(0);
+        const kernel = () => new CsvKernel();
+        const ascii1 = oneBytePartDecoder(latin1, ascii);
+        const withKernel = () => [inThreadChannel(ascii1, kernel), inThreadChannel(ascii1, kernel)];
+        const k = { fromWorkers: 0, readHere: 0 };
+        expect(await inParts(text, seed * 13, 2, k, withKernel, undefined, loggingSink(), ascii1, kernel)).toEqual(
+          whole,
+        );
+        expect(k.fromWorkers).toBeGreaterThan(0);
       }
     }
   });

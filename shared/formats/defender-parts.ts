@@ -15,6 +15,8 @@
  * reads that part itself, so the result is always what one thread would read,
  * row for row, line numbers included.
  */
+
+import type { CsvKernel } from './csv-kernel';
 import { batchBuffers, type PrepBatch, PrepBatchReader } from './defender-batch';
 import { type DefenderCsvLayout, type DefenderCsvParser, DefenderCsvPartReader } from './defender-csv';
 import { type PartDecoder, utf8PartDecoder } from './part-text';
@@ -59,11 +61,14 @@ export function channelOf(post: ScanChannel['post'], close: () => void): ScanCha
 /** The worker's side: answers part requests (what a scan worker's message handler calls). */
 export function scanHandler(
   decode: PartDecoder = utf8PartDecoder(),
+  kernel: (() => CsvKernel) | null = null,
 ): (msg: ScanRequest) => { reply: ScanReply; transfer: ArrayBuffer[] } | null {
   let reader: DefenderCsvPartReader | null = null;
+  let k: CsvKernel | null = null;
   return (msg) => {
     if (msg.t === 'layout') {
-      reader = new DefenderCsvPartReader(msg.layout, msg.crlf);
+      if (kernel !== null && k === null) k = kernel();
+      reader = new DefenderCsvPartReader(msg.layout, msg.crlf, k);
       return { reply: { t: 'ready', seq: -1 }, transfer: [] };
     }
     if (msg.t === 'recycle') {
@@ -72,7 +77,8 @@ export function scanHandler(
     }
     try {
       if (!reader) throw new Error('a part came before the layout');
-      const { batch, aligned } = reader.read(decode(msg.bytes.subarray(msg.from, msg.to)));
+      const bytes = msg.bytes.subarray(msg.from, msg.to);
+      const { batch, aligned } = k === null ? reader.read(decode(bytes)) : reader.read(decode(bytes, true), bytes);
       return {
         reply: { t: 'part', seq: msg.seq, bytes: msg.bytes, batch, aligned },
         transfer: [msg.bytes.buffer as ArrayBuffer, ...batchBuffers(batch)],
@@ -87,8 +93,8 @@ export function scanHandler(
 }
 
 /** A channel that scans on this thread, later (tests; and the same results as a worker, by construction). */
-export function inThreadChannel(decode?: PartDecoder): ScanChannel {
-  const handle = scanHandler(decode);
+export function inThreadChannel(decode?: PartDecoder, kernel: (() => CsvKernel) | null = null): ScanChannel {
+  const handle = scanHandler(decode, kernel);
   const ch = channelOf(
     (msg) => {
       setTimeout(() => {
@@ -115,6 +121,8 @@ export interface PartOptions {
   spare?: number;
   /** How this thread's own scans decode a part (default UTF-8; see part-text.ts). */
   partDecoder?: PartDecoder;
+  /** The record kernel this thread's own scans use with it (a one-character-per-byte `partDecoder`; see csv-kernel.ts). */
+  kernel?: () => CsvKernel;
   /** How long a worker may take to answer the layout (default 15 s). */
   readyTimeoutMs?: number;
   /**
@@ -333,7 +341,7 @@ export async function* readDefenderCsvInParts(
       if (layout === null || c === null || channels.length === 0) return null;
       crlf = c;
       for (const ch of channels) ch.post({ t: 'layout', layout, crlf }, []);
-      scanHere = scanHandler(opts.partDecoder);
+      scanHere = scanHandler(opts.partDecoder, opts.kernel ?? null);
       scanHere({ t: 'layout', layout, crlf });
       layoutSent = true;
       readyWait = Promise.all(ready);
