@@ -50,7 +50,7 @@ function readParts(
     });
   for (const bytes of parts) {
     c.startPart(opts.crlf);
-    if (opts.kernel) c.pushKernel(bytes, decode(bytes, true), onRecord);
+    if (opts.kernel) c.pushKernel(bytes, decode, onRecord);
     else c.pushPart(decode(bytes), onRecord);
     lines.push(c.linesRead);
     partial.push(c.partial);
@@ -171,7 +171,7 @@ describe('CsvKernel', () => {
     const decode = oneBytePartDecoder(latin1, (b) => Buffer.from(b).every((x) => x < 0x80));
     const read: number[] = [];
     let byKernel = 0;
-    c.pushKernel(bytes, decode(bytes, true), () => {
+    c.pushKernel(bytes, decode, () => {
       const written = times[c.line - 1];
       if (Number.isNaN(c.timeMs)) expect(c.values[0]).toBe(written);
       else {

@@ -66,12 +66,12 @@ export class CsvKernel {
     for (let s = 0; s < this.slots; s++) flags[s] = interned[s] ? 1 : 0;
   }
 
-  /** Copies a part in; `high`: it may hold non-ASCII bytes (values holding one are flagged). */
-  load(bytes: Uint8Array, delim: number, crlf: boolean, high: boolean): void {
+  /** Copies a part in (values holding a non-ASCII byte are flagged). */
+  load(bytes: Uint8Array, delim: number, crlf: boolean): void {
     const k = this.k;
     const at = k.part(bytes.length);
     new Uint8Array(k.memory.buffer, at, bytes.length).set(bytes);
-    k.setMode(delim, crlf ? 1 : 0, high ? 1 : 0);
+    k.setMode(delim, crlf ? 1 : 0, 1);
   }
 
   /** Reads records from `from` (a record start on line `line`, both from 0 in the part); how many. */

@@ -29,7 +29,7 @@
  */
 
 import type { CsvKernel } from './csv-kernel';
-import { hasHigh, type PartText, utf8OfBytes } from './part-text';
+import { hasHigh, type PartDecoder, type PartText, utf8OfBytes } from './part-text';
 
 const QUOTE = 34;
 const LF = 10;
@@ -182,7 +182,6 @@ export class CsvSelect {
    * bytes before `onRecord` sees them (and put back after, so repeats and interning stay in the part's terms).
    */
   pushPart(part: PartText, onRecord: () => void, from = 0): void {
-    part.locateHigh?.();
     const { texts, starts } = part;
     this.high = part.high;
     this.highCount = part.highCount;
@@ -216,25 +215,30 @@ export class CsvSelect {
   }
 
   /**
-   * `pushPart` for a part given also as its bytes, which `part` holds one character per byte (see
-   * part-text.ts): the kernel reads the records it can (most), `pushPart` the rest of the part from the
-   * first record it cannot read. Same values, counts and line numbers (the differential tests cover it).
+   * `pushPart` for a part given as its bytes: the kernel reads the records it can (most), `pushPart` the rest
+   * of the part from the first record it cannot read, as `decode` gives it. Values are cut from the bytes read
+   * one character per byte (`decode.oneByte`), a window at a time — a text of the whole part, held while its
+   * records are read, outlived young-generation collections and made the heap grow ~50 MB a thread (full
+   * 0.5M file) — or decoded as UTF-8 when they hold a non-ASCII byte. Same values, counts and line numbers
+   * as `pushPart` (the differential tests cover it).
    */
-  pushKernel(bytes: Uint8Array, part: PartText, onRecord: () => void): void {
+  pushKernel(bytes: Uint8Array, decode: PartDecoder, onRecord: () => void): void {
     const kernel = this.kernel;
-    if (kernel === null || this.rest.length > 0) {
-      this.pushPart(part, onRecord);
+    const oneByte = decode.oneByte;
+    if (kernel === null || oneByte === undefined || this.rest.length > 0) {
+      this.pushPart(decode(bytes), onRecord);
       return;
     }
-    const { texts, starts } = part;
     const strings = this.kernelStrings;
     const values = this.values;
     const raw = this.raw;
     const rawEscaped = this.rawEscaped;
     const slotCount = values.length;
     const lineBase = this.nextLine;
-    kernel.load(bytes, this.delim, this.crlf === true, part.high !== null || part.locateHigh !== undefined);
-    let piece = 0;
+    kernel.load(bytes, this.delim, this.crlf === true);
+    let text = '';
+    let textFrom = 0;
+    let textTo = 0;
     let from = 0;
     let line = 0;
     for (;;) {
@@ -264,8 +268,12 @@ export class CsvSelect {
           let v: string;
           if ((y & KERNEL_HIGH) !== 0) v = utf8.decode(bytes.subarray(x, b));
           else {
-            while (piece + 1 < starts.length && x >= starts[piece + 1]) piece++;
-            v = texts[piece].slice(x - starts[piece], b - starts[piece]);
+            if (x < textFrom || b > textTo) {
+              textFrom = x;
+              textTo = Math.min(bytes.length, Math.max(b, x + KERNEL_WINDOW));
+              text = oneByte(bytes.subarray(textFrom, textTo));
+            }
+            v = text.slice(x - textFrom, b - textFrom);
           }
           if ((y & KERNEL_ESCAPED) !== 0) {
             if (raw[k] === 1) rawEscaped[k] = 1;
@@ -282,10 +290,7 @@ export class CsvSelect {
       if (from >= bytes.length || n === 0) break;
     }
     this.nextLine = lineBase + line;
-    if (from < bytes.length) {
-      part.locateHigh?.();
-      this.pushPart(part, onRecord, from);
-    }
+    if (from < bytes.length) this.pushPart(decode(bytes), onRecord, from);
   }
 
   /** Whether the text pushed so far ends inside a record (a part then did not end at a record boundary). */
@@ -795,6 +800,8 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const KERNEL_END = 0x1fffffff;
 const KERNEL_ESCAPED = 1 << 30;
 const KERNEL_HIGH = 1 << 29;
+/** Bytes read as text at a time for the kernel's values (see `pushKernel`). */
+const KERNEL_WINDOW = 64 << 10;
 
 const INTERN_SIZE = 65_536;
 /** The top bits of a multiply index the table (FNV's low bits spread badly). */

@@ -19,7 +19,7 @@ import {
   readsAdditionalKeys,
 } from './defender-common';
 import { type DefenderField, fieldForColumn, headerSaysUtc, slashDateOrder } from './defender-values';
-import type { PartText } from './part-text';
+import type { PartDecoder, PartText } from './part-text';
 import { timeSaysZone } from './time';
 import type { FormatDefinition, FormatParser, ParseContext, ParseSink } from './types';
 
@@ -323,7 +323,7 @@ export class DefenderCsvPartReader {
    * The part's rows. `aligned` false: the part does not end at a record boundary (a line break
    * inside a quoted field); the caller then reads the part itself, and only takes the batch's strings.
    */
-  read(part: PartText, bytes: Uint8Array | null = null): { batch: PrepBatch; aligned: boolean } {
+  read(part: PartText | { bytes: Uint8Array; decode: PartDecoder }): { batch: PrepBatch; aligned: boolean } {
     const csv = this.rows.csv;
     const rows = this.rows;
     const prep = this.prep;
@@ -331,7 +331,8 @@ export class DefenderCsvPartReader {
     const writer = this.writer;
     csv.startPart(this.crlf);
     let chars = 0;
-    for (const t of part.texts) chars += t.length;
+    if ('bytes' in part) chars = part.bytes.length;
+    else for (const t of part.texts) chars += t.length;
     writer.begin(Math.ceil(chars / 120));
     const onRecord = () => {
       const reason = rows.read();
@@ -342,7 +343,7 @@ export class DefenderCsvPartReader {
       } else prepRow(rows.row, csv.line, tz, prep);
       writer.add(prep);
     };
-    if (bytes !== null) csv.pushKernel(bytes, part, onRecord);
+    if ('bytes' in part) csv.pushKernel(part.bytes, part.decode, onRecord);
     else csv.pushPart(part, onRecord);
     return { batch: writer.finish(csv.linesRead), aligned: !csv.partial };
   }

@@ -78,7 +78,7 @@ export function scanHandler(
     try {
       if (!reader) throw new Error('a part came before the layout');
       const bytes = msg.bytes.subarray(msg.from, msg.to);
-      const { batch, aligned } = k === null ? reader.read(decode(bytes)) : reader.read(decode(bytes, true), bytes);
+      const { batch, aligned } = reader.read(k === null ? decode(bytes) : { bytes, decode });
       return {
         reply: { t: 'part', seq: msg.seq, bytes: msg.bytes, batch, aligned },
         transfer: [msg.bytes.buffer as ArrayBuffer, ...batchBuffers(batch)],

@@ -19,15 +19,16 @@ export interface PartText {
    */
   high: Int32Array | null;
   highCount: number;
-  /**
-   * Set when the text holds one character per byte but `high` is not filled yet (a decoder asked to leave it,
-   * `lazyHigh`): fills `high` and `highCount`, and is then removed.
-   */
-  locateHigh?: () => void;
 }
 
-/** `lazyHigh`: a one-character-per-byte text may leave its non-ASCII positions to `locateHigh`. */
-export type PartDecoder = (bytes: Uint8Array, lazyHigh?: boolean) => PartText;
+export interface PartDecoder {
+  (bytes: Uint8Array): PartText;
+  /**
+   * Of a decoder that reads parts one character per byte: that reading of any bytes (what the record kernel's
+   * reader cuts ASCII values from, csv-kernel.ts).
+   */
+  oneByte?: (bytes: Uint8Array) => string;
+}
 
 /** UTF-8, as the browser reads parts. A part starts after a line end: a BOM there is a character. */
 export function utf8PartDecoder(): PartDecoder {
@@ -64,7 +65,16 @@ export function oneBytePartDecoder(
 ): PartDecoder {
   let high = new Int32Array(1024);
   const whole = utf8PartDecoder();
-  const locate = (bytes: Uint8Array, part: PartText): void => {
+  const decode: PartDecoder = (bytes) => {
+    // An ASCII part whole, as before (the same one-byte string; in 96 KB pieces the 10M projected file took
+    // 40.5 s against 34.3 s, with more system time).
+    if (isAscii?.(bytes)) return whole(bytes);
+    const texts: string[] = [];
+    const starts: number[] = [];
+    cutAfterLineFeeds(bytes, piece, (at, end) => {
+      texts.push(oneByte(bytes.subarray(at, end)));
+      starts.push(at);
+    });
     let n = 0;
     const note = (p: number) => {
       if (n === high.length) {
@@ -101,26 +111,10 @@ export function oneBytePartDecoder(
     }
     for (; i < len; i++) if (bytes[i] >= 0x80) note(i);
     // The positions array is reused: read it before decoding the next part.
-    part.high = n === 0 ? null : high;
-    part.highCount = n;
-    part.locateHigh = undefined;
+    return { texts, starts, high: n === 0 ? null : high, highCount: n };
   };
-  return (bytes, lazyHigh = false) => {
-    // An ASCII part whole, as before (the same one-byte string; in 96 KB pieces the 10M projected file took
-    // 40.5 s against 34.3 s, with more system time).
-    if (isAscii?.(bytes)) return whole(bytes);
-    const texts: string[] = [];
-    const starts: number[] = [];
-    cutAfterLineFeeds(bytes, piece, (at, end) => {
-      texts.push(oneByte(bytes.subarray(at, end)));
-      starts.push(at);
-    });
-    const part: PartText = { texts, starts, high: null, highCount: 0 };
-    // Finding them is most of the decoding (~1.5 ns a byte against ~0.3 for the copy, full-schema export).
-    if (lazyHigh) part.locateHigh = () => locate(bytes, part);
-    else locate(bytes, part);
-    return part;
-  };
+  decode.oneByte = oneByte;
+  return decode;
 }
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
