@@ -181,18 +181,19 @@ export class CsvSelect {
    * byte, in which case the selected values of each record holding a non-ASCII byte are decoded from their
    * bytes before `onRecord` sees them (and put back after, so repeats and interning stay in the part's terms).
    */
-  pushPart(part: PartText, onRecord: () => void, from = 0): void {
+  pushPart(part: PartText, onRecord: () => void): void {
     const { texts, starts } = part;
+    if (part.high === null) {
+      for (let i = 0; i < texts.length; i++) this.push(texts[i], noHeaderInPart, onRecord);
+      return;
+    }
     this.high = part.high;
     this.highCount = part.highCount;
     this.highAt = 0;
     try {
       for (let i = 0; i < texts.length; i++) {
-        // From `from` on (a record start: where the kernel stopped).
-        const skip = from - starts[i];
-        if (skip > 0 && skip >= texts[i].length) continue;
-        this.highBase = starts[i] + Math.max(0, skip);
-        this.push(skip > 0 ? texts[i].slice(skip) : texts[i], noHeaderInPart, onRecord);
+        this.highBase = starts[i];
+        this.push(texts[i], noHeaderInPart, onRecord);
       }
     } finally {
       this.high = null;
@@ -290,7 +291,8 @@ export class CsvSelect {
       if (from >= bytes.length || n === 0) break;
     }
     this.nextLine = lineBase + line;
-    if (from < bytes.length) this.pushPart(decode(bytes), onRecord, from);
+    // The rest of the part from the record the kernel stopped at: a record start, and line `line`.
+    if (from < bytes.length) this.pushPart(decode(bytes.subarray(from)), onRecord);
   }
 
   /** Whether the text pushed so far ends inside a record (a part then did not end at a record boundary). */
