@@ -7,7 +7,7 @@ import { CSV_KERNEL_WASM } from './csv-kernel-wasm';
 import { CsvSelect } from './csv-select';
 import { parseDefenderTime } from './defender-values';
 import { oneBytePartDecoder, type PartDecoder } from './part-text';
-import { mulberry32 } from './testing/harness';
+import { mulberry32, QUOTED_RECORD_FIELDS } from './testing/harness';
 
 interface Rec {
   line: number;
@@ -73,12 +73,7 @@ describe('CsvKernel', () => {
     // quoted line break, whitespace or a stray character after a closing quote, a lone field, a bare LF
     // in a CRLF file, a part ending inside a record).
     const fields = [
-      'plain',
-      '',
-      '""',
-      '"a, b"',
-      '"""C:\\Program Files\\x.exe"" --flag"',
-      '"{""direction"":""Out"",""uid"":""C1""}"',
+      ...QUOTED_RECORD_FIELDS,
       'dev-1',
       'dev-2',
       'Microsoft® Windows®',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CsvSelect, delimiterOfLine } from './csv-select';
 import { CsvStream } from './csv-stream';
-import { mulberry32 } from './testing/harness';
+import { mulberry32, QUOTED_RECORD_FIELDS } from './testing/harness';
 
 interface Rec {
   line: number;
@@ -172,12 +172,7 @@ describe('CsvSelect', () => {
     // mixed with what must leave the fast path: a line break or whitespace after a closing quote, a
     // quoted line break, a stray quote, an unclosed quote, a lone quoted field, bare LFs and CRs.
     const fields = [
-      'plain',
-      '',
-      '""',
-      '"a, b"',
-      '"""C:\\Program Files\\x.exe"" --flag"',
-      '"{""direction"":""Out"",""uid"":""C1""}"',
+      ...QUOTED_RECORD_FIELDS,
       '"x""""y"',
       '"ends in CR\r"',
       '"two\nlines"',

@@ -116,6 +116,20 @@ export function lcg32(seed: number): () => number {
 }
 
 /** mulberry32: small, fast, well mixed. */
+/**
+ * CSV fields as full Defender exports have them, all read by CsvSelect's quoted-record path and the record
+ * kernel: plain, empty, an empty quoted field, a quoted delimiter, a command line and AdditionalFields with
+ * doubled quotes. The scanners' differential tests mix them with the shapes each leaves to the general path.
+ */
+export const QUOTED_RECORD_FIELDS: readonly string[] = [
+  'plain',
+  '',
+  '""',
+  '"a, b"',
+  '"""C:\\Program Files\\x.exe"" --flag"',
+  '"{""direction"":""Out"",""uid"":""C1""}"',
+];
+
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
