@@ -17,7 +17,6 @@ const CR: u8 = 13;
 
 let delim: u8 = 44;
 let crlf: bool = false;
-let checkHigh: bool = false;
 /** Columns that may hold a slot, and slots. */
 let width: i32 = 0;
 let slots: i32 = 0;
@@ -97,11 +96,10 @@ export function setTimeSlot(slot: i32): void {
   timeSlot = slot;
 }
 
-/** The delimiter, CRLF line ends (1) or LF, and whether parts hold non-ASCII bytes to flag (1). */
-export function setMode(d: i32, c: i32, high: i32): void {
+/** The delimiter, and CRLF line ends (1) or LF. */
+export function setMode(d: i32, c: i32): void {
   delim = <u8>d;
   crlf = c != 0;
-  checkHigh = high != 0;
 }
 
 /** Room for a part of `len` bytes (and the padding the scan reads past it); its address. */
@@ -295,7 +293,7 @@ function value(o: usize, slot: i32, a: usize, b: usize, escaped: bool): void {
   }
   let y = <u32>(b - partPtr);
   if (escaped) y |= ESC;
-  if (checkHigh && hasHigh(a, b)) y |= HIGH;
+  if (hasHigh(a, b)) y |= HIGH;
   store<u32>(o, <u32>(a - partPtr));
   store<u32>(o, y, 4);
 }

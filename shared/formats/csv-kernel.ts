@@ -17,7 +17,7 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   init(slots: number, width: number): number;
   internFlags(): number;
-  setMode(delim: number, crlf: number, high: number): void;
+  setMode(delim: number, crlf: number): void;
   part(len: number): number;
   output(): number;
   newIds(): number;
@@ -43,7 +43,6 @@ function kernelModule(): WebAssembly.Module {
 /** One kernel instance: one file's interned values at a time (`start`), one part at a time (`load`). */
 export class CsvKernel {
   private readonly k: KernelExports;
-  private slots = 0;
   /** Int32s per record in `records()`: line, field count, the time (two), then two per slot. */
   stride = 4;
 
@@ -57,13 +56,13 @@ export class CsvKernel {
    */
   start(slotOf: Int32Array, interned: readonly boolean[], timeSlot = -1): void {
     const k = this.k;
-    this.slots = interned.length;
-    this.stride = 4 + 2 * this.slots;
-    const at = k.init(this.slots, slotOf.length);
+    const slots = interned.length;
+    this.stride = 4 + 2 * slots;
+    const at = k.init(slots, slotOf.length);
     k.setTimeSlot(timeSlot);
     new Int32Array(k.memory.buffer, at, slotOf.length).set(slotOf);
-    const flags = new Uint8Array(k.memory.buffer, k.internFlags(), this.slots);
-    for (let s = 0; s < this.slots; s++) flags[s] = interned[s] ? 1 : 0;
+    const flags = new Uint8Array(k.memory.buffer, k.internFlags(), slots);
+    for (let s = 0; s < slots; s++) flags[s] = interned[s] ? 1 : 0;
   }
 
   /** Copies a part in (values holding a non-ASCII byte are flagged). */
@@ -71,7 +70,7 @@ export class CsvKernel {
     const k = this.k;
     const at = k.part(bytes.length);
     new Uint8Array(k.memory.buffer, at, bytes.length).set(bytes);
-    k.setMode(delim, crlf ? 1 : 0, 1);
+    k.setMode(delim, crlf ? 1 : 0);
   }
 
   /** Reads records from `from` (a record start on line `line`, both from 0 in the part); how many. */

@@ -29,7 +29,7 @@
  */
 
 import type { CsvKernel } from './csv-kernel';
-import { hasHigh, type PartDecoder, type PartText, utf8OfBytes } from './part-text';
+import { decodeUtf8, hasHigh, type PartDecoder, type PartText, utf8OfBytes } from './part-text';
 
 const QUOTE = 34;
 const LF = 10;
@@ -245,7 +245,7 @@ export class CsvSelect {
     for (;;) {
       const n = kernel.scan(from, line);
       kernel.newValues((id, a, b) => {
-        strings[id] = utf8.decode(bytes.subarray(a, b));
+        strings[id] = decodeUtf8(bytes.subarray(a, b));
       });
       const out = kernel.records(n);
       const stride = kernel.stride;
@@ -267,7 +267,7 @@ export class CsvSelect {
           }
           const b = y & KERNEL_END;
           let v: string;
-          if ((y & KERNEL_HIGH) !== 0) v = utf8.decode(bytes.subarray(x, b));
+          if ((y & KERNEL_HIGH) !== 0) v = decodeUtf8(bytes.subarray(x, b));
           else {
             if (x < textFrom || b > textTo) {
               textFrom = x;
@@ -797,7 +797,6 @@ export class CsvSelect {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 /** A kernel record's value end and its flags (see build/wasm/csv-kernel.ts). */
 const KERNEL_END = 0x1fffffff;
 const KERNEL_ESCAPED = 1 << 30;

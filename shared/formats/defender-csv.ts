@@ -20,7 +20,7 @@ import {
 } from './defender-common';
 import { type DefenderField, fieldForColumn, headerSaysUtc, slashDateOrder } from './defender-values';
 import type { PartDecoder, PartText } from './part-text';
-import { timeSaysZone } from './time';
+import { isUtcZone, timeSaysZone } from './time';
 import type { FormatDefinition, FormatParser, ParseContext, ParseSink } from './types';
 
 type ColumnIndex = Record<DefenderField, number[]>;
@@ -310,8 +310,7 @@ export class DefenderCsvPartReader {
     this.rows = new DefenderCsvRows(layout.delimiter);
     this.rows.configure(layout);
     // Times the kernel reads are UTC ones (a file in another zone has them read as before, by prepRow).
-    const utc = layout.timeZone === 'UTC' || layout.timeZone === 'Etc/UTC';
-    this.rows.csv.useKernel(kernel, utc ? S_TIME : -1);
+    this.rows.csv.useKernel(kernel, isUtcZone(layout.timeZone) ? S_TIME : -1);
   }
 
   /** Arrays of a batch the normaliser's thread has read, to fill again. */

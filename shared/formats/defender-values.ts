@@ -4,7 +4,7 @@
  * read. Pure functions; the hot ones avoid regexes (they run once per row on
  * files of millions of rows) and RemoteUrl parsing is memoised.
  */
-import { epochToMs, parseIsoTime, wallClockToUtc } from './time';
+import { epochToMs, isUtcZone, parseIsoTime, wallClockToUtc } from './time';
 
 /** Logical columns the normaliser reads. */
 export type DefenderField =
@@ -253,7 +253,7 @@ function fastIso(s: string, timeZone: string): number {
     if ((z === 90 || z === 122) && i === n - 1) zone = 'UTC';
     else return Number.NaN; // offsets: rare, left to parseIsoTime
   }
-  if (zone !== 'UTC' && zone !== 'Etc/UTC') return wallClockToUtc(y1 * 100 + y2, mo, d, h, mi, sec, ms, zone);
+  if (!isUtcZone(zone)) return wallClockToUtc(y1 * 100 + y2, mo, d, h, mi, sec, ms, zone);
   // UTC: the day's start is the same for every row of that day; Date.UTC is linear in the time of day.
   const dayKey = (y1 * 100 + y2) * 10_000 + mo * 100 + d;
   if (dayKey !== lastDayKey) {

@@ -119,6 +119,11 @@ export function oneBytePartDecoder(
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
+/** Bytes decoded as UTF-8 (a BOM kept as a character, malformed sequences as U+FFFD). */
+export function decodeUtf8(bytes: Uint8Array): string {
+  return utf8.decode(bytes);
+}
+
 /** The text of a one-character-per-byte string's bytes, decoded as UTF-8 (what decoding the part would give). */
 export function utf8OfBytes(v: string): string {
   const b = new Uint8Array(v.length);

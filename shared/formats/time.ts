@@ -4,6 +4,11 @@
  * import's IANA time zone (UTC by default), via Intl, cached per zone and hour.
  */
 
+/** Whether an IANA zone name is UTC itself (no offset to look up). */
+export function isUtcZone(timeZone: string): boolean {
+  return timeZone === 'UTC' || timeZone === 'Etc/UTC';
+}
+
 const dtfCache = new Map<string, Intl.DateTimeFormat>();
 const offsetCache = new Map<string, number>();
 
@@ -74,7 +79,7 @@ export function wallClockToUtc(
     second > 60
   )
     return NaN;
-  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return naive;
+  if (isUtcZone(timeZone)) return naive;
   const hourKey = `${timeZone}|${Math.floor(naive / 3_600_000)}`;
   let off = offsetCache.get(hourKey);
   if (off === undefined) {
