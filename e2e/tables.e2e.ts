@@ -113,6 +113,20 @@ async function expectInPlace(page: Page): Promise<{ index: number; app: string; 
   return rows;
 }
 
+/** A Squid log of one app, Dropbox, used by `n` users from as many addresses. */
+function popularApp(n: number): string {
+  const file = join(dir, 'popular-app.log');
+  const start = Date.UTC(2026, 9, 1) / 1000;
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    lines.push(
+      `${start + i * 7}.000    120 10.1.${i >> 8}.${i & 255} TCP_TUNNEL/200 ${1000 + i} CONNECT www.dropbox.com:443 user${i} HIER_DIRECT/192.0.2.1 -`,
+    );
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
 describe('virtualized tables', () => {
   it('shows every row in its place as the table is scrolled, by jumps and by small steps', async () => {
     const page = await openSortedApps();
@@ -192,5 +206,41 @@ describe('virtualized tables', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await components(page).heading.filter({ hasText: 't0001.com' }).waitFor();
+  });
+
+  it('lists an app’s 5,000 users on its page without rendering them all, every one reachable', async () => {
+    const users = 5000;
+    session = await openApp(baseUrl);
+    const { page } = session;
+    const a = actions(page);
+    const c = components(page);
+    await a.waitForEngine();
+    await a.openImport([popularApp(users)]);
+    await c.importDialog.getByRole('region', { name: 'Preview' }).waitFor();
+    await c.importDialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await c.importDialog.getByRole('region', { name: 'Import result' }).waitFor({ timeout: 60_000 });
+    await c.importDialog.getByRole('button', { name: 'Done' }).click();
+    await a.goTo('Discovered apps');
+    await page.getByRole('region', { name: 'Apps' }).getByRole('cell', { name: 'Dropbox', exact: true }).click();
+    await c.heading.filter({ hasText: 'Dropbox' }).waitFor();
+    await page.getByRole('tab', { name: 'Users', exact: true }).click();
+    const panel = page.getByRole('tabpanel', { name: 'Users' });
+    const table = panel.getByRole('table');
+    await expect.poll(() => table.getAttribute('aria-rowcount')).toBe(String(users + 1));
+    await panel
+      .getByRole('cell', { name: /^user\d+$/ })
+      .first()
+      .waitFor();
+    expect(await panel.locator('tbody tr').count()).toBeLessThan(100);
+    // Every user is there: the last row, scrolled to, is a user; its row opens the user's page.
+    await panel.locator('.scroller').evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    const lastRow = panel.locator(`tbody tr[aria-rowindex="${users + 1}"]`);
+    await lastRow.getByRole('cell', { name: /^user\d+$/ }).waitFor();
+    const name = (await lastRow.getByRole('cell').first().textContent()) ?? '';
+    await screenshot(page, 'tables-app-users');
+    await lastRow.click();
+    await c.heading.filter({ hasText: name }).waitFor();
   });
 });

@@ -53,6 +53,14 @@ describe('column widths', () => {
     expect(grownWidths(w ?? [], COLUMNS, [['a', 'b', '1', '1', '—']], measure)).toBeNull();
   });
 
+  it('measures every shape of a column of figures, not only its longest texts', () => {
+    // "1007 B" is as long as "5.9 KB" and wider: four digits.
+    const cols: SizedColumn[] = [{ label: 'Traffic', kind: 'bytes' }];
+    const rows = [['5.9 KB'], ['4.2 KB'], ['3.1 KB'], ['1007 B']];
+    const w = grownWidths(headerWidths(cols, measure), cols, rows, measure);
+    expect(w).toEqual([4 * 8 + 2 * 7 + CELL_PADDING]);
+  });
+
   it('measures the longest texts of a page even when they are not first', () => {
     const rows = Array.from({ length: 50 }, (_, i) => [`app${i}`, 'c', String(i), '1', '—']);
     rows[37][0] = 'a-much-longer-application-name';

@@ -31,11 +31,9 @@ export const SORT_ARROW = 16;
 export const TEXT_MIN = 60;
 export const FLOOR_CAP = 160;
 export const TEXT_CAP = 320;
-/** How many of a page's longest texts of a column are measured (by length; the rest cannot be wider by much). */
+/** How many of a page's longest texts of a text column are measured (by length; the rest cannot be wider by much). */
 const SAMPLE = 3;
 
-/** Kinds whose text is figures: their digits are measured as zeros, as wide as tabular figures are. */
-const FIGURES = new Set<ColumnKind>(['count', 'bytes', 'score']);
 /** Kinds that share the table's spare width; the others are as wide as their widest text. */
 const FLEXIBLE = new Set<ColumnKind>(['text', 'tags']);
 
@@ -62,10 +60,9 @@ export function grownWidths(
 ): number[] | null {
   let out: number[] | null = null;
   columns.forEach((c, i) => {
-    const longest = longestTexts(rows, i);
     let w = 0;
-    for (const t of longest) {
-      w = Math.max(w, Math.ceil(measure(FIGURES.has(c.kind) ? t.replace(/[0-9]/g, '0') : t, false)) + CELL_PADDING);
+    for (const t of FLEXIBLE.has(c.kind) ? longestTexts(rows, i) : distinctShapes(rows, i)) {
+      w = Math.max(w, Math.ceil(measure(t, false)) + CELL_PADDING);
     }
     if (FLEXIBLE.has(c.kind)) w = Math.min(w, TEXT_CAP);
     if (w > widths[i]) {
@@ -89,6 +86,16 @@ function longestTexts(rows: readonly (readonly string[])[], col: number): string
     }
   }
   return top;
+}
+
+/**
+ * A column of figures, times or levels: its texts with every digit a zero (as wide as tabular figures are), each
+ * shape once — few ("0.0 KB", "0000 B", "00 Sept 0000, 00:00"), and of the same length but not the same width.
+ */
+function distinctShapes(rows: readonly (readonly string[])[], col: number): Set<string> {
+  const shapes = new Set<string>();
+  for (const r of rows) shapes.add((r[col] ?? '').replace(/[0-9]/g, '0'));
+  return shapes;
 }
 
 /**

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { formatTime, formatUtc } from './format';
+import { cellClass, cellText, historyColumns, shownRow } from './table-rows';
+
+describe('table rows', () => {
+  it('formats each kind of cell for people, saying what is not known', () => {
+    expect(cellText(3412, 'count')).toBe('3,412');
+    expect(cellText(null, 'bytes')).toBe('n/a');
+    expect(cellText(1536, 'bytes')).toBe('1.5 KB');
+    expect(cellText(7.25, 'score')).toBe('7.3');
+    expect(cellText(null, 'score')).toBe('—');
+    expect(cellText(['Sanctioned', 'Custom app'], 'tags')).toBe('Sanctioned, Custom app');
+    expect(cellText(undefined, 'tags')).toBe('');
+    expect(cellText(null, 'risk')).toBe('—');
+    expect(cellText(undefined, 'text')).toBe('');
+  });
+
+  it('gives a time its UTC on hover and a name the whole of it, and figures and levels their classes', () => {
+    const t = Date.UTC(2026, 8, 7, 15, 52);
+    const columns = historyColumns('User');
+    const shown = shownRow(
+      { value: 'ana@example.com', firstSeen: t, lastSeen: t, transactions: 12, traffic: null },
+      columns,
+    );
+    expect(shown.cells).toEqual(['ana@example.com', formatTime(t), formatTime(t), '12', 'n/a']);
+    expect(shown.titles).toEqual(['ana@example.com', formatUtc(t), formatUtc(t), undefined, undefined]);
+    expect(cellClass(columns[3], '12')).toBe('num');
+    expect(cellClass({ key: 'riskLevel', label: 'Risk level', kind: 'risk' }, 'High')).toBe('risk-High');
+    expect(cellClass(columns[0], 'ana@example.com')).toBeUndefined();
+    // One array per first column, so a table given it on every render keeps its widths.
+    expect(historyColumns('User')).toBe(columns);
+    expect(historyColumns('Device')).not.toBe(columns);
+  });
+});
