@@ -232,6 +232,15 @@ describe('virtualized tables', () => {
       .first()
       .waitFor();
     expect(await panel.locator('tbody tr').count()).toBeLessThan(100);
+    // Its header sorts it, most first, then least (names as people read them: user9 before user10).
+    const header = panel.getByRole('columnheader', { name: /^User/ });
+    const firstUser = () => panel.locator('tbody tr[aria-rowindex="2"] td').first().textContent();
+    await header.getByRole('button').click();
+    await expect.poll(() => header.getAttribute('aria-sort')).toBe('descending');
+    await expect.poll(firstUser).toBe(`user${users - 1}`);
+    await header.getByRole('button').click();
+    await expect.poll(firstUser).toBe('user0');
+    await expect(panel.locator('tbody tr[aria-rowindex="12"] td').first().textContent()).resolves.toBe('user10');
     // Every user is there: the last row, scrolled to, is a user; its row opens the user's page.
     await panel.locator('.scroller').evaluate((el) => {
       el.scrollTop = el.scrollHeight;
@@ -239,6 +248,7 @@ describe('virtualized tables', () => {
     const lastRow = panel.locator(`tbody tr[aria-rowindex="${users + 1}"]`);
     await lastRow.getByRole('cell', { name: /^user\d+$/ }).waitFor();
     const name = (await lastRow.getByRole('cell').first().textContent()) ?? '';
+    expect(name).toBe(`user${users - 1}`);
     await screenshot(page, 'tables-app-users');
     await lastRow.click();
     await c.heading.filter({ hasText: name }).waitFor();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatTime, formatUtc } from './format';
-import { cellClass, cellText, historyColumns, shownRow } from './table-rows';
+import { cellClass, cellText, historyColumns, shownRow, sortedRows } from './table-rows';
 
 describe('table rows', () => {
   it('formats each kind of cell for people, saying what is not known', () => {
@@ -30,5 +30,17 @@ describe('table rows', () => {
     // One array per first column, so a table given it on every render keeps its widths.
     expect(historyColumns('User')).toBe(columns);
     expect(historyColumns('Device')).not.toBe(columns);
+  });
+
+  it('sorts rows in hand by a field, unknown values last either way, names as people read them', () => {
+    const rows = [
+      { value: 'user10', traffic: 5 },
+      { value: 'user9', traffic: null },
+      { value: 'User2', traffic: 7 },
+    ];
+    expect(sortedRows(rows, 'value', 'asc').map((r) => r.value)).toEqual(['User2', 'user9', 'user10']);
+    expect(sortedRows(rows, 'traffic', 'desc').map((r) => r.traffic)).toEqual([7, 5, null]);
+    expect(sortedRows(rows, 'traffic', 'asc').map((r) => r.traffic)).toEqual([5, 7, null]);
+    expect(rows[0].value).toBe('user10');
   });
 });
