@@ -16,10 +16,12 @@ import type { DataSourceKind, DataSourceRecord, ImportFileRecord, ImportRecord }
 import type { PreviewRequest, PreviewResult } from './preview';
 import type { ViewRequest } from './state';
 import type {
+  AppHistoryKind,
   AppPage,
   Dashboard,
   DevicePage,
   EntityHead,
+  HistoryRow,
   IpPage,
   ReportInfo,
   TablePage,
@@ -102,7 +104,16 @@ export interface EngineMethods {
   'query.device': { params: ViewRequest & { key: string }; result: DevicePage | null };
   /** An entity's row of the view's tables, without reading its facts: what its page shows first. */
   'query.entity': { params: ViewRequest & { kind: EntityHead['kind']; key: string }; result: EntityHead | null };
-  'query.app': { params: ViewRequest & { key: string }; result: AppPage | null };
+  /**
+   * An app's page; with `lists: false` its users, devices and IP addresses are left empty (the page asks for each
+   * with `query.appHistory` when its tab opens: an app of 100k users would send 300k rows).
+   */
+  'query.app': { params: ViewRequest & { key: string; lists?: boolean }; result: AppPage | null };
+  /** One of an app page's lists: who used the app, the devices and the addresses it was used from. */
+  'query.appHistory': {
+    params: ViewRequest & { key: string; of: AppHistoryKind };
+    result: HistoryRow[] | null;
+  };
   'query.user': { params: ViewRequest & { key: string }; result: UserPage | null };
   'query.ip': { params: ViewRequest & { key: string }; result: IpPage | null };
   'tags.apply': { params: { appIds: string[]; add: string[]; remove: string[] }; result: TagState };

@@ -101,6 +101,27 @@ describe('engine service', () => {
     expect(page?.ips.reduce((a, x) => a + x.transactions, 0)).toBeLessThanOrEqual(d.transactions);
   });
 
+  it('sends an app page without its lists when asked, and each list on its own as the whole page has it', async () => {
+    const v = view(endpointSource);
+    const apps = await engine.handlers['query.table'](
+      {
+        ...v,
+        table: { entity: 'apps', offset: 0, limit: 1, hideNoise: false, sort: { key: 'transactions', dir: 'desc' } },
+      },
+      noSignal,
+    );
+    const key = (apps.rows[0] as { key: string }).key;
+    const whole = await engine.handlers['query.app']({ ...v, key }, noSignal);
+    const head = await engine.handlers['query.app']({ ...v, key, lists: false }, noSignal);
+    expect(whole?.devices.length).toBeGreaterThan(0);
+    expect(whole?.ips.length).toBeGreaterThan(0);
+    expect(head).toEqual({ ...whole, users: [], devices: [], ips: [] });
+    for (const of of ['users', 'devices', 'ips'] as const) {
+      expect(await engine.handlers['query.appHistory']({ ...v, key, of }, noSignal)).toEqual(whole?.[of]);
+    }
+    expect(await engine.handlers['query.appHistory']({ ...v, key: 'no-such-app', of: 'users' }, noSignal)).toBeNull();
+  });
+
   it('tags apps (audited) and re-scores on new weights without re-import', async () => {
     const v = view();
     const apps = await engine.handlers['query.table'](

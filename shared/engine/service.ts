@@ -188,7 +188,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'query.table': (v) => state.table(v, v.table),
     'query.device': (v) => state.device(v, v.key),
     'query.entity': (v) => state.entity(v, v.kind, v.key),
-    'query.app': (v) => state.app(v, v.key),
+    'query.app': (v) => state.app(v, v.key, v.lists ?? true),
+    'query.appHistory': (v) => state.appHistory(v, v.key, v.of),
     'query.user': (v) => state.user(v, v.key),
     'query.ip': (v) => state.ip(v, v.key),
     'tags.apply': async ({ appIds, add, remove }) => {

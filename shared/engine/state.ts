@@ -60,6 +60,7 @@ import { Sha256 } from './sha256';
 import { signalsIn } from './signals';
 import { stepped } from './steps';
 import {
+  type AppHistoryKind,
   type AppPage,
   type DayPoint,
   type DevicePage,
@@ -1577,7 +1578,32 @@ export class EngineState {
     return real;
   }
 
-  async app(v: ViewRequest, key: string): Promise<AppPage | null> {
+  async app(v: ViewRequest, key: string, lists = true): Promise<AppPage | null> {
+    const found = await this.appFacts(v, key);
+    if (!found) return null;
+    const { app, ws, ctx, rows, hostIds } = found;
+    const catalogApp = app.appId ? (this.matcher!.catalog.apps.find((a) => a.id === app.appId) ?? null) : null;
+    return {
+      app,
+      breakdown: catalogApp ? this.scorerOf()(catalogApp, this.overrides[catalogApp.id] ?? null) : null,
+      homepage: catalogApp?.homepage ?? null,
+      vendor: catalogApp?.vendor ?? null,
+      catalogDomains: catalogApp?.domains ?? [],
+      timeline: timeline(ws, { ...ctx, rows }, { column: 'host', values: hostIds }),
+      users: lists ? this.appList(found, 'users') : [],
+      devices: lists ? this.appList(found, 'devices') : [],
+      ips: lists ? this.appList(found, 'ips') : [],
+    };
+  }
+
+  /** One of an app page's lists, on its own (see `query.appHistory`); null when the app is not in the view. */
+  async appHistory(v: ViewRequest, key: string, of: AppHistoryKind): Promise<HistoryRow[] | null> {
+    const found = await this.appFacts(v, key);
+    return found ? this.appList(found, of) : null;
+  }
+
+  /** The app's row of the view's tables and the facts of its hosts in the view's window and sources. */
+  private async appFacts(v: ViewRequest, key: string) {
     const t = await this.tables(v);
     const app = t.apps.find((a) => a.key === key);
     if (!app) return null;
@@ -1588,19 +1614,16 @@ export class EngineState {
       if (id >= 0) hostIds.add(id);
     }
     const ctx = { ...win, sources };
-    const rows = factRows(ws, ctx, 'host', hostIds);
-    const catalogApp = app.appId ? (this.matcher!.catalog.apps.find((a) => a.id === app.appId) ?? null) : null;
-    return {
-      app,
-      breakdown: catalogApp ? this.scorerOf()(catalogApp, this.overrides[catalogApp.id] ?? null) : null,
-      homepage: catalogApp?.homepage ?? null,
-      vendor: catalogApp?.vendor ?? null,
-      catalogDomains: catalogApp?.domains ?? [],
-      timeline: timeline(ws, { ...ctx, rows }, { column: 'host', values: hostIds }),
-      users: this.named(historyOf(ws, rows, 'user'), 'User'),
-      devices: this.named(historyOf(ws, rows, 'device'), 'Device'),
-      ips: historyOf(ws, rows, 'localIp'),
-    };
+    return { app, ws, ctx, hostIds, rows: factRows(ws, ctx, 'host', hostIds) };
+  }
+
+  private appList(
+    { ws, rows }: { ws: WorkingSet; rows: ReturnType<typeof factRows> },
+    of: AppHistoryKind,
+  ): HistoryRow[] {
+    if (of === 'users') return this.named(historyOf(ws, rows, 'user'), 'User');
+    if (of === 'devices') return this.named(historyOf(ws, rows, 'device'), 'Device');
+    return historyOf(ws, rows, 'localIp');
   }
 
   /** Tags one or more apps (last action wins) and records the change in the audit log. */

@@ -395,6 +395,9 @@ export interface UserPage {
   ips: HistoryRow[];
 }
 
+/** An app page's lists (AppPage's fields of the same names). */
+export type AppHistoryKind = 'users' | 'devices' | 'ips';
+
 export interface AppPage {
   app: AppRow;
   breakdown: ScoreBreakdown | null;
