@@ -20,7 +20,7 @@ export interface SizedColumn {
 /** The width of a text in CSS pixels, in the header's font or in the cells'. */
 export type Measure = (text: string, header: boolean) => number;
 
-/** Left and right padding of a cell (DataTable.vue: 8px each side), and a pixel for rounding. */
+/** Left and right padding of a cell (VirtualRows.vue: 8px each side), and a pixel for rounding. */
 export const CELL_PADDING = 17;
 /** What the sorted column's header keeps for its arrow (" ▼"); the others keep nothing for it. */
 export const SORT_ARROW = 16;
@@ -34,8 +34,11 @@ export const TEXT_CAP = 320;
 /** How many of a page's longest texts of a text column are measured (by length; the rest cannot be wider by much). */
 const SAMPLE = 3;
 
-/** Kinds that share the table's spare width; the others are as wide as their widest text. */
-const FLEXIBLE = new Set<ColumnKind>(['text', 'tags']);
+/**
+ * Kinds holding words: they share the table's spare width and cut a long text with an ellipsis (whole on hover,
+ * table-rows.ts); the others are as wide as their widest text.
+ */
+export const WORDS = new Set<ColumnKind>(['text', 'tags']);
 
 /**
  * The starting widths: each column's header, which may wrap between words (so its longest word, and the arrow
@@ -44,7 +47,7 @@ const FLEXIBLE = new Set<ColumnKind>(['text', 'tags']);
 export function headerWidths(columns: readonly SizedColumn[], measure: Measure, sorted = -1): number[] {
   return columns.map((c, i) => {
     const word = Math.max(...c.label.split(/\s+/).map((w) => Math.ceil(measure(w, true))));
-    return Math.max(word + (i === sorted ? SORT_ARROW : 0) + CELL_PADDING, FLEXIBLE.has(c.kind) ? TEXT_MIN : 0);
+    return Math.max(word + (i === sorted ? SORT_ARROW : 0) + CELL_PADDING, WORDS.has(c.kind) ? TEXT_MIN : 0);
   });
 }
 
@@ -61,10 +64,10 @@ export function grownWidths(
   let out: number[] | null = null;
   columns.forEach((c, i) => {
     let w = 0;
-    for (const t of FLEXIBLE.has(c.kind) ? longestTexts(rows, i) : distinctShapes(rows, i)) {
+    for (const t of WORDS.has(c.kind) ? longestTexts(rows, i) : distinctShapes(rows, i)) {
       w = Math.max(w, Math.ceil(measure(t, false)) + CELL_PADDING);
     }
-    if (FLEXIBLE.has(c.kind)) w = Math.min(w, TEXT_CAP);
+    if (WORDS.has(c.kind)) w = Math.min(w, TEXT_CAP);
     if (w > widths[i]) {
       out ??= [...widths];
       out[i] = w;
@@ -109,7 +112,7 @@ export function gridTemplate(
 ): { template: string; minWidth: number } {
   let minWidth = 0;
   const tracks = columns.map((c, i) => {
-    if (!FLEXIBLE.has(c.kind)) {
+    if (!WORDS.has(c.kind)) {
       minWidth += widths[i];
       return `${widths[i]}px`;
     }

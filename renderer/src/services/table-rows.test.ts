@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatTime, formatUtc } from './format';
-import { cellClass, cellText, historyColumns, shownRow, sortedRows } from './table-rows';
+import { cellClass, cellText, historyColumns, nextSort, shownRow, sortedRows } from './table-rows';
 
 describe('table rows', () => {
   it('formats each kind of cell for people, saying what is not known', () => {
@@ -42,5 +42,12 @@ describe('table rows', () => {
     expect(sortedRows(rows, 'traffic', 'desc').map((r) => r.traffic)).toEqual([7, 5, null]);
     expect(sortedRows(rows, 'traffic', 'asc').map((r) => r.traffic)).toEqual([5, 7, null]);
     expect(rows[0].value).toBe('user10');
+  });
+
+  it('sorts a column most first on its first click, then the other way round', () => {
+    expect(nextSort(null, 'traffic')).toEqual({ key: 'traffic', dir: 'desc' });
+    expect(nextSort({ key: 'traffic', dir: 'desc' }, 'traffic')).toEqual({ key: 'traffic', dir: 'asc' });
+    expect(nextSort({ key: 'traffic', dir: 'asc' }, 'traffic')).toEqual({ key: 'traffic', dir: 'desc' });
+    expect(nextSort({ key: 'traffic', dir: 'asc' }, 'users')).toEqual({ key: 'users', dir: 'desc' });
   });
 });

@@ -2,16 +2,12 @@
  * Rows as the virtualized tables show them (VirtualRows.vue): each cell's text and hover formatted once, when the
  * row's page of rows first shows, rather than on every frame it is drawn.
  */
-import type { ColumnKind } from './column-widths';
+import { type ColumnKind, type SizedColumn, WORDS } from './column-widths';
 import { formatBytes, formatCount, formatTime, formatUtc } from './format';
 
-export interface Column {
+export interface Column extends SizedColumn {
   /** The row's field the column shows. */
   key: string;
-  label: string;
-  kind: ColumnKind;
-  /** A text column's share of its widest text before the table scrolls sideways ("220px"; column-widths.ts). */
-  width?: string;
 }
 
 /** A row as shown: the row itself, its cells' texts and their hovers. */
@@ -23,8 +19,12 @@ export interface ShownRow<T = unknown> {
 
 /** Kinds shown right-aligned in tabular figures. */
 export const NUMERIC = new Set<ColumnKind>(['count', 'bytes', 'score']);
-/** Kinds whose hover is their whole text (a narrow column cuts it with an ellipsis). */
-const WORDS = new Set<ColumnKind>(['text', 'tags']);
+
+export type Sort = { key: string; dir: 'asc' | 'desc' };
+/** The order after a click on column `key`'s header: the other way round on the sorted column, else most first. */
+export function nextSort(sort: Sort | null, key: string): Sort {
+  return sort?.key === key ? { key, dir: sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: 'desc' };
+}
 
 /** A cell's text: figures and times for people, "—" for a score or level not known, n/a for bytes not counted. */
 export function cellText(v: unknown, kind: ColumnKind): string {
