@@ -241,6 +241,16 @@ describe('virtualized tables', () => {
     await header.getByRole('button').click();
     await expect.poll(firstUser).toBe('user0');
     await expect(panel.locator('tbody tr[aria-rowindex="12"] td').first().textContent()).resolves.toBe('user10');
+    // A column sorted later keeps room for its arrow: its header stays one line, as tall as Traffic's.
+    const transactions = panel.getByRole('columnheader', { name: /^Transactions/ });
+    await transactions.getByRole('button').click();
+    await expect.poll(() => transactions.getAttribute('aria-sort')).toBe('descending');
+    const height = async (name: RegExp) =>
+      (await panel.getByRole('columnheader', { name }).boundingBox())?.height ?? Number.NaN;
+    await expect.poll(() => height(/^Transactions/)).toBe(await height(/^Traffic/));
+    await header.getByRole('button').click();
+    await header.getByRole('button').click();
+    await expect.poll(firstUser).toBe('user0');
     // Every user is there: the last row, scrolled to, is a user; its row opens the user's page.
     await panel.locator('.scroller').evaluate((el) => {
       el.scrollTop = el.scrollHeight;
